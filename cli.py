@@ -1,0 +1,218 @@
+"""The `ratebook` command: a thin shell over the generator that turns results into exit codes.
+
+0 ok; 1 an invalid policy, a failed check or a case that cannot be evaluated; 2 wrong usage.
+`ratebook eval` for one case imports only the generated module and `generator.runtime`, so it
+starts fast; the YAML reader, jsonschema and the interpreter load only when needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+GENERATED = "generated"
+
+
+def _root(ctx: click.Context) -> Path:
+    return Path(ctx.obj["root"])
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _show_findings(findings) -> None:
+    for finding in findings:
+        click.echo(str(finding), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="The project folder holding policies/ and generated/.")
+@click.pass_context
+def main(ctx: click.Context, root: str) -> None:
+    """Keep social-insurance rule tables as data; validate, build and evaluate them."""
+    ctx.ensure_object(dict)
+    ctx.obj["root"] = root
+
+
+@main.command()
+@click.pass_context
+def validate(ctx: click.Context) -> None:
+    """Check every policy; print "ok" or every problem with its place."""
+    from generator.pipeline import load_project
+
+    project = load_project(_root(ctx))
+    _show_findings(project.findings.warnings)
+    errors = project.findings.errors
+    if errors:
+        _show_findings(errors)
+        _fail(f"{len(errors)} error(s) in policies; nothing was built")
+    click.echo(f"ok: {len(project.policies)} policies valid" +
+               (f", {len(project.findings.warnings)} warning(s)" if project.findings.warnings else ""))
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and name the files if generated/ is stale.")
+@click.pass_context
+def build(ctx: click.Context, check: bool) -> None:
+    """Regenerate generated/ from the policies (only when every policy is valid)."""
+    from generator import output
+    from generator.pipeline import emit_all, load_project
+
+    root = _root(ctx)
+    project = load_project(root)
+    errors = project.findings.errors
+    if errors:
+        _show_findings(errors)
+        _fail(f"{len(errors)} error(s) in policies; generated/ left as it was")
+    files = emit_all(project)
+    target = root / GENERATED
+    if check:
+        drift = output.compare(target, files)
+        if drift:
+            for line in drift.lines():
+                click.echo(f"{GENERATED}/{line.split(': ', 1)[1]}: {line.split(': ', 1)[0]}", err=True)
+            _fail("generated/ is stale: run `ratebook build` and commit the result")
+        click.echo(f"ok: generated/ is up to date ({len(files)} files)")
+        return
+    drift = output.write(target, files)
+    click.echo(f"built {len(project.policies)} policies into generated/: "
+               f"{len(drift.changed)} changed, {len(drift.missing)} new, {len(drift.extra)} removed")
+
+
+def _load_index(root: Path) -> dict:
+    path = root / GENERATED / "index.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        _fail(f"{path} is missing: run `ratebook build` first")
+    except (OSError, ValueError) as exc:
+        _fail(f"{path} is unreadable ({exc}): run `ratebook build`")
+
+
+def _import_generated(root: Path, entry: dict):
+    path = root / GENERATED / entry["module"]
+    spec = importlib.util.spec_from_file_location("ratebook_generated_" + path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _source_is_current(root: Path, entry: dict) -> bool:
+    try:
+        return hashlib.sha256((root / entry["source"]).read_bytes()).hexdigest() == entry["source_sha256"]
+    except OSError:
+        return False
+
+
+def _parse_sets(pairs) -> dict:
+    case = {}
+    for pair in pairs:
+        if "=" not in pair:
+            _fail(f"--set {pair!r}: write NAME=VALUE", 2)
+        name, value = pair.split("=", 1)
+        case[name.strip()] = value.strip()
+    return case
+
+
+def _parse_on(on: str | None) -> dt.date:
+    if on is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(on)
+    except ValueError:
+        _fail(f"--on {on!r} is not a date (YYYY-MM-DD)", 2)
+
+
+def _show_value(value) -> object:
+    if isinstance(value, bool) or isinstance(value, int):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+@main.command(name="eval")
+@click.argument("policy_id", metavar="POLICY")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="An input of the case; repeat for each.")
+@click.option("--on", "on", metavar="YYYY-MM-DD", help="Evaluation date (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--explain", is_flag=True, help="Show each step and the source clause of each number.")
+@click.pass_context
+def eval_(ctx: click.Context, policy_id: str, sets, on, as_json: bool, explain: bool) -> None:
+    """Evaluate one case of POLICY, e.g. `ratebook eval platform.construction_subsidy --set service_area_m2=150`."""
+    root = _root(ctx)
+    case = _parse_sets(sets)
+    date = _parse_on(on)
+    index = _load_index(root)
+    entry = index.get(policy_id)
+    if entry is None:
+        _fail(f"unknown policy '{policy_id}'; policies: {', '.join(sorted(index))}")
+    from generator import runtime as rt
+
+    trace = None
+    if explain or not _source_is_current(root, entry):
+        if not explain:
+            click.echo(f"warning: {entry['source']} changed since the last build; evaluating it directly "
+                       "(run `ratebook build` to refresh generated/)", err=True)
+        policy = _load_policy(root, entry["source"])
+        from generator.interpreter import Trace, evaluate
+
+        trace = Trace() if explain else None
+        run = lambda: evaluate(policy, case, date, trace)  # noqa: E731
+    else:
+        module = _import_generated(root, entry)
+        run = lambda: module.evaluate(case, date)  # noqa: E731
+    try:
+        outputs = run()
+    except rt.NotInForce as error:
+        _fail(f"{policy_id} is not in force on {date.isoformat()}: " + "; ".join(f"{f}: {m}" for f, m in error.problems))
+    except rt.EvaluationError as error:
+        lines = [f"  {f}: {m}" if f else f"  {m}" for f, m in error.problems]
+        _fail(f"{policy_id}: the case cannot be evaluated:\n" + "\n".join(lines))
+    shown = {name: _show_value(value) for name, value in outputs.items()}
+    if as_json:
+        click.echo(json.dumps({"policy": policy_id, "on": date.isoformat(), "inputs": case, "outputs": shown,
+                               **({"explain": [{"step": s, "source": src} for s, src in trace.steps]} if trace else {})},
+                              ensure_ascii=False))
+        return
+    click.echo(f"{policy_id} on {date.isoformat()}")
+    if trace is not None:
+        for step, source in trace.steps:
+            click.echo(f"  {step}" + (f"\n      source: {source}" if source else ""))
+    for name, value in shown.items():
+        click.echo(f"{name} = {value}")
+
+
+def _load_policy(root: Path, source: str):
+    from generator.pipeline import load_source
+
+    policy, findings = load_source(root / source, root)
+    errors = [f for f in findings if f.severity == "error"]
+    if policy is None or errors:
+        _show_findings(errors)
+        _fail(f"{source} is not valid; fix it and run `ratebook validate`")
+    return policy
+
+
+@main.command(name="list")
+@click.pass_context
+def list_(ctx: click.Context) -> None:
+    """The policies of generated/, with their inputs and outputs."""
+    index = _load_index(_root(ctx))
+    for policy_id, entry in sorted(index.items()):
+        click.echo(f"{policy_id}: {entry['title']['en']} ({entry['title']['zh']})")
+        click.echo(f"    inputs: {', '.join(entry['inputs'])} → outputs: {', '.join(entry['outputs'])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""What generated modules and the interpreter share at evaluation time.
+
+Kept to the standard library (decimal, datetime, bisect) so that importing a generated module
+for one case costs milliseconds. Both paths call these same primitives for dated lookups,
+scales, rounding and input checks, so they can only differ in how formulas are walked,
+which is exactly what the agreement tests compare.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from decimal import (
+    ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal,
+    InvalidOperation,
+)
+
+D = Decimal
+MISSING = object()
+ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
+
+
+class EvaluationError(Exception):
+    """A case that cannot be evaluated; `problems` is a list of (field, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{f}: {m}" if f else m for f, m in problems))
+
+
+class InvalidCase(EvaluationError):
+    """The case's inputs break a declared type, bound, enum or cross-field rule."""
+
+
+class NotInForce(EvaluationError):
+    """No value of a parameter is in force on the evaluation date."""
+
+
+# -- dated values --------------------------------------------------------------------------
+
+def at(starts: tuple, values: tuple, on: dt.date, name: str):
+    """The value in force on `on`: the last one whose start is on or before it."""
+    index = bisect_right(starts, on) - 1
+    if index < 0:
+        raise NotInForce([(name, f"not in force on {on.isoformat()}: the first value applies from {starts[0].isoformat()}")])
+    return values[index]
+
+
+# -- scales ----------------------------------------------------------------------------------
+# A bracket is (lower, lower_inclusive, upper, upper_inclusive, rate, amount); None = open.
+
+def marginal(brackets: tuple, x: Decimal) -> Decimal:
+    """Each part of x within a bracket at that bracket's rate (segments, like tax brackets)."""
+    total = D(0)
+    for lower, _, upper, _, rate, _ in brackets:
+        low = D(0) if lower is None else lower
+        if x <= low:
+            break
+        high = x if upper is None or x < upper else upper
+        total += (high - low) * rate
+    return total
+
+
+def whole_amount(brackets: tuple, x: Decimal, name: str) -> Decimal:
+    """The amount (or rate × x) of the one bracket x falls in; none is an error, not zero."""
+    for lower, lower_inclusive, upper, upper_inclusive, rate, amount in brackets:
+        if lower is not None and (x < lower or (x == lower and not lower_inclusive)):
+            continue
+        if upper is not None and (x > upper or (x == upper and not upper_inclusive)):
+            continue
+        return amount if amount is not None else x * rate
+    raise EvaluationError([(name, f"{x} falls in no bracket of the scale")])
+
+
+def table(rows: dict, key, name: str) -> Decimal:
+    try:
+        return rows[key]
+    except KeyError:
+        raise EvaluationError([(name, f"no row for {key!r}")]) from None
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+
+def divide(a: Decimal, b: Decimal, where: str) -> Decimal:
+    if b == 0:
+        raise EvaluationError([(where, "division by zero")])
+    return a / b
+
+
+def clamp(x: Decimal, low: Decimal, high: Decimal, where: str) -> Decimal:
+    if low > high:
+        raise EvaluationError([(where, f"clamp bounds cross: low {low} is above high {high}")])
+    return low if x < low else high if x > high else x
+
+
+def round_to(x: Decimal, places: int, mode: str = "half_up") -> Decimal:
+    return x.quantize(D(1).scaleb(-places), rounding=ROUNDING_MODES[mode])
+
+
+def floor(x: Decimal) -> Decimal:
+    return x.to_integral_value(rounding=ROUND_FLOOR)
+
+
+def ceil(x: Decimal) -> Decimal:
+    return x.to_integral_value(rounding=ROUND_CEILING)
+
+
+def as_integer(x: Decimal, name: str) -> int:
+    if x != x.to_integral_value():
+        raise EvaluationError([(name, f"the formula gives {x}, which is not a whole number")])
+    return int(x)
+
+
+# -- inputs ------------------------------------------------------------------------------------
+# Each reader of a case field appends (field, message) to `problems` and returns the typed
+# value (or None), so one call reports every bad field of a case at once.
+
+def _given(case: dict, name: str, default, problems: list):
+    value = case.get(name, MISSING)
+    if value is MISSING or value is None or value == "":
+        if default is MISSING:
+            problems.append((name, "is required"))
+            return MISSING
+        return default
+    return value
+
+
+def _bounds(name: str, value, minimum, maximum, problems: list):
+    if minimum is not None and value < minimum:
+        problems.append((name, f"{value} is below the minimum {minimum}"))
+    elif maximum is not None and value > maximum:
+        problems.append((name, f"{value} is above the maximum {maximum}"))
+    return value
+
+
+def number(case: dict, name: str, minimum=None, maximum=None, default=MISSING, problems=None):
+    value = _given(case, name, default, problems)
+    if value is MISSING:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        problems.append((name, f"{value!r} is not a number"))
+        return None
+    try:
+        parsed = D(repr(value)) if isinstance(value, float) else D(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        problems.append((name, f"{value!r} is not a number"))
+        return None
+    if not parsed.is_finite():
+        problems.append((name, f"{value!r} is not a finite number"))
+        return None
+    return _bounds(name, parsed, minimum, maximum, problems)
+
+
+def integer(case: dict, name: str, minimum=None, maximum=None, default=MISSING, problems=None):
+    value = _given(case, name, default, problems)
+    if value is MISSING:
+        return None
+    parsed = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        parsed = value
+    elif isinstance(value, (str, Decimal, float)) and not isinstance(value, bool):
+        try:
+            number_value = D(repr(value)) if isinstance(value, float) else D(str(value).strip())
+            if number_value.is_finite() and number_value == number_value.to_integral_value():
+                parsed = int(number_value)
+        except InvalidOperation:
+            pass
+    if parsed is None:
+        problems.append((name, f"{value!r} is not a whole number"))
+        return None
+    return _bounds(name, parsed, minimum, maximum, problems)
+
+
+def choice(case: dict, name: str, allowed: tuple, default=MISSING, problems=None):
+    value = _given(case, name, default, problems)
+    if value is MISSING:
+        return None
+    for candidate in allowed:
+        if value == candidate and type(value) is type(candidate):
+            return candidate
+    text = str(value).strip()
+    for candidate in allowed:
+        if not isinstance(value, bool) and text == str(candidate):
+            return candidate
+    problems.append((name, f"{value!r} is not one of: {', '.join(str(a) for a in allowed)}"))
+    return None
+
+
+def boolean(case: dict, name: str, default=MISSING, problems=None):
+    value = _given(case, name, default, problems)
+    if value is MISSING:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    problems.append((name, f"{value!r} is not true or false"))
+    return None
+
+
+def date(case: dict, name: str, default=MISSING, problems=None):
+    value = _given(case, name, default, problems)
+    if value is MISSING:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        problems.append((name, f"{value!r} is not a date (YYYY-MM-DD)"))
+        return None
+
+
+def unknown_fields(case: dict, known: tuple, problems: list) -> None:
+    for name in case:
+        if name not in known:
+            problems.append((name, f"unknown field; allowed: {', '.join(known)}"))
+
+
+def evaluation_date(on) -> dt.date:
+    if isinstance(on, dt.date) and not isinstance(on, dt.datetime):
+        return on
+    try:
+        return dt.date.fromisoformat(str(on))
+    except ValueError:
+        raise InvalidCase([("on", f"{on!r} is not a date (YYYY-MM-DD)")]) from None
