@@ -55,7 +55,7 @@ def validate(ctx: click.Context) -> None:
     errors = project.findings.errors
     if errors:
         _show_findings(errors)
-        _fail(f"{len(errors)} error(s) in policies; nothing was built")
+        _fail(f"{len(errors)} error(s) in policies")
     click.echo(f"ok: {len(project.policies)} policies valid" +
                (f", {len(project.findings.warnings)} warning(s)" if project.findings.warnings else ""))
 

@@ -31,33 +31,37 @@ def read_inputs(policy: Policy, case: dict) -> dict:
     """Typed inputs of a case, or InvalidCase listing every bad field."""
     problems: list[tuple[str, str]] = []
     rt.unknown_fields(case, tuple(f.name for f in policy.inputs), problems)
-    values = {}
-    for f in policy.inputs:
-        default = rt.MISSING
-        if f.has_default:
-            default = f.default
-        if f.type == "number":
-            values[f.name] = rt.number(case, f.name, f.minimum, f.maximum, _typed_default(f), problems)
-        elif f.type == "integer":
-            values[f.name] = rt.integer(case, f.name, f.minimum, f.maximum, _typed_default(f), problems)
-        elif f.type == "enum":
-            values[f.name] = rt.choice(case, f.name, f.values, default, problems)
-        elif f.type == "boolean":
-            values[f.name] = rt.boolean(case, f.name, default, problems)
-        else:
-            values[f.name] = rt.date(case, f.name, _typed_default(f), problems)
+    values = {f.name: read_field(f, case, problems) for f in policy.inputs}
     if problems:
         raise rt.InvalidCase(problems)
     return values
 
 
+def read_field(f, case: dict, problems: list):
+    """One input of a case, typed and checked against its declaration (same calls as generated code)."""
+    default = _typed_default(f)
+    if f.type == "number":
+        return rt.number(case, f.name, f.minimum, f.maximum, default, problems)
+    if f.type == "integer":
+        return rt.integer(case, f.name, f.minimum, f.maximum, default, problems)
+    if f.type == "enum":
+        return rt.choice(case, f.name, f.values, default, problems)
+    if f.type == "boolean":
+        return rt.boolean(case, f.name, default, problems)
+    return rt.date(case, f.name, default, problems)
+
+
 def _typed_default(f):
+    """The declared default as the type the case reader returns; checked by rules.py."""
     if not f.has_default:
         return rt.MISSING
-    if f.type == "number":
-        return Decimal(str(f.default))
-    if f.type == "date":
-        return dt.date.fromisoformat(str(f.default))
+    try:
+        if f.type == "number":
+            return Decimal(str(f.default))
+        if f.type == "date":
+            return dt.date.fromisoformat(str(f.default))
+    except (ArithmeticError, ValueError):
+        return rt.MISSING
     return f.default
 
 

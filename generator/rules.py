@@ -12,7 +12,7 @@ from decimal import Decimal
 from . import runtime as rt
 from .expressions import names_in
 from .findings import ERROR, WARNING, Finding
-from .interpreter import evaluate
+from .interpreter import evaluate, read_field
 from .model import Policy, fmt
 from .plan import formula_order
 from .typecheck import BOOLEAN, Checker, Type, input_type, number
@@ -53,12 +53,7 @@ def _inputs(policy: Policy):
             yield Finding("bounds-crossed", f"input '{f.name}': min {fmt(f.minimum)} is above max {fmt(f.maximum)}", where)
         if f.has_default:
             problems: list = []
-            reader = {"number": lambda c: rt.number(c, f.name, f.minimum, f.maximum, problems=problems),
-                      "integer": lambda c: rt.integer(c, f.name, f.minimum, f.maximum, problems=problems),
-                      "enum": lambda c: rt.choice(c, f.name, f.values, problems=problems),
-                      "boolean": lambda c: rt.boolean(c, f.name, problems=problems),
-                      "date": lambda c: rt.date(c, f.name, problems=problems)}[f.type]
-            reader({f.name: f.default})
+            read_field(f, {f.name: f.default}, problems)
             for _, message in problems:
                 yield Finding("bad-default", f"input '{f.name}': default {message}", where)
 
@@ -160,7 +155,7 @@ def _bracket_sequence(brackets):
             yield Finding("bracket-open", "only the first bracket may leave out its lower bound (over/at_least)", b.location)
         if i < len(brackets) - 1 and b.upper is None:
             yield Finding("bracket-open", "only the last bracket may leave out its upper bound (up_to/below)", b.location)
-    for previous, b in zip(brackets, brackets[1:]):
+    for previous, b in zip(brackets, brackets[1:], strict=False):
         if previous.upper is None or b.lower is None:
             continue
         if b.lower < previous.upper:
@@ -250,7 +245,7 @@ def _formulas(policy: Policy):
         if formula.tree is None:
             continue
         problems = []
-        checker = Checker(names, parameters, lambda message, offset: problems.append((message, offset)))
+        checker = Checker(names, parameters, lambda message, offset, sink=problems: sink.append((message, offset)))
         for n in sorted(names_in(formula.tree)):
             p = parameters.get(n)
             if p is not None and p.unnumbered:
@@ -296,7 +291,7 @@ def _checks(policy: Policy):
         problems = []
         for n in sorted(names_in(check.tree) & formula_names):
             problems.append((f"a check may use inputs and parameters, not the formula '{n}'", 0))
-        result = Checker(names, parameters, lambda m, o: problems.append((m, o))).check(check.tree)
+        result = Checker(names, parameters, lambda m, o, sink=problems: sink.append((m, o))).check(check.tree)
         if result is not None and result != BOOLEAN:
             problems.append((f"a check must be true or false, not {result}", 0))
         for message, offset in problems:

@@ -17,6 +17,7 @@ from decimal import (
 
 D = Decimal
 MISSING = object()
+LARGEST = Decimal(10) ** 15  # no amount, count or area of a case comes near; keeps arithmetic exact
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 
 
@@ -148,6 +149,9 @@ def number(case: dict, name: str, minimum=None, maximum=None, default=MISSING, p
     if not parsed.is_finite():
         problems.append((name, f"{value!r} is not a finite number"))
         return None
+    if abs(parsed) >= LARGEST:
+        problems.append((name, f"{value!r} is too large (limit 10^15)"))
+        return None
     return _bounds(name, parsed, minimum, maximum, problems)
 
 
@@ -156,12 +160,12 @@ def integer(case: dict, name: str, minimum=None, maximum=None, default=MISSING, 
     if value is MISSING:
         return None
     parsed = None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < LARGEST:
         parsed = value
     elif isinstance(value, (str, Decimal, float)) and not isinstance(value, bool):
         try:
             number_value = D(repr(value)) if isinstance(value, float) else D(str(value).strip())
-            if number_value.is_finite() and number_value == number_value.to_integral_value():
+            if number_value.is_finite() and abs(number_value) < LARGEST and number_value == number_value.to_integral_value():
                 parsed = int(number_value)
         except InvalidOperation:
             pass

@@ -136,7 +136,7 @@ class Checker:
         types = [self.check(a) for a in args]
         if any(t is None for t in types):
             return None
-        for t, a in zip(types, args):
+        for t, a in zip(types, args, strict=True):
             if t.kind != "number":
                 self.report(f"{f}() needs numbers, not {t}", a.offset)
                 return None

@@ -1,0 +1,143 @@
+"""The `ratebook` command as an officer and another system use it, through click's runner."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+
+from .conftest import ROOT
+
+
+def run(*args, root: Path = ROOT):
+    result = CliRunner().invoke(cli.main, ["--root", str(root), *args])
+    return result
+
+
+@pytest.fixture
+def copy_of_project(tmp_path: Path) -> Path:
+    for folder in ("policies", "generated"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def test_eval_json_prints_the_policy_the_date_and_money_as_two_decimal_strings():
+    result = run("eval", "medical.secondary_compensation", "--set", "scheme=employee",
+                 "--set", "out_of_pocket=35000", "--on", "2012-06-01", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["policy"] == "medical.secondary_compensation"
+    assert data["on"] == "2012-06-01"
+    assert data["outputs"] == {"compensation": "5000.00"}
+
+
+def test_eval_json_prints_integers_and_booleans_as_json_values():
+    staff = json.loads(run("eval", "platform.staffing", "--set", "level=village", "--set", "registered_population=3000",
+                           "--on", "2012-09-01", "--json").output)
+    assert staff["outputs"] == {"min_staff": 2}
+    eligible = json.loads(run("eval", "platform.coordinator_eligibility", "--set", "age=35", "--set", "education=college",
+                              "--set", "computer_skills=true", "--on", "2012-09-01", "--json").output)
+    assert eligible["outputs"] == {"eligible": True}
+
+
+def test_eval_explain_shows_each_step_and_the_source_clause():
+    result = run("eval", "medical.secondary_compensation", "--set", "scheme=employee",
+                 "--set", "out_of_pocket=35000", "--on", "2012-06-01", "--explain")
+    assert result.exit_code == 0, result.output
+    assert "10000 × 0.3 = 3000" in result.output
+    assert "5000 × 0.4 = 2000" in result.output
+    assert "第5项" in result.output
+    assert "compensation = 5000.00" in result.output
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["eval", "medical.nothing", "--set", "a=1"], "unknown policy 'medical.nothing'"),
+    (["eval", "medical.secondary_compensation", "--set", "scheme=farmer", "--set", "out_of_pocket=1", "--on", "2012-06-01"],
+     "scheme: 'farmer' is not one of: employee, resident"),
+    (["eval", "medical.secondary_compensation", "--set", "scheme=employee", "--set", "out_of_pocket=-5", "--on", "2012-06-01"],
+     "out_of_pocket: -5 is below the minimum 0"),
+    (["eval", "medical.secondary_compensation", "--set", "scheme=employee", "--set", "wrong=1", "--on", "2012-06-01"],
+     "wrong: unknown field"),
+    (["eval", "medical.secondary_compensation", "--set", "scheme=employee", "--set", "out_of_pocket=1", "--on", "2010-12-31"],
+     "not in force on 2010-12-31"),
+    (["eval", "platform.staffing", "--set", "level=village", "--set", "registered_population=many", "--on", "2012-09-01"],
+     "registered_population: 'many' is not a whole number"),
+])
+def test_eval_refuses_a_bad_case_with_a_message_naming_the_field_and_no_traceback(args, fragment):
+    result = run(*args)
+    assert result.exit_code == 1
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+
+
+def test_eval_with_a_malformed_date_is_a_usage_error():
+    result = run("eval", "platform.staffing", "--on", "2012-13-01")
+    assert result.exit_code == 2
+    assert "not a date" in result.output
+
+
+def test_validate_says_ok_for_the_shipped_policies():
+    result = run("validate")
+    assert result.exit_code == 0
+    assert "ok: 12 policies valid" in result.output
+
+
+def test_build_check_passes_on_the_committed_generated_folder():
+    result = run("build", "--check")
+    assert result.exit_code == 0, result.output
+
+
+def test_changing_a_rate_shows_in_build_check_then_in_eval_after_build(copy_of_project: Path):
+    policy = copy_of_project / "policies" / "platform" / "construction_subsidy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "amount: 80000" in text
+    # an officer changes the middle tier and the example cases that show it
+    policy.write_text(text.replace("amount: 80000", "amount: 85000").replace('"80000.00"', '"85000.00"'), encoding="utf-8")
+
+    stale = run("build", "--check", root=copy_of_project)
+    assert stale.exit_code == 1
+    assert "generated/platform/construction_subsidy.py" in stale.output
+
+    args = ["eval", "platform.construction_subsidy", "--set", "service_area_m2=150", "--on", "2012-09-01", "--json"]
+    before_build = run(*args, root=copy_of_project)
+    assert "changed since the last build" in before_build.output
+    assert '"subsidy": "85000.00"' in before_build.output
+
+    assert run("build", root=copy_of_project).exit_code == 0
+    assert run("build", "--check", root=copy_of_project).exit_code == 0
+    after = json.loads(run(*args, root=copy_of_project).output)
+    assert after["outputs"]["subsidy"] == "85000.00"
+
+
+def test_build_refuses_an_invalid_policy_and_leaves_generated_untouched(copy_of_project: Path):
+    policy = copy_of_project / "policies" / "medical" / "secondary_compensation.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("rate: 30%", "rate: 130%"), encoding="utf-8")
+    before = {p: p.read_bytes() for p in (copy_of_project / "generated").rglob("*") if p.is_file()}
+    result = run("build", root=copy_of_project)
+    assert result.exit_code == 1
+    assert "rate 1.3 is above 1" in result.output
+    assert "policies/medical/secondary_compensation.yaml:" in result.output
+    after = {p: p.read_bytes() for p in (copy_of_project / "generated").rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_the_one_case_path_imports_neither_yaml_nor_jsonschema_nor_numpy():
+    code = (
+        "import sys, cli\n"
+        "try:\n"
+        "    cli.main(['--root', sys.argv[1], 'eval', 'platform.construction_subsidy', '--set', 'service_area_m2=150',"
+        " '--on', '2012-09-01', '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('yaml', 'jsonschema', 'numpy', 'pyarrow', 'openpyxl') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert '"subsidy": "80000.00"' in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "[]"
