@@ -75,6 +75,13 @@ def build(ctx: click.Context, check: bool) -> None:
         _show_findings(errors)
         _fail(f"{len(errors)} error(s) in policies; generated/ left as it was")
     files = emit_all(project)
+    from generator.table_check import check_tables
+
+    disagreements = check_tables(project, files)  # every test-table row, module vs interpreter
+    if disagreements:
+        _show_findings(disagreements)
+        _fail(f"{len(disagreements)} test case(s) where the generated module disagrees with the interpreter; "
+              "generated/ left as it was")
     target = root / GENERATED
     if check:
         drift = output.compare(target, files)
@@ -202,6 +209,75 @@ def _load_policy(root: Path, source: str):
         _show_findings(errors)
         _fail(f"{source} is not valid; fix it and run `ratebook validate`")
     return policy
+
+
+@main.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write the results as JUnit XML.")
+@click.option("-v", "--verbose", is_flag=True, help="List every case, not only the failures.")
+@click.pass_context
+def run_tests(ctx: click.Context, paths, junit_file, verbose: bool) -> None:
+    """Run the policies' example cases and the cases in PATHS (CSV, XLSX, YAML files or folders)."""
+    from generator.case_files import read_cases
+    from generator.case_run import blocking_errors, example_cases, run_cases, summary_lines
+    from generator.pipeline import load_project
+
+    project = load_project(_root(ctx))
+    blocking = blocking_errors(project)
+    if blocking:
+        _show_findings(blocking)
+        _fail(f"{len(blocking)} error(s) in policies; fix them first (`ratebook validate`)")
+    cases, problems = read_cases(paths, Path.cwd())
+    if problems:
+        _show_findings(sorted(problems, key=lambda f: f.sort_key()))
+        _fail(f"{len(problems)} problem(s) in case files; no case was run")
+    results = run_cases(project.policies, example_cases(project.policies) + cases)
+    for line in summary_lines(results, verbose):
+        click.echo(line)
+    if junit_file:
+        from generator.junit import junit_xml
+
+        Path(junit_file).write_bytes(junit_xml(results))
+    if any(not r.passed for r in results):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--base", required=True, metavar="REF",
+              help="The version to compare with: a git ref (main, v2012, HEAD~1) or a project folder.")
+@click.option("--cases", "case_paths", multiple=True, type=click.Path(), metavar="FILE",
+              help="Case files (CSV, XLSX, YAML) to compare on; default: the test tables of both versions.")
+@click.option("--out", "out_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the report: .md, .xlsx or .csv (changed cases); repeat for several.")
+@click.option("--fail-on-change", is_flag=True, help="Exit 1 if a rule or any case changed (for CI).")
+@click.pass_context
+def diff(ctx: click.Context, base: str, case_paths, out_files, fail_on_change: bool) -> None:
+    """Compare the policies with another version: the rule changes in words and their effect on cases."""
+    from generator.diff import BaseError, InvalidTree, compare, save
+    from generator.findings import RatebookError
+    from generator.report import report_file, terminal_lines
+
+    for out in out_files:
+        if Path(out).suffix.lower() not in (".md", ".csv", ".xlsx"):
+            _fail(f"--out {out}: write a .md, .xlsx or .csv file", 2)
+    try:
+        report = compare(_root(ctx), base, case_paths)
+    except BaseError as error:
+        _fail(str(error), 2)
+    except InvalidTree as error:
+        _show_findings(error.findings)
+        _fail(f"{len(error.findings)} error(s) in the policies of {error.which}; fix them to compare")
+    except RatebookError as error:
+        _show_findings(error.findings)
+        _fail(f"{len(error.findings)} problem(s) in case files")
+    for line in terminal_lines(report):
+        click.echo(line)
+    for out in out_files:
+        save(Path(out), report_file(report, Path(out).suffix.lower()))
+        click.echo(f"report written to {out}")
+    if fail_on_change and report.any_change:
+        sys.exit(1)
 
 
 @main.command(name="list")

@@ -123,6 +123,12 @@ def build_policy(doc) -> BuildResult:
     return BuildResult(policy, b.findings)
 
 
+def _unit(spec: dict, key: str = "unit") -> str:
+    """A unit as text; `unit: 1` written without quotes means the pure number 1."""
+    value = spec.get(key, "")
+    return str(value) if value is not None else ""
+
+
 def _label(spec) -> Label:
     return Label(spec.get("zh", ""), spec.get("en", "")) if spec else Label()
 
@@ -132,7 +138,7 @@ def _input(b: _Builder, name: str, spec: dict) -> InputField:
     has_default = "default" in spec
     values = tuple(spec.get("values", ()))
     return InputField(
-        name=name, type=spec["type"], unit=spec.get("unit", ""),
+        name=name, type=spec["type"], unit=_unit(spec),
         minimum=b.number(spec.get("min"), *path, "min"),
         maximum=b.number(spec.get("max"), *path, "max"),
         values=values, ordered=bool(spec.get("ordered", False)),
@@ -145,9 +151,9 @@ def _output(b: _Builder, name: str, spec: dict) -> OutputField:
     rounding = spec.get("rounding")
     places = rounding["places"] if rounding else None
     mode = rounding.get("mode", "half_up") if rounding else "half_up"
-    if rounding is None and spec["type"] == "number" and is_money_unit(spec.get("unit", "")):
+    if rounding is None and spec["type"] == "number" and is_money_unit(_unit(spec)):
         places = 2  # yuan to the fen, half-up, unless the policy says otherwise
-    return OutputField(name, spec["type"], spec.get("unit", ""), places, mode,
+    return OutputField(name, spec["type"], _unit(spec), places, mode,
                        _label(spec.get("label")), spec.get("note", ""), b.place("outputs", name))
 
 
@@ -159,13 +165,17 @@ def _parameter(b: _Builder, name: str, spec: dict, enum_values: dict) -> Paramet
         where = path + ("values", i)
         start = b.date(entry["from"], *where, "from")
         value = _dated_content(b, kind, entry, where, enum_values.get(spec.get("key", "")))
-        values.append(DatedValue(start or dt.date.min, value, entry.get("note", ""), b.place(*where)))
+        if kind == "table":
+            places = tuple(b.place(*where, "rows", key) for key in entry.get("rows", {}))
+        else:
+            places = (b.place(*where, "value"),)
+        values.append(DatedValue(start or dt.date.min, value, entry.get("note", ""), b.place(*where), places))
     source = spec.get("source", {})
     return Parameter(
         name=name, kind=kind,
-        unit="1" if kind == "rate" else spec.get("unit", ""),
-        method=spec.get("method", ""), input_unit=spec.get("input_unit", ""),
-        output_unit=spec.get("output_unit", ""), key=spec.get("key", ""),
+        unit="1" if kind == "rate" else _unit(spec),
+        method=spec.get("method", ""), input_unit=_unit(spec, "input_unit"),
+        output_unit=_unit(spec, "output_unit"), key=spec.get("key", ""),
         maximum=b.number(spec.get("max"), *path, "max"), label=_label(spec.get("label")),
         clause=source.get("clause", ""), quote=source.get("quote", ""), note=spec.get("note", ""),
         unnumbered=bool(spec.get("unnumbered", False)), values=tuple(values), location=b.place(*path),
@@ -214,4 +224,5 @@ def _bracket(b: _Builder, spec: dict, where: tuple) -> Bracket:
         rate=b.number(spec.get("rate"), *where, "rate"),
         amount=b.number(spec.get("amount"), *where, "amount"),
         note=spec.get("note", ""), location=b.place(*where),
+        value_location=b.place(*where, "rate" if "rate" in spec else "amount"),
     )

@@ -8,25 +8,14 @@ standard library and `generator.runtime`, so one case costs little to import and
 
 from __future__ import annotations
 
-import keyword
 from decimal import Decimal
 
 from . import __version__
 from .expressions import Binary, Boolean, Call, Conditional, Name, Number, Text, Unary
+from .emit_batch import emit_batch_function
 from .model import Policy
+from .naming import constant, local
 from .plan import formula_order
-
-_RESERVED = {"D", "on", "case", "problems", "failed", "min", "max", "date", "result"}
-
-
-def local(name: str) -> str:
-    """A formula or input name as a safe Python local."""
-    return name + "_" if keyword.iskeyword(name) or name in _RESERVED else name
-
-
-def constant(name: str) -> str:
-    return "P_" + name.upper()
-
 
 def dec(value: Decimal | None) -> str:
     return "None" if value is None else f"D({str(value)!r})"
@@ -75,6 +64,7 @@ def emit_module(policy: Policy) -> str:
         out += [""] + _parameter_lines(p)
     out += ["", ""] + _evaluate_lines(policy)
     out += ["", ""] + _validate_lines()
+    out += ["", ""] + emit_batch_function(policy)
     return "\n".join(out) + "\n"
 
 

@@ -70,6 +70,7 @@ class Bracket:
     amount: Decimal | None = None
     note: str = ""
     location: Location = field(default=Location(""), compare=False)
+    value_location: Location = field(default=Location(""), compare=False)  # of its rate or amount
 
     def describe(self) -> str:
         """'over 20000 up to 30000' — the words of the policy format."""
@@ -87,6 +88,7 @@ class DatedValue:
     value: object  # Decimal (amount, rate) | tuple[Bracket, ...] (scale) | tuple[(key, Decimal), ...] (table)
     note: str = ""
     location: Location = field(default=Location(""), compare=False)
+    value_locations: tuple = field(default=(), compare=False)  # of the value, or of each table row
 
 
 @dataclass(frozen=True)

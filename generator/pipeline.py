@@ -14,6 +14,7 @@ from pathlib import Path
 from .build_model import build_policy
 from .emit_python import emit_module
 from .emit_schema import case_schema, dumps, result_schema
+from .emit_tables import emit_tables
 from .findings import ERROR, Finding, Findings
 from .location import Location
 from .model import Policy
@@ -111,15 +112,16 @@ def module_path(policy: Policy) -> str:
     return f"{area}/{name}.py"
 
 
-def emit_all(project: Project) -> dict[str, str]:
-    """{path under generated/: text} for every policy, plus the index the CLI reads."""
-    files: dict[str, str] = {}
+def emit_all(project: Project) -> dict[str, str | bytes]:
+    """{path under generated/: text (bytes for workbooks)} for every policy, plus the index the CLI reads."""
+    files: dict[str, str | bytes] = {}
     index = {}
     for policy in sorted(project.policies, key=lambda p: p.id):
         module = module_path(policy)
         files[module] = emit_module(policy)
         files[f"schemas/{policy.id}.case.schema.json"] = dumps(case_schema(policy))
         files[f"schemas/{policy.id}.result.schema.json"] = dumps(result_schema(policy))
+        files.update(emit_tables(policy))  # tables/<id>.csv and .xlsx (bytes)
         index[policy.id] = {
             "module": module,
             "source": policy.file,

@@ -101,20 +101,24 @@ def _parameters(policy: Policy):
             for rate, place in _rates_of(p, entry):
                 if rate is not None and (rate < 0 or rate > limit):
                     side = "below 0" if rate < 0 else f"above {fmt(limit)}"
-                    extra = "" if p.maximum is not None else " (declare max: on the parameter if the source allows it)"
+                    extra = "" if p.maximum is not None or rate < 0 else " (declare max: on the parameter if the source allows it)"
                     yield Finding("rate-range", f"rate {fmt(rate)} is {side}{extra}", place)
 
 
 def _rates_of(p, entry):
     """The values of a parameter that are rates, each with its place."""
     if p.kind == "rate":
-        yield entry.value, entry.location
+        yield entry.value, _first(entry.value_locations, entry.location)
     elif p.kind == "scale":
         for b in entry.value:
-            yield b.rate, b.location
+            yield b.rate, b.value_location or b.location
     elif p.kind == "table" and Unit.parse(p.unit or "1").is_dimensionless:
-        for _, value in entry.value:
-            yield value, entry.location
+        for i, (_, value) in enumerate(entry.value):
+            yield value, _first(entry.value_locations[i:], entry.location)
+
+
+def _first(locations, fallback):
+    return locations[0] if locations and locations[0].file else fallback
 
 
 def _dates(p):
@@ -223,7 +227,7 @@ def _place(item, offset: int):
 def _base_names(policy: Policy) -> dict:
     names = {f.name: input_type(f) for f in policy.inputs}
     for p in policy.parameters:
-        if p.kind in ("amount", "rate"):
+        if p.kind in ("amount", "rate") and not p.unnumbered:
             names[p.name] = number(Unit.parse(p.unit or "1"))
     return names
 
@@ -236,24 +240,20 @@ def _formulas(policy: Policy):
         findings.append(Finding("formula-cycle", f"formula '{name}' depends on itself through {', '.join(cyclic)}", formula.location))
     names = _base_names(policy)
     parameters = {p.name: p for p in policy.parameters}
-    for p in policy.parameters:
-        if p.unnumbered:
-            names.pop(p.name, None)
+    failed: set[str] = set(cyclic)
     outputs = {o.name: o for o in policy.outputs}
     for name in order:
         formula = policy.formula(name)
         if formula.tree is None:
+            failed.add(name)
             continue
-        problems = []
-        checker = Checker(names, parameters, lambda message, offset, sink=problems: sink.append((message, offset)))
-        for n in sorted(names_in(formula.tree)):
-            p = parameters.get(n)
-            if p is not None and p.unnumbered:
-                problems.append((f"'{n}' has no value: the source gives no number, so no formula can use it", 0))
+        problems: list = []
+        checker = Checker(names, parameters, lambda message, offset, sink=problems: sink.append((message, offset)), failed)
         result = checker.check(formula.tree)
         for message, offset in problems:
             findings.append(Finding("formula", message, _place(formula, offset)))
         if result is None:
+            failed.add(name)
             continue
         output = outputs.get(name)
         if output is not None:

@@ -31,9 +31,22 @@ def check_structure(doc) -> list[Finding]:
     for error in policy_validator().iter_errors(doc.data):
         error = _most_specific(error)
         path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            findings.extend(_unknown_keys(error, path, doc))
+            continue
         message, where = _describe(error, path, doc)
         findings.append(Finding("schema", message, where))
     return findings
+
+
+def _unknown_keys(error, path: tuple, doc) -> list[Finding]:
+    """One finding per unknown key, each at the key, listing what is allowed."""
+    allowed = sorted(error.schema.get("properties", {}))
+    shown = dotted(path) or "the policy"
+    return [
+        Finding("schema", f"unknown key '{key}' in {shown}; allowed: {', '.join(allowed)}", doc.key_place(path + (key,)))
+        for key in sorted(set(error.instance) - set(allowed), key=str)
+    ]
 
 
 def _most_specific(error):
@@ -63,8 +76,10 @@ def _describe(error, path: tuple, doc):
     if kind == "propertyNames":
         return f"{shown}: {error.message}", where
     if kind == "pattern":
-        if path and isinstance(path[-1], str) and hint and error.instance == path[-1]:
-            return f"name '{error.instance}' is not {hint}", doc.key_place(path)
+        container = _value_at(doc.data, path)
+        if isinstance(container, dict) and isinstance(error.instance, str) and error.instance in container:
+            # propertyNames: jsonschema reports the mapping; point at the bad name itself
+            return f"name '{error.instance}' in {shown} is not {hint}", doc.key_place(path + (error.instance,))
         return f"{shown}: '{error.instance}' is not {hint or 'in the expected form'}", where
     if kind in ("anyOf", "oneOf"):
         return f"{shown}: {_quote(error.instance)} is not {hint or 'allowed here'}", where
@@ -83,6 +98,15 @@ def _describe(error, path: tuple, doc):
     if kind == "minLength":
         return f"{shown} must not be empty text", where
     return f"{shown}: {error.message}", where
+
+
+def _value_at(data, path: tuple):
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _quote(value) -> str:

@@ -40,10 +40,11 @@ def number(unit: Unit | None) -> Type:
 class Checker:
     """Infers the type of a formula tree; `report(message, offset)` collects problems."""
 
-    def __init__(self, names: dict, parameters: dict, report):
+    def __init__(self, names: dict, parameters: dict, report, failed: set | None = None):
         self.names = names  # name -> Type (inputs, amounts, rates, other formulas)
         self.parameters = parameters  # name -> Parameter, for scale() and table()
         self.report = report
+        self.failed = failed or set()  # formulas already reported broken: no second message
 
     def check(self, node: Node) -> Type | None:
         method = getattr(self, "_" + type(node).__name__.lower())
@@ -61,7 +62,12 @@ class Checker:
     def _name(self, node: Name) -> Type | None:
         if node.name in self.names:
             return self.names[node.name]
+        if node.name in self.failed:
+            return None
         parameter = self.parameters.get(node.name)
+        if parameter is not None and parameter.unnumbered:
+            self.report(f"'{node.name}' has no value: the source gives no number, so no formula can use it", node.offset)
+            return None
         if parameter is not None and parameter.kind in ("scale", "table"):
             self.report(f"'{node.name}' is a {parameter.kind}: write {parameter.kind}({node.name}, …)", node.offset)
             return None

@@ -77,28 +77,36 @@ class SourceDocument:
     def text_place(self, path: tuple, offset: int) -> Location:
         """The line and column of character `offset` inside the text value at `path`.
 
-        Formulas are often written as folded blocks (`>-`), so the offset is walked over the
-        block's source lines; quoted and plain scalars sit on their own line.
+        Formulas are often written over several lines (folded `>-` blocks or plain text that
+        wraps), so the offset is walked over the source lines the value was folded from.
         """
         path = tuple(path)
         base = self.place(path)
         if path not in self.text_starts:
             return base
         style, line0, col0 = self.text_starts[path]
-        if style in ("'", '"'):
-            return Location(self.file, line0 + 1, col0 + 2 + offset, path=base.path)
-        if style is None:
-            return Location(self.file, line0 + 1, col0 + 1 + offset, path=base.path)
-        lines = self.raw.decode("utf-8", "replace").splitlines()[line0 + 1:]
+        lines = self.raw.decode("utf-8", "replace").splitlines()
+        if style in ("|", ">"):
+            body = lines[line0 + 1:]
+            indents = [len(x) - len(x.lstrip(" ")) for x in body if x.strip()]
+            indent = indents[0] if indents else 0
+            pieces = [(number, indent, line[indent:].rstrip()) for number, line in enumerate(body, start=line0 + 2)]
+        else:
+            skip = 1 if style in ("'", '"') else 0
+            first = lines[line0][col0 + skip:].rstrip() if line0 < len(lines) else ""
+            pieces = [(line0 + 1, col0 + skip, first)]
+            for number, line in enumerate(lines[line0 + 1:], start=line0 + 2):
+                stripped = line.lstrip(" ")
+                if not stripped or stripped.startswith("#") or (stripped[0] not in "-?:" and ": " in stripped and style is None):
+                    break
+                pieces.append((number, len(line) - len(stripped), stripped.rstrip()))
         remaining = offset
-        for number, line in enumerate(lines, start=line0 + 2):
-            stripped = line.lstrip(" ")
-            if not stripped:
+        for number, column, content in pieces:
+            if not content:
                 continue
-            indent = len(line) - len(stripped)
-            if remaining <= len(stripped.rstrip()):
-                return Location(self.file, number, indent + 1 + remaining, path=base.path)
-            remaining -= len(stripped.rstrip()) + 1
+            if remaining <= len(content):
+                return Location(self.file, number, column + 1 + remaining, path=base.path)
+            remaining -= len(content) + 1
         return base
 
 
@@ -170,14 +178,19 @@ def _scalar(node: yaml.ScalarNode, path: tuple, doc: SourceDocument, findings: l
         return text
     if tag == _NULL_TAG:
         return None
-    if tag == _BOOL_TAG:
+    if tag == _BOOL_TAG and _BOOL.match(text):
         return text.lower() == "true"
-    if tag == _INT_TAG:
+    if tag == _INT_TAG and _INT.match(text):
         return int(text.replace("_", ""))
     if tag == _FLOAT_TAG:
         try:
             return Decimal(text.replace("_", ""))
         except InvalidOperation:
             pass
-    findings.append(Finding("yaml-tag", f"tag '{tag}' is not allowed; write plain values", _where(doc, node, path)))
+    if tag in (_BOOL_TAG, _INT_TAG, _FLOAT_TAG):
+        kind = tag.rsplit(":", 1)[1]
+        message = f"'{text}' is not a plain {kind} (tag !!{kind}); write the value without a tag"
+    else:
+        message = f"tag '{tag}' is not allowed; write plain values"
+    findings.append(Finding("yaml-tag", message, _where(doc, node, path)))
     return text

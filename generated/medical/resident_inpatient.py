@@ -56,3 +56,24 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    hospital_level = b.choice('hospital_level', (1, 2, 3))
+    eligible_cost = b.number('eligible_cost', minimum=D('0'))
+    fund_paid_this_year = b.number('fund_paid_this_year', minimum=D('0'), default='0')
+    v_ratio_by_level = b.version(P_RATIO_BY_LEVEL_FROM)
+    v_fund_cap = b.version(P_FUND_CAP_FROM)
+    # reimbursement = min(eligible_cost * table(ratio_by_level, hospital_level), max(0, fund_cap - fund_paid_this_year))
+    reimbursement = b.round(np.minimum((eligible_cost * np.array([[8, 7, 6]], dtype=np.int64)[v_ratio_by_level, hospital_level]), (np.maximum(0, ((np.array([50000, 200000], dtype=np.int64)[v_fund_cap] * 10000) - fund_paid_this_year)) * 10)), 1000, 'half_up')
+    return b.finish({'reimbursement': reimbursement}, {'reimbursement': 2}, evaluate, INPUTS)

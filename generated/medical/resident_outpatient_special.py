@@ -60,3 +60,24 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    disease = b.choice('disease', ('chronic_hepatitis', 'decompensated_cirrhosis', 'aplastic_anaemia', 'haemophilia', 'schizophrenia'))
+    eligible_cost_this_year = b.number('eligible_cost_this_year', minimum=D('0'))
+    v_deductible = b.version(P_DEDUCTIBLE_FROM)
+    v_subsidy_rate = b.version(P_SUBSIDY_RATE_FROM)
+    v_yearly_cap = b.version(P_YEARLY_CAP_FROM)
+    # subsidy = min(max(0, eligible_cost_this_year - deductible) * subsidy_rate, yearly_cap)
+    subsidy = b.round(np.minimum((np.maximum(0, (eligible_cost_this_year - (np.array([400], dtype=np.int64)[v_deductible] * 10000))) * np.array([5], dtype=np.int64)[v_subsidy_rate]), (np.array([1500], dtype=np.int64)[v_yearly_cap] * 100000)), 1000, 'half_up')
+    return b.finish({'subsidy': subsidy}, {'subsidy': 2}, evaluate, INPUTS)

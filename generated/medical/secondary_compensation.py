@@ -64,3 +64,23 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    scheme = b.choice('scheme', ('employee', 'resident'))
+    out_of_pocket = b.number('out_of_pocket', minimum=D('0'))
+    v_employee_scale = b.version(P_EMPLOYEE_SCALE_FROM)
+    v_resident_scale = b.version(P_RESIDENT_SCALE_FROM)
+    # compensation = if scheme = "employee" then scale(employee_scale, out_of_pocket) else scale(resident_scale, out_of_pocket)
+    compensation = b.round(np.where((scheme == 0), b.by_version(v_employee_scale, (lambda: b.marginal(out_of_pocket, ((200000000, 3), (300000000, 1), (500000000, 1)), False),)), b.by_version(v_resident_scale, (lambda: b.marginal(out_of_pocket, ((100000000, 4), (300000000, 1), (500000000, 1)), False),))), 1000, 'half_up')
+    return b.finish({'compensation': compensation}, {'compensation': 2}, evaluate, INPUTS)

@@ -57,3 +57,24 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    cause = b.choice('cause', ('illness', 'non_work_injury'))
+    v_funeral_grant_by_cause = b.version(P_FUNERAL_GRANT_BY_CAUSE_FROM)
+    v_survivor_lump_sum_by_cause = b.version(P_SURVIVOR_LUMP_SUM_BY_CAUSE_FROM)
+    # funeral_grant = table(funeral_grant_by_cause, cause)
+    funeral_grant = (np.array([[5200, 5200], [6000, 6000]], dtype=np.int64)[v_funeral_grant_by_cause, cause] * 100)
+    # survivor_lump_sum = table(survivor_lump_sum_by_cause, cause)
+    survivor_lump_sum = (np.array([[5200, 5200], [15000, 15000]], dtype=np.int64)[v_survivor_lump_sum_by_cause, cause] * 100)
+    return b.finish({'funeral_grant': funeral_grant, 'survivor_lump_sum': survivor_lump_sum}, {'funeral_grant': 2, 'survivor_lump_sum': 2}, evaluate, INPUTS)

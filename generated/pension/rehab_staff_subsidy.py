@@ -48,3 +48,22 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    min_contribution_base = b.number('min_contribution_base', minimum=D('0'))
+    employer_rate = b.number('employer_rate', minimum=D('0'), maximum=D('1'))
+    v_subsidy_share = b.version(P_SUBSIDY_SHARE_FROM)
+    # subsidy = min_contribution_base * employer_rate * subsidy_share
+    subsidy = b.round(b.mul(b.mul(min_contribution_base, employer_rate), np.array([5], dtype=np.int64)[v_subsidy_share]), 10000000, 'half_up')
+    return b.finish({'subsidy': subsidy}, {'subsidy': 2}, evaluate, INPUTS)

@@ -54,3 +54,22 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    age = b.number('age', minimum=D('0'), integer=True)
+    v_min_age = b.version(P_MIN_AGE_FROM)
+    v_basic_pension = b.version(P_BASIC_PENSION_FROM)
+    # monthly_basic_pension = if age >= min_age then basic_pension else 0
+    monthly_basic_pension = (np.where((age >= np.array([60], dtype=np.int64)[v_min_age]), np.array([60, 70], dtype=np.int64)[v_basic_pension], 0) * 100)
+    return b.finish({'monthly_basic_pension': monthly_basic_pension}, {'monthly_basic_pension': 2}, evaluate, INPUTS)

@@ -59,3 +59,22 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    monthly_pension = b.number('monthly_pension', minimum=D('0'))
+    v_adjustment_rate = b.version(P_ADJUSTMENT_RATE_FROM)
+    v_minimum_increase = b.version(P_MINIMUM_INCREASE_FROM)
+    # increase = max(monthly_pension * adjustment_rate, minimum_increase)
+    increase = b.round(np.maximum((monthly_pension * np.array([1], dtype=np.int64)[v_adjustment_rate]), (np.array([190], dtype=np.int64)[v_minimum_increase] * 100000)), 1000, 'half_up')
+    return b.finish({'increase': increase}, {'increase': 2}, evaluate, INPUTS)

@@ -52,3 +52,21 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    service_area_m2 = b.number('service_area_m2', minimum=D('0'))
+    v_subsidy_by_area = b.version(P_SUBSIDY_BY_AREA_FROM)
+    # subsidy = scale(subsidy_by_area, service_area_m2)
+    subsidy = (b.by_version(v_subsidy_by_area, (lambda: b.whole_amount(service_area_m2, ((None, False, 1000000, False, None, 60000), (1000000, True, 2000000, False, None, 80000), (2000000, True, None, False, None, 100000))),)) * 100)
+    return b.finish({'subsidy': subsidy}, {'subsidy': 2}, evaluate, INPUTS)

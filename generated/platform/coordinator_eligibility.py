@@ -50,3 +50,23 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    age = b.number('age', minimum=D('0'), integer=True)
+    education = b.choice('education', ('below_high_school', 'high_school', 'college', 'bachelor', 'master', 'doctor'))
+    computer_skills = b.boolean('computer_skills')
+    v_max_age = b.version(P_MAX_AGE_FROM)
+    # eligible = age <= max_age and education >= "college" and computer_skills
+    eligible = (((age <= np.array([35], dtype=np.int64)[v_max_age]) & (education >= 2)) & computer_skills)
+    return b.finish({'eligible': eligible}, {'eligible': None}, evaluate, INPUTS)

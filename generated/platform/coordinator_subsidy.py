@@ -52,3 +52,23 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    min_monthly_wage = b.number('min_monthly_wage', minimum=D('0'))
+    coordinators = b.number('coordinators', minimum=D('0'), integer=True)
+    months = b.number('months', minimum=D('0'), integer=True)
+    v_post_subsidy_rate = b.version(P_POST_SUBSIDY_RATE_FROM)
+    # post_subsidy = min_monthly_wage * post_subsidy_rate * coordinators * months
+    post_subsidy = b.round(b.mul(b.mul((min_monthly_wage * np.array([15], dtype=np.int64)[v_post_subsidy_rate]), coordinators), months), 1000, 'half_up')
+    return b.finish({'post_subsidy': post_subsidy}, {'post_subsidy': 2}, evaluate, INPUTS)

@@ -58,3 +58,23 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    level = b.choice('level', ('township', 'village'))
+    registered_population = b.number('registered_population', minimum=D('0'), integer=True)
+    v_staff_per_10000 = b.version(P_STAFF_PER_10000_FROM)
+    v_village_staff = b.version(P_VILLAGE_STAFF_FROM)
+    # min_staff = if level = "township" then ceil(registered_population * staff_per_10000 / 10000) else scale(village_staff, registered_population)
+    min_staff = b.integral(np.where((level == 0), (-np.floor_divide(-((registered_population * np.array([15], dtype=np.int64)[v_staff_per_10000]) * 1), 100000)), b.by_version(v_village_staff, (lambda: b.whole_amount(registered_population, ((None, False, 3000, False, None, 1), (3000, True, None, False, None, 2))),))), 0)
+    return b.finish({'min_staff': min_staff}, {'min_staff': None}, evaluate, INPUTS)

@@ -56,3 +56,24 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def evaluate_batch(columns: dict, on):
+    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
+    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
+    10**places (money in fen), invalid rows listed with their field and reason.
+    Imports numpy only when called.
+    """
+    import numpy as np
+
+    from generator import batch_runtime as _b
+
+    b = _b.Batch(columns, on, INPUTS)
+    min_living_standard = b.number('min_living_standard', minimum=D('0'))
+    min_wage = b.number('min_wage', minimum=D('0'))
+    v_standard = b.version(P_STANDARD_FROM)
+    v_floor_factor = b.version(P_FLOOR_FACTOR_FROM)
+    b.flag(~((min_wage * 10) >= (np.array([13], dtype=np.int64)[v_floor_factor] * min_living_standard)))  # min_wage >= floor_factor * min_living_standard
+    # monthly_benefit = clamp(standard, floor_factor * min_living_standard, min_wage)
+    monthly_benefit = b.round(b.clamp((np.array([520], dtype=np.int64)[v_standard] * 100000), (np.array([13], dtype=np.int64)[v_floor_factor] * min_living_standard), (min_wage * 10)), 1000, 'half_up')
+    return b.finish({'monthly_benefit': monthly_benefit}, {'monthly_benefit': 2}, evaluate, INPUTS)

@@ -1,0 +1,444 @@
+"""Vectorised, exact evaluation support for the generated `evaluate_batch` functions.
+
+Every number is a numpy int64 array of numerators over a power of ten fixed when the code is
+generated (money in fen, rates as tenths or hundredths), so sums, products, comparisons and
+half-up rounding are exact integer operations: no float ever decides a half fen. What the
+fast path cannot do exactly — a value with more decimals than the column scale, a product
+that could overflow int64, a division that does not terminate, a date before a rule is in
+force, an invalid input — is flagged per row, and those rows alone go through the one-case
+`evaluate`, which gives the exact answer or the exact error message. The batch and one-case
+paths therefore agree by construction, and the property tests check it.
+
+Imported only by `evaluate_batch`, so the one-case path never loads numpy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+
+from . import runtime as rt
+
+INPUT_SCALE = 4  # number inputs are read in units of 0.0001; more decimals go to the exact path
+INPUT_LIMIT = 10**12  # |value| of a number input on the fast path (a trillion yuan)
+OVERFLOW = float(2**62)
+EPOCH = dt.date(1970, 1, 1)
+
+
+def days(value) -> int:
+    return (value - EPOCH).days
+
+
+@dataclass
+class BatchResult:
+    """Outputs by name (int64 numerators over 10**places, int64 integers or bool arrays),
+    which rows were evaluated, and every rejected row's (row, field, reason)."""
+
+    outputs: dict
+    places: dict
+    valid: np.ndarray
+    errors: list = field(default_factory=list)
+    exact_path_rows: int = 0
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    def text(self, name: str) -> list:
+        """An output as the strings `eval --json` prints ("5000.00"), None for rejected rows."""
+        values, places = self.outputs[name], self.places[name]
+        shown = []
+        for ok, value in zip(self.valid.tolist(), values.tolist(), strict=True):
+            if not ok:
+                shown.append(None)
+            elif places is None:
+                shown.append(value)
+            else:
+                shown.append(format(Decimal(value).scaleb(-places), "f"))
+        return shown
+
+
+class Batch:
+    """One call of `evaluate_batch`: the columns, the dates, and the rows needing the exact path."""
+
+    def __init__(self, columns: dict, on, inputs: tuple):
+        self.columns = {name: columns[name] for name in inputs if name in columns}
+        lengths = {len(c) for c in self.columns.values()}
+        if isinstance(on, (list, tuple, np.ndarray)) or hasattr(on, "to_numpy"):
+            lengths.add(len(on))
+        if len(lengths) > 1:
+            raise ValueError(f"columns have different lengths: {sorted(lengths)}")
+        self.n = lengths.pop() if lengths else 0
+        self.inputs = inputs
+        self.exact = np.zeros(self.n, dtype=bool)
+        self.on_raw = on
+        self.on = self._dates(on)
+
+    # -- rows for the exact path -------------------------------------------------------------
+
+    def flag(self, mask) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.ndim == 0:
+            if mask:
+                self.exact[:] = True
+            return
+        self.exact |= mask
+
+    @property
+    def single_date(self) -> bool:
+        return isinstance(self.on_raw, (dt.date, str))
+
+    def _dates(self, on) -> np.ndarray:
+        if isinstance(on, dt.date) or isinstance(on, str):
+            return np.int64(days(rt.evaluation_date(on)))
+        values = _as_array(on)
+        if np.issubdtype(values.dtype, np.datetime64):
+            result = values.astype("datetime64[D]").astype(np.int64)
+            self.flag(np.isnat(values))
+            return result
+        result = np.zeros(self.n, dtype=np.int64)
+        for i, value in enumerate(values.tolist()):
+            try:
+                result[i] = days(rt.evaluation_date(value))
+            except rt.EvaluationError:
+                self.flag(_row(self.n, i))
+        return result
+
+    # -- inputs --------------------------------------------------------------------------------
+
+    def _missing_or(self, name: str):
+        if name not in self.columns:
+            return None
+        return _as_array(self.columns[name])
+
+    def number(self, name: str, minimum=None, maximum=None, default=None, integer=False) -> np.ndarray:
+        """Numerators over 10**INPUT_SCALE (integers: whole numbers); odd rows flagged."""
+        scale = 0 if integer else INPUT_SCALE
+        column = self._missing_or(name)
+        if column is None:
+            if default is None:
+                self.flag(np.ones(self.n, dtype=bool))
+                return np.zeros(self.n, dtype=np.int64)
+            return np.full(self.n, _scaled(Decimal(str(default)), scale), dtype=np.int64)
+        if column.dtype.kind in "iu":
+            values = column.astype(np.int64) * (10**scale)
+            bad = np.abs(column) >= INPUT_LIMIT
+        elif column.dtype.kind == "f":
+            # exact when the float's shortest decimal has at most `scale` places, which is
+            # what the one-case path reads (Decimal(repr(x))); anything else is flagged
+            unit = float(10**scale)
+            multiplied = np.multiply(column, unit)
+            np.rint(multiplied, out=multiplied)
+            bad = ~(np.abs(multiplied) < INPUT_LIMIT * unit)  # also NaN and infinities
+            bad |= np.divide(multiplied, unit) != column
+            with np.errstate(invalid="ignore"):  # NaN/huge rows are flagged just above
+                values = multiplied.astype(np.int64)
+            if bad.any():
+                values[bad] = 0
+                if default is not None:
+                    missing = np.isnan(column)
+                    values[missing] = _scaled(Decimal(str(default)), scale)
+                    bad &= ~missing
+        elif column.dtype.kind == "b":
+            bad = np.ones(self.n, dtype=bool)
+            values = np.zeros(self.n, dtype=np.int64)
+        else:
+            values, bad = _parse_numbers(column.tolist(), scale, default)
+        if minimum is not None and values.min(initial=0) < _scaled(minimum, scale):
+            bad |= values < _scaled(minimum, scale)
+        if maximum is not None and values.max(initial=0) > _scaled(maximum, scale):
+            bad |= values > _scaled(maximum, scale)
+        self.flag(bad)
+        return values
+
+    def choice(self, name: str, allowed: tuple, default=None) -> np.ndarray:
+        """Codes 0..k-1 in the declared order (the rank of an ordered enum); -1 flagged."""
+        raw = self.columns.get(name)
+        column = None if raw is None or _is_arrow(raw) else self._missing_or(name)
+        if raw is None:
+            if default is None:
+                self.flag(np.ones(self.n, dtype=bool))
+                return np.zeros(self.n, dtype=np.int8)
+            return np.full(self.n, allowed.index(default), dtype=np.int8)
+        codes = np.full(self.n, -1, dtype=np.int8)
+        if _is_arrow(raw) and hasattr(raw, "dictionary") and hasattr(raw, "indices"):
+            # dictionary-encoded (how Parquet stores enums): map the few distinct values once
+            dictionary = [None if v is None else str(v).strip() for v in raw.dictionary.to_pylist()]
+            lookup = np.array([next((i for i, a in enumerate(allowed) if str(a) == v), -1) for v in dictionary] + [-1], dtype=np.int8)
+            indices = raw.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+            codes = lookup[indices]
+        elif _is_arrow(raw):
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            wanted = pa.array([str(v) for v in allowed]) if not pa.types.is_integer(raw.type) else pa.array(
+                [v if isinstance(v, int) else -(10**9) for v in allowed])
+            found = pc.index_in(raw, value_set=wanted)
+            codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
+        elif column.dtype.kind in "US":
+            for i, value in enumerate(allowed):
+                codes[column == str(value)] = i
+        elif column.dtype.kind in "iu" and all(isinstance(v, int) for v in allowed):
+            for i, value in enumerate(allowed):
+                codes[column == value] = i
+        elif column.dtype.kind == "f" and all(isinstance(v, int) for v in allowed):
+            for i, value in enumerate(allowed):
+                codes[column == float(value)] = i
+        else:
+            text = np.array([None if v is None else str(v).strip() for v in column.tolist()], dtype=object)
+            for i, value in enumerate(allowed):
+                codes[text == str(value)] = i
+            if default is not None:
+                codes[(text == None) | (text == "")] = allowed.index(default)  # noqa: E711
+        self.flag(codes < 0)
+        return codes
+
+    def boolean(self, name: str, default=None) -> np.ndarray:
+        column = self._missing_or(name)
+        if column is None:
+            if default is None:
+                self.flag(np.ones(self.n, dtype=bool))
+            return np.full(self.n, bool(default), dtype=bool)
+        if column.dtype.kind == "b":
+            return column.astype(bool)
+        text = np.array([str(v).strip().lower() if isinstance(v, (str, bool, np.bool_)) else "" for v in column.tolist()], dtype=object)
+        result = text == "true"
+        self.flag(~(result | (text == "false")))
+        return result
+
+    def date(self, name: str, default=None) -> np.ndarray:
+        column = self._missing_or(name)
+        if column is None:
+            if default is None:
+                self.flag(np.ones(self.n, dtype=bool))
+                return np.zeros(self.n, dtype=np.int64)
+            return np.full(self.n, days(rt.evaluation_date(default)), dtype=np.int64)
+        if np.issubdtype(column.dtype, np.datetime64):
+            self.flag(np.isnat(column))
+            return column.astype("datetime64[D]").astype(np.int64)
+        result = np.zeros(self.n, dtype=np.int64)
+        for i, value in enumerate(column.tolist()):
+            problems: list = []
+            parsed = rt.date({name: value}, name, problems=problems)
+            if problems or parsed is None:
+                self.flag(_row(self.n, i))
+            else:
+                result[i] = days(parsed)
+        return result
+
+    # -- dated values ----------------------------------------------------------------------------
+
+    def version(self, starts: tuple):
+        """Index of the value in force on each row's date (one int when the batch has one date);
+        rows before the first value are flagged for the exact path, which says 'not in force'."""
+        boundaries = np.array([days(s) for s in starts], dtype=np.int64)
+        if self.single_date:
+            index = int(np.searchsorted(boundaries, self.on, side="right")) - 1
+            if index < 0:
+                self.flag(np.ones(self.n, dtype=bool))
+            return max(index, 0)
+        index = np.searchsorted(boundaries, self.on, side="right") - 1
+        self.flag(index < 0)
+        return np.maximum(index, 0)
+
+    def by_version(self, index, variants: tuple):
+        """The value of the version in force: one call for a one-date batch, a select otherwise."""
+        if not isinstance(index, np.ndarray):
+            return variants[index]()
+        if len(variants) == 1:
+            return variants[0]()
+        result = variants[0]()
+        for i, variant in enumerate(variants[1:], start=1):
+            chosen = index == i
+            if np.any(chosen):
+                result = np.where(chosen, variant(), result)
+        return result
+
+    def marginal(self, x, steps: tuple, checked: bool):
+        """Σ rate × the part of x in each segment, written as Σ Δrate × max(x − edge, 0):
+        `steps` are (edge, change of rate) pairs from contiguous brackets (the validator
+        guarantees no gaps), four in-place integer operations per edge."""
+        total = np.zeros(self.n, dtype=np.int64)
+        part = np.empty(self.n, dtype=np.int64)
+        for edge, change in steps:
+            np.subtract(x, edge, out=part)
+            np.maximum(part, 0, out=part)
+            if checked:
+                part = self.mul(part, change)
+            else:
+                np.multiply(part, change, out=part)
+            np.add(total, part, out=total)
+        return total
+
+    # -- checked arithmetic ------------------------------------------------------------------------
+
+    def mul(self, a, b):
+        """a × b where the static bound says int64 might overflow: overflowing rows are flagged."""
+        approx = np.abs(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64))
+        risky = approx >= OVERFLOW
+        if np.any(risky):
+            self.flag(risky)
+            a = np.where(risky, 0, a)
+        return np.asarray(a, dtype=np.int64) * b
+
+    def add(self, a, b):
+        """a + b where the static bound says int64 might overflow."""
+        risky = np.abs(np.asarray(a, dtype=np.float64)) + np.abs(np.asarray(b, dtype=np.float64)) >= OVERFLOW
+        if np.any(risky):
+            self.flag(risky)
+            a, b = np.where(risky, 0, a), np.where(risky, 0, b)
+        return np.asarray(a, dtype=np.int64) + b
+
+    def inexact(self) -> None:
+        """The formula divides by something whose decimal does not end: use the exact path."""
+        self.flag(np.ones(self.n, dtype=bool))
+
+    def clamp(self, x, low, high):
+        self.flag(np.broadcast_to(np.asarray(low > high), (self.n,)))
+        return np.minimum(np.maximum(x, low), high)
+
+    def whole_amount(self, x, brackets: tuple):
+        """brackets: ((low, low_incl, high, high_incl, rate_num, amount_num), …) at x's scale;
+        a row in no bracket is flagged (the exact path reports it)."""
+        result = np.zeros(self.n, dtype=np.int64)
+        matched = np.zeros(self.n, dtype=bool)
+        for low, low_incl, high, high_incl, rate, amount in brackets:
+            inside = np.ones(self.n, dtype=bool)
+            if low is not None:
+                inside &= (x >= low) if low_incl else (x > low)
+            if high is not None:
+                inside &= (x <= high) if high_incl else (x < high)
+            inside &= ~matched
+            value = amount if amount is not None else self.mul(x, rate)
+            result = np.where(inside, value, result)
+            matched |= inside
+        self.flag(~matched)
+        return result
+
+    def round(self, x, unit: int, mode: str):
+        """x / unit rounded by `mode`, in integers (unit a power of ten ≥ 10)."""
+        if mode == "half_up" and np.ndim(x) and x.min(initial=0) >= 0:
+            result = np.add(x, unit // 2)
+            np.floor_divide(result, unit, out=result)
+            return result
+        sign = np.where(x < 0, -1, 1)
+        magnitude = np.abs(x)
+        if mode == "half_up":
+            return sign * ((magnitude + unit // 2) // unit)
+        quotient, remainder = np.divmod(magnitude, unit)
+        if mode == "half_even":
+            up = (remainder * 2 > unit) | ((remainder * 2 == unit) & (quotient % 2 == 1))
+            return sign * (quotient + up)
+        if mode == "down":
+            return sign * quotient
+        return sign * (quotient + (remainder > 0))
+
+    def integral(self, x, scale: int):
+        """A whole-number output: values with a fraction are flagged (the exact path says why)."""
+        if scale == 0:
+            return x
+        unit = 10**scale
+        self.flag(x % unit != 0)
+        return x // unit
+
+    # -- finishing --------------------------------------------------------------------------------
+
+    def finish(self, outputs: dict, places: dict, evaluate, inputs: tuple) -> BatchResult:
+        """Run flagged rows through the one-case `evaluate`; collect rejected rows."""
+        valid = np.ones(self.n, dtype=bool)
+        arrays = {name: np.array(np.broadcast_to(value, (self.n,))) for name, value in outputs.items()}
+        errors = []
+        rows = np.flatnonzero(self.exact)
+        for row in rows.tolist():
+            case = {name: _plain(_as_array(self.columns[name])[row]) for name in inputs if name in self.columns}
+            case = {k: v for k, v in case.items() if v is not None and v == v}  # None/NaN: missing
+            on = self.on_raw if isinstance(self.on_raw, (dt.date, str)) else _plain(_as_array(self.on_raw)[row])
+            try:
+                result = evaluate(case, _date_of(on))
+            except rt.EvaluationError as error:
+                valid[row] = False
+                for field_name, message in error.problems:
+                    errors.append((row, field_name or "", message))
+                continue
+            for name, value in result.items():
+                arrays[name][row] = _numerator(value, places[name])
+        return BatchResult(arrays, places, valid, errors, int(len(rows)))
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _as_array(values) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values
+    if hasattr(values, "to_numpy"):
+        try:
+            return values.to_numpy(zero_copy_only=False)
+        except TypeError:
+            return values.to_numpy()
+    return np.asarray(values, dtype=object) if not isinstance(values, (range,)) else np.asarray(values)
+
+
+def _is_arrow(values) -> bool:
+    return type(values).__module__.startswith("pyarrow")
+
+
+def _row(n: int, i: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[i] = True
+    return mask
+
+
+def _scaled(value: Decimal, scale: int) -> int:
+    return int(Decimal(value).scaleb(scale))
+
+
+def _parse_numbers(values: list, scale: int, default) -> tuple[np.ndarray, np.ndarray]:
+    numerators = np.zeros(len(values), dtype=np.int64)
+    bad = np.zeros(len(values), dtype=bool)
+    for i, value in enumerate(values):
+        if value is None or (isinstance(value, float) and value != value) or value == "":
+            if default is None:
+                bad[i] = True
+                continue
+            value = str(default)
+        if isinstance(value, bool):
+            bad[i] = True
+            continue
+        try:
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+        except InvalidOperation:
+            bad[i] = True
+            continue
+        if not number.is_finite() or abs(number) >= INPUT_LIMIT:
+            bad[i] = True
+            continue
+        scaled = number.scaleb(scale)
+        if scaled != scaled.to_integral_value():
+            bad[i] = True
+            continue
+        numerators[i] = int(scaled)
+    return numerators, bad
+
+
+def _plain(value):
+    """A numpy scalar as the Python value the one-case path reads."""
+    if isinstance(value, np.generic):
+        if isinstance(value, np.datetime64):
+            return None if np.isnat(value) else str(value.astype("datetime64[D]"))
+        return value.item()
+    return value
+
+
+def _date_of(on):
+    if isinstance(on, dt.datetime):
+        return on.date()
+    return on
+
+
+def _numerator(value, places):
+    if isinstance(value, bool) or places is None:
+        return value
+    return int(Decimal(value).scaleb(places))

@@ -1,0 +1,39 @@
+"""The bytes of an openpyxl workbook, the same every time for the same content.
+
+openpyxl stamps the save time into docProps/core.xml (created, modified) and every zip entry
+gets the current time, so two builds of one table would differ byte for byte and
+`ratebook build --check` would call generated/ stale forever. This rewrites both to fixed
+values; nothing else in the package changes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
+FIXED_STAMP = "2000-01-01T00:00:00Z"
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def workbook_bytes(workbook) -> bytes:
+    """Save `workbook` and return deterministic .xlsx bytes."""
+    raw = io.BytesIO()
+    workbook.save(raw)
+    return stable(raw.getvalue())
+
+
+def stable(data: bytes) -> bytes:
+    """The same .xlsx with its timestamps fixed (core properties and zip entries)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _STAMP.sub(rb"\g<1>" + FIXED_STAMP.encode() + rb"\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, content)
+    return out.getvalue()
