@@ -22,8 +22,8 @@ import numpy as np
 
 from . import runtime as rt
 
-INPUT_SCALE = 4  # number inputs are read in units of 0.0001; more decimals go to the exact path
-INPUT_LIMIT = 10**12  # |value| of a number input on the fast path (a trillion yuan)
+from .runtime import INPUT_LIMIT, INPUT_SCALE  # noqa: E402  (shared with the compiler, which must not import numpy)
+
 OVERFLOW = float(2**62)
 EPOCH = dt.date(1970, 1, 1)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .batch_runtime import INPUT_LIMIT, INPUT_SCALE
+from .runtime import INPUT_LIMIT, INPUT_SCALE
 from .naming import constant, local
 from .expressions import Binary, Boolean, Call, Conditional, Name, Number, Text, Unary, names_in
 from .model import Policy

@@ -17,6 +17,8 @@ from decimal import (
 
 D = Decimal
 MISSING = object()
+INPUT_SCALE = 4  # the batch path reads number inputs in units of 0.0001; more decimals take the exact path
+INPUT_LIMIT = 10**12  # |value| of a number input on the batch fast path (a trillion yuan)
 LARGEST = Decimal(10) ** 15  # no amount, count or area of a case comes near; keeps arithmetic exact
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 
