@@ -154,16 +154,34 @@ def _show_value(value) -> object:
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="Evaluation date (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--explain", is_flag=True, help="Show each step and the source clause of each number.")
+@click.option("--cases", "cases_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Evaluate every row of a case file (.csv, .parquet, .jsonl, .xlsx) instead of --set.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="With --cases: the results file (.csv, .parquet, .jsonl, .xlsx; a folder with --engine dask).")
+@click.option("--errors", "errors_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="With --cases: the rejected rows (CSV; default: OUT with .errors.csv).")
+@click.option("--chunk-rows", default=262_144, show_default=True, type=click.IntRange(1), help="Rows per chunk.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: evaluate a Parquet dataset with Dask (pip install -e '.[dask]').")
 @click.pass_context
-def eval_(ctx: click.Context, policy_id: str, sets, on, as_json: bool, explain: bool) -> None:
-    """Evaluate one case of POLICY, e.g. `ratebook eval platform.construction_subsidy --set service_area_m2=150`."""
+def eval_(ctx: click.Context, policy_id: str, sets, on, as_json: bool, explain: bool,
+          cases_file, out_file, errors_file, chunk_rows: int, engine: str) -> None:
+    """Evaluate one case of POLICY, e.g. `ratebook eval platform.construction_subsidy --set service_area_m2=150`,
+    or a whole file of cases with --cases FILE --out FILE."""
     root = _root(ctx)
     case = _parse_sets(sets)
-    date = _parse_on(on)
+    date = _parse_on(on) if (on is not None or not cases_file) else None
     index = _load_index(root)
     entry = index.get(policy_id)
     if entry is None:
         _fail(f"unknown policy '{policy_id}'; policies: {', '.join(sorted(index))}")
+    if cases_file:
+        if sets or explain or as_json:
+            _fail("--cases evaluates a file: leave out --set, --explain and --json", 2)
+        if not out_file:
+            _fail("--cases needs --out FILE for the results", 2)
+        _eval_file(root, entry, Path(cases_file), Path(out_file), errors_file, date, chunk_rows, engine)
+        return
     from generator import runtime as rt
 
     trace = None
@@ -198,6 +216,31 @@ def eval_(ctx: click.Context, policy_id: str, sets, on, as_json: bool, explain: 
             click.echo(f"  {step}" + (f"\n      source: {source}" if source else ""))
     for name, value in shown.items():
         click.echo(f"{name} = {value}")
+
+
+def _eval_file(root: Path, entry: dict, cases: Path, out: Path, errors_file, date, chunk_rows: int, engine: str) -> None:
+    if not _source_is_current(root, entry):
+        _fail(f"{entry['source']} changed since the last build: run `ratebook build` before evaluating a file")
+    module = _import_generated(root, entry)
+    errors = Path(errors_file) if errors_file else out.with_name(out.name.split(".")[0] + ".errors.csv")
+    from generator.batch_io import CaseFileError
+
+    try:
+        if engine == "dask":
+            from generator.batch_dask import run_dask
+
+            summary = run_dask(root / GENERATED / entry["module"], cases, out, errors, date, chunk_rows)
+        else:
+            from generator.batch_run import run_file
+
+            summary = run_file(module, cases, out, errors, date, chunk_rows)
+    except CaseFileError as error:
+        _fail(str(error))
+    except ImportError as error:
+        _fail(f"{error}; install the extra: pip install -e '.[dask]'")
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(f"results: {out}\nrejected rows: {errors}")
 
 
 def _load_policy(root: Path, source: str):
@@ -278,6 +321,48 @@ def diff(ctx: click.Context, base: str, case_paths, out_files, fail_on_change: b
         click.echo(f"report written to {out}")
     if fail_on_change and report.any_change:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="The folder to publish into (new, empty, or an earlier publication).")
+@click.option("--format", "formats", default="json,csv,xlsx,dmn,md", show_default=True, metavar="LIST",
+              help="Comma-separated formats: json, csv, xlsx, dmn, md.")
+@click.option("--on", "on", metavar="YYYY-MM-DD", help="Publish only the values in force on this date.")
+@click.argument("policy_ids", nargs=-1, metavar="[POLICY]...")
+@click.pass_context
+def publish(ctx: click.Context, out: str, formats: str, on, policy_ids) -> None:
+    """Publish the rule tables for other systems and people (JSON + schema, CSV, XLSX, DMN, Markdown, manifest)."""
+    from generator import output
+    from generator.pipeline import load_project
+    from generator.publish import PublishError, check_target, parse_formats, select
+    from generator.publish import publish as publish_files
+
+    date = _parse_on(on) if on else None
+    try:
+        chosen_formats = parse_formats(formats)
+    except PublishError as error:
+        _fail(str(error), 2)
+    project = load_project(_root(ctx))
+    errors = project.findings.errors
+    if errors:
+        _show_findings(errors)
+        _fail(f"{len(errors)} error(s) in policies; nothing published")
+    target = Path(out)
+    try:
+        policies = select(project.policies, policy_ids)
+        check_target(target)
+        publication = publish_files(policies, chosen_formats, date)
+    except PublishError as error:
+        _fail(str(error))
+    for policy in publication.not_in_force:
+        click.echo(f"note: {policy.id} is not in force on {date.isoformat()} (from "
+                   f"{policy.in_force_from.isoformat() if policy.in_force_from else 'never'}); not published", err=True)
+    drift = output.write(target, publication.files)
+    gaps = sum(len(g) for g in publication.dmn_gaps.values())
+    click.echo(f"published {len(publication.policies)} policies ({', '.join(chosen_formats)}) into {target}: "
+               f"{len(publication.files)} files, {len(drift.changed)} changed, {len(drift.missing)} new, "
+               f"{len(drift.extra)} removed" + (f"; {gaps} thing(s) DMN does not express are listed in manifest.json" if gaps else ""))
 
 
 @main.command(name="list")

@@ -116,6 +116,17 @@ class Batch:
     def number(self, name: str, minimum=None, maximum=None, default=None, integer=False) -> np.ndarray:
         """Numerators over 10**INPUT_SCALE (integers: whole numbers); odd rows flagged."""
         scale = 0 if integer else INPUT_SCALE
+        raw = self.columns.get(name)
+        if raw is not None and _is_arrow(raw):
+            converted = _arrow_numbers(raw, scale)
+            if converted is not None:
+                values, bad = converted
+                if default is not None:
+                    missing = np.asarray(raw.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+                    if missing.any():
+                        values[missing] = _scaled(Decimal(str(default)), scale)
+                        bad &= ~missing
+                return self._bounded(values, bad, minimum, maximum, scale)
         column = self._missing_or(name)
         if column is None:
             if default is None:
@@ -146,6 +157,9 @@ class Batch:
             values = np.zeros(self.n, dtype=np.int64)
         else:
             values, bad = _parse_numbers(column.tolist(), scale, default)
+        return self._bounded(values, bad, minimum, maximum, scale)
+
+    def _bounded(self, values, bad, minimum, maximum, scale: int):
         if minimum is not None and values.min(initial=0) < _scaled(minimum, scale):
             bad |= values < _scaled(minimum, scale)
         if maximum is not None and values.max(initial=0) > _scaled(maximum, scale):
@@ -379,6 +393,43 @@ def _as_array(values) -> np.ndarray:
         except TypeError:
             return values.to_numpy()
     return np.asarray(values, dtype=object) if not isinstance(values, (range,)) else np.asarray(values)
+
+
+_PLAIN_DECIMAL = r"^-?[0-9]{1,11}(\.[0-9]{1,4})?$"  # ≤ 15 digits: exact as a decimal128 and in int64
+
+
+def _arrow_numbers(column, scale: int):
+    """Exact numerators of an Arrow column over 10**scale, and the rows needing the exact path;
+    None when the column type is better read another way (floats, other types)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = pc.utf8_trim_whitespace(column)
+        pattern = _PLAIN_DECIMAL if scale else r"^-?[0-9]{1,12}$"
+        plain = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+        decimals = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.decimal128(38, scale))
+        return _decimal_numerators(decimals), ~plain.to_numpy(zero_copy_only=False)
+    if pa.types.is_decimal(kind) and kind.scale <= scale and kind.precision - kind.scale <= 12:
+        decimals = pc.cast(column, pa.decimal128(38, scale))
+        return _decimal_numerators(decimals), column.is_null().to_numpy(zero_copy_only=False)
+    if pa.types.is_integer(kind) and column.null_count == 0:
+        values = column.to_numpy().astype(np.int64)
+        bad = np.abs(values) >= INPUT_LIMIT
+        return values * (10**scale), bad
+    return None
+
+
+def _decimal_numerators(decimals) -> np.ndarray:
+    """The unscaled integers of a decimal128 array (low 64 bits; values here are < 10**16)."""
+    words = np.frombuffer(decimals.buffers()[1], dtype=np.int64)
+    low = words[2 * decimals.offset: 2 * (decimals.offset + len(decimals)): 2].copy()
+    if decimals.null_count:
+        low[decimals.is_null().to_numpy(zero_copy_only=False)] = 0
+    return low
 
 
 def _is_arrow(values) -> bool:

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MANAGED_SUFFIXES = (".py", ".json", ".csv", ".xlsx", ".md")
+MANAGED_SUFFIXES = (".py", ".json", ".csv", ".xlsx", ".md", ".dmn")  # .dmn: `ratebook publish`
 
 
 @dataclass

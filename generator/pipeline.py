@@ -22,7 +22,8 @@ from .rules import check_policy
 from .schema_check import check_structure
 from .yaml_source import read_yaml
 
-SOURCE_SUFFIXES = (".yaml", ".yml")
+SOURCE_SUFFIXES = (".yaml", ".yml", ".xlsx")
+WORKBOOK_SUFFIXES = (".xlsx", ".xls", ".ods", ".xlsm", ".xlsb", ".xltx", ".numbers")
 
 
 @dataclass
@@ -49,13 +50,24 @@ def source_files(root: Path) -> list[Path]:
     )
 
 
+def read_source(path: Path, display: str):
+    """(SourceDocument or None, findings): a workbook by the Excel reader, anything else as YAML."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        from .excel_source import read_excel  # openpyxl loads only when a workbook is read
+
+        return read_excel(path, display)
+    return read_yaml(path, display)
+
+
 def load_source(path: Path, root: Path):
     """(policy or None, findings) for one source file, checked completely."""
     display = _display(path, root)
-    doc, findings = read_yaml(path, display)
+    doc, findings = read_source(path, display)
     if doc is None or doc.data is None:
         return None, findings
-    structure = check_structure(doc)
+    # a cell the reader already refused is not reported again by the schema
+    refused = {f.location for f in findings if f.severity == ERROR and f.location.cell}
+    structure = [f for f in check_structure(doc) if f.location not in refused]
     findings += structure
     if structure or any(f.severity == ERROR for f in findings):
         return None, findings
@@ -92,7 +104,8 @@ def load_project(root: Path) -> Project:
     project = Project(root)
     files = source_files(root)
     if not files:
-        project.findings.add("no-policies", "no policy files found (policies/**/*.yaml)", Location("policies"))
+        project.findings.add("no-policies", "no policy files found (policies/**/*.yaml or *.xlsx)", Location("policies"))
+    project.findings.extend(_workbook_folder_findings(root))
     seen: dict[str, Policy] = {}
     for path in files:
         policy, findings = load_source(path, root)
@@ -105,6 +118,20 @@ def load_project(root: Path) -> Project:
         seen[policy.id] = policy
         project.policies.append(policy)
     return project
+
+
+def _workbook_folder_findings(root: Path) -> list[Finding]:
+    """Spreadsheets of a kind that is not read, and workbooks open in a spreadsheet program."""
+    folder = root / "policies"
+    if not folder.is_dir() or not any(p.suffix.lower() in WORKBOOK_SUFFIXES or p.name.endswith("#")
+                                      for p in folder.rglob("*")):
+        return []
+    from .excel_source import lock_file_findings, refused_file_findings
+
+    def shown(path: Path) -> str:
+        return _display(path, root)
+
+    return refused_file_findings(folder, shown) + lock_file_findings(folder, shown)
 
 
 def module_path(policy: Policy) -> str:

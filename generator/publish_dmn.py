@@ -6,9 +6,10 @@ One `definitions` document per policy. Each input of a case is an `inputData`, p
   `[date("2011-01-01")..date("2011-12-31")]`, hit policy UNIQUE);
 - every scale becomes a decision table on `evaluation_date` and the value it is applied to:
   a whole-amount scale has one rule per bracket (`[100..200)`, UNIQUE); a marginal scale has
-  one rule per segment that adds that segment's part (`> 20000` gives
-  `(min(x, 30000) - 20000) * 0.3`) under hit policy COLLECT with aggregation SUM, plus a rule
-  giving 0 at or below the first segment, so every value gets a sum;
+  one rule per dated value whose output adds up the segments as one FEEL expression,
+  `max(0, min(x, 30000) - 20000) * 0.3 + max(0, min(x, 50000) - 30000) * 0.4 + …`. (A
+  COLLECT SUM table of one rule per segment says the same, but pyDMNrules, the engine the
+  tests use, hands the last segment's part rather than the sum to the decisions that read it);
 - every lookup table becomes a decision table on `evaluation_date` and its key (UNIQUE);
 - every formula becomes a FEEL literal expression. `if … then … else` is not part of the
   simple FEEL most engines evaluate, so each one becomes a decision table on a boolean
@@ -259,7 +260,7 @@ class _Builder:
         self.decisions.append(_Decision(target, type_ref, requires, description, literal=text))
 
     def conditional(self, target: str, node: Conditional, type_ref: str, description: str, owner: str) -> None:
-        condition = self.variable_for(node.condition, owner, "condition", "boolean")
+        condition = self.variable_for(node.condition, owner, "condition")
         then_text, then_requires = self.feel(node.then, owner)
         else_text, else_requires = self.feel(node.otherwise, owner)
         self.decisions.append(_Decision(
@@ -268,13 +269,13 @@ class _Builder:
             rules=[_Rule(["true"], then_text, "when the condition holds"),
                    _Rule(["false"], else_text, "otherwise")]))
 
-    def variable_for(self, node: Node, owner: str, role: str, type_ref: str) -> str:
+    def variable_for(self, node: Node, owner: str, role: str) -> str:
         """A variable holding `node`: the input or decision it names, or a new decision."""
         if isinstance(node, Name):
             text, _ = self.feel(node, owner)
             return text
         name = self.fresh(f"{owner}_{role}")
-        self.define(name, node, type_ref, f"{role} of {owner}", owner)
+        self.define(name, node, self.type_of(node), f"{role.replace('_', ' ')} of {owner}", owner)
         return name
 
     def round_decision(self, name: str, source: str, places: int, mode: str, description: str) -> None:
@@ -372,15 +373,15 @@ class _Builder:
         if f == "date":
             return f'date({feel_string(node.args[0].value)})', []
         if f == "scale":
-            name = self.scale(self.params[node.args[0].name], self.variable_for(node.args[1], owner, "scale_input", "number"))
+            name = self.scale(self.params[node.args[0].name], self.variable_for(node.args[1], owner, "scale_input"))
             return name, [name]
         if f == "table":
-            name = self.table(self.params[node.args[0].name], self.variable_for(node.args[1], owner, "table_key", "string"))
+            name = self.table(self.params[node.args[0].name], self.variable_for(node.args[1], owner, "table_key"))
             return name, [name]
         if f == "round":
             if not isinstance(node.args[1], Number):
                 raise _Unexpressible("round() with places that are not a plain number")
-            source = self.variable_for(node.args[0], owner, "to_round", "number")
+            source = self.variable_for(node.args[0], owner, "to_round")
             name = self.fresh(f"{owner}_rounded")
             self.round_decision(name, source, int(node.args[1].value), "half_up", f"{source} rounded half up")
             return name, [name]
@@ -427,24 +428,23 @@ class _Builder:
         for p in periods(parameter, self.on):
             when = period_test(p.start, p.end)
             if parameter.method == "marginal":
-                first = p.value[0].lower if p.value[0].lower is not None else 0
-                rules.append(_Rule([when, f"<= {fmt(first)}"], "0", f"from {p.start.isoformat()}: nothing at or below {fmt(first)}"))
+                parts = []
                 for b in p.value:
                     low = b.lower if b.lower is not None else 0
                     top = variable if b.upper is None else f"min({variable}, {fmt(b.upper)})"
-                    rules.append(_Rule([when, f"> {fmt(low)}"], f"({top} - {fmt(low)}) * {fmt(b.rate)}",
-                                       f"from {p.start.isoformat()}: the part {bracket_condition(b)} at {fmt(b.rate * 100)}%"))
+                    parts.append(f"max(0, {top} - {fmt(low)}) * {fmt(b.rate)}")
+                segments = "; ".join(f"{bracket_condition(b)} at {fmt(b.rate * 100)}%" for b in p.value)
+                rules.append(_Rule([when], " + ".join(parts), f"from {p.start.isoformat()}: {segments}"))
             else:
                 for b in p.value:
                     output = fmt(b.amount) if b.amount is not None else f"{variable} * {fmt(b.rate)}"
                     rules.append(_Rule([when, bracket_test(b)], output, f"from {p.start.isoformat()}: {bracket_condition(b)}"))
-        how = ("each part of the value at its own segment's rate, added up (COLLECT SUM)"
+        how = ("segments: each part of the value at its own segment's rate, added up"
                if parameter.method == "marginal" else "one amount for the bracket the value falls in")
+        columns = [(self.date_var, "date")] + ([] if parameter.method == "marginal" else [(variable, "number")])
         self.decisions.append(_Decision(
             name, "number", [self.date_var, variable], f"{self.describe(parameter)}; applied to {variable}: {how}",
-            hit_policy="COLLECT" if parameter.method == "marginal" else "UNIQUE",
-            aggregation="SUM" if parameter.method == "marginal" else "",
-            columns=[(self.date_var, "date"), (variable, "number")], rules=rules))
+            columns=columns, rules=rules))
         self.by_key[key] = name
         return name
 
@@ -554,9 +554,9 @@ class _Builder:
                 entry = ET.SubElement(rule_element, "outputEntry", {"id": f"table_{d.name}_rule_{index}_output"})
                 _text(entry, "text", rule.output)
         ET.indent(root, "  ")
-        header = (f"<!-- Generated by ratebook {__version__} from {policy.file} (sha256 {policy.sha256}). DO NOT EDIT: "
-                  "change the policy and run `ratebook publish`. -->")
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + header.replace("--", "—").replace("<!—", "<!--").replace("—>", "-->") + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+        header = (f"Generated by ratebook {__version__} from {policy.file} (sha256 {policy.sha256}). DO NOT EDIT: "
+                  "change the policy and run `ratebook publish`.").replace("--", "- -")
+        return f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- {header} -->\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def _text(parent, tag: str, text: str):
