@@ -154,9 +154,9 @@ def _show_value(value) -> object:
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="Evaluation date (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--explain", is_flag=True, help="Show each step and the source clause of each number.")
-@click.option("--cases", "cases_file", type=click.Path(dir_okay=False), metavar="FILE",
+@click.option("--cases", "cases_file", type=click.Path(), metavar="FILE",
               help="Evaluate every row of a case file (.csv, .parquet, .jsonl, .xlsx) instead of --set.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), metavar="FILE",
+@click.option("--out", "out_file", type=click.Path(), metavar="FILE",
               help="With --cases: the results file (.csv, .parquet, .jsonl, .xlsx; a folder with --engine dask).")
 @click.option("--errors", "errors_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --cases: the rejected rows (CSV; default: OUT with .errors.csv).")
@@ -335,7 +335,7 @@ def publish(ctx: click.Context, out: str, formats: str, on, policy_ids) -> None:
     """Publish the rule tables for other systems and people (JSON + schema, CSV, XLSX, DMN, Markdown, manifest)."""
     from generator import output
     from generator.pipeline import load_project
-    from generator.publish import PublishError, check_target, parse_formats, select
+    from generator.publish import PublishError, check_target, parse_formats, prune_empty_folders, select
     from generator.publish import publish as publish_files
 
     date = _parse_on(on) if on else None
@@ -359,10 +359,66 @@ def publish(ctx: click.Context, out: str, formats: str, on, policy_ids) -> None:
         click.echo(f"note: {policy.id} is not in force on {date.isoformat()} (from "
                    f"{policy.in_force_from.isoformat() if policy.in_force_from else 'never'}); not published", err=True)
     drift = output.write(target, publication.files)
+    prune_empty_folders(target)
     gaps = sum(len(g) for g in publication.dmn_gaps.values())
-    click.echo(f"published {len(publication.policies)} policies ({', '.join(chosen_formats)}) into {target}: "
+    count = len(publication.policies)
+    click.echo(f"published {count} {'policy' if count == 1 else 'policies'} ({', '.join(chosen_formats)}) into {target}: "
                f"{len(publication.files)} files, {len(drift.changed)} changed, {len(drift.missing)} new, "
                f"{len(drift.extra)} removed" + (f"; {gaps} thing(s) DMN does not express are listed in manifest.json" if gaps else ""))
+
+
+@main.command(name="export-xlsx")
+@click.argument("policy_ref", metavar="POLICY")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), metavar="FILE.xlsx",
+              help="The workbook to write (replaced if it exists).")
+@click.pass_context
+def export_xlsx(ctx: click.Context, policy_ref: str, out: str) -> None:
+    """Write POLICY (an id or a .yaml/.xlsx file) as an officer-friendly workbook."""
+    from generator import output
+    from generator.convert import export_workbook, other_sources
+    from generator.findings import RatebookError
+
+    if not out.lower().endswith(".xlsx"):
+        _fail(f"-o {out!r}: the workbook's name must end in .xlsx", 2)
+    root = _root(ctx)
+    try:
+        policy, data, warnings = export_workbook(root, policy_ref)
+    except RatebookError as error:
+        _show_findings(error.findings)
+        _fail(f"{policy_ref}: not exported; fix the errors above first")
+    _show_findings(warnings)
+    output.write_file(Path(out), data)
+    click.echo(f"wrote {out} ({policy.id}, {len(policy.parameters)} parameters, {len(policy.cases)} cases)")
+    for other in other_sources(root, policy, Path(out)):
+        click.echo(f"note: {other} is another source of {policy.id}; delete one of the two "
+                   "(ratebook refuses two sources for one policy)", err=True)
+
+
+@main.command(name="import-xlsx")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), metavar="FILE.yaml",
+              help="The YAML file to write (replaced if it exists).")
+@click.pass_context
+def import_xlsx(ctx: click.Context, workbook: str, out: str) -> None:
+    """Write the policy in WORKBOOK as YAML in the documented format."""
+    from generator import output
+    from generator.convert import import_workbook, other_sources
+    from generator.findings import RatebookError
+
+    if not out.lower().endswith((".yaml", ".yml")):
+        _fail(f"-o {out!r}: the file's name must end in .yaml", 2)
+    root = _root(ctx)
+    try:
+        policy, text, warnings = import_workbook(root, Path(workbook))
+    except RatebookError as error:
+        _show_findings(error.findings)
+        _fail(f"{workbook}: not imported; fix the errors above first")
+    _show_findings(warnings)
+    output.write_file(Path(out), text)
+    click.echo(f"wrote {out} ({policy.id}, {len(policy.parameters)} parameters, {len(policy.cases)} cases)")
+    for other in other_sources(root, policy, Path(out)):
+        click.echo(f"note: {other} is another source of {policy.id}; delete one of the two "
+                   "(ratebook refuses two sources for one policy)", err=True)
 
 
 @main.command(name="list")

@@ -223,6 +223,8 @@ def _dates(column) -> tuple[np.ndarray, list]:
         text = pc.utf8_trim_whitespace(column.cast(pa.string()))
         stamps = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
         plain = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), False)
+        # strptime is lenient (2012-02-30 → 2012-03-01): keep only dates that print back as written
+        plain = pc.and_(plain, pc.fill_null(pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), text), False))
         values = pc.if_else(plain, stamps, pa.scalar(None, stamps.type)).cast(pa.date32())
         missing = values.is_null().to_numpy(zero_copy_only=False)
     bad = [(i, column[i].as_py()) for i in np.flatnonzero(missing).tolist()]
@@ -234,3 +236,26 @@ def csv_text(rows: list[tuple]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue()
+
+
+def evaluate_columns(module, columns: dict, on, chunk_rows: int = 262_144, threads: int = 2):
+    """`evaluate_batch` over in-memory columns in cache-sized chunks on `threads` threads
+    (numpy releases the GIL), joined back into one BatchResult-like tuple:
+    (outputs by name, places, valid mask, errors with global row indexes)."""
+    n = len(next(iter(columns.values())))
+    starts = list(range(0, n, chunk_rows))
+
+    def one(start):
+        part = {name: column[start:start + chunk_rows] for name, column in columns.items()}
+        when = on if not isinstance(on, np.ndarray) else on[start:start + chunk_rows]
+        return start, module.evaluate_batch(part, when)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = list(pool.map(one, starts))
+    if not parts:
+        return {}, {}, np.zeros(0, dtype=bool), []
+    first = parts[0][1]
+    outputs = {name: np.concatenate([r.outputs[name] for _, r in parts]) for name in first.outputs}
+    valid = np.concatenate([r.valid for _, r in parts])
+    errors = [(start + row, f, m) for start, r in parts for row, f, m in r.errors]
+    return outputs, first.places, valid, errors

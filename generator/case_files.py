@@ -42,7 +42,7 @@ YAML_KEYS = ("policy", "name", "on", "inputs", "expected", "error", "why")
 @dataclass(frozen=True)
 class CaseSpec:
     policy: str
-    name: str
+    name: str  # "" when the file gives none; the location then names the case
     on: dt.date
     inputs: tuple  # ((input, value as written), ...)
     expected: tuple  # ((output, value as written), ...)
@@ -167,10 +167,8 @@ class _Table:
                        if n.startswith("in:") and i < len(cells) and not _blank(cells[i]))
         expected = tuple((n[4:].strip(), _value(cells[i])) for n, i in header.items()
                          if n.startswith("out:") and i < len(cells) and not _blank(cells[i]))
-        where = place(key, 0)
-        name = _plain(cell("case")) or f"row {where.line or where.cell}"
-        self.cases.append(CaseSpec(policy, name, on, inputs, expected, _plain(cell("error")), _plain(cell("why")),
-                                   where, self.shown))
+        self.cases.append(CaseSpec(policy, _plain(cell("case")), on, inputs, expected, _plain(cell("error")), _plain(cell("why")),
+                                   place(key, 0), self.shown))
 
 
 def _read_csv(path: Path, shown: str):
@@ -285,8 +283,7 @@ def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: lis
         parts[key] = tuple((str(k), v) for k, v in value.items() if v is not None)
     if bad:
         return None
-    name = _plain(item.get("name")) or f"case {path[-1] + 1}"
-    return CaseSpec(policy, name, on, parts["inputs"], parts["expected"], _plain(item.get("error")),
+    return CaseSpec(policy, _plain(item.get("name")), on, parts["inputs"], parts["expected"], _plain(item.get("error")),
                     _plain(item.get("why")), where, shown)
 
 

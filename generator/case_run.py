@@ -107,8 +107,9 @@ def summary_lines(results: list[CaseResult], verbose: bool = False) -> list[str]
         lines.append("")
     for result in shown:
         case = result.case
+        name = f"'{case.name}' " if case.name else ""
         lines.append(f"{'pass' if result.passed else 'FAIL'}  {case.location}  {case.policy}  "
-                     f"'{case.name}' on {case.on.isoformat()}")
+                     f"{name}on {case.on.isoformat()}")
         for difference in result.differences:
             lines.append(f"      {difference}")
     failed = sum(not r.passed for r in results)

@@ -120,7 +120,8 @@ def table_cases(base: list, head: list) -> list[ImpactCase]:
 
 def file_cases(specs) -> list[ImpactCase]:
     """Cases read from case files (their expected outputs play no part in a diff)."""
-    return [ImpactCase(s.policy, f"{s.name} ({s.location})", s.on, tuple(s.inputs)) for s in specs]
+    return [ImpactCase(s.policy, f"{s.name} ({s.location})" if s.name else str(s.location), s.on, tuple(s.inputs))
+            for s in specs]
 
 
 def case_impact(base: list, head: list, cases: list[ImpactCase], source: str = "") -> Impact:

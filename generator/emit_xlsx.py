@@ -89,7 +89,6 @@ class _Writer:
     def __init__(self, policy: Policy, book):
         self.policy = policy
         self.book = book
-        self.parameters = {p.name: p for p in policy.parameters}
 
     # -- cells ----------------------------------------------------------------------------
 

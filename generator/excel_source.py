@@ -391,7 +391,7 @@ class _Reader:
                     allowed += ", in:NAME, out:NAME"
                 self.problem("column-unknown", f"column '{V.clean_text(text)}' is not read (its cells are ignored); "
                              f"the columns of sheet '{title}' are: {allowed}", where, WARNING)
-        used = set(columns.values()) | set(extra.values())
+        used = {c for (r, c), v in grid.items() if r == header_row and not _blank(v)}
         stray = sorted({c for (r, c), v in grid.items() if r > header_row and c not in used and not _blank(v)})
         for column in stray:
             first = min(r for (r, c), v in grid.items() if c == column and r > header_row and not _blank(v))

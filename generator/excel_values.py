@@ -147,7 +147,7 @@ def number_text(raw: str) -> Decimal | None:
 
 def _number_hint(raw: str, typed: str) -> str:
     quoted = f"'{clean_text(raw)}'"
-    if "元" in typed or re.search(r"\d\s*[a-zA-Z㎡平方米人月年]+$", typed):
+    if re.search(r"[0-9.]\s*(万?元|yuan|m2|㎡|平方米|人|名|个月|月|年|person|month|year)$", typed):
         return f"{quoted} is not a number: write it without its unit (the unit has its own column)"
     if "," in typed:
         return f"{quoted} is not a number: a comma is read only between groups of three digits (20,000); write a decimal point as ."
@@ -305,7 +305,13 @@ def name_list(value) -> list | None:
 
 
 def is_plain_number_text(text_: str) -> bool:
-    return re.fullmatch(r"-?\d+(\.\d+)?%?", text_) is not None
+    """ASCII text that the evaluator itself reads as a number (as it would from YAML)."""
+    if not text_.isascii() or "%" in text_:
+        return False
+    try:
+        return Decimal(text_).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def case_value(value, field_type: str | None, epoch: dt.datetime | None = None):

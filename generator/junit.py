@@ -26,7 +26,7 @@ def junit_xml(results: list[CaseResult]) -> bytes:
                               failures=str(sum(not r.passed for r in items)), errors="0", skipped="0")
         for result in items:
             case = result.case
-            attributes = {"classname": _clean(case.policy), "name": _clean(f"{case.name} (on {case.on.isoformat()})"),
+            attributes = {"classname": _clean(case.policy), "name": _clean(f"{case.name or case.location} (on {case.on.isoformat()})"),
                           "file": _clean(case.location.file)}
             if case.location.line:
                 attributes["line"] = str(case.location.line)

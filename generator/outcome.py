@@ -45,8 +45,8 @@ def text(value, places: int | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        if places is not None:
-            return f"{value:.{places}f}"
+        if places is not None:  # half-up, like money (format() alone would round half-even)
+            return format(rt.round_to(value, places), "f")
         return format(value, "f")
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -55,22 +55,32 @@ def compare(target: Path, files: dict[str, str | bytes]) -> Drift:
     return drift
 
 
+def write_file(path: Path, content: str | bytes) -> None:
+    """Put one file in place atomically: a temporary name first, then a rename."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())  # as an ordinary new file would be, not mkstemp's 0600
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write(target: Path, files: dict[str, str | bytes]) -> Drift:
     """Make `target` hold exactly `files`; return what changed."""
     drift = compare(target, files)
     for relative in drift.changed + drift.missing:
-        content = files[relative]
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_file(target / relative, files[relative])
     for relative in drift.extra:
         (target / relative).unlink()
     return drift

@@ -104,7 +104,7 @@ def load_project(root: Path) -> Project:
     project = Project(root)
     files = source_files(root)
     if not files:
-        project.findings.add("no-policies", "no policy files found (policies/**/*.yaml or *.xlsx)", Location("policies"))
+        project.findings.add("no-policies", "no policy files found (policies/**/*.yaml)", Location("policies"))
     project.findings.extend(_workbook_folder_findings(root))
     seen: dict[str, Policy] = {}
     for path in files:

@@ -107,3 +107,10 @@ def check_target(target: Path) -> None:
     if not isinstance(earlier, dict) or earlier.get("format") != MANIFEST_FORMAT:
         raise PublishError(f"{target} is not empty and holds no earlier ratebook publication ({MANIFEST}); "
                            "publish into a new or empty folder")
+
+
+def prune_empty_folders(target: Path) -> None:
+    """Remove folders a new publication left empty (a format or policy no longer published)."""
+    for folder in sorted((p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()

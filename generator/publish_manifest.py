@@ -55,7 +55,7 @@ def emit_manifest(policies: list[Policy], files: dict[str, str | bytes], formats
         "generator": f"ratebook {__version__}",
         "on": iso(on),
         "formats": list(formats),
-        "to": "every `to` is the last day a value is in force (included); null = no end yet",
+        "note": "every `to` is the last day a value is in force (included); null = no end yet",
         "policies": entries,
         "not_in_force": [{"policy": p.id, "in_force_from": iso(p.in_force_from)} for p in sorted(not_in_force, key=lambda p: p.id)],
         "files": {path: sha256_text(content) for path, content in sorted(files.items())},

@@ -135,7 +135,7 @@ def emit_xlsx(policy: Policy, on: dt.date | None = None) -> dict[str, bytes]:
                 if isinstance(cell.value, dt.date):
                     cell.number_format = "yyyy-mm-dd"
         sheet.freeze_panes = "A2"
-        for letter, width in zip("ABCDEFGHIJKLMNO", (30, 26, 12, 12, 12, 12, 24, 12, 12, 12, 12, 10, 12, 12, 12)):
+        for letter, width in zip("ABCDEFGHIJKLMNO", (30, 26, 12, 12, 12, 12, 24, 12, 12, 12, 12, 10, 12, 12, 12), strict=True):
             sheet.column_dimensions[letter].width = width
     return {xlsx_path(policy): workbook_bytes(workbook)}
 

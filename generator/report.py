@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 from dataclasses import dataclass, field
 
 from .diff_impact import BIGGEST, CaseChange, Impact, OutputImpact
 from .diff_rules import PolicyChange
 from .outcome import text
+from .runtime import round_to
 
 STATS = ("min", "median", "max", "total")
 IMPACT_COLUMNS = ("policy", "output", "unit", "cases", "compared", "changed", "up", "down",
@@ -56,7 +56,7 @@ def _number(value, places):
     """For workbooks: a number people can sum, rounded as the output is."""
     if value is None or places is None or isinstance(value, bool):
         return value
-    return round(value, places)
+    return round_to(value, places)  # half-up, like the outputs
 
 
 def _impact_cells(o: OutputImpact, raw: bool = False) -> list:
@@ -142,13 +142,16 @@ def markdown(report: Report, biggest: int = BIGGEST) -> str:
     if report.failing_examples:
         out += ["", "Example cases that no longer hold:", ""] + [f"- {_md(line)}" for line in report.failing_examples]
     impact = report.impact
-    out += ["", f"## Impact on {impact.cases} cases", "", f"Cases: {impact.source}.", ""]
+    out += ["", f"## Impact on {impact.cases} cases", "",
+            f"Cases: {impact.source}. Min, median, max and total are of the changes (new − base)."]
     if impact.unknown:
-        out += [f"{impact.unknown} case(s) name a policy neither version has; not compared.", ""]
-    for policy in impact.policies:
-        if policy.status != "both":
-            what = "of a new policy" if policy.status == "added" else "no longer evaluated (policy removed)"
-            out.append(f"- {policy.policy}: {policy.cases} case(s) {what}")
+        out += ["", f"{impact.unknown} case(s) name a policy neither version has; not compared."]
+    others = [p for p in impact.policies if p.status != "both"]
+    if others:
+        out.append("")
+    for policy in others:
+        what = "of a new policy" if policy.status == "added" else "no longer evaluated (policy removed)"
+        out.append(f"- {policy.policy}: {policy.cases} case(s) {what}")
     outputs = list(_outputs(report))
     if outputs:
         out += ["", "| " + " | ".join(IMPACT_COLUMNS) + " |", "|" + "---|" * len(IMPACT_COLUMNS)]
@@ -196,7 +199,7 @@ def workbook(report: Report) -> bytes:
     changes = [list(CHANGE_COLUMNS)] + [_change_cells(o, c, raw=True) for o in _outputs(report) for c in o.listed]
     for title, rows, header_row in (("rules", rules, 2), ("impact", impact, 2), ("changes", changes, 1)):
         _sheet(book, title, rows, header_row)
-    return workbook_bytes(book)
+    return workbook_bytes(book, canonical=False)  # written once for people, never compared
 
 
 def _sheet(book, title: str, rows: list, header_row: int) -> None:
@@ -212,18 +215,16 @@ def _sheet(book, title: str, rows: list, header_row: int) -> None:
                      if index < len(r) and r[index] is not None), default=8)
         sheet.column_dimensions[get_column_letter(index + 1)].width = min(max(width + 2, 8), 80)
     bold = Font(bold=True)
-    formats: dict[int, str] = {}
     for number, row in enumerate(rows, start=1):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value)
-            if number == header_row:
+        if number == header_row:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value)
                 cell.font = bold
-            elif isinstance(value, Decimal):
-                places = max(-value.as_tuple().exponent, 0)
-                cell.number_format = formats.setdefault(places, "#,##0" + ("." + "0" * places if places else ""))
-            cells.append(cell)
-        sheet.append(cells)
+                cells.append(cell)
+            sheet.append(cells)
+        else:
+            sheet.append(row)  # plain values: styling each of 10^5 cells would double the time
 
 
 def report_file(report: Report, suffix: str) -> str | bytes:

@@ -94,12 +94,27 @@ def test_build_check_passes_on_the_committed_generated_folder():
     assert result.exit_code == 0, result.output
 
 
+def _edit_workbook(path: Path, sheet: str, change) -> int:
+    """Open a workbook as an officer would, change cells with `change(value) -> new or None`, save."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    changed = 0
+    for row in book[sheet].iter_rows():
+        for cell in row:
+            new = change(cell.value)
+            if new is not None:
+                cell.value = new
+                changed += 1
+    book.save(path)
+    return changed
+
+
 def test_changing_a_rate_shows_in_build_check_then_in_eval_after_build(copy_of_project: Path):
-    policy = copy_of_project / "policies" / "platform" / "construction_subsidy.yaml"
-    text = policy.read_text(encoding="utf-8")
-    assert "amount: 80000" in text
+    policy = copy_of_project / "policies" / "platform" / "construction_subsidy.xlsx"
     # an officer changes the middle tier and the example cases that show it
-    policy.write_text(text.replace("amount: 80000", "amount: 85000").replace('"80000.00"', '"85000.00"'), encoding="utf-8")
+    assert _edit_workbook(policy, "分段 Scales", lambda v: 85000 if v == 80000 else None) == 1
+    assert _edit_workbook(policy, "案例 Cases", lambda v: "85000.00" if v == "80000.00" else None) == 2
 
     stale = run("build", "--check", root=copy_of_project)
     assert stale.exit_code == 1
@@ -117,13 +132,12 @@ def test_changing_a_rate_shows_in_build_check_then_in_eval_after_build(copy_of_p
 
 
 def test_build_refuses_an_invalid_policy_and_leaves_generated_untouched(copy_of_project: Path):
-    policy = copy_of_project / "policies" / "medical" / "secondary_compensation.yaml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace("rate: 30%", "rate: 130%"), encoding="utf-8")
+    policy = copy_of_project / "policies" / "medical" / "secondary_compensation.xlsx"
+    assert _edit_workbook(policy, "分段 Scales", lambda v: 1.3 if v == 0.3 else None) == 1
     before = {p: p.read_bytes() for p in (copy_of_project / "generated").rglob("*") if p.is_file()}
     result = run("build", root=copy_of_project)
     assert result.exit_code == 1
-    assert "rate 1.3 is above 1" in result.output
-    assert "policies/medical/secondary_compensation.yaml:" in result.output
+    assert "policies/medical/secondary_compensation.xlsx!分段 Scales!G2: rate 1.3 is above 1" in result.output
     after = {p: p.read_bytes() for p in (copy_of_project / "generated").rglob("*") if p.is_file()}
     assert before == after
 
