@@ -15,7 +15,7 @@ from .expressions import Binary, Boolean, Call, Conditional, Name, Number, Text,
 from .emit_batch import emit_batch_function
 from .model import Policy
 from .naming import constant, local
-from .plan import formula_order
+from .plan import formula_order, used_parameters
 
 def dec(value: Decimal | None) -> str:
     return "None" if value is None else f"D({str(value)!r})"
@@ -115,6 +115,9 @@ def _evaluate_lines(policy: Policy) -> list[str]:
     for f in policy.inputs:
         lines.append(f"    {local(f.name)} = {_reader(f)}")
     lines += ["    if problems:", "        raise _rt.InvalidCase(problems)"]
+    for p in used_parameters(policy):
+        c = constant(p.name)
+        lines.append(f"    {local(p.name)} = _rt.at({c}_FROM, {c}, on, {p.name!r})")
     for check in policy.checks:
         message = f"{check.message} (rule: {check.rule})"
         lines += [
@@ -219,8 +222,7 @@ class _Compiler:
         return self.call(node)
 
     def parameter(self, name: str) -> str:
-        c = constant(name)
-        return f"_rt.at({c}_FROM, {c}, on, {name!r})"
+        return local(name)  # looked up once at the top of evaluate()
 
     def binary(self, node: Binary) -> str:
         op = node.op

@@ -226,8 +226,8 @@ def _plain_safe(text: str, flow: bool) -> bool:
         return False
     if ": " in text or " #" in text or text.endswith(":") or "\n" in text or "\t" in text or "\r" in text:
         return False
-    if flow and any(ch in text for ch in ",[]{}"):
-        return False
+    if flow and any(ch in text for ch in ",[]{}:?#&*!|>'\"%@`"):
+        return False  # PyYAML reads flow plain scalars narrowly (`k?` ends one); quote anything unusual
     return not _NON_PRINTABLE.search(text)
 
 

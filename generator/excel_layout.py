@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 
 @dataclass(frozen=True)
@@ -180,16 +181,18 @@ SHEETS = (ABOUT, INPUTS, OUTPUTS, PARAMETERS, VALUES, SCALES, TABLES, FORMULAS, 
 ALL_SHEETS = SHEETS + (HELP,)  # Help is written for people and never read
 
 
+@lru_cache(maxsize=4096)
 def squeeze(text: str) -> str:
     """Text reduced for matching names: NFKC, lower case, no spaces or punctuation."""
     text = unicodedata.normalize("NFKC", str(text)).lower()
     return "".join(ch for ch in text if ch.isalnum())
 
 
-def _forms(zh: str, en: str, key: str = "") -> set[str]:
+@cache
+def _forms(zh: str, en: str, key: str = "") -> frozenset[str]:
     parts = {squeeze(zh), squeeze(en), squeeze(key)} - {""}
     combined = {squeeze(zh) + squeeze(x) for x in (en, key)} | {squeeze(x) + squeeze(zh) for x in (en, key)}
-    return parts | combined
+    return frozenset(parts | combined)
 
 
 def sheet_named(title: str) -> Sheet | None:

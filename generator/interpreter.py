@@ -14,7 +14,7 @@ from decimal import Decimal
 from . import runtime as rt
 from .expressions import Binary, Boolean, Call, Conditional, Name, Number, Text, Unary
 from .model import Policy, fmt
-from .plan import formula_order, runtime_brackets
+from .plan import formula_order, runtime_brackets, used_parameters
 
 
 @dataclass
@@ -93,9 +93,7 @@ class _Evaluator:
         if isinstance(node, Name):
             if node.name in self.env:
                 return self.env[node.name]
-            value = self.parameter_value(node.name)
-            self.env[node.name] = value
-            return value
+            raise KeyError(node.name)  # the checker guarantees every name is an input, parameter or formula
         if isinstance(node, Unary):
             value = self.eval(node.operand)
             return (not value) if node.op == "not" else -value
@@ -137,12 +135,12 @@ class _Evaluator:
         f = node.function
         if f == "scale":
             name = node.args[0].name
-            brackets = self.parameter_value(name)
+            brackets = self.env[name]
             x = self.eval(node.args[1])
             return self.scale(self.params[name], brackets, x)
         if f == "table":
             name = node.args[0].name
-            rows = dict(self.parameter_value(name))
+            rows = dict(self.env[name])
             key = self.eval(node.args[1])
             value = rt.table(rows, key, name)
             if self.trace is not None:
@@ -196,6 +194,8 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
     on = rt.evaluation_date(on)
     env = read_inputs(policy, case)
     evaluator = _Evaluator(policy, on, env, trace)
+    for parameter in used_parameters(policy):
+        env[parameter.name] = evaluator.parameter_value(parameter.name)
     failed = []
     for check in policy.checks:
         if not evaluator.eval(check.tree):

@@ -41,6 +41,18 @@ def formula_order(policy) -> tuple[list[str], list[str]]:
     return [n for n in done if n not in cyclic], cyclic
 
 
+def used_parameters(policy) -> list:
+    """The numbered parameters that formulas or checks use, in the order they are written.
+
+    Every evaluator looks all of them up first, so a policy is in force on a date exactly
+    when each of these has a value then, whichever branch a case would take."""
+    used: set[str] = set()
+    for tree in [f.tree for f in policy.formulas] + [c.tree for c in policy.checks]:
+        if tree is not None:
+            used |= names_in(tree)
+    return [p for p in policy.parameters if p.name in used and not p.unnumbered]
+
+
 def runtime_brackets(brackets) -> tuple:
     """Model brackets as the plain tuples `runtime.marginal`/`whole_amount` take."""
     return tuple(

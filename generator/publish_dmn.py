@@ -27,16 +27,13 @@ dropped silently. Pure: model in, text out; same model, same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 
-from . import __version__
-from .expressions import Binary, Boolean, Call, Conditional, Name, Node, Number, Text, Unary, names_in
+from .dmn_xml import Decision, Rule, definitions_xml, feel_literal, feel_string, input_type_ref
+from .expressions import Binary, Boolean, Call, Conditional, Name, Node, Number, Text, Unary, children, names_in
 from .model import Bracket, Parameter, Policy, fmt
 from .plan import formula_order
 from .publish_view import bracket_condition, periods
 
-DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 DATE_INPUT = "evaluation_date"
 
 
@@ -68,46 +65,11 @@ def date_input_name(policy: Policy) -> str:
 def build_dmn(policy: Policy, on: dt.date | None = None) -> tuple[str, list[dict]]:
     builder = _Builder(policy, on)
     builder.build()
-    return builder.xml(), builder.gaps
-
-
-# -- decisions as data, written out at the end ------------------------------------------------
-
-@dataclass
-class _Rule:
-    tests: list[str]
-    output: str
-    description: str = ""
-
-
-@dataclass
-class _Decision:
-    name: str
-    type_ref: str
-    requires: list[str]
-    description: str = ""
-    literal: str | None = None  # a FEEL literal expression, or else a decision table:
-    hit_policy: str = "UNIQUE"
-    aggregation: str = ""
-    columns: list[tuple[str, str]] = field(default_factory=list)  # (variable, typeRef)
-    rules: list[_Rule] = field(default_factory=list)
+    return definitions_xml(policy, builder.date_var, builder.decisions, on), builder.gaps
 
 
 class _Unexpressible(Exception):
     """A formula (or a part of one) DMN cannot state; the message says why."""
-
-
-def feel_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def feel_literal(value) -> str:
-    """An enum value, key or number as a FEEL literal."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return feel_string(value)
-    return fmt(value)
 
 
 def feel_date(day: dt.date) -> str:
@@ -133,20 +95,12 @@ def bracket_test(bracket: Bracket) -> str:
     return "-"
 
 
-def input_type_ref(f) -> str:
-    if f.type in ("number", "integer"):
-        return "number"
-    if f.type == "enum":
-        return "number" if all(isinstance(v, int) and not isinstance(v, bool) for v in f.values) else "string"
-    return f.type  # boolean, date
-
-
 class _Builder:
     def __init__(self, policy: Policy, on: dt.date | None):
         self.policy = policy
         self.on = on
         self.date_var = date_input_name(policy)
-        self.decisions: list[_Decision] = []
+        self.decisions: list[Decision] = []
         self.by_key: dict[tuple, str] = {}  # (kind, parameter, argument) -> decision name
         self.gaps: list[dict] = []
         self.omitted: dict[str, str] = {}  # formula name -> why it is not in the DMN
@@ -165,6 +119,15 @@ class _Builder:
         self.taken.add(name)
         return name
 
+    def snapshot(self) -> tuple:
+        return len(self.decisions), dict(self.by_key)
+
+    def restore(self, saved: tuple) -> None:
+        """Forget the decisions made while translating something DMN then could not state."""
+        count, by_key = saved
+        del self.decisions[count:]
+        self.by_key = by_key
+
     def gap(self, what: str, reason: str) -> None:
         self.gaps.append({"what": what, "reason": reason})
 
@@ -177,14 +140,14 @@ class _Builder:
             self.define_formula(name)
         for index, check in enumerate(policy.checks, start=1):
             name = self.fresh(f"check_{index}")
+            saved = self.snapshot()
             try:
-                saved = len(self.decisions)
                 text, requires = self.feel(check.tree, name)
             except _Unexpressible as why:
-                del self.decisions[saved:]
+                self.restore(saved)
                 self.gap(f"check {check.rule}", f"not in the DMN: {why}")
                 continue
-            self.decisions.append(_Decision(name, "boolean", requires, f"check: {check.rule} — {check.message}", literal=text))
+            self.decisions.append(Decision(name, "boolean", requires, f"check: {check.rule} — {check.message}", literal=text))
             self.gap(f"check {check.rule}",
                      f"published as the boolean decision {name}; DMN cannot refuse a case, so a consumer must "
                      f"refuse the case when {name} is false ({check.message})")
@@ -214,11 +177,11 @@ class _Builder:
             if output.type == "integer" and output.places is None:
                 self.gap(f"output {output.name} must be whole",
                          "ratebook refuses a result that is not a whole number; the DMN decision returns it as it is")
-        calls = {n.function for f in policy.formulas if f.tree is not None for n in _walk(f.tree) if isinstance(n, Call)}
+        calls = {n.function for f in policy.formulas if f.tree is not None for n in walk(f.tree) if isinstance(n, Call)}
         if "clamp" in calls:
             self.gap("clamp(x, low, high) with low above high",
                      "published as min(max(x, low), high); ratebook refuses such a case, DMN returns high")
-        divisions = [n for f in policy.formulas if f.tree is not None for n in _walk(f.tree)
+        divisions = [n for f in policy.formulas if f.tree is not None for n in walk(f.tree)
                      if isinstance(n, Binary) and n.op == "/" and not (isinstance(n.right, Number) and n.right.value != 0)]
         if divisions:
             self.gap("division by zero", "ratebook refuses the case; FEEL gives null")
@@ -234,7 +197,7 @@ class _Builder:
     def define_formula(self, name: str) -> None:
         formula = self.policy.formula(name)
         output = self.policy.output(name)
-        saved = len(self.decisions)
+        saved = self.snapshot()
         try:
             if formula.tree is None:
                 raise _Unexpressible("the formula did not parse")
@@ -246,7 +209,7 @@ class _Builder:
                 self.round_decision(name, target, output.places, output.mode,
                                     f"{name}: {target} rounded {output.mode.replace('_', ' ')} to {output.places} places")
         except _Unexpressible as why:
-            del self.decisions[saved:]
+            self.restore(saved)
             self.omitted[name] = f"not in the DMN: {why}"
             return
         self.formula_names[name] = name
@@ -257,17 +220,17 @@ class _Builder:
             self.conditional(target, node, type_ref, description, owner)
             return
         text, requires = self.feel(node, owner)
-        self.decisions.append(_Decision(target, type_ref, requires, description, literal=text))
+        self.decisions.append(Decision(target, type_ref, requires, description, literal=text))
 
     def conditional(self, target: str, node: Conditional, type_ref: str, description: str, owner: str) -> None:
         condition = self.variable_for(node.condition, owner, "condition")
         then_text, then_requires = self.feel(node.then, owner)
         else_text, else_requires = self.feel(node.otherwise, owner)
-        self.decisions.append(_Decision(
+        self.decisions.append(Decision(
             target, type_ref, _merge([condition], then_requires, else_requires), description,
             columns=[(condition, "boolean")],
-            rules=[_Rule(["true"], then_text, "when the condition holds"),
-                   _Rule(["false"], else_text, "otherwise")]))
+            rules=[Rule(["true"], then_text, "when the condition holds"),
+                   Rule(["false"], else_text, "otherwise")]))
 
     def variable_for(self, node: Node, owner: str, role: str) -> str:
         """A variable holding `node`: the input or decision it names, or a new decision."""
@@ -287,7 +250,7 @@ class _Builder:
             return f"{text} / {factor}" if factor else text
 
         if mode == "half_even":
-            self.decisions.append(_Decision(name, "number", [source], description, literal=f"decimal({source}, {places})"))
+            self.decisions.append(Decision(name, "number", [source], description, literal=f"decimal({source}, {places})"))
             return
         if mode == "half_up":
             up, down = back(f"floor({scaled} + 0.5)"), f"-({back(f'floor({negative} + 0.5)')})"
@@ -295,9 +258,9 @@ class _Builder:
             up, down = back(f"floor({scaled})"), back(f"ceiling({scaled})")
         else:  # up: away from zero
             up, down = back(f"ceiling({scaled})"), back(f"floor({scaled})")
-        self.decisions.append(_Decision(
+        self.decisions.append(Decision(
             name, "number", [source], description, columns=[(source, "number")],
-            rules=[_Rule([">= 0"], up, "zero or above"), _Rule(["< 0"], down, "below zero")]))
+            rules=[Rule([">= 0"], up, "zero or above"), Rule(["< 0"], down, "below zero")]))
 
     # -- FEEL text of an expression -----------------------------------------------------------
 
@@ -411,9 +374,9 @@ class _Builder:
             return self.by_key[key]
         name = parameter.name
         self.taken.add(name)
-        rules = [_Rule([period_test(p.start, p.end)], fmt(p.value), f"from {p.start.isoformat()}")
+        rules = [Rule([period_test(p.start, p.end)], fmt(p.value), f"from {p.start.isoformat()}")
                  for p in periods(parameter, self.on)]
-        self.decisions.append(_Decision(name, "number", [self.date_var], self.describe(parameter),
+        self.decisions.append(Decision(name, "number", [self.date_var], self.describe(parameter),
                                         columns=[(self.date_var, "date")], rules=rules))
         self.by_key[key] = name
         return name
@@ -434,15 +397,15 @@ class _Builder:
                     top = variable if b.upper is None else f"min({variable}, {fmt(b.upper)})"
                     parts.append(f"max(0, {top} - {fmt(low)}) * {fmt(b.rate)}")
                 segments = "; ".join(f"{bracket_condition(b)} at {fmt(b.rate * 100)}%" for b in p.value)
-                rules.append(_Rule([when], " + ".join(parts), f"from {p.start.isoformat()}: {segments}"))
+                rules.append(Rule([when], " + ".join(parts), f"from {p.start.isoformat()}: {segments}"))
             else:
                 for b in p.value:
                     output = fmt(b.amount) if b.amount is not None else f"{variable} * {fmt(b.rate)}"
-                    rules.append(_Rule([when, bracket_test(b)], output, f"from {p.start.isoformat()}: {bracket_condition(b)}"))
+                    rules.append(Rule([when, bracket_test(b)], output, f"from {p.start.isoformat()}: {bracket_condition(b)}"))
         how = ("segments: each part of the value at its own segment's rate, added up"
                if parameter.method == "marginal" else "one amount for the bracket the value falls in")
         columns = [(self.date_var, "date")] + ([] if parameter.method == "marginal" else [(variable, "number")])
-        self.decisions.append(_Decision(
+        self.decisions.append(Decision(
             name, "number", [self.date_var, variable], f"{self.describe(parameter)}; applied to {variable}: {how}",
             columns=columns, rules=rules))
         self.by_key[key] = name
@@ -458,9 +421,9 @@ class _Builder:
         rules = []
         for p in periods(parameter, self.on):
             for row_key, value in p.value:
-                rules.append(_Rule([period_test(p.start, p.end), feel_literal(row_key)], fmt(value),
+                rules.append(Rule([period_test(p.start, p.end), feel_literal(row_key)], fmt(value),
                                    f"from {p.start.isoformat()}: {parameter.key} = {row_key}"))
-        self.decisions.append(_Decision(
+        self.decisions.append(Decision(
             name, "number", [self.date_var, variable], self.describe(parameter),
             columns=[(self.date_var, "date"), (variable, input_type_ref(key_field) if key_field else "string")], rules=rules))
         self.by_key[key] = name
@@ -493,92 +456,6 @@ class _Builder:
                 return self.type_of(formula.tree) if formula.tree is not None else "number"
         return "number"
 
-    # -- XML ------------------------------------------------------------------------------------------
-
-    def xml(self) -> str:
-        policy = self.policy
-        root = ET.Element("definitions", {
-            "xmlns": DMN_NS,
-            "id": "ratebook_" + policy.module_name,
-            "name": policy.id,
-            "namespace": f"urn:ratebook:{policy.id}",
-        })
-        src = policy.source
-        _text(root, "description", f"{policy.title.zh} — {policy.title.en}. Source: {src.title}"
-              + (f" ({src.number})" if src.number else "") + f", {src.clause}, {src.date}."
-              + (f" Published for {self.on.isoformat()} only." if self.on else ""))
-        for f in policy.inputs:
-            allowed = _allowed(f)
-            if allowed:
-                item = ET.SubElement(root, "itemDefinition", {"id": f"type_{f.name}", "name": f"{f.name}_type"})
-                _text(item, "typeRef", input_type_ref(f))
-                values = ET.SubElement(item, "allowedValues")
-                _text(values, "text", allowed)
-        for name, type_ref, label in [(f.name, f"{f.name}_type" if _allowed(f) else input_type_ref(f), f.label)
-                                      for f in policy.inputs] + [(self.date_var, "date", None)]:
-            data = ET.SubElement(root, "inputData", {"id": f"input_{name}", "name": name})
-            _text(data, "description", " — ".join(x for x in (label.zh, label.en) if x) if label
-                  else "The date the case is evaluated on: each dated value applies from its first day to its last.")
-            ET.SubElement(data, "variable", {"id": f"input_{name}_variable", "name": name, "typeRef": type_ref})
-        decision_names = {d.name for d in self.decisions}
-        for d in self.decisions:
-            element = ET.SubElement(root, "decision", {"id": f"decision_{d.name}", "name": d.name})
-            if d.description:
-                _text(element, "description", d.description)
-            ET.SubElement(element, "variable", {"id": f"decision_{d.name}_variable", "name": d.name, "typeRef": d.type_ref})
-            for required in d.requires:
-                requirement = ET.SubElement(element, "informationRequirement", {"id": f"decision_{d.name}_needs_{required}"})
-                kind = "requiredDecision" if required in decision_names else "requiredInput"
-                prefix = "decision_" if required in decision_names else "input_"
-                ET.SubElement(requirement, kind, {"href": f"#{prefix}{required}"})
-            if d.literal is not None:
-                literal = ET.SubElement(element, "literalExpression", {"id": f"decision_{d.name}_expression", "typeRef": d.type_ref})
-                _text(literal, "text", d.literal)
-                continue
-            attributes = {"id": f"table_{d.name}", "hitPolicy": d.hit_policy}
-            if d.aggregation:
-                attributes["aggregation"] = d.aggregation
-            table = ET.SubElement(element, "decisionTable", attributes)
-            for index, (variable, type_ref) in enumerate(d.columns, start=1):
-                clause = ET.SubElement(table, "input", {"id": f"table_{d.name}_input_{index}", "label": variable})
-                expression = ET.SubElement(clause, "inputExpression", {"id": f"table_{d.name}_input_{index}_expression", "typeRef": type_ref})
-                _text(expression, "text", variable)
-            ET.SubElement(table, "output", {"id": f"table_{d.name}_output", "name": d.name, "label": d.name, "typeRef": d.type_ref})
-            for index, rule in enumerate(d.rules, start=1):
-                rule_element = ET.SubElement(table, "rule", {"id": f"table_{d.name}_rule_{index}"})
-                if rule.description:
-                    _text(rule_element, "description", rule.description)
-                for column, test in enumerate(rule.tests, start=1):
-                    entry = ET.SubElement(rule_element, "inputEntry", {"id": f"table_{d.name}_rule_{index}_input_{column}"})
-                    _text(entry, "text", test)
-                entry = ET.SubElement(rule_element, "outputEntry", {"id": f"table_{d.name}_rule_{index}_output"})
-                _text(entry, "text", rule.output)
-        ET.indent(root, "  ")
-        header = (f"Generated by ratebook {__version__} from {policy.file} (sha256 {policy.sha256}). DO NOT EDIT: "
-                  "change the policy and run `ratebook publish`.").replace("--", "- -")
-        return f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- {header} -->\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def _text(parent, tag: str, text: str):
-    element = ET.SubElement(parent, tag)
-    element.text = text
-    return element
-
-
-def _allowed(f) -> str:
-    """The allowedValues unary tests of an input: its enum values or its bounds."""
-    if f.type == "enum":
-        return ",".join(feel_literal(v) for v in f.values)
-    if f.type in ("number", "integer"):
-        if f.minimum is not None and f.maximum is not None:
-            return f"[{fmt(f.minimum)}..{fmt(f.maximum)}]"
-        if f.minimum is not None:
-            return f">= {fmt(f.minimum)}"
-        if f.maximum is not None:
-            return f"<= {fmt(f.maximum)}"
-    return ""
-
-
 def _merge(*lists) -> list[str]:
     seen: list[str] = []
     for names in lists:
@@ -588,9 +465,8 @@ def _merge(*lists) -> list[str]:
     return seen
 
 
-def _walk(node: Node):
-    from .expressions import children
-
+def walk(node: Node):
+    """Every node of a formula tree, the root first."""
     yield node
     for child in children(node):
-        yield from _walk(child)
+        yield from walk(child)

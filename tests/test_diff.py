@@ -264,3 +264,18 @@ def test_diff_with_case_files_ignores_their_expected_outputs_and_names_unknown_p
     report = compare(head, str(base), [given])
     assert report.impact.cases == 2 and report.impact.unknown == 1
     assert not report.any_change
+
+
+def test_a_report_file_of_an_unknown_kind_is_a_usage_error(trees, tmp_path):
+    base, head = trees
+    result = run("diff", "--base", str(base), "--out", str(tmp_path / "report.pdf"), root=head)
+    assert result.exit_code == 2
+    assert "write a .md, .xlsx or .csv file" in result.output
+
+
+def test_a_bad_case_file_stops_the_diff_with_its_place(trees, tmp_path):
+    base, head = trees
+    given = cases_file(tmp_path, "policy,on,in:min_wage", "unemployment.benefit,2013-02-30,1140")
+    result = run("diff", "--base", str(base), "--cases", str(given), root=head)
+    assert result.exit_code == 1
+    assert "cases.csv:2: on: '2013-02-30' is not a date (YYYY-MM-DD)" in result.output

@@ -4,7 +4,6 @@ and for policies generated at random."""
 from __future__ import annotations
 
 import datetime as dt
-import string
 from decimal import Decimal
 
 import pytest
@@ -231,7 +230,8 @@ def policies(draw):
     return data
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(policies())
 def test_any_policy_survives_yaml_to_workbook_to_yaml(data):
     doc = SourceDocument("generated.yaml", data)

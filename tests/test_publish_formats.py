@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 
 from openpyxl import load_workbook
 
-from generator.publish_dmn import DMN_NS, build_dmn, emit_dmn
+from generator.dmn_xml import DMN_NS
+from generator.publish_dmn import build_dmn, emit_dmn
 from generator.publish_markdown import emit_markdown
 from generator.publish_tables import emit_csv, emit_xlsx
 

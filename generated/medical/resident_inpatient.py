@@ -44,8 +44,10 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     fund_paid_this_year = _rt.number(case, 'fund_paid_this_year', minimum=D('0'), default=D('0'), problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    ratio_by_level = _rt.at(P_RATIO_BY_LEVEL_FROM, P_RATIO_BY_LEVEL, on, 'ratio_by_level')
+    fund_cap = _rt.at(P_FUND_CAP_FROM, P_FUND_CAP, on, 'fund_cap')
     # reimbursement = min(eligible_cost * table(ratio_by_level, hospital_level), max(0, fund_cap - fund_paid_this_year))
-    reimbursement = _rt.round_to(min((eligible_cost * _rt.table(_rt.at(P_RATIO_BY_LEVEL_FROM, P_RATIO_BY_LEVEL, on, 'ratio_by_level'), hospital_level, 'ratio_by_level')), max(D('0'), (_rt.at(P_FUND_CAP_FROM, P_FUND_CAP, on, 'fund_cap') - fund_paid_this_year))), 2, 'half_up')
+    reimbursement = _rt.round_to(min((eligible_cost * _rt.table(ratio_by_level, hospital_level, 'ratio_by_level')), max(D('0'), (fund_cap - fund_paid_this_year))), 2, 'half_up')
     return {'reimbursement': reimbursement}
 
 

@@ -48,8 +48,11 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     eligible_cost_this_year = _rt.number(case, 'eligible_cost_this_year', minimum=D('0'), problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    deductible = _rt.at(P_DEDUCTIBLE_FROM, P_DEDUCTIBLE, on, 'deductible')
+    subsidy_rate = _rt.at(P_SUBSIDY_RATE_FROM, P_SUBSIDY_RATE, on, 'subsidy_rate')
+    yearly_cap = _rt.at(P_YEARLY_CAP_FROM, P_YEARLY_CAP, on, 'yearly_cap')
     # subsidy = min(max(0, eligible_cost_this_year - deductible) * subsidy_rate, yearly_cap)
-    subsidy = _rt.round_to(min((max(D('0'), (eligible_cost_this_year - _rt.at(P_DEDUCTIBLE_FROM, P_DEDUCTIBLE, on, 'deductible'))) * _rt.at(P_SUBSIDY_RATE_FROM, P_SUBSIDY_RATE, on, 'subsidy_rate')), _rt.at(P_YEARLY_CAP_FROM, P_YEARLY_CAP, on, 'yearly_cap')), 2, 'half_up')
+    subsidy = _rt.round_to(min((max(D('0'), (eligible_cost_this_year - deductible)) * subsidy_rate), yearly_cap), 2, 'half_up')
     return {'subsidy': subsidy}
 
 

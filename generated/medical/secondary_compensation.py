@@ -52,8 +52,10 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     out_of_pocket = _rt.number(case, 'out_of_pocket', minimum=D('0'), problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    employee_scale = _rt.at(P_EMPLOYEE_SCALE_FROM, P_EMPLOYEE_SCALE, on, 'employee_scale')
+    resident_scale = _rt.at(P_RESIDENT_SCALE_FROM, P_RESIDENT_SCALE, on, 'resident_scale')
     # compensation = if scheme = "employee" then scale(employee_scale, out_of_pocket) else scale(resident_scale, out_of_pocket)
-    compensation = _rt.round_to((_rt.marginal(_rt.at(P_EMPLOYEE_SCALE_FROM, P_EMPLOYEE_SCALE, on, 'employee_scale'), out_of_pocket) if (scheme == 'employee') else _rt.marginal(_rt.at(P_RESIDENT_SCALE_FROM, P_RESIDENT_SCALE, on, 'resident_scale'), out_of_pocket)), 2, 'half_up')
+    compensation = _rt.round_to((_rt.marginal(employee_scale, out_of_pocket) if (scheme == 'employee') else _rt.marginal(resident_scale, out_of_pocket)), 2, 'half_up')
     return {'compensation': compensation}
 
 

@@ -43,10 +43,12 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     cause = _rt.choice(case, 'cause', allowed=('illness', 'non_work_injury'), problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    funeral_grant_by_cause = _rt.at(P_FUNERAL_GRANT_BY_CAUSE_FROM, P_FUNERAL_GRANT_BY_CAUSE, on, 'funeral_grant_by_cause')
+    survivor_lump_sum_by_cause = _rt.at(P_SURVIVOR_LUMP_SUM_BY_CAUSE_FROM, P_SURVIVOR_LUMP_SUM_BY_CAUSE, on, 'survivor_lump_sum_by_cause')
     # funeral_grant = table(funeral_grant_by_cause, cause)
-    funeral_grant = _rt.round_to(_rt.table(_rt.at(P_FUNERAL_GRANT_BY_CAUSE_FROM, P_FUNERAL_GRANT_BY_CAUSE, on, 'funeral_grant_by_cause'), cause, 'funeral_grant_by_cause'), 2, 'half_up')
+    funeral_grant = _rt.round_to(_rt.table(funeral_grant_by_cause, cause, 'funeral_grant_by_cause'), 2, 'half_up')
     # survivor_lump_sum = table(survivor_lump_sum_by_cause, cause)
-    survivor_lump_sum = _rt.round_to(_rt.table(_rt.at(P_SURVIVOR_LUMP_SUM_BY_CAUSE_FROM, P_SURVIVOR_LUMP_SUM_BY_CAUSE, on, 'survivor_lump_sum_by_cause'), cause, 'survivor_lump_sum_by_cause'), 2, 'half_up')
+    survivor_lump_sum = _rt.round_to(_rt.table(survivor_lump_sum_by_cause, cause, 'survivor_lump_sum_by_cause'), 2, 'half_up')
     return {'funeral_grant': funeral_grant, 'survivor_lump_sum': survivor_lump_sum}
 
 

@@ -36,8 +36,9 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     employer_rate = _rt.number(case, 'employer_rate', minimum=D('0'), maximum=D('1'), problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    subsidy_share = _rt.at(P_SUBSIDY_SHARE_FROM, P_SUBSIDY_SHARE, on, 'subsidy_share')
     # subsidy = min_contribution_base * employer_rate * subsidy_share
-    subsidy = _rt.round_to(((min_contribution_base * employer_rate) * _rt.at(P_SUBSIDY_SHARE_FROM, P_SUBSIDY_SHARE, on, 'subsidy_share')), 2, 'half_up')
+    subsidy = _rt.round_to(((min_contribution_base * employer_rate) * subsidy_share), 2, 'half_up')
     return {'subsidy': subsidy}
 
 

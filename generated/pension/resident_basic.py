@@ -42,8 +42,10 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     age = _rt.integer(case, 'age', minimum=0, problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    min_age = _rt.at(P_MIN_AGE_FROM, P_MIN_AGE, on, 'min_age')
+    basic_pension = _rt.at(P_BASIC_PENSION_FROM, P_BASIC_PENSION, on, 'basic_pension')
     # monthly_basic_pension = if age >= min_age then basic_pension else 0
-    monthly_basic_pension = _rt.round_to((_rt.at(P_BASIC_PENSION_FROM, P_BASIC_PENSION, on, 'basic_pension') if (age >= _rt.at(P_MIN_AGE_FROM, P_MIN_AGE, on, 'min_age')) else D('0')), 2, 'half_up')
+    monthly_basic_pension = _rt.round_to((basic_pension if (age >= min_age) else D('0')), 2, 'half_up')
     return {'monthly_basic_pension': monthly_basic_pension}
 
 

@@ -47,8 +47,10 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     monthly_pension = _rt.number(case, 'monthly_pension', minimum=D('0'), problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    adjustment_rate = _rt.at(P_ADJUSTMENT_RATE_FROM, P_ADJUSTMENT_RATE, on, 'adjustment_rate')
+    minimum_increase = _rt.at(P_MINIMUM_INCREASE_FROM, P_MINIMUM_INCREASE, on, 'minimum_increase')
     # increase = max(monthly_pension * adjustment_rate, minimum_increase)
-    increase = _rt.round_to(max((monthly_pension * _rt.at(P_ADJUSTMENT_RATE_FROM, P_ADJUSTMENT_RATE, on, 'adjustment_rate')), _rt.at(P_MINIMUM_INCREASE_FROM, P_MINIMUM_INCREASE, on, 'minimum_increase')), 2, 'half_up')
+    increase = _rt.round_to(max((monthly_pension * adjustment_rate), minimum_increase), 2, 'half_up')
     return {'increase': increase}
 
 

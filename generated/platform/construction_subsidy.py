@@ -40,8 +40,9 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     service_area_m2 = _rt.number(case, 'service_area_m2', minimum=D('0'), problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    subsidy_by_area = _rt.at(P_SUBSIDY_BY_AREA_FROM, P_SUBSIDY_BY_AREA, on, 'subsidy_by_area')
     # subsidy = scale(subsidy_by_area, service_area_m2)
-    subsidy = _rt.round_to(_rt.whole_amount(_rt.at(P_SUBSIDY_BY_AREA_FROM, P_SUBSIDY_BY_AREA, on, 'subsidy_by_area'), service_area_m2, 'subsidy_by_area'), 2, 'half_up')
+    subsidy = _rt.round_to(_rt.whole_amount(subsidy_by_area, service_area_m2, 'subsidy_by_area'), 2, 'half_up')
     return {'subsidy': subsidy}
 
 

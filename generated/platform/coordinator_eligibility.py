@@ -38,8 +38,9 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     computer_skills = _rt.boolean(case, 'computer_skills', problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    max_age = _rt.at(P_MAX_AGE_FROM, P_MAX_AGE, on, 'max_age')
     # eligible = age <= max_age and education >= "college" and computer_skills
-    eligible = bool((((age <= _rt.at(P_MAX_AGE_FROM, P_MAX_AGE, on, 'max_age')) and (RANK_EDUCATION[education] >= 2)) and computer_skills))
+    eligible = bool((((age <= max_age) and (RANK_EDUCATION[education] >= 2)) and computer_skills))
     return {'eligible': eligible}
 
 

@@ -40,8 +40,9 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     months = _rt.integer(case, 'months', minimum=0, problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    post_subsidy_rate = _rt.at(P_POST_SUBSIDY_RATE_FROM, P_POST_SUBSIDY_RATE, on, 'post_subsidy_rate')
     # post_subsidy = min_monthly_wage * post_subsidy_rate * coordinators * months
-    post_subsidy = _rt.round_to((((min_monthly_wage * _rt.at(P_POST_SUBSIDY_RATE_FROM, P_POST_SUBSIDY_RATE, on, 'post_subsidy_rate')) * coordinators) * months), 2, 'half_up')
+    post_subsidy = _rt.round_to((((min_monthly_wage * post_subsidy_rate) * coordinators) * months), 2, 'half_up')
     return {'post_subsidy': post_subsidy}
 
 

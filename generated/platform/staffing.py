@@ -46,8 +46,10 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     registered_population = _rt.integer(case, 'registered_population', minimum=0, problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
+    staff_per_10000 = _rt.at(P_STAFF_PER_10000_FROM, P_STAFF_PER_10000, on, 'staff_per_10000')
+    village_staff = _rt.at(P_VILLAGE_STAFF_FROM, P_VILLAGE_STAFF, on, 'village_staff')
     # min_staff = if level = "township" then ceil(registered_population * staff_per_10000 / 10000) else scale(village_staff, registered_population)
-    min_staff = _rt.as_integer((_rt.ceil(_rt.divide((registered_population * _rt.at(P_STAFF_PER_10000_FROM, P_STAFF_PER_10000, on, 'staff_per_10000')), D('10000'), 'formula')) if (level == 'township') else _rt.whole_amount(_rt.at(P_VILLAGE_STAFF_FROM, P_VILLAGE_STAFF, on, 'village_staff'), registered_population, 'village_staff')), 'min_staff')
+    min_staff = _rt.as_integer((_rt.ceil(_rt.divide((registered_population * staff_per_10000), D('10000'), 'formula')) if (level == 'township') else _rt.whole_amount(village_staff, registered_population, 'village_staff')), 'min_staff')
     return {'min_staff': min_staff}
 
 

@@ -42,10 +42,12 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     min_wage = _rt.number(case, 'min_wage', minimum=D('0'), problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
-    if not (min_wage >= (_rt.at(P_FLOOR_FACTOR_FROM, P_FLOOR_FACTOR, on, 'floor_factor') * min_living_standard)):
+    standard = _rt.at(P_STANDARD_FROM, P_STANDARD, on, 'standard')
+    floor_factor = _rt.at(P_FLOOR_FACTOR_FROM, P_FLOOR_FACTOR, on, 'floor_factor')
+    if not (min_wage >= (floor_factor * min_living_standard)):
         raise _rt.InvalidCase([('', 'the minimum wage is below 1.3 × the minimum living standard, so the two bounds of the benefit contradict each other (rule: min_wage >= floor_factor * min_living_standard)')])
     # monthly_benefit = clamp(standard, floor_factor * min_living_standard, min_wage)
-    monthly_benefit = _rt.round_to(_rt.clamp(_rt.at(P_STANDARD_FROM, P_STANDARD, on, 'standard'), (_rt.at(P_FLOOR_FACTOR_FROM, P_FLOOR_FACTOR, on, 'floor_factor') * min_living_standard), min_wage, 'clamp'), 2, 'half_up')
+    monthly_benefit = _rt.round_to(_rt.clamp(standard, (floor_factor * min_living_standard), min_wage, 'clamp'), 2, 'half_up')
     return {'monthly_benefit': monthly_benefit}
 
 

@@ -39,7 +39,7 @@ def messy_workbook() -> bytes:
             sheet.title = sheet.title.split()[0]  # Chinese-only sheet names
     scales = book["分段"]
     # from: a date cell, ISO text, 年月日 text, slashes, a serial number, full-width text
-    for row, value in zip(range(2, 8), [None, "2011-01-01", "2011年1月1日", "2011/1/1", 40544, "２０１１-０１-０１"]):
+    for row, value in zip(range(2, 8), [None, "2011-01-01", "2011年1月1日", "2011/1/1", 40544, "２０１１-０１-０１"], strict=True):
         if value is not None:
             scales.cell(row=row, column=2).value = value
             scales.cell(row=row, column=2).number_format = "General"
