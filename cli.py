@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 import sys
 from decimal import Decimal
@@ -107,11 +106,9 @@ def _load_index(root: Path) -> dict:
 
 
 def _import_generated(root: Path, entry: dict):
-    path = root / GENERATED / entry["module"]
-    spec = importlib.util.spec_from_file_location("ratebook_generated_" + path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from generator.generated_modules import load_module
+
+    return load_module(root / GENERATED / entry["module"])
 
 
 def _source_is_current(root: Path, entry: dict) -> bool:

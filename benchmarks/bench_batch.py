@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
-import json
 import os
 import platform
 import shutil
@@ -39,17 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from generator.batch_run import evaluate_columns  # noqa: E402
+from generator.generated_modules import load_policy_module  # noqa: E402
 
 ON = dt.date(2012, 6, 1)
 
 
 def load_generated(policy_id: str):
-    index = json.loads((ROOT / "generated" / "index.json").read_text(encoding="utf-8"))
-    path = ROOT / "generated" / index[policy_id]["module"]
-    spec = importlib.util.spec_from_file_location("bench_" + policy_id.replace(".", "_"), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_policy_module(ROOT / "generated", policy_id)
 
 
 def machine() -> str:

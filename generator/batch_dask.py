@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import os
 import shutil
 import tempfile
@@ -24,11 +23,7 @@ from pathlib import Path
 from .batch_run import RunSummary
 
 
-def _load_module(path: str):
-    spec = importlib.util.spec_from_file_location("ratebook_generated_" + Path(path).stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .generated_modules import load_module as _load_module
 
 
 def evaluate_partition(frame, module_path: str, on, offsets: list[int], errors_dir: str, partition_info=None):

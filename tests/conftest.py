@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from pathlib import Path
 
 import pytest
+
+from generator.generated_modules import load_policy_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,12 +21,7 @@ def project():
 
 
 def load_generated(policy_id: str):
-    index = json.loads((ROOT / "generated" / "index.json").read_text(encoding="utf-8"))
-    path = ROOT / "generated" / index[policy_id]["module"]
-    spec = importlib.util.spec_from_file_location("gen_" + policy_id.replace(".", "_"), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_policy_module(ROOT / "generated", policy_id)
 
 
 @pytest.fixture(scope="session")

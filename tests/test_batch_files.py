@@ -191,3 +191,31 @@ def test_dask_on_a_local_cluster_of_two_workers_gives_the_single_machine_result(
     assert dask_table.column("row").to_pylist() == single_table.column("row").to_pylist()
     assert dask_table.column("compensation").to_pylist() == single_table.column("compensation").to_pylist()
     assert read_errors(tmp_path / "dask_errors.csv") == read_errors(tmp_path / "single_errors.csv")
+
+
+def test_the_progress_line_shows_rows_per_second_and_eta_on_a_terminal_only():
+    import io
+
+    from generator.batch_run import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    class Source:
+        total_rows = 1000
+        total_bytes = 0
+
+        @staticmethod
+        def bytes_read():
+            return 0
+
+    screen, pipe = Terminal(), io.StringIO()
+    for stream in (screen, pipe):
+        progress = Progress(Source, stream)
+        progress.last = -1.0
+        progress.update(250)
+        progress.close()
+    assert "250 rows" in screen.getvalue() and "rows/s" in screen.getvalue() and "ETA" in screen.getvalue()
+    assert "25.0%" in screen.getvalue()
+    assert pipe.getvalue() == ""

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
-import json
 import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -116,12 +114,9 @@ def is_half_fen(amount: Decimal) -> bool:
 # --- ratebook reference ----------------------------------------------------------------
 
 def load_generated(policy_id: str):
-    index = json.loads((ROOT / "generated" / "index.json").read_text(encoding="utf-8"))
-    path = ROOT / "generated" / index[policy_id]["module"]
-    spec = importlib.util.spec_from_file_location("ratebook_generated_" + path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from generator.generated_modules import load_policy_module
+
+    return load_policy_module(ROOT / "generated", policy_id)
 
 
 def ratebook_secondary(schemes, fen) -> list[Decimal]:
