@@ -142,8 +142,10 @@ class Batch:
             unit = float(10**scale)
             multiplied = np.multiply(column, unit)
             np.rint(multiplied, out=multiplied)
-            bad = ~(np.abs(multiplied) < INPUT_LIMIT * unit)  # also NaN and infinities
-            bad |= np.divide(multiplied, unit) != column
+            bad = np.divide(multiplied, unit) != column  # more decimals than `scale`; NaN too
+            low, high = multiplied.min(initial=0.0), multiplied.max(initial=0.0)
+            if not (-INPUT_LIMIT * unit < low and high < INPUT_LIMIT * unit):  # rare: look row by row
+                bad |= ~(np.abs(multiplied) < INPUT_LIMIT * unit)
             with np.errstate(invalid="ignore"):  # NaN/huge rows are flagged just above
                 values = multiplied.astype(np.int64)
             if bad.any():
@@ -181,7 +183,8 @@ class Batch:
             # dictionary-encoded (how Parquet stores enums): map the few distinct values once
             dictionary = [None if v is None else str(v).strip() for v in raw.dictionary.to_pylist()]
             lookup = np.array([next((i for i, a in enumerate(allowed) if str(a) == v), -1) for v in dictionary] + [-1], dtype=np.int8)
-            indices = raw.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+            indices = raw.indices if raw.indices.null_count == 0 else raw.indices.fill_null(len(dictionary))
+            indices = indices.to_numpy(zero_copy_only=False)
             codes = lookup[indices]
         elif _is_arrow(raw):
             import pyarrow as pa
@@ -362,7 +365,7 @@ class Batch:
     def finish(self, outputs: dict, places: dict, evaluate, inputs: tuple) -> BatchResult:
         """Run flagged rows through the one-case `evaluate`; collect rejected rows."""
         valid = np.ones(self.n, dtype=bool)
-        arrays = {name: np.array(np.broadcast_to(value, (self.n,))) for name, value in outputs.items()}
+        arrays = {name: _full(value, self.n) for name, value in outputs.items()}
         errors = []
         rows = np.flatnonzero(self.exact)
         for row in rows.tolist():
@@ -430,6 +433,12 @@ def _decimal_numerators(decimals) -> np.ndarray:
     if decimals.null_count:
         low[decimals.is_null().to_numpy(zero_copy_only=False)] = 0
     return low
+
+
+def _full(value, n: int) -> np.ndarray:
+    """An output as its own array of n rows (computed arrays are fresh temporaries: no copy)."""
+    value = np.asarray(value)
+    return value if value.shape == (n,) else np.array(np.broadcast_to(value, (n,)))
 
 
 def _is_arrow(values) -> bool:
