@@ -385,8 +385,12 @@ def export_xlsx(ctx: click.Context, policy_ref: str, out: str) -> None:
         _fail(f"{policy_ref}: not exported; fix the errors above first")
     _show_findings(warnings)
     output.write_file(Path(out), data)
+    _wrote(out, policy, other_sources(root, policy, Path(out)))
+
+
+def _wrote(out: str, policy, others) -> None:
     click.echo(f"wrote {out} ({policy.id}, {len(policy.parameters)} parameters, {len(policy.cases)} cases)")
-    for other in other_sources(root, policy, Path(out)):
+    for other in others:
         click.echo(f"note: {other} is another source of {policy.id}; delete one of the two "
                    "(ratebook refuses two sources for one policy)", err=True)
 
@@ -412,10 +416,7 @@ def import_xlsx(ctx: click.Context, workbook: str, out: str) -> None:
         _fail(f"{workbook}: not imported; fix the errors above first")
     _show_findings(warnings)
     output.write_file(Path(out), text)
-    click.echo(f"wrote {out} ({policy.id}, {len(policy.parameters)} parameters, {len(policy.cases)} cases)")
-    for other in other_sources(root, policy, Path(out)):
-        click.echo(f"note: {other} is another source of {policy.id}; delete one of the two "
-                   "(ratebook refuses two sources for one policy)", err=True)
+    _wrote(out, policy, other_sources(root, policy, Path(out)))
 
 
 @main.command(name="list")

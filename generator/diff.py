@@ -9,7 +9,6 @@ updates them, so they are shown with the report rather than stopping it.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -64,16 +63,9 @@ def compare(root: Path, base: str, case_paths=(), cwd: Path | None = None) -> Re
 
 def save(path: Path, content: str | bytes) -> None:
     """Write a report file whole or not at all (a temporary file renamed into place)."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    from .output import write_file
+
+    write_file(path, content)
 
 
 __all__ = ["BaseError", "InvalidTree", "compare", "save"]
