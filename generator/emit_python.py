@@ -16,6 +16,7 @@ from .emit_batch import emit_batch_function
 from .model import Policy
 from .naming import constant, local
 from .plan import formula_order, used_parameters
+from .wrap import wrap_code
 
 def dec(value: Decimal | None) -> str:
     return "None" if value is None else f"D({str(value)!r})"
@@ -29,7 +30,13 @@ def header_lines(policy: Policy, comment: str = "#") -> list[str]:
     ]
 
 
-def emit_module(policy: Policy) -> str:
+def emit_module(policy: Policy, wrap: bool = True) -> str:
+    """The module's text; long lines broken inside their brackets unless `wrap` is False."""
+    text = _module_lines(policy)
+    return wrap_code(text) if wrap else text
+
+
+def _module_lines(policy: Policy) -> str:
     out: list[str] = header_lines(policy)
     title = f"{policy.title.zh} — {policy.title.en}"
     src = policy.source

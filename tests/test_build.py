@@ -88,3 +88,12 @@ def test_the_result_schemas_accept_what_eval_json_prints():
     money = json.loads((ROOT / "generated/schemas/platform.construction_subsidy.result.schema.json").read_text())
     jsonschema.validate({"subsidy": "80000.00"}, money)
     assert not jsonschema.Draft202012Validator(money).is_valid({"subsidy": "80000"})
+
+
+def test_long_lines_are_broken_without_changing_the_code(project):
+    for policy in project.policies:
+        wrapped, flat = emit_module(policy), emit_module(policy, wrap=False)
+        assert ast.dump(ast.parse(wrapped)) == ast.dump(ast.parse(flat)), policy.id
+        code_lines = [line for line in wrapped.splitlines()
+                      if not line.lstrip().startswith(("#", '"""', "'")) and '"""' not in line]
+        assert max(len(line) for line in code_lines) <= 120, policy.id  # a string literal may be longer

@@ -41,13 +41,27 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     _rt.unknown_fields(case, INPUTS, problems)
     hospital_level = _rt.choice(case, 'hospital_level', allowed=(1, 2, 3), problems=problems)
     eligible_cost = _rt.number(case, 'eligible_cost', minimum=D('0'), problems=problems)
-    fund_paid_this_year = _rt.number(case, 'fund_paid_this_year', minimum=D('0'), default=D('0'), problems=problems)
+    fund_paid_this_year = _rt.number(
+        case,
+        'fund_paid_this_year',
+        minimum=D('0'),
+        default=D('0'),
+        problems=problems
+    )
     if problems:
         raise _rt.InvalidCase(problems)
     ratio_by_level = _rt.at(P_RATIO_BY_LEVEL_FROM, P_RATIO_BY_LEVEL, on, 'ratio_by_level')
     fund_cap = _rt.at(P_FUND_CAP_FROM, P_FUND_CAP, on, 'fund_cap')
-    # reimbursement = min(eligible_cost * table(ratio_by_level, hospital_level), max(0, fund_cap - fund_paid_this_year))
-    reimbursement = _rt.round_to(min((eligible_cost * _rt.table(ratio_by_level, hospital_level, 'ratio_by_level')), max(D('0'), (fund_cap - fund_paid_this_year))), 2, 'half_up')
+    # reimbursement = min(eligible_cost * table(ratio_by_level, hospital_level), max(0,
+    #     fund_cap - fund_paid_this_year))
+    reimbursement = _rt.round_to(
+        min(
+            (eligible_cost * _rt.table(ratio_by_level, hospital_level, 'ratio_by_level')),
+            max(D('0'), (fund_cap - fund_paid_this_year))
+        ),
+        2,
+        'half_up'
+    )
     return {'reimbursement': reimbursement}
 
 
@@ -76,6 +90,28 @@ def evaluate_batch(columns: dict, on):
     fund_paid_this_year = b.number('fund_paid_this_year', minimum=D('0'), default='0')
     v_ratio_by_level = b.version(P_RATIO_BY_LEVEL_FROM)
     v_fund_cap = b.version(P_FUND_CAP_FROM)
-    # reimbursement = min(eligible_cost * table(ratio_by_level, hospital_level), max(0, fund_cap - fund_paid_this_year))
-    reimbursement = b.round(np.minimum((eligible_cost * np.array([[8, 7, 6]], dtype=np.int64)[v_ratio_by_level, hospital_level]), (np.maximum(0, ((np.array([50000, 200000], dtype=np.int64)[v_fund_cap] * 10000) - fund_paid_this_year)) * 10)), 1000, 'half_up')
+    # reimbursement = min(eligible_cost * table(ratio_by_level, hospital_level), max(0,
+    #     fund_cap - fund_paid_this_year))
+    reimbursement = b.round(
+        np.minimum(
+            (
+                eligible_cost * np.array(
+                    [[8, 7, 6]],
+                    dtype=np.int64
+                )[v_ratio_by_level, hospital_level]
+            ),
+            (
+                np.maximum(
+                    0,
+                    (
+                        (
+                            np.array([50000, 200000], dtype=np.int64)[v_fund_cap] * 10000
+                        ) - fund_paid_this_year
+                    )
+                ) * 10
+            )
+        ),
+        1000,
+        'half_up'
+    )
     return b.finish({'reimbursement': reimbursement}, {'reimbursement': 2}, evaluate, INPUTS)

@@ -44,15 +44,35 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     on = _rt.evaluation_date(on)
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
-    disease = _rt.choice(case, 'disease', allowed=('chronic_hepatitis', 'decompensated_cirrhosis', 'aplastic_anaemia', 'haemophilia', 'schizophrenia'), problems=problems)
-    eligible_cost_this_year = _rt.number(case, 'eligible_cost_this_year', minimum=D('0'), problems=problems)
+    disease = _rt.choice(
+        case,
+        'disease',
+        allowed=(
+            'chronic_hepatitis',
+            'decompensated_cirrhosis',
+            'aplastic_anaemia',
+            'haemophilia',
+            'schizophrenia'
+        ),
+        problems=problems
+    )
+    eligible_cost_this_year = _rt.number(
+        case,
+        'eligible_cost_this_year',
+        minimum=D('0'),
+        problems=problems
+    )
     if problems:
         raise _rt.InvalidCase(problems)
     deductible = _rt.at(P_DEDUCTIBLE_FROM, P_DEDUCTIBLE, on, 'deductible')
     subsidy_rate = _rt.at(P_SUBSIDY_RATE_FROM, P_SUBSIDY_RATE, on, 'subsidy_rate')
     yearly_cap = _rt.at(P_YEARLY_CAP_FROM, P_YEARLY_CAP, on, 'yearly_cap')
     # subsidy = min(max(0, eligible_cost_this_year - deductible) * subsidy_rate, yearly_cap)
-    subsidy = _rt.round_to(min((max(D('0'), (eligible_cost_this_year - deductible)) * subsidy_rate), yearly_cap), 2, 'half_up')
+    subsidy = _rt.round_to(
+        min((max(D('0'), (eligible_cost_this_year - deductible)) * subsidy_rate), yearly_cap),
+        2,
+        'half_up'
+    )
     return {'subsidy': subsidy}
 
 
@@ -76,11 +96,36 @@ def evaluate_batch(columns: dict, on):
     from generator import batch_runtime as _b
 
     b = _b.Batch(columns, on, INPUTS)
-    disease = b.choice('disease', ('chronic_hepatitis', 'decompensated_cirrhosis', 'aplastic_anaemia', 'haemophilia', 'schizophrenia'))
+    disease = b.choice(
+        'disease',
+        (
+            'chronic_hepatitis',
+            'decompensated_cirrhosis',
+            'aplastic_anaemia',
+            'haemophilia',
+            'schizophrenia'
+        )
+    )
     eligible_cost_this_year = b.number('eligible_cost_this_year', minimum=D('0'))
     v_deductible = b.version(P_DEDUCTIBLE_FROM)
     v_subsidy_rate = b.version(P_SUBSIDY_RATE_FROM)
     v_yearly_cap = b.version(P_YEARLY_CAP_FROM)
     # subsidy = min(max(0, eligible_cost_this_year - deductible) * subsidy_rate, yearly_cap)
-    subsidy = b.round(np.minimum((np.maximum(0, (eligible_cost_this_year - (np.array([400], dtype=np.int64)[v_deductible] * 10000))) * np.array([5], dtype=np.int64)[v_subsidy_rate]), (np.array([1500], dtype=np.int64)[v_yearly_cap] * 100000)), 1000, 'half_up')
+    subsidy = b.round(
+        np.minimum(
+            (
+                np.maximum(
+                    0,
+                    (
+                        eligible_cost_this_year - (
+                            np.array([400], dtype=np.int64)[v_deductible] * 10000
+                        )
+                    )
+                ) * np.array([5], dtype=np.int64)[v_subsidy_rate]
+            ),
+            (np.array([1500], dtype=np.int64)[v_yearly_cap] * 100000)
+        ),
+        1000,
+        'half_up'
+    )
     return b.finish({'subsidy': subsidy}, {'subsidy': 2}, evaluate, INPUTS)

@@ -54,8 +54,17 @@ def evaluate(case: dict, on: _dt.date) -> dict:
         raise _rt.InvalidCase(problems)
     employee_scale = _rt.at(P_EMPLOYEE_SCALE_FROM, P_EMPLOYEE_SCALE, on, 'employee_scale')
     resident_scale = _rt.at(P_RESIDENT_SCALE_FROM, P_RESIDENT_SCALE, on, 'resident_scale')
-    # compensation = if scheme = "employee" then scale(employee_scale, out_of_pocket) else scale(resident_scale, out_of_pocket)
-    compensation = _rt.round_to((_rt.marginal(employee_scale, out_of_pocket) if (scheme == 'employee') else _rt.marginal(resident_scale, out_of_pocket)), 2, 'half_up')
+    # compensation = if scheme = "employee" then scale(employee_scale, out_of_pocket) else
+    #     scale(resident_scale, out_of_pocket)
+    compensation = _rt.round_to(
+        (
+            _rt.marginal(employee_scale, out_of_pocket)
+            if (scheme == 'employee')
+            else _rt.marginal(resident_scale, out_of_pocket)
+        ),
+        2,
+        'half_up'
+    )
     return {'compensation': compensation}
 
 
@@ -83,6 +92,33 @@ def evaluate_batch(columns: dict, on):
     out_of_pocket = b.number('out_of_pocket', minimum=D('0'))
     v_employee_scale = b.version(P_EMPLOYEE_SCALE_FROM)
     v_resident_scale = b.version(P_RESIDENT_SCALE_FROM)
-    # compensation = if scheme = "employee" then scale(employee_scale, out_of_pocket) else scale(resident_scale, out_of_pocket)
-    compensation = b.round(np.where((scheme == 0), b.by_version(v_employee_scale, (lambda: b.marginal(out_of_pocket, ((200000000, 3), (300000000, 1), (500000000, 1)), False),)), b.by_version(v_resident_scale, (lambda: b.marginal(out_of_pocket, ((100000000, 4), (300000000, 1), (500000000, 1)), False),))), 1000, 'half_up')
+    # compensation = if scheme = "employee" then scale(employee_scale, out_of_pocket) else
+    #     scale(resident_scale, out_of_pocket)
+    compensation = b.round(
+        np.where(
+            (scheme == 0),
+            b.by_version(
+                v_employee_scale,
+                (
+                    lambda: b.marginal(
+                        out_of_pocket,
+                        ((200000000, 3), (300000000, 1), (500000000, 1)),
+                        False
+                    ),
+                )
+            ),
+            b.by_version(
+                v_resident_scale,
+                (
+                    lambda: b.marginal(
+                        out_of_pocket,
+                        ((100000000, 4), (300000000, 1), (500000000, 1)),
+                        False
+                    ),
+                )
+            )
+        ),
+        1000,
+        'half_up'
+    )
     return b.finish({'compensation': compensation}, {'compensation': 2}, evaluate, INPUTS)

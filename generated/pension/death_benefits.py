@@ -43,12 +43,30 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     cause = _rt.choice(case, 'cause', allowed=('illness', 'non_work_injury'), problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
-    funeral_grant_by_cause = _rt.at(P_FUNERAL_GRANT_BY_CAUSE_FROM, P_FUNERAL_GRANT_BY_CAUSE, on, 'funeral_grant_by_cause')
-    survivor_lump_sum_by_cause = _rt.at(P_SURVIVOR_LUMP_SUM_BY_CAUSE_FROM, P_SURVIVOR_LUMP_SUM_BY_CAUSE, on, 'survivor_lump_sum_by_cause')
+    funeral_grant_by_cause = _rt.at(
+        P_FUNERAL_GRANT_BY_CAUSE_FROM,
+        P_FUNERAL_GRANT_BY_CAUSE,
+        on,
+        'funeral_grant_by_cause'
+    )
+    survivor_lump_sum_by_cause = _rt.at(
+        P_SURVIVOR_LUMP_SUM_BY_CAUSE_FROM,
+        P_SURVIVOR_LUMP_SUM_BY_CAUSE,
+        on,
+        'survivor_lump_sum_by_cause'
+    )
     # funeral_grant = table(funeral_grant_by_cause, cause)
-    funeral_grant = _rt.round_to(_rt.table(funeral_grant_by_cause, cause, 'funeral_grant_by_cause'), 2, 'half_up')
+    funeral_grant = _rt.round_to(
+        _rt.table(funeral_grant_by_cause, cause, 'funeral_grant_by_cause'),
+        2,
+        'half_up'
+    )
     # survivor_lump_sum = table(survivor_lump_sum_by_cause, cause)
-    survivor_lump_sum = _rt.round_to(_rt.table(survivor_lump_sum_by_cause, cause, 'survivor_lump_sum_by_cause'), 2, 'half_up')
+    survivor_lump_sum = _rt.round_to(
+        _rt.table(survivor_lump_sum_by_cause, cause, 'survivor_lump_sum_by_cause'),
+        2,
+        'half_up'
+    )
     return {'funeral_grant': funeral_grant, 'survivor_lump_sum': survivor_lump_sum}
 
 
@@ -76,7 +94,22 @@ def evaluate_batch(columns: dict, on):
     v_funeral_grant_by_cause = b.version(P_FUNERAL_GRANT_BY_CAUSE_FROM)
     v_survivor_lump_sum_by_cause = b.version(P_SURVIVOR_LUMP_SUM_BY_CAUSE_FROM)
     # funeral_grant = table(funeral_grant_by_cause, cause)
-    funeral_grant = (np.array([[5200, 5200], [6000, 6000]], dtype=np.int64)[v_funeral_grant_by_cause, cause] * 100)
+    funeral_grant = (
+        np.array(
+            [[5200, 5200], [6000, 6000]],
+            dtype=np.int64
+        )[v_funeral_grant_by_cause, cause] * 100
+    )
     # survivor_lump_sum = table(survivor_lump_sum_by_cause, cause)
-    survivor_lump_sum = (np.array([[5200, 5200], [15000, 15000]], dtype=np.int64)[v_survivor_lump_sum_by_cause, cause] * 100)
-    return b.finish({'funeral_grant': funeral_grant, 'survivor_lump_sum': survivor_lump_sum}, {'funeral_grant': 2, 'survivor_lump_sum': 2}, evaluate, INPUTS)
+    survivor_lump_sum = (
+        np.array(
+            [[5200, 5200], [15000, 15000]],
+            dtype=np.int64
+        )[v_survivor_lump_sum_by_cause, cause] * 100
+    )
+    return b.finish(
+        {'funeral_grant': funeral_grant, 'survivor_lump_sum': survivor_lump_sum},
+        {'funeral_grant': 2, 'survivor_lump_sum': 2},
+        evaluate,
+        INPUTS
+    )

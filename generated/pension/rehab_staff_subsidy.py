@@ -32,8 +32,19 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     on = _rt.evaluation_date(on)
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
-    min_contribution_base = _rt.number(case, 'min_contribution_base', minimum=D('0'), problems=problems)
-    employer_rate = _rt.number(case, 'employer_rate', minimum=D('0'), maximum=D('1'), problems=problems)
+    min_contribution_base = _rt.number(
+        case,
+        'min_contribution_base',
+        minimum=D('0'),
+        problems=problems
+    )
+    employer_rate = _rt.number(
+        case,
+        'employer_rate',
+        minimum=D('0'),
+        maximum=D('1'),
+        problems=problems
+    )
     if problems:
         raise _rt.InvalidCase(problems)
     subsidy_share = _rt.at(P_SUBSIDY_SHARE_FROM, P_SUBSIDY_SHARE, on, 'subsidy_share')
@@ -66,5 +77,12 @@ def evaluate_batch(columns: dict, on):
     employer_rate = b.number('employer_rate', minimum=D('0'), maximum=D('1'))
     v_subsidy_share = b.version(P_SUBSIDY_SHARE_FROM)
     # subsidy = min_contribution_base * employer_rate * subsidy_share
-    subsidy = b.round(b.mul(b.mul(min_contribution_base, employer_rate), np.array([5], dtype=np.int64)[v_subsidy_share]), 10000000, 'half_up')
+    subsidy = b.round(
+        b.mul(
+            b.mul(min_contribution_base, employer_rate),
+            np.array([5], dtype=np.int64)[v_subsidy_share]
+        ),
+        10000000,
+        'half_up'
+    )
     return b.finish({'subsidy': subsidy}, {'subsidy': 2}, evaluate, INPUTS)

@@ -45,7 +45,11 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     min_age = _rt.at(P_MIN_AGE_FROM, P_MIN_AGE, on, 'min_age')
     basic_pension = _rt.at(P_BASIC_PENSION_FROM, P_BASIC_PENSION, on, 'basic_pension')
     # monthly_basic_pension = if age >= min_age then basic_pension else 0
-    monthly_basic_pension = _rt.round_to((basic_pension if (age >= min_age) else D('0')), 2, 'half_up')
+    monthly_basic_pension = _rt.round_to(
+        (basic_pension if (age >= min_age) else D('0')),
+        2,
+        'half_up'
+    )
     return {'monthly_basic_pension': monthly_basic_pension}
 
 
@@ -73,5 +77,16 @@ def evaluate_batch(columns: dict, on):
     v_min_age = b.version(P_MIN_AGE_FROM)
     v_basic_pension = b.version(P_BASIC_PENSION_FROM)
     # monthly_basic_pension = if age >= min_age then basic_pension else 0
-    monthly_basic_pension = (np.where((age >= np.array([60], dtype=np.int64)[v_min_age]), np.array([60, 70], dtype=np.int64)[v_basic_pension], 0) * 100)
-    return b.finish({'monthly_basic_pension': monthly_basic_pension}, {'monthly_basic_pension': 2}, evaluate, INPUTS)
+    monthly_basic_pension = (
+        np.where(
+            (age >= np.array([60], dtype=np.int64)[v_min_age]),
+            np.array([60, 70], dtype=np.int64)[v_basic_pension],
+            0
+        ) * 100
+    )
+    return b.finish(
+        {'monthly_basic_pension': monthly_basic_pension},
+        {'monthly_basic_pension': 2},
+        evaluate,
+        INPUTS
+    )

@@ -50,7 +50,11 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     adjustment_rate = _rt.at(P_ADJUSTMENT_RATE_FROM, P_ADJUSTMENT_RATE, on, 'adjustment_rate')
     minimum_increase = _rt.at(P_MINIMUM_INCREASE_FROM, P_MINIMUM_INCREASE, on, 'minimum_increase')
     # increase = max(monthly_pension * adjustment_rate, minimum_increase)
-    increase = _rt.round_to(max((monthly_pension * adjustment_rate), minimum_increase), 2, 'half_up')
+    increase = _rt.round_to(
+        max((monthly_pension * adjustment_rate), minimum_increase),
+        2,
+        'half_up'
+    )
     return {'increase': increase}
 
 
@@ -78,5 +82,12 @@ def evaluate_batch(columns: dict, on):
     v_adjustment_rate = b.version(P_ADJUSTMENT_RATE_FROM)
     v_minimum_increase = b.version(P_MINIMUM_INCREASE_FROM)
     # increase = max(monthly_pension * adjustment_rate, minimum_increase)
-    increase = b.round(np.maximum((monthly_pension * np.array([1], dtype=np.int64)[v_adjustment_rate]), (np.array([190], dtype=np.int64)[v_minimum_increase] * 100000)), 1000, 'half_up')
+    increase = b.round(
+        np.maximum(
+            (monthly_pension * np.array([1], dtype=np.int64)[v_adjustment_rate]),
+            (np.array([190], dtype=np.int64)[v_minimum_increase] * 100000)
+        ),
+        1000,
+        'half_up'
+    )
     return b.finish({'increase': increase}, {'increase': 2}, evaluate, INPUTS)

@@ -42,7 +42,11 @@ def evaluate(case: dict, on: _dt.date) -> dict:
         raise _rt.InvalidCase(problems)
     subsidy_by_area = _rt.at(P_SUBSIDY_BY_AREA_FROM, P_SUBSIDY_BY_AREA, on, 'subsidy_by_area')
     # subsidy = scale(subsidy_by_area, service_area_m2)
-    subsidy = _rt.round_to(_rt.whole_amount(subsidy_by_area, service_area_m2, 'subsidy_by_area'), 2, 'half_up')
+    subsidy = _rt.round_to(
+        _rt.whole_amount(subsidy_by_area, service_area_m2, 'subsidy_by_area'),
+        2,
+        'half_up'
+    )
     return {'subsidy': subsidy}
 
 
@@ -69,5 +73,19 @@ def evaluate_batch(columns: dict, on):
     service_area_m2 = b.number('service_area_m2', minimum=D('0'))
     v_subsidy_by_area = b.version(P_SUBSIDY_BY_AREA_FROM)
     # subsidy = scale(subsidy_by_area, service_area_m2)
-    subsidy = (b.by_version(v_subsidy_by_area, (lambda: b.whole_amount(service_area_m2, ((None, False, 1000000, False, None, 60000), (1000000, True, 2000000, False, None, 80000), (2000000, True, None, False, None, 100000))),)) * 100)
+    subsidy = (
+        b.by_version(
+            v_subsidy_by_area,
+            (
+                lambda: b.whole_amount(
+                    service_area_m2,
+                    (
+                        (None, False, 1000000, False, None, 60000),
+                        (1000000, True, 2000000, False, None, 80000),
+                        (2000000, True, None, False, None, 100000)
+                    )
+                ),
+            )
+        ) * 100
+    )
     return b.finish({'subsidy': subsidy}, {'subsidy': 2}, evaluate, INPUTS)

@@ -19,7 +19,14 @@ SOURCE_SHA256 = 'f8b319eadf7c35d28534f3bce622e2863a0504c356e9c186fe3ac662b0fdabd
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('age', 'education', 'computer_skills')
 OUTPUTS = ('eligible',)
-RANK_EDUCATION = {'below_high_school': 0, 'high_school': 1, 'college': 2, 'bachelor': 3, 'master': 4, 'doctor': 5}
+RANK_EDUCATION = {
+    'below_high_school': 0,
+    'high_school': 1,
+    'college': 2,
+    'bachelor': 3,
+    'master': 4,
+    'doctor': 5
+}
 
 # max_age: Highest age [三(二)]
 P_MAX_AGE_FROM = (_dt.date(2012, 8, 14),)
@@ -34,7 +41,12 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
     age = _rt.integer(case, 'age', minimum=0, problems=problems)
-    education = _rt.choice(case, 'education', allowed=('below_high_school', 'high_school', 'college', 'bachelor', 'master', 'doctor'), problems=problems)
+    education = _rt.choice(
+        case,
+        'education',
+        allowed=('below_high_school', 'high_school', 'college', 'bachelor', 'master', 'doctor'),
+        problems=problems
+    )
     computer_skills = _rt.boolean(case, 'computer_skills', problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
@@ -65,9 +77,14 @@ def evaluate_batch(columns: dict, on):
 
     b = _b.Batch(columns, on, INPUTS)
     age = b.number('age', minimum=D('0'), integer=True)
-    education = b.choice('education', ('below_high_school', 'high_school', 'college', 'bachelor', 'master', 'doctor'))
+    education = b.choice(
+        'education',
+        ('below_high_school', 'high_school', 'college', 'bachelor', 'master', 'doctor')
+    )
     computer_skills = b.boolean('computer_skills')
     v_max_age = b.version(P_MAX_AGE_FROM)
     # eligible = age <= max_age and education >= "college" and computer_skills
-    eligible = (((age <= np.array([35], dtype=np.int64)[v_max_age]) & (education >= 2)) & computer_skills)
+    eligible = (
+        ((age <= np.array([35], dtype=np.int64)[v_max_age]) & (education >= 2)) & computer_skills
+    )
     return b.finish({'eligible': eligible}, {'eligible': None}, evaluate, INPUTS)

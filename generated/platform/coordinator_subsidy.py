@@ -40,9 +40,18 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     months = _rt.integer(case, 'months', minimum=0, problems=problems)
     if problems:
         raise _rt.InvalidCase(problems)
-    post_subsidy_rate = _rt.at(P_POST_SUBSIDY_RATE_FROM, P_POST_SUBSIDY_RATE, on, 'post_subsidy_rate')
+    post_subsidy_rate = _rt.at(
+        P_POST_SUBSIDY_RATE_FROM,
+        P_POST_SUBSIDY_RATE,
+        on,
+        'post_subsidy_rate'
+    )
     # post_subsidy = min_monthly_wage * post_subsidy_rate * coordinators * months
-    post_subsidy = _rt.round_to((((min_monthly_wage * post_subsidy_rate) * coordinators) * months), 2, 'half_up')
+    post_subsidy = _rt.round_to(
+        (((min_monthly_wage * post_subsidy_rate) * coordinators) * months),
+        2,
+        'half_up'
+    )
     return {'post_subsidy': post_subsidy}
 
 
@@ -71,5 +80,15 @@ def evaluate_batch(columns: dict, on):
     months = b.number('months', minimum=D('0'), integer=True)
     v_post_subsidy_rate = b.version(P_POST_SUBSIDY_RATE_FROM)
     # post_subsidy = min_monthly_wage * post_subsidy_rate * coordinators * months
-    post_subsidy = b.round(b.mul(b.mul((min_monthly_wage * np.array([15], dtype=np.int64)[v_post_subsidy_rate]), coordinators), months), 1000, 'half_up')
+    post_subsidy = b.round(
+        b.mul(
+            b.mul(
+                (min_monthly_wage * np.array([15], dtype=np.int64)[v_post_subsidy_rate]),
+                coordinators
+            ),
+            months
+        ),
+        1000,
+        'half_up'
+    )
     return b.finish({'post_subsidy': post_subsidy}, {'post_subsidy': 2}, evaluate, INPUTS)

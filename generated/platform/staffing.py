@@ -48,8 +48,16 @@ def evaluate(case: dict, on: _dt.date) -> dict:
         raise _rt.InvalidCase(problems)
     staff_per_10000 = _rt.at(P_STAFF_PER_10000_FROM, P_STAFF_PER_10000, on, 'staff_per_10000')
     village_staff = _rt.at(P_VILLAGE_STAFF_FROM, P_VILLAGE_STAFF, on, 'village_staff')
-    # min_staff = if level = "township" then ceil(registered_population * staff_per_10000 / 10000) else scale(village_staff, registered_population)
-    min_staff = _rt.as_integer((_rt.ceil(_rt.divide((registered_population * staff_per_10000), D('10000'), 'formula')) if (level == 'township') else _rt.whole_amount(village_staff, registered_population, 'village_staff')), 'min_staff')
+    # min_staff = if level = "township" then ceil(registered_population * staff_per_10000 /
+    #     10000) else scale(village_staff, registered_population)
+    min_staff = _rt.as_integer(
+        (
+            _rt.ceil(_rt.divide((registered_population * staff_per_10000), D('10000'), 'formula'))
+            if (level == 'township')
+            else _rt.whole_amount(village_staff, registered_population, 'village_staff')
+        ),
+        'min_staff'
+    )
     return {'min_staff': min_staff}
 
 
@@ -77,6 +85,34 @@ def evaluate_batch(columns: dict, on):
     registered_population = b.number('registered_population', minimum=D('0'), integer=True)
     v_staff_per_10000 = b.version(P_STAFF_PER_10000_FROM)
     v_village_staff = b.version(P_VILLAGE_STAFF_FROM)
-    # min_staff = if level = "township" then ceil(registered_population * staff_per_10000 / 10000) else scale(village_staff, registered_population)
-    min_staff = b.integral(np.where((level == 0), (-np.floor_divide(-((registered_population * np.array([15], dtype=np.int64)[v_staff_per_10000]) * 1), 100000)), b.by_version(v_village_staff, (lambda: b.whole_amount(registered_population, ((None, False, 3000, False, None, 1), (3000, True, None, False, None, 2))),))), 0)
+    # min_staff = if level = "township" then ceil(registered_population * staff_per_10000 /
+    #     10000) else scale(village_staff, registered_population)
+    min_staff = b.integral(
+        np.where(
+            (level == 0),
+            (
+                -np.floor_divide(
+                    -(
+                        (
+                            registered_population * np.array(
+                                [15],
+                                dtype=np.int64
+                            )[v_staff_per_10000]
+                        ) * 1
+                    ),
+                    100000
+                )
+            ),
+            b.by_version(
+                v_village_staff,
+                (
+                    lambda: b.whole_amount(
+                        registered_population,
+                        ((None, False, 3000, False, None, 1), (3000, True, None, False, None, 2))
+                    ),
+                )
+            )
+        ),
+        0
+    )
     return b.finish({'min_staff': min_staff}, {'min_staff': None}, evaluate, INPUTS)

@@ -45,9 +45,20 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     standard = _rt.at(P_STANDARD_FROM, P_STANDARD, on, 'standard')
     floor_factor = _rt.at(P_FLOOR_FACTOR_FROM, P_FLOOR_FACTOR, on, 'floor_factor')
     if not (min_wage >= (floor_factor * min_living_standard)):
-        raise _rt.InvalidCase([('', 'the minimum wage is below 1.3 × the minimum living standard, so the two bounds of the benefit contradict each other (rule: min_wage >= floor_factor * min_living_standard)')])
+        raise _rt.InvalidCase(
+            [
+                (
+                    '',
+                    'the minimum wage is below 1.3 × the minimum living standard, so the two bounds of the benefit contradict each other (rule: min_wage >= floor_factor * min_living_standard)'
+                )
+            ]
+        )
     # monthly_benefit = clamp(standard, floor_factor * min_living_standard, min_wage)
-    monthly_benefit = _rt.round_to(_rt.clamp(standard, (floor_factor * min_living_standard), min_wage, 'clamp'), 2, 'half_up')
+    monthly_benefit = _rt.round_to(
+        _rt.clamp(standard, (floor_factor * min_living_standard), min_wage, 'clamp'),
+        2,
+        'half_up'
+    )
     return {'monthly_benefit': monthly_benefit}
 
 
@@ -75,7 +86,17 @@ def evaluate_batch(columns: dict, on):
     min_wage = b.number('min_wage', minimum=D('0'))
     v_standard = b.version(P_STANDARD_FROM)
     v_floor_factor = b.version(P_FLOOR_FACTOR_FROM)
-    b.flag(~((min_wage * 10) >= (np.array([13], dtype=np.int64)[v_floor_factor] * min_living_standard)))  # min_wage >= floor_factor * min_living_standard
+    b.flag(
+        ~((min_wage * 10) >= (np.array([13], dtype=np.int64)[v_floor_factor] * min_living_standard))
+    )  # min_wage >= floor_factor * min_living_standard
     # monthly_benefit = clamp(standard, floor_factor * min_living_standard, min_wage)
-    monthly_benefit = b.round(b.clamp((np.array([520], dtype=np.int64)[v_standard] * 100000), (np.array([13], dtype=np.int64)[v_floor_factor] * min_living_standard), (min_wage * 10)), 1000, 'half_up')
+    monthly_benefit = b.round(
+        b.clamp(
+            (np.array([520], dtype=np.int64)[v_standard] * 100000),
+            (np.array([13], dtype=np.int64)[v_floor_factor] * min_living_standard),
+            (min_wage * 10)
+        ),
+        1000,
+        'half_up'
+    )
     return b.finish({'monthly_benefit': monthly_benefit}, {'monthly_benefit': 2}, evaluate, INPUTS)
