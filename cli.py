@@ -85,8 +85,8 @@ def build(ctx: click.Context, check: bool) -> None:
     if check:
         drift = output.compare(target, files)
         if drift:
-            for line in drift.lines():
-                click.echo(f"{GENERATED}/{line.split(': ', 1)[1]}: {line.split(': ', 1)[0]}", err=True)
+            for line in drift.lines(prefix=f"{GENERATED}/"):
+                click.echo(line, err=True)
             _fail("generated/ is stale: run `ratebook build` and commit the result")
         click.echo(f"ok: generated/ is up to date ({len(files)} files)")
         return
@@ -96,9 +96,11 @@ def build(ctx: click.Context, check: bool) -> None:
 
 
 def _load_index(root: Path) -> dict:
+    from generator.generated_modules import read_index
+
     path = root / GENERATED / "index.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return read_index(root / GENERATED)
     except FileNotFoundError:
         _fail(f"{path} is missing: run `ratebook build` first")
     except (OSError, ValueError) as exc:
@@ -224,8 +226,11 @@ def _eval_file(root: Path, entry: dict, cases: Path, out: Path, errors_file, dat
 
     try:
         if engine == "dask":
-            from generator.batch_dask import run_dask
-
+            try:
+                from generator.batch_dask import run_dask
+                import dask.dataframe  # noqa: F401  (the optional extra)
+            except ImportError as error:
+                _fail(f"{error}; install the extra: pip install -e '.[dask]'")
             summary = run_dask(root / GENERATED / entry["module"], cases, out, errors, date, chunk_rows)
         else:
             from generator.batch_run import run_file
@@ -233,8 +238,6 @@ def _eval_file(root: Path, entry: dict, cases: Path, out: Path, errors_file, dat
             summary = run_file(module, cases, out, errors, date, chunk_rows)
     except CaseFileError as error:
         _fail(str(error))
-    except ImportError as error:
-        _fail(f"{error}; install the extra: pip install -e '.[dask]'")
     for line in summary.lines():
         click.echo(line)
     click.echo(f"results: {out}\nrejected rows: {errors}")

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from .emit_python import emit_module
 from .emit_tables import table_rows
-from .module_text import load_module
+from .generated_modules import module_from_text
 from .outcome import Outcome, run, text
 
 BIGGEST = 10  # changes listed per policy and output
@@ -147,7 +147,7 @@ def case_impact(base: list, head: list, cases: list[ImpactCase], source: str = "
 
 
 def _evaluator(policy):
-    module = load_module(emit_module(policy), "ratebook_diff_" + policy.module_name)
+    module = module_from_text(emit_module(policy), "ratebook_diff_" + policy.module_name)
     return module.evaluate
 
 

@@ -1,14 +1,18 @@
-"""Load the emitted modules of `generated/` by path or by policy id.
+"""Load the emitted modules: from `generated/` by path or policy id, or from the emitter's text.
 
 Generated modules are plain files, not an installed package, so every caller (the CLI, the
-Dask workers, tests, benchmarks) loads them the same way, from here. Standard library only:
-the one-case CLI imports this.
+Dask workers, tests, benchmarks) loads them the same way, from here. The build checks each
+module against the interpreter before anything is written, and `ratebook diff` evaluates a
+base tree that has no generated/ of its own: both load the module from the emitter's text in
+memory. That text is ours (policy values enter it only as repr() literals), never policy
+text. Standard library only: the one-case CLI imports this.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import types
 from pathlib import Path
 
 
@@ -28,3 +32,11 @@ def load_policy_module(generated: Path | str, policy_id: str):
     """The generated module of `policy_id` under the `generated/` folder given."""
     entry = read_index(Path(generated))[policy_id]
     return load_module(Path(generated) / entry["module"])
+
+
+def module_from_text(text: str, name: str) -> types.ModuleType:
+    """The module an emitter's text defines, as `import` would make it (not in sys.modules)."""
+    module = types.ModuleType(name)
+    module.__file__ = f"<generated {name}>"
+    exec(compile(text, module.__file__, "exec"), module.__dict__)  # noqa: S102 - generated code, see above
+    return module

@@ -25,9 +25,10 @@ class Drift:
     def __bool__(self) -> bool:
         return bool(self.changed or self.missing or self.extra)
 
-    def lines(self) -> list[str]:
-        return ([f"changed: {p}" for p in self.changed] + [f"missing: {p}" for p in self.missing]
-                + [f"not generated any more: {p}" for p in self.extra])
+    def lines(self, prefix: str = "") -> list[str]:
+        """One line per file, `prefix` + path first: 'generated/x.py: changed'."""
+        return ([f"{prefix}{p}: changed" for p in self.changed] + [f"{prefix}{p}: missing" for p in self.missing]
+                + [f"{prefix}{p}: not generated any more" for p in self.extra])
 
 
 def existing_files(target: Path) -> set[str]:

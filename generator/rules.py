@@ -14,6 +14,7 @@ from .expressions import names_in
 from .findings import ERROR, WARNING, Finding
 from .interpreter import evaluate, read_field
 from .model import Policy, fmt
+from .outcome import output_text
 from .plan import formula_order
 from .typecheck import BOOLEAN, Checker, Type, input_type, number
 from .units import Unit
@@ -321,7 +322,7 @@ def _cases(policy: Policy):
             if wanted is None:
                 yield Finding("case-expected", f"{label}: expected {name} {expected!r} is not a {outputs[name].type}", case.location)
             elif wanted != got or type(wanted) is not type(got):
-                yield Finding("case-mismatch", f"{label}: {name} expected {show(outputs[name], wanted)}, the formulas give {show(outputs[name], got)}", case.location)
+                yield Finding("case-mismatch", f"{label}: {name} expected {output_text(outputs[name], wanted)}, the formulas give {output_text(outputs[name], got)}", case.location)
 
 
 def expected_value(output, written):
@@ -336,12 +337,3 @@ def expected_value(output, written):
         return None if problems else value
     value = rt.number({"x": written}, "x", problems=problems)
     return None if problems else value
-
-
-def show(output, value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal) and output.places is not None:
-        return f"{value:.{output.places}f}"
-    return str(value)
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .emit_tables import evaluated_rows, first_row_line, table_path
 from .findings import Finding
 from .location import Location
-from .module_text import load_module
+from .generated_modules import module_from_text
 from .outcome import Outcome, output_text, run
 from .pipeline import Project, module_path
 
@@ -21,7 +21,7 @@ def check_tables(project: Project, files: dict) -> list[Finding]:
         text = files.get(module_path(policy))
         if text is None:
             continue
-        module = load_module(text, "ratebook_check_" + policy.module_name)
+        module = module_from_text(text, "ratebook_check_" + policy.module_name)
         for number, (row, expected) in enumerate(evaluated_rows(policy), start=first_row_line(policy)):
             got = run(module.evaluate, dict(row.inputs), row.on)
             if not same(expected, got):
