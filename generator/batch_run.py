@@ -54,7 +54,8 @@ def money_array(numerators: np.ndarray, places: int) -> pa.Array:
     return pa.Array.from_buffers(pa.decimal128(18, places), len(numerators), [None, pa.py_buffer(words)])
 
 
-def output_columns(result, policy_outputs: dict) -> dict:
+def output_columns(result) -> dict:
+    """The outputs of a BatchResult as Arrow columns: money exact as decimal128."""
     columns = {}
     for name, values in result.outputs.items():
         places = result.places[name]
@@ -206,7 +207,7 @@ def evaluate_chunk(module, batch: pa.RecordBatch, on: dt.date | None, first_row:
     for name in names:
         if name != "_line_error":
             table_columns[name] = batch.column(name)
-    for name, column in output_columns(result, {}).items():
+    for name, column in output_columns(result).items():
         table_columns[name if name not in table_columns else f"out_{name}"] = column
     table = pa.RecordBatch.from_pydict(table_columns)
     evaluated = table if valid.all() else table.filter(pa.array(valid))
