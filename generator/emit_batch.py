@@ -34,6 +34,9 @@ class V:
     scale: int = 0
     bound: int = 0
     enum: object = None  # the InputField of an enum
+    # a marginal scale, kept so a choice between two scales of the same x can be fused:
+    # (x code, version code, steps of each version, bound of x, largest |edge|, Σ|change of rate|)
+    marginal: tuple | None = None
 
 
 def decimals(value: Decimal) -> int:
@@ -184,10 +187,28 @@ class _BatchCompiler:
         condition = self.compile(node.condition)
         then, otherwise = self.compile(node.then), self.compile(node.otherwise)
         if then.kind == "num":
+            fused = self.marginal_pick(condition, then, otherwise)
+            if fused is not None:
+                return fused
             then, otherwise = self.aligned([then, otherwise])
-            return V("num", f"np.where({condition.code}, {then.code}, {otherwise.code})", then.scale,
+            return V("num", f"b.pick({condition.code}, {then.code}, {otherwise.code})", then.scale,
                      max(then.bound, otherwise.bound))
         return V(then.kind, f"np.where({condition.code}, {then.code}, {otherwise.code})", enum=then.enum)
+
+    def marginal_pick(self, condition: V, then: V, otherwise: V) -> V | None:
+        """`if c then scale(A, x) else scale(B, x)` for two marginal scales as one table
+        lookup (b.marginal_pick): one rate and one offset per (branch, segment), so each row
+        costs a few compares, two gathers, a multiply and an add instead of both sums.
+        Only when both are unchecked scales of the same x at the same scale and the table's
+        products stay within SAFE; otherwise None (the general select is used)."""
+        a, b = then.marginal, otherwise.marginal
+        if a is None or b is None or a[0] != b[0] or then.scale != otherwise.scale:
+            return None
+        if max(a[5], b[5]) * (max(a[3], b[3]) + max(a[4], b[4])) >= SAFE:
+            return None
+        code = (f"b.marginal_pick({condition.code}, {a[0]}, ({a[1]}, {a[2]!r}), "
+                f"({b[1]}, {b[2]!r}))")
+        return V("num", code, then.scale, max(then.bound, otherwise.bound))
 
     def call(self, node: Call) -> V:
         f = node.function
@@ -240,14 +261,23 @@ class _BatchCompiler:
 
         variants = []
         max_bound = 0
+        marginal = None
         if p.method == "marginal":
+            all_steps, any_checked = [], False
             for version in p.values:
                 steps = marginal_steps(version.value, bound_num, rate_scale)
                 top = sum(abs(change) for _, change in steps)
                 checked = x.bound * top >= SAFE
+                any_checked |= checked
+                all_steps.append(steps)
                 variants.append(f"lambda: b.marginal({x.code}, {steps!r}, {checked})")
                 max_bound = max(max_bound, x.bound * top)
             result_scale = x.scale + rate_scale
+            if not any_checked:
+                edges = [abs(edge) for steps in all_steps for edge, _ in steps]
+                tops = [sum(abs(change) for _, change in steps) for steps in all_steps]
+                marginal = (x.code, self.version(name), tuple(all_steps), x.bound,
+                            max(edges, default=0), max(tops, default=0))
         else:
             uses_amounts = bool(amounts)
             for version in p.values:
@@ -265,7 +295,7 @@ class _BatchCompiler:
                 result_scale = x.scale + rate_scale
                 max_bound = x.bound * max(abs(numerator(r, rate_scale)) for r in rates)
         code = f"b.by_version({self.version(name)}, ({', '.join(variants)},))"
-        return V("num", code, result_scale, max_bound)
+        return V("num", code, result_scale, max_bound, marginal=marginal)
 
     def table(self, name: str, key: V) -> V:
         p = self.params[name]

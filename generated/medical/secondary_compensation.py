@@ -95,28 +95,11 @@ def evaluate_batch(columns: dict, on):
     # compensation = if scheme = "employee" then scale(employee_scale, out_of_pocket) else
     #     scale(resident_scale, out_of_pocket)
     compensation = b.round(
-        np.where(
+        b.marginal_pick(
             (scheme == 0),
-            b.by_version(
-                v_employee_scale,
-                (
-                    lambda: b.marginal(
-                        out_of_pocket,
-                        ((200000000, 3), (300000000, 1), (500000000, 1)),
-                        False
-                    ),
-                )
-            ),
-            b.by_version(
-                v_resident_scale,
-                (
-                    lambda: b.marginal(
-                        out_of_pocket,
-                        ((100000000, 4), (300000000, 1), (500000000, 1)),
-                        False
-                    ),
-                )
-            )
+            out_of_pocket,
+            (v_employee_scale, (((200000000, 3), (300000000, 1), (500000000, 1)),)),
+            (v_resident_scale, (((100000000, 4), (300000000, 1), (500000000, 1)),))
         ),
         1000,
         'half_up'

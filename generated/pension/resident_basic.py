@@ -78,7 +78,7 @@ def evaluate_batch(columns: dict, on):
     v_basic_pension = b.version(P_BASIC_PENSION_FROM)
     # monthly_basic_pension = if age >= min_age then basic_pension else 0
     monthly_basic_pension = (
-        np.where(
+        b.pick(
             (age >= np.array([60], dtype=np.int64)[v_min_age]),
             np.array([60, 70], dtype=np.int64)[v_basic_pension],
             0

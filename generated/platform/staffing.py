@@ -88,7 +88,7 @@ def evaluate_batch(columns: dict, on):
     # min_staff = if level = "township" then ceil(registered_population * staff_per_10000 /
     #     10000) else scale(village_staff, registered_population)
     min_staff = b.integral(
-        np.where(
+        b.pick(
             (level == 0),
             (
                 -np.floor_divide(
