@@ -242,21 +242,36 @@ def csv_text(rows: list[tuple]) -> str:
 def evaluate_columns(module, columns: dict, on, chunk_rows: int = 262_144, threads: int = 2):
     """`evaluate_batch` over in-memory columns in cache-sized chunks on `threads` threads
     (numpy releases the GIL), joined back into one BatchResult-like tuple:
-    (outputs by name, places, valid mask, errors with global row indexes)."""
+    (outputs by name, places, valid mask, errors with global row indexes).
+
+    Each worker copies its chunk's outputs into the whole-length arrays itself, so the copy
+    (and the first touch of those pages) is shared out instead of a join at the end."""
     n = len(next(iter(columns.values())))
     starts = list(range(0, n, chunk_rows))
+    if not starts:
+        return {}, {}, np.zeros(0, dtype=bool), []
 
     def one(start):
         part = {name: column[start:start + chunk_rows] for name, column in columns.items()}
         when = on if not isinstance(on, np.ndarray) else on[start:start + chunk_rows]
-        return start, module.evaluate_batch(part, when)
+        return module.evaluate_batch(part, when)
 
+    first = one(0)
+    outputs = {name: np.empty(n, dtype=values.dtype) for name, values in first.outputs.items()}
+    valid = np.empty(n, dtype=bool)
+
+    def place(start, result):
+        stop = start + len(result)
+        for name, values in result.outputs.items():
+            outputs[name][start:stop] = values
+        valid[start:stop] = result.valid
+        return [(start + row, f, m) for row, f, m in result.errors]
+
+    def one_placed(start):
+        return place(start, one(start))
+
+    errors = place(0, first)
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(one, starts))
-    if not parts:
-        return {}, {}, np.zeros(0, dtype=bool), []
-    first = parts[0][1]
-    outputs = {name: np.concatenate([r.outputs[name] for _, r in parts]) for name in first.outputs}
-    valid = np.concatenate([r.valid for _, r in parts])
-    errors = [(start + row, f, m) for start, r in parts for row, f, m in r.errors]
+        for chunk_errors in pool.map(one_placed, starts[1:]):
+            errors.extend(chunk_errors)
     return outputs, first.places, valid, errors
