@@ -26,6 +26,19 @@ SAFE = 2**62
 
 
 @dataclass(frozen=True)
+class MarginalScale:
+    """A compiled marginal scale, kept so that a choice between two scales of the same amount
+    can become one table lookup (see _BatchCompiler.marginal_pick)."""
+
+    x_code: str
+    version_code: str
+    steps: tuple  # (edge, change of rate) pairs of each dated version
+    x_bound: int
+    largest_edge: int  # the largest |edge| over all versions
+    largest_rate: int  # the largest Σ|change of rate| of a version
+
+
+@dataclass(frozen=True)
 class V:
     """A compiled value: its Python code, what it is, and for numbers its scale and bound."""
 
@@ -34,9 +47,7 @@ class V:
     scale: int = 0
     bound: int = 0
     enum: object = None  # the InputField of an enum
-    # a marginal scale, kept so a choice between two scales of the same x can be fused:
-    # (x code, version code, steps of each version, bound of x, largest |edge|, Σ|change of rate|)
-    marginal: tuple | None = None
+    marginal: MarginalScale | None = None  # set when the value is a whole marginal scale
 
 
 def decimals(value: Decimal) -> int:
@@ -202,12 +213,14 @@ class _BatchCompiler:
         Only when both are unchecked scales of the same x at the same scale and the table's
         products stay within SAFE; otherwise None (the general select is used)."""
         a, b = then.marginal, otherwise.marginal
-        if a is None or b is None or a[0] != b[0] or then.scale != otherwise.scale:
+        if a is None or b is None or a.x_code != b.x_code or then.scale != otherwise.scale:
             return None
-        if max(a[5], b[5]) * (max(a[3], b[3]) + max(a[4], b[4])) >= SAFE:
+        # a row's value is rate × x + offset with |rate| ≤ largest_rate, |offset| ≤ largest_rate × largest_edge
+        rate = max(a.largest_rate, b.largest_rate)
+        if rate * (max(a.x_bound, b.x_bound) + max(a.largest_edge, b.largest_edge)) >= SAFE:
             return None
-        code = (f"b.marginal_pick({condition.code}, {a[0]}, ({a[1]}, {a[2]!r}), "
-                f"({b[1]}, {b[2]!r}))")
+        code = (f"b.marginal_pick({condition.code}, {a.x_code}, ({a.version_code}, {a.steps!r}), "
+                f"({b.version_code}, {b.steps!r}))")
         return V("num", code, then.scale, max(then.bound, otherwise.bound))
 
     def call(self, node: Call) -> V:
@@ -276,8 +289,8 @@ class _BatchCompiler:
             if not any_checked:
                 edges = [abs(edge) for steps in all_steps for edge, _ in steps]
                 tops = [sum(abs(change) for _, change in steps) for steps in all_steps]
-                marginal = (x.code, self.version(name), tuple(all_steps), x.bound,
-                            max(edges, default=0), max(tops, default=0))
+                marginal = MarginalScale(x.code, self.version(name), tuple(all_steps), x.bound,
+                                         max(edges, default=0), max(tops, default=0))
         else:
             uses_amounts = bool(amounts)
             for version in p.values:
