@@ -36,8 +36,8 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generator.batch_run import evaluate_columns  # noqa: E402
-from generator.generated_modules import load_policy_module  # noqa: E402
+from generator.batch.run import evaluate_columns  # noqa: E402
+from generator.evaluate.modules import load_policy_module  # noqa: E402
 
 ON = dt.date(2012, 6, 1)
 
@@ -49,13 +49,22 @@ def load_generated(policy_id: str):
 def machine() -> str:
     model = "unknown CPU"
     try:
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     memory = ""
     try:
-        kib = int(next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1])
+        kib = int(
+            next(
+                x
+                for x in Path("/proc/meminfo").read_text().splitlines()
+                if x.startswith("MemTotal")
+            ).split()[1]
+        )
         memory = f", {kib / 2**20:.0f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
@@ -72,6 +81,7 @@ def best_of(call, repeat: int = 5) -> float:
 
 
 # -- the generated cases -----------------------------------------------------------------------
+
 
 def secondary_cases(n: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """Scheme codes (0 employee, 1 resident) and amounts in fen, edges and ties included."""
@@ -92,12 +102,19 @@ def inpatient_cases(n: int, rng):
 
 # -- section 1: in memory ------------------------------------------------------------------------
 
+
 def numpy_secondary(codes, amount):
     """The baseline a careful engineer would write by hand: floats, one pass, round to fen."""
-    employee = (np.clip(amount - 20000, 0, 10000) * 0.3 + np.clip(amount - 30000, 0, 20000) * 0.4
-                + np.maximum(amount - 50000, 0) * 0.5)
-    resident = (np.clip(amount - 10000, 0, 20000) * 0.4 + np.clip(amount - 30000, 0, 20000) * 0.5
-                + np.maximum(amount - 50000, 0) * 0.6)
+    employee = (
+        np.clip(amount - 20000, 0, 10000) * 0.3
+        + np.clip(amount - 30000, 0, 20000) * 0.4
+        + np.maximum(amount - 50000, 0) * 0.5
+    )
+    resident = (
+        np.clip(amount - 10000, 0, 20000) * 0.4
+        + np.clip(amount - 30000, 0, 20000) * 0.5
+        + np.maximum(amount - 50000, 0) * 0.6
+    )
     return np.floor(np.where(codes == 0, employee, resident) * 100 + 0.5) / 100
 
 
@@ -118,17 +135,35 @@ def in_memory(n: int, rng, threads: int) -> list[str]:
     inpatient = load_generated("medical.resident_inpatient")
 
     def ratebook_secondary(threads=threads):
-        return evaluate_columns(secondary, {"scheme": schemes, "out_of_pocket": amount}, ON, threads=threads)
+        return evaluate_columns(
+            secondary, {"scheme": schemes, "out_of_pocket": amount}, ON, threads=threads
+        )
 
     def ratebook_inpatient(threads=threads):
-        return evaluate_columns(inpatient, {"hospital_level": level_column, "eligible_cost": cost,
-                                            "fund_paid_this_year": paid}, ON, threads=threads)
+        return evaluate_columns(
+            inpatient,
+            {"hospital_level": level_column, "eligible_cost": cost, "fund_paid_this_year": paid},
+            ON,
+            threads=threads,
+        )
 
-    _check_exact(secondary, ratebook_secondary()[0]["compensation"],
-                 lambda i: {"scheme": ("employee", "resident")[codes[i]], "out_of_pocket": str(Decimal(int(fen[i])) / 100)})
-    _check_exact(inpatient, ratebook_inpatient()[0]["reimbursement"],
-                 lambda i: {"hospital_level": int(levels[i]), "eligible_cost": str(Decimal(int(cost_fen[i])) / 100),
-                            "fund_paid_this_year": str(Decimal(int(paid_fen[i])) / 100)})
+    _check_exact(
+        secondary,
+        ratebook_secondary()[0]["compensation"],
+        lambda i: {
+            "scheme": ("employee", "resident")[codes[i]],
+            "out_of_pocket": str(Decimal(int(fen[i])) / 100),
+        },
+    )
+    _check_exact(
+        inpatient,
+        ratebook_inpatient()[0]["reimbursement"],
+        lambda i: {
+            "hospital_level": int(levels[i]),
+            "eligible_cost": str(Decimal(int(cost_fen[i])) / 100),
+            "fund_paid_this_year": str(Decimal(int(paid_fen[i])) / 100),
+        },
+    )
     results = {}
     for rule, ours, baseline in (
         ("secondary_compensation", ratebook_secondary, lambda: numpy_secondary(codes, amount)),
@@ -138,10 +173,16 @@ def in_memory(n: int, rng, threads: int) -> list[str]:
         one_thread_rate = n / best_of(lambda ours=ours: ours(threads=1))
         base_rate = n / best_of(baseline)
         results[rule] = (ours_rate, one_thread_rate)
-        rows.append(f"| {rule} | ratebook batch (exact int64, {threads} threads) | {n:,} | {ours_rate / 1e6:,.1f} M/s | |")
-        rows.append(f"| {rule} | ratebook batch (exact int64, 1 thread) | {n:,} | {one_thread_rate / 1e6:,.1f} M/s | |")
-        rows.append(f"| {rule} | hand-written numpy (float64, 1 thread) | {n:,} | {base_rate / 1e6:,.1f} M/s | "
-                    f"ratebook at {base_rate / ours_rate:.2f}× the baseline's time |")
+        rows.append(
+            f"| {rule} | ratebook batch (exact int64, {threads} threads) | {n:,} | {ours_rate / 1e6:,.1f} M/s | |"
+        )
+        rows.append(
+            f"| {rule} | ratebook batch (exact int64, 1 thread) | {n:,} | {one_thread_rate / 1e6:,.1f} M/s | |"
+        )
+        rows.append(
+            f"| {rule} | hand-written numpy (float64, 1 thread) | {n:,} | {base_rate / 1e6:,.1f} M/s | "
+            f"ratebook at {base_rate / ours_rate:.2f}× the baseline's time |"
+        )
     rows += _peers(n, codes, fen, levels, cost_fen, paid_fen, results)
     return rows
 
@@ -164,17 +205,23 @@ def _peers(n, codes, fen, levels, cost_fen, paid_fen, ours: dict) -> list[str]:
     try:
         from benchmarks.peers import openfisca_peer
     except ImportError as error:
-        return [f"| both | OpenFisca | | not installed ({error.name}): pip install -e '.[bench]' | |"]
+        return [
+            f"| both | OpenFisca | | not installed ({error.name}): pip install -e '.[bench]' | |"
+        ]
     size = n  # the same cases as ratebook: per-call set-up is spread over as many rows
     openfisca_peer.setup("float32")
     amount, cost, paid = fen[:size] / 100.0, cost_fen[:size] / 100.0, paid_fen[:size] / 100.0
     openfisca_peer.run_secondary(codes[:1000], amount[:1000])
     rate = size / best_of(lambda: openfisca_peer.run_secondary(codes[:size], amount))
-    rows.append(f"| secondary_compensation | OpenFisca (openfisca-core, float32, 1 thread) | {size:,} | {rate / 1e6:,.2f} M/s | "
-                f"{_times_faster(ours['secondary_compensation'], rate)} |")
+    rows.append(
+        f"| secondary_compensation | OpenFisca (openfisca-core, float32, 1 thread) | {size:,} | {rate / 1e6:,.2f} M/s | "
+        f"{_times_faster(ours['secondary_compensation'], rate)} |"
+    )
     rate = size / best_of(lambda: openfisca_peer.run_inpatient(levels[:size], cost, paid))
-    rows.append(f"| resident_inpatient | OpenFisca (openfisca-core, float32, 1 thread) | {size:,} | {rate / 1e6:,.2f} M/s | "
-                f"{_times_faster(ours['resident_inpatient'], rate)} |")
+    rows.append(
+        f"| resident_inpatient | OpenFisca (openfisca-core, float32, 1 thread) | {size:,} | {rate / 1e6:,.2f} M/s | "
+        f"{_times_faster(ours['resident_inpatient'], rate)} |"
+    )
     try:
         from benchmarks.peers import zen_peer
     except ImportError:
@@ -182,31 +229,60 @@ def _peers(n, codes, fen, levels, cost_fen, paid_fen, ours: dict) -> list[str]:
     zen_peer.setup()
     sample = min(n, 50_000)
     schemes = ["employee" if c == 0 else "resident" for c in codes[:sample].tolist()]
-    seconds = best_of(lambda: zen_peer.run_secondary_per_case(schemes, (fen[:sample] / 100.0).tolist()), 1)
-    rows.append(f"| secondary_compensation | GoRules zen-engine, per case | {sample:,} | {sample / seconds / 1e3:,.0f} k/s | "
-                f"ratebook {ours['secondary_compensation'][0] * seconds / sample:,.0f}× faster |")
-    seconds = best_of(lambda: zen_peer.run_inpatient_per_case(levels[:sample].tolist(), (cost_fen[:sample] / 100.0).tolist(),
-                                                                (paid_fen[:sample] / 100.0).tolist()), 1)
-    rows.append(f"| resident_inpatient | GoRules zen-engine, per case | {sample:,} | {sample / seconds / 1e3:,.0f} k/s | "
-                f"ratebook {ours['resident_inpatient'][0] * seconds / sample:,.0f}× faster |")
+    seconds = best_of(
+        lambda: zen_peer.run_secondary_per_case(schemes, (fen[:sample] / 100.0).tolist()), 1
+    )
+    rows.append(
+        f"| secondary_compensation | GoRules zen-engine, per case | {sample:,} | {sample / seconds / 1e3:,.0f} k/s | "
+        f"ratebook {ours['secondary_compensation'][0] * seconds / sample:,.0f}× faster |"
+    )
+    seconds = best_of(
+        lambda: zen_peer.run_inpatient_per_case(
+            levels[:sample].tolist(),
+            (cost_fen[:sample] / 100.0).tolist(),
+            (paid_fen[:sample] / 100.0).tolist(),
+        ),
+        1,
+    )
+    rows.append(
+        f"| resident_inpatient | GoRules zen-engine, per case | {sample:,} | {sample / seconds / 1e3:,.0f} k/s | "
+        f"ratebook {ours['resident_inpatient'][0] * seconds / sample:,.0f}× faster |"
+    )
     return rows
 
 
 # -- section 2: end to end ---------------------------------------------------------------------
+
 
 def write_case_files(folder: Path, rows: int, rng) -> tuple[Path, Path]:
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
     parquet, csv_path = folder / f"cases_{rows}.parquet", folder / f"cases_{rows}.csv"
-    schema = pa.schema([("person", pa.int64()), ("scheme", pa.dictionary(pa.int8(), pa.string())), ("out_of_pocket", pa.float64())])
-    with pq.ParquetWriter(parquet, schema) as writer, pcsv.CSVWriter(csv_path, schema) as csv_writer:
+    schema = pa.schema(
+        [
+            ("person", pa.int64()),
+            ("scheme", pa.dictionary(pa.int8(), pa.string())),
+            ("out_of_pocket", pa.float64()),
+        ]
+    )
+    with (
+        pq.ParquetWriter(parquet, schema) as writer,
+        pcsv.CSVWriter(csv_path, schema) as csv_writer,
+    ):
         for start in range(0, rows, 1_000_000):
             count = min(1_000_000, rows - start)
             codes, fen = secondary_cases(count, rng)
             batch = pa.RecordBatch.from_arrays(
-                [pa.array(np.arange(start, start + count)), pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(["employee", "resident"])),
-                 pa.array(fen / 100.0)], schema=schema)
+                [
+                    pa.array(np.arange(start, start + count)),
+                    pa.DictionaryArray.from_arrays(
+                        pa.array(codes), pa.array(["employee", "resident"])
+                    ),
+                    pa.array(fen / 100.0),
+                ],
+                schema=schema,
+            )
             writer.write_batch(batch)
             csv_writer.write_batch(batch)
     return parquet, csv_path
@@ -214,10 +290,14 @@ def write_case_files(folder: Path, rows: int, rng) -> tuple[Path, Path]:
 
 def run_measured(command: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MiB) of a command run in a fresh process."""
-    probe = ("import resource, subprocess, sys, time; start = time.perf_counter(); "
-             "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
-             "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)")
-    out = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True, check=True).stdout.split()
+    probe = (
+        "import resource, subprocess, sys, time; start = time.perf_counter(); "
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *command], capture_output=True, text=True, check=True
+    ).stdout.split()
     if out[2] != "0":
         raise RuntimeError(f"{' '.join(command)} exited {out[2]}")
     return float(out[0]), int(out[1]) / 1024
@@ -230,9 +310,24 @@ def end_to_end(sizes: list[int], rng, workdir: Path) -> list[str]:
         parquet, csv_path = write_case_files(workdir, size, rng)
         for source in (parquet, csv_path):
             out = workdir / f"results{source.suffix}"
-            seconds, peak = run_measured([ratebook, "--root", str(ROOT), "eval", "medical.secondary_compensation",
-                                          "--cases", str(source), "--out", str(out), "--on", ON.isoformat()])
-            rows.append(f"| {source.suffix[1:]} → {out.suffix[1:]} | {size:,} | {seconds:,.1f} s | {size / seconds / 1e6:,.2f} M rows/s | {peak:,.0f} MiB |")
+            seconds, peak = run_measured(
+                [
+                    ratebook,
+                    "--root",
+                    str(ROOT),
+                    "eval",
+                    "medical.secondary_compensation",
+                    "--cases",
+                    str(source),
+                    "--out",
+                    str(out),
+                    "--on",
+                    ON.isoformat(),
+                ]
+            )
+            rows.append(
+                f"| {source.suffix[1:]} → {out.suffix[1:]} | {size:,} | {seconds:,.1f} s | {size / seconds / 1e6:,.2f} M rows/s | {peak:,.0f} MiB |"
+            )
             out.unlink(missing_ok=True)
         parquet.unlink()
         csv_path.unlink()
@@ -241,38 +336,61 @@ def end_to_end(sizes: list[int], rng, workdir: Path) -> list[str]:
 
 # -- section 3: one case ------------------------------------------------------------------------
 
+
 def one_case() -> list[str]:
     module = load_generated("medical.secondary_compensation")
     case = {"scheme": "employee", "out_of_pocket": "35000"}
     count = 100_000
     seconds = best_of(lambda: [module.evaluate(case, ON) for _ in range(count)])
     ratebook = shutil.which("ratebook") or "ratebook"
-    command = [ratebook, "--root", str(ROOT), "eval", "medical.secondary_compensation", "--set", "scheme=employee",
-               "--set", "out_of_pocket=35000", "--on", "2012-06-01", "--json"]
+    command = [
+        ratebook,
+        "--root",
+        str(ROOT),
+        "eval",
+        "medical.secondary_compensation",
+        "--set",
+        "scheme=employee",
+        "--set",
+        "out_of_pocket=35000",
+        "--on",
+        "2012-06-01",
+        "--json",
+    ]
     walls = []
     for _ in range(7):
         start = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True)
         walls.append(time.perf_counter() - start)
-    return [f"| in process, `evaluate(case, on)` | {count / seconds:,.0f} evaluations/s |",
-            f"| `ratebook eval … --json`, one case, wall time (best of 7) | {min(walls):.3f} s (median {sorted(walls)[3]:.3f} s) |"]
+    return [
+        f"| in process, `evaluate(case, on)` | {count / seconds:,.0f} evaluations/s |",
+        f"| `ratebook eval … --json`, one case, wall time (best of 7) | {min(walls):.3f} s (median {sorted(walls)[3]:.3f} s) |",
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes: 1M in memory, 1M rows end to end")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: 1M in memory, 1M rows end to end"
+    )
     parser.add_argument("--size", type=int, default=4_000_000, help="cases in memory")
-    parser.add_argument("--sizes", default="1000000,5000000,20000000", help="rows of the end-to-end files")
+    parser.add_argument(
+        "--sizes", default="1000000,5000000,20000000", help="rows of the end-to-end files"
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     size = 1_000_000 if args.quick else args.size
     sizes = [1_000_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     rng = np.random.default_rng(20120601)
     print(f"Machine: {machine()}\n")
-    print("In memory (same generated cases for every engine; bracket edges and half-fen ties included)\n")
+    print(
+        "In memory (same generated cases for every engine; bracket edges and half-fen ties included)\n"
+    )
     print("| rule | engine | cases | speed | note |\n|---|---|---|---|---|")
     print("\n".join(in_memory(size, rng, args.threads)), flush=True)
-    print("\nEnd to end, `ratebook eval medical.secondary_compensation --cases FILE --out FILE` in a fresh process\n")
+    print(
+        "\nEnd to end, `ratebook eval medical.secondary_compensation --cases FILE --out FILE` in a fresh process\n"
+    )
     print("| file | rows | wall time | speed | peak memory |\n|---|---|---|---|---|")
     workdir = Path(tempfile.mkdtemp(prefix="ratebook-bench-"))
     try:

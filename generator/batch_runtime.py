@@ -21,9 +21,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-from . import runtime as rt
-
-from .runtime import INPUT_LIMIT, INPUT_SCALE  # noqa: E402  (shared with the compiler, which must not import numpy)
+from generator import runtime as rt
+from generator.runtime import INPUT_LIMIT, INPUT_SCALE  # noqa: E402  (shared with the compiler, which must not import numpy)
 
 OVERFLOW = float(2**62)
 EPOCH = dt.date(1970, 1, 1)
@@ -142,7 +141,9 @@ class Batch:
             return None
         return _as_array(self.columns[name])
 
-    def number(self, name: str, minimum=None, maximum=None, default=None, integer=False) -> np.ndarray:
+    def number(
+        self, name: str, minimum=None, maximum=None, default=None, integer=False
+    ) -> np.ndarray:
         """Numerators over 10**INPUT_SCALE (integers: whole numbers); odd rows flagged."""
         scale = 0 if integer else INPUT_SCALE
         raw = self.columns.get(name)
@@ -173,7 +174,9 @@ class Batch:
             np.rint(multiplied, out=multiplied)
             bad = np.divide(multiplied, unit) != column  # more decimals than `scale`; NaN too
             low, high = multiplied.min(initial=0.0), multiplied.max(initial=0.0)
-            if not (-INPUT_LIMIT * unit < low and high < INPUT_LIMIT * unit):  # rare: look row by row
+            if not (
+                -INPUT_LIMIT * unit < low and high < INPUT_LIMIT * unit
+            ):  # rare: look row by row
                 bad |= ~(np.abs(multiplied) < INPUT_LIMIT * unit)
             with np.errstate(invalid="ignore"):  # NaN/huge rows are flagged just above
                 values = multiplied.astype(np.int64)
@@ -211,20 +214,36 @@ class Batch:
         if _is_arrow(raw) and hasattr(raw, "dictionary") and hasattr(raw, "indices"):
             # dictionary-encoded (how Parquet stores enums): map the few distinct values once
             dictionary = [None if v is None else str(v).strip() for v in raw.dictionary.to_pylist()]
-            lookup = np.array([next((i for i, a in enumerate(allowed) if str(a) == v), -1) for v in dictionary] + [-1], dtype=np.int8)
-            indices = raw.indices if raw.indices.null_count == 0 else raw.indices.fill_null(len(dictionary))
+            lookup = np.array(
+                [next((i for i, a in enumerate(allowed) if str(a) == v), -1) for v in dictionary]
+                + [-1],
+                dtype=np.int8,
+            )
+            indices = (
+                raw.indices
+                if raw.indices.null_count == 0
+                else raw.indices.fill_null(len(dictionary))
+            )
             indices = indices.to_numpy(zero_copy_only=False)
-            if raw.indices.null_count == 0 and np.array_equal(lookup[:-1], np.arange(len(dictionary))) \
-                    and indices.dtype == np.int8:
-                codes = indices  # the file's dictionary is the enum in declared order: codes as stored
+            if (
+                raw.indices.null_count == 0
+                and np.array_equal(lookup[:-1], np.arange(len(dictionary)))
+                and indices.dtype == np.int8
+            ):
+                codes = (
+                    indices  # the file's dictionary is the enum in declared order: codes as stored
+                )
             else:
                 codes = np.take(lookup, indices.astype(np.intp, copy=False))
         elif _is_arrow(raw):
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            wanted = pa.array([str(v) for v in allowed]) if not pa.types.is_integer(raw.type) else pa.array(
-                [v if isinstance(v, int) else -(10**9) for v in allowed])
+            wanted = (
+                pa.array([str(v) for v in allowed])
+                if not pa.types.is_integer(raw.type)
+                else pa.array([v if isinstance(v, int) else -(10**9) for v in allowed])
+            )
             found = pc.index_in(raw, value_set=wanted)
             codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
         elif column.dtype.kind in "US":
@@ -237,7 +256,9 @@ class Batch:
             for i, value in enumerate(allowed):
                 codes[column == float(value)] = i
         else:
-            text = np.array([None if v is None else str(v).strip() for v in column.tolist()], dtype=object)
+            text = np.array(
+                [None if v is None else str(v).strip() for v in column.tolist()], dtype=object
+            )
             for i, value in enumerate(allowed):
                 codes[text == str(value)] = i
             if default is not None:
@@ -253,7 +274,13 @@ class Batch:
             return np.full(self.n, bool(default), dtype=bool)
         if column.dtype.kind == "b":
             return column.astype(bool)
-        text = np.array([str(v).strip().lower() if isinstance(v, (str, bool, np.bool_)) else "" for v in column.tolist()], dtype=object)
+        text = np.array(
+            [
+                str(v).strip().lower() if isinstance(v, (str, bool, np.bool_)) else ""
+                for v in column.tolist()
+            ],
+            dtype=object,
+        )
         result = text == "true"
         self.flag(~(result | (text == "false")))
         return result
@@ -363,15 +390,24 @@ class Batch:
         (then_version, then_steps), (otherwise_version, otherwise_steps) = then, otherwise
         condition = np.asarray(condition)
         x = np.asarray(x)
-        if (condition.ndim == 0 or x.ndim == 0 or isinstance(then_version, np.ndarray)
-                or isinstance(otherwise_version, np.ndarray)):
-            return self.pick(condition, self._marginal_in_force(x, then_version, then_steps),
-                             self._marginal_in_force(x, otherwise_version, otherwise_steps))
+        if (
+            condition.ndim == 0
+            or x.ndim == 0
+            or isinstance(then_version, np.ndarray)
+            or isinstance(otherwise_version, np.ndarray)
+        ):
+            return self.pick(
+                condition,
+                self._marginal_in_force(x, then_version, then_steps),
+                self._marginal_in_force(x, otherwise_version, otherwise_steps),
+            )
         chosen = (otherwise_steps[otherwise_version], then_steps[then_version])  # branch 0, 1
         edges = sorted({edge for steps in chosen for edge, _ in steps})
         segments = len(edges) + 1
         if 2 * segments > 127:  # int8 indexes
-            return self.pick(condition, self.marginal(x, chosen[1], False), self.marginal(x, chosen[0], False))
+            return self.pick(
+                condition, self.marginal(x, chosen[1], False), self.marginal(x, chosen[0], False)
+            )
         rates = np.zeros(2 * segments, dtype=np.int64)
         offsets = np.zeros(2 * segments, dtype=np.int64)
         for branch, steps in enumerate(chosen):
@@ -391,8 +427,10 @@ class Batch:
         return result
 
     def _marginal_in_force(self, x, version, variants: tuple):
-        return self.by_version(version, tuple(
-            (lambda steps=steps: self.marginal(x, steps, False)) for steps in variants))
+        return self.by_version(
+            version,
+            tuple((lambda steps=steps: self.marginal(x, steps, False)) for steps in variants),
+        )
 
     # -- checked arithmetic ------------------------------------------------------------------------
 
@@ -407,7 +445,10 @@ class Batch:
 
     def add(self, a, b):
         """a + b where the static bound says int64 might overflow."""
-        risky = np.abs(np.asarray(a, dtype=np.float64)) + np.abs(np.asarray(b, dtype=np.float64)) >= OVERFLOW
+        risky = (
+            np.abs(np.asarray(a, dtype=np.float64)) + np.abs(np.asarray(b, dtype=np.float64))
+            >= OVERFLOW
+        )
         if np.any(risky):
             self.flag(risky)
             a, b = np.where(risky, 0, a), np.where(risky, 0, b)
@@ -474,9 +515,17 @@ class Batch:
         errors = []
         rows = np.flatnonzero(self.exact)
         for row in rows.tolist():
-            case = {name: _plain(_as_array(self.columns[name])[row]) for name in inputs if name in self.columns}
+            case = {
+                name: _plain(_as_array(self.columns[name])[row])
+                for name in inputs
+                if name in self.columns
+            }
             case = {k: v for k, v in case.items() if v is not None and v == v}  # None/NaN: missing
-            on = self.on_raw if isinstance(self.on_raw, (dt.date, str)) else _plain(_as_array(self.on_raw)[row])
+            on = (
+                self.on_raw
+                if isinstance(self.on_raw, (dt.date, str))
+                else _plain(_as_array(self.on_raw)[row])
+            )
             try:
                 result = evaluate(case, _date_of(on))
             except rt.EvaluationError as error:
@@ -500,10 +549,14 @@ def _as_array(values) -> np.ndarray:
             return values.to_numpy(zero_copy_only=False)
         except TypeError:
             return values.to_numpy()
-    return np.asarray(values, dtype=object) if not isinstance(values, (range,)) else np.asarray(values)
+    return (
+        np.asarray(values, dtype=object) if not isinstance(values, (range,)) else np.asarray(values)
+    )
 
 
-_PLAIN_DECIMAL = r"^-?[0-9]{1,11}(\.[0-9]{1,4})?$"  # ≤ 15 digits: exact as a decimal128 and in int64
+_PLAIN_DECIMAL = (
+    r"^-?[0-9]{1,11}(\.[0-9]{1,4})?$"  # ≤ 15 digits: exact as a decimal128 and in int64
+)
 
 
 def _arrow_numbers(column, scale: int):
@@ -519,7 +572,9 @@ def _arrow_numbers(column, scale: int):
         text = pc.utf8_trim_whitespace(column)
         pattern = _PLAIN_DECIMAL if scale else r"^-?[0-9]{1,12}$"
         plain = pc.fill_null(pc.match_substring_regex(text, pattern), False)
-        decimals = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.decimal128(38, scale))
+        decimals = pc.cast(
+            pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.decimal128(38, scale)
+        )
         return _decimal_numerators(decimals), ~plain.to_numpy(zero_copy_only=False)
     if pa.types.is_decimal(kind) and kind.scale <= scale and kind.precision - kind.scale <= 12:
         decimals = pc.cast(column, pa.decimal128(38, scale))
@@ -534,7 +589,7 @@ def _arrow_numbers(column, scale: int):
 def _decimal_numerators(decimals) -> np.ndarray:
     """The unscaled integers of a decimal128 array (low 64 bits; values here are < 10**16)."""
     words = np.frombuffer(decimals.buffers()[1], dtype=np.int64)
-    low = words[2 * decimals.offset: 2 * (decimals.offset + len(decimals)): 2].copy()
+    low = words[2 * decimals.offset : 2 * (decimals.offset + len(decimals)) : 2].copy()
     if decimals.null_count:
         low[decimals.is_null().to_numpy(zero_copy_only=False)] = 0
     return low
@@ -573,7 +628,9 @@ def _parse_numbers(values: list, scale: int, default) -> tuple[np.ndarray, np.nd
             bad[i] = True
             continue
         try:
-            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+            number = (
+                Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+            )
         except InvalidOperation:
             bad[i] = True
             continue

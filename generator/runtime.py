@@ -11,16 +11,29 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from decimal import (
-    ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal,
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
     InvalidOperation,
 )
 
 D = Decimal
 MISSING = object()
-INPUT_SCALE = 4  # the batch path reads number inputs in units of 0.0001; more decimals take the exact path
+INPUT_SCALE = (
+    4  # the batch path reads number inputs in units of 0.0001; more decimals take the exact path
+)
 INPUT_LIMIT = 10**12  # |value| of a number input on the batch fast path (a trillion yuan)
 LARGEST = Decimal(10) ** 15  # no amount, count or area of a case comes near; keeps arithmetic exact
-ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
+ROUNDING_MODES = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "down": ROUND_DOWN,
+    "up": ROUND_UP,
+}
 
 
 class EvaluationError(Exception):
@@ -41,16 +54,25 @@ class NotInForce(EvaluationError):
 
 # -- dated values --------------------------------------------------------------------------
 
+
 def at(starts: tuple, values: tuple, on: dt.date, name: str):
     """The value in force on `on`: the last one whose start is on or before it."""
     index = bisect_right(starts, on) - 1
     if index < 0:
-        raise NotInForce([(name, f"not in force on {on.isoformat()}: the first value applies from {starts[0].isoformat()}")])
+        raise NotInForce(
+            [
+                (
+                    name,
+                    f"not in force on {on.isoformat()}: the first value applies from {starts[0].isoformat()}",
+                )
+            ]
+        )
     return values[index]
 
 
 # -- scales ----------------------------------------------------------------------------------
 # A bracket is (lower, lower_inclusive, upper, upper_inclusive, rate, amount); None = open.
+
 
 def marginal(brackets: tuple, x: Decimal) -> Decimal:
     """Each part of x within a bracket at that bracket's rate (segments, like tax brackets)."""
@@ -83,6 +105,7 @@ def table(rows: dict, key, name: str) -> Decimal:
 
 
 # -- arithmetic ------------------------------------------------------------------------------
+
 
 def divide(a: Decimal, b: Decimal, where: str) -> Decimal:
     if b == 0:
@@ -118,6 +141,7 @@ def as_integer(x: Decimal, name: str) -> int:
 # Each reader of a case field appends (field, message) to `problems` and returns the typed
 # value (or None), so one call reports every bad field of a case at once.
 
+
 def _given(case: dict, name: str, default, problems: list):
     value = case.get(name, MISSING)
     if value is MISSING or value is None or value == "":
@@ -144,7 +168,11 @@ def number(case: dict, name: str, minimum=None, maximum=None, default=MISSING, p
         problems.append((name, f"{value!r} is not a number"))
         return None
     try:
-        parsed = D(repr(value)) if isinstance(value, float) else D(value.strip() if isinstance(value, str) else value)
+        parsed = (
+            D(repr(value))
+            if isinstance(value, float)
+            else D(value.strip() if isinstance(value, str) else value)
+        )
     except InvalidOperation:
         problems.append((name, f"{value!r} is not a number"))
         return None
@@ -167,7 +195,11 @@ def integer(case: dict, name: str, minimum=None, maximum=None, default=MISSING, 
     elif isinstance(value, (str, Decimal, float)) and not isinstance(value, bool):
         try:
             number_value = D(repr(value)) if isinstance(value, float) else D(str(value).strip())
-            if number_value.is_finite() and abs(number_value) < LARGEST and number_value == number_value.to_integral_value():
+            if (
+                number_value.is_finite()
+                and abs(number_value) < LARGEST
+                and number_value == number_value.to_integral_value()
+            ):
                 parsed = int(number_value)
         except InvalidOperation:
             pass

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.generated_modules import load_policy_module
+from generator.evaluate.modules import load_policy_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def project():
-    from generator.pipeline import load_project
+    from generator.checks.project import load_project
 
     loaded = load_project(ROOT)
     assert loaded.ok, "\n".join(str(f) for f in loaded.findings.errors)

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import runtime as rt
-from generator.interpreter import evaluate as interpret
-from generator.pipeline import load_project
+from generator.checks.project import load_project
+from generator.evaluate.interpreter import evaluate as interpret
 
 from .conftest import ROOT, load_generated
 
@@ -25,7 +25,9 @@ def value_strategy(field):
         low = field.minimum if field.minimum is not None else Decimal("-1000000")
         high = field.maximum if field.maximum is not None else Decimal("2000000")
         halves = st.integers(int(low * 1000), int(high * 1000)).map(lambda n: Decimal(n) / 1000)
-        return st.one_of(st.decimals(low, high, places=2), halves, st.decimals(low, high, places=3).map(str))
+        return st.one_of(
+            st.decimals(low, high, places=2), halves, st.decimals(low, high, places=3).map(str)
+        )
     if field.type == "integer":
         low = int(field.minimum) if field.minimum is not None else -10
         high = int(field.maximum) if field.maximum is not None else 100000
@@ -46,7 +48,12 @@ def boundary_values(policy):
                 for b in v.value:
                     for edge in (b.lower, b.upper):
                         if edge is not None:
-                            edges |= {edge - Decimal("0.01"), edge, edge + Decimal("0.01"), edge + Decimal("0.005")}
+                            edges |= {
+                                edge - Decimal("0.01"),
+                                edge,
+                                edge + Decimal("0.01"),
+                                edge + Decimal("0.005"),
+                            }
     return sorted(e for e in edges if e >= 0)
 
 
@@ -61,7 +68,9 @@ def case_strategy(policy):
             fields[f.name] = st.one_of(st.none(), strategy)
         else:
             fields[f.name] = strategy
-    return st.fixed_dictionaries(fields).map(lambda d: {k: v for k, v in d.items() if v is not None})
+    return st.fixed_dictionaries(fields).map(
+        lambda d: {k: v for k, v in d.items() if v is not None}
+    )
 
 
 def outcome(run):

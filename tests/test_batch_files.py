@@ -22,10 +22,10 @@ POLICY = "medical.secondary_compensation"
 ROWS = [
     {"scheme": "employee", "out_of_pocket": "35000"},
     {"scheme": "resident", "out_of_pocket": "35000"},
-    {"scheme": "farmer", "out_of_pocket": "100"},       # bad enum
-    {"scheme": "employee", "out_of_pocket": "abc"},     # not a number
-    {"scheme": "employee", "out_of_pocket": ""},        # missing
-    {"scheme": "employee", "out_of_pocket": "-3"},      # below the minimum
+    {"scheme": "farmer", "out_of_pocket": "100"},  # bad enum
+    {"scheme": "employee", "out_of_pocket": "abc"},  # not a number
+    {"scheme": "employee", "out_of_pocket": ""},  # missing
+    {"scheme": "employee", "out_of_pocket": "-3"},  # below the minimum
     {"scheme": "employee", "out_of_pocket": "20000.02"},
     {"scheme": "resident", "out_of_pocket": "50000.005"},
 ]
@@ -57,9 +57,17 @@ def write_cases(path: Path, rows: list[dict]) -> None:
             writer.writeheader()
             writer.writerows(rows)
     elif suffix == ".jsonl":
-        path.write_text("".join(json.dumps({k: v for k, v in r.items() if v != ""}) + "\n" for r in rows), encoding="utf-8")
+        path.write_text(
+            "".join(json.dumps({k: v for k, v in r.items() if v != ""}) + "\n" for r in rows),
+            encoding="utf-8",
+        )
     elif suffix == ".parquet":
-        pq.write_table(pa.Table.from_pylist([{k: (v if v != "" else None) for k, v in r.items()} for r in rows]), path)
+        pq.write_table(
+            pa.Table.from_pylist(
+                [{k: (v if v != "" else None) for k, v in r.items()} for r in rows]
+            ),
+            path,
+        )
     else:
         import openpyxl
 
@@ -75,18 +83,30 @@ def read_results(path: Path) -> dict[int, Decimal]:
     suffix = path.suffix
     if suffix == ".parquet":
         table = pq.read_table(path)
-        return dict(zip(table.column("row").to_pylist(), table.column("compensation").to_pylist(), strict=True))
+        return dict(
+            zip(
+                table.column("row").to_pylist(),
+                table.column("compensation").to_pylist(),
+                strict=True,
+            )
+        )
     if suffix == ".csv":
         with open(path, newline="", encoding="utf-8") as stream:
             return {int(r["row"]): Decimal(r["compensation"]) for r in csv.DictReader(stream)}
     if suffix == ".jsonl":
-        return {r["row"]: Decimal(r["compensation"]) for r in map(json.loads, path.read_text().splitlines())}
+        return {
+            r["row"]: Decimal(r["compensation"])
+            for r in map(json.loads, path.read_text().splitlines())
+        }
     import openpyxl
 
     sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     index = {name: i for i, name in enumerate(rows[0])}
-    return {r[index["row"]]: Decimal(str(r[index["compensation"]])).quantize(Decimal("0.01")) for r in rows[1:]}
+    return {
+        r[index["row"]]: Decimal(str(r[index["compensation"]])).quantize(Decimal("0.01"))
+        for r in rows[1:]
+    }
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl", ".xlsx"])
@@ -109,16 +129,25 @@ def test_every_row_is_either_in_the_results_or_in_the_errors_file_with_its_reaso
 
 def test_a_column_of_dates_applies_each_rows_rules_and_rejects_bad_dates(tmp_path):
     cases, out = tmp_path / "cases.csv", tmp_path / "out.csv"
-    rows = [{"on": "2012-02-29", "cause": "illness"}, {"on": "2012-03-01", "cause": "illness"},
-            {"on": "2012-02-30", "cause": "illness"}, {"on": "2010-12-31", "cause": "illness"},
-            {"on": "", "cause": "illness"}]
+    rows = [
+        {"on": "2012-02-29", "cause": "illness"},
+        {"on": "2012-03-01", "cause": "illness"},
+        {"on": "2012-02-30", "cause": "illness"},
+        {"on": "2010-12-31", "cause": "illness"},
+        {"on": "", "cause": "illness"},
+    ]
     write_cases(cases, rows)
     result = run("eval", "pension.death_benefits", "--cases", str(cases), "--out", str(out))
     assert result.exit_code == 0, result.output
     with open(out, newline="") as stream:
-        got = {int(r["row"]): (r["funeral_grant"], r["survivor_lump_sum"]) for r in csv.DictReader(stream)}
+        got = {
+            int(r["row"]): (r["funeral_grant"], r["survivor_lump_sum"])
+            for r in csv.DictReader(stream)
+        }
     assert got == {1: ("5200.00", "5200.00"), 2: ("6000.00", "15000.00")}
-    errors = {int(e["row"]): (e["field"], e["reason"]) for e in read_errors(tmp_path / "out.errors.csv")}
+    errors = {
+        int(e["row"]): (e["field"], e["reason"]) for e in read_errors(tmp_path / "out.errors.csv")
+    }
     assert errors[3] == ("on", "'2012-02-30' is not a date (YYYY-MM-DD)")
     assert errors[4][0] == "funeral_grant_by_cause" and "not in force on 2010-12-31" in errors[4][1]
     assert errors[5][0] == "on"
@@ -126,7 +155,9 @@ def test_a_column_of_dates_applies_each_rows_rules_and_rejects_bad_dates(tmp_pat
 
 def test_a_broken_json_line_is_rejected_not_lost(tmp_path):
     cases, out = tmp_path / "cases.jsonl", tmp_path / "out.jsonl"
-    cases.write_text('{"scheme": "employee", "out_of_pocket": 35000}\n{not json\n[1, 2]\n', encoding="utf-8")
+    cases.write_text(
+        '{"scheme": "employee", "out_of_pocket": 35000}\n{not json\n[1, 2]\n', encoding="utf-8"
+    )
     result = run("eval", POLICY, "--cases", str(cases), "--out", str(out), "--on", "2012-06-01")
     assert result.exit_code == 0, result.output
     assert "rows in: 3  =  rows out: 1  +  rows rejected: 2" in result.output
@@ -140,7 +171,18 @@ def test_a_file_bigger_than_one_chunk_numbers_rows_across_chunks(tmp_path):
     rows = [{"scheme": "employee", "out_of_pocket": str(20000 + i)} for i in range(1000)]
     rows[777]["out_of_pocket"] = "bad"
     write_cases(cases, rows)
-    result = run("eval", POLICY, "--cases", str(cases), "--out", str(out), "--on", "2012-06-01", "--chunk-rows", "64")
+    result = run(
+        "eval",
+        POLICY,
+        "--cases",
+        str(cases),
+        "--out",
+        str(out),
+        "--on",
+        "2012-06-01",
+        "--chunk-rows",
+        "64",
+    )
     assert result.exit_code == 0, result.output
     table = pq.read_table(out)
     assert table.num_rows == 999
@@ -169,34 +211,64 @@ def test_the_summary_is_printed_without_progress_noise_when_piped(tmp_path):
 def test_dask_on_a_local_cluster_of_two_workers_gives_the_single_machine_result(tmp_path):
     pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("dask.distributed")
-    from generator.batch_dask import run_dask
-    from generator.batch_run import run_file
+    from generator.batch.dask_engine import run_dask
+    from generator.batch.run import run_file
 
     dataset = tmp_path / "cases"
     dataset.mkdir()
-    rows = [{"scheme": ("employee", "resident")[i % 2], "out_of_pocket": f"{(i * 7919) % 90000}.{i % 100:02d}"} for i in range(3000)]
+    rows = [
+        {
+            "scheme": ("employee", "resident")[i % 2],
+            "out_of_pocket": f"{(i * 7919) % 90000}.{i % 100:02d}",
+        }
+        for i in range(3000)
+    ]
     rows[1234]["scheme"] = "farmer"
     for part in range(3):
-        pq.write_table(pa.Table.from_pylist(rows[part * 1000:(part + 1) * 1000]), dataset / f"part-{part}.parquet")
+        pq.write_table(
+            pa.Table.from_pylist(rows[part * 1000 : (part + 1) * 1000]),
+            dataset / f"part-{part}.parquet",
+        )
     module_path = ROOT / "generated" / "medical" / "secondary_compensation.py"
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        summary = run_dask(module_path, dataset, tmp_path / "dask_out", tmp_path / "dask_errors.csv", dt.date(2012, 6, 1), 1000, client)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        summary = run_dask(
+            module_path,
+            dataset,
+            tmp_path / "dask_out",
+            tmp_path / "dask_errors.csv",
+            dt.date(2012, 6, 1),
+            1000,
+            client,
+        )
     assert (summary.rows_in, summary.rows_out, summary.rows_rejected) == (3000, 2999, 1)
     single = tmp_path / "single.parquet"
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "all.parquet")
-    run_file(load_generated(POLICY), tmp_path / "all.parquet", single, tmp_path / "single_errors.csv", dt.date(2012, 6, 1))
+    run_file(
+        load_generated(POLICY),
+        tmp_path / "all.parquet",
+        single,
+        tmp_path / "single_errors.csv",
+        dt.date(2012, 6, 1),
+    )
     dask_table = pq.read_table(tmp_path / "dask_out").sort_by("row")
     single_table = pq.read_table(single)
     assert dask_table.column("row").to_pylist() == single_table.column("row").to_pylist()
-    assert dask_table.column("compensation").to_pylist() == single_table.column("compensation").to_pylist()
+    assert (
+        dask_table.column("compensation").to_pylist()
+        == single_table.column("compensation").to_pylist()
+    )
     assert read_errors(tmp_path / "dask_errors.csv") == read_errors(tmp_path / "single_errors.csv")
 
 
 def test_the_progress_line_shows_rows_per_second_and_eta_on_a_terminal_only():
     import io
 
-    from generator.batch_run import Progress
+    from generator.batch.run import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -216,6 +288,10 @@ def test_the_progress_line_shows_rows_per_second_and_eta_on_a_terminal_only():
         progress.last = -1.0
         progress.update(250)
         progress.close()
-    assert "250 rows" in screen.getvalue() and "rows/s" in screen.getvalue() and "ETA" in screen.getvalue()
+    assert (
+        "250 rows" in screen.getvalue()
+        and "rows/s" in screen.getvalue()
+        and "ETA" in screen.getvalue()
+    )
     assert "25.0%" in screen.getvalue()
     assert pipe.getvalue() == ""

@@ -28,8 +28,10 @@ def marginal_by_hand(x: int, steps) -> int:
 
 
 steps_strategy = st.lists(
-    st.tuples(st.integers(-10**12, 10**12), st.integers(-9, 9).filter(bool)),
-    min_size=0, max_size=6, unique_by=lambda step: step[0],
+    st.tuples(st.integers(-(10**12), 10**12), st.integers(-9, 9).filter(bool)),
+    min_size=0,
+    max_size=6,
+    unique_by=lambda step: step[0],
 ).map(lambda steps: tuple(sorted(steps)))
 
 
@@ -37,7 +39,7 @@ steps_strategy = st.lists(
 def rows_near_edges(draw, steps_a, steps_b, n):
     edges = [edge for edge, _ in steps_a + steps_b] or [0]
     near = st.builds(lambda e, d: e + d, st.sampled_from(edges), st.integers(-2, 2))
-    return draw(st.lists(st.one_of(near, st.integers(-10**13, 10**13)), min_size=n, max_size=n))
+    return draw(st.lists(st.one_of(near, st.integers(-(10**13), 10**13)), min_size=n, max_size=n))
 
 
 @settings(max_examples=200, deadline=None)
@@ -46,9 +48,12 @@ def test_marginal_pick_equals_the_chosen_scale_row_by_row(data, steps_a, steps_b
     x = data.draw(rows_near_edges(steps_a, steps_b, n))
     condition = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
     b = batch_of(n)
-    result = b.marginal_pick(np.array(condition), np.array(x, dtype=np.int64),
-                             (0, (steps_a,)), (0, (steps_b,)))
-    expected = [marginal_by_hand(v, steps_a if c else steps_b) for v, c in zip(x, condition, strict=True)]
+    result = b.marginal_pick(
+        np.array(condition), np.array(x, dtype=np.int64), (0, (steps_a,)), (0, (steps_b,))
+    )
+    expected = [
+        marginal_by_hand(v, steps_a if c else steps_b) for v, c in zip(x, condition, strict=True)
+    ]
     assert result.tolist() == expected
 
 
@@ -65,13 +70,28 @@ def test_marginal_pick_uses_each_rows_version_when_dates_differ():
 def test_marginal_pick_with_one_condition_for_the_batch():
     b = batch_of(3)
     x = np.array([0, 150, 500], dtype=np.int64)
-    assert b.marginal_pick(np.bool_(True), x, (0, (((100, 3),),)), (0, (((0, 1),),))).tolist() == [0, 150, 1200]
-    assert b.marginal_pick(np.bool_(False), x, (0, (((100, 3),),)), (0, (((0, 1),),))).tolist() == [0, 150, 500]
+    assert b.marginal_pick(np.bool_(True), x, (0, (((100, 3),),)), (0, (((0, 1),),))).tolist() == [
+        0,
+        150,
+        1200,
+    ]
+    assert b.marginal_pick(np.bool_(False), x, (0, (((100, 3),),)), (0, (((0, 1),),))).tolist() == [
+        0,
+        150,
+        500,
+    ]
 
 
 @settings(max_examples=200, deadline=None)
-@given(rows=st.lists(st.tuples(st.booleans(), st.integers(-2**63, 2**63 - 1), st.integers(-2**63, 2**63 - 1)),
-                     min_size=1, max_size=30))
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.booleans(), st.integers(-(2**63), 2**63 - 1), st.integers(-(2**63), 2**63 - 1)
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_pick_is_exactly_where_even_when_the_difference_wraps(rows):
     condition, then, otherwise = (np.array(column) for column in zip(*rows, strict=True))
     then, otherwise = then.astype(np.int64), otherwise.astype(np.int64)

@@ -6,8 +6,9 @@ import ast
 import json
 from dataclasses import replace
 
-from generator.emit_python import emit_module
-from generator.pipeline import emit_all, load_project
+from generator.checks.project import load_project
+from generator.compile.build import emit_all
+from generator.compile.python_module import emit_module
 
 from .conftest import ROOT
 
@@ -41,11 +42,17 @@ def test_generated_modules_import_only_the_standard_library_and_the_runtime(proj
     for policy in project.policies:
         tree = ast.parse(emit_module(policy))
         assert imports_in(tree.body) <= {"__future__", "datetime", "decimal", "generator"}
-        batch = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "evaluate_batch")
+        batch = next(
+            n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "evaluate_batch"
+        )
         assert imports_in(ast.walk(batch)) == {"numpy", "generator"}
         others = [n for n in tree.body if n is not batch]
         assert "numpy" not in imports_in(n for top in others for n in ast.walk(top))
-        calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        calls = {
+            n.func.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
         assert not calls & {"eval", "exec", "compile", "__import__", "open"}
 
 
@@ -56,13 +63,18 @@ def test_text_from_a_policy_cannot_break_out_of_the_generated_code(project):
     check = replace(policy, title=title, source=replace(policy.source, clause=hostile))
     tree = ast.parse(emit_module(check))
     imported = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
-    assert all("os" != getattr(n, "module", None) and all(a.name != "os" for a in n.names) for n in imported)
+    assert all(
+        "os" != getattr(n, "module", None) and all(a.name != "os" for a in n.names)
+        for n in imported
+    )
 
 
 def test_the_case_schemas_describe_types_bounds_and_enums(project):
     import jsonschema
 
-    schema = json.loads((ROOT / "generated/schemas/medical.resident_inpatient.case.schema.json").read_text())
+    schema = json.loads(
+        (ROOT / "generated/schemas/medical.resident_inpatient.case.schema.json").read_text()
+    )
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
     assert validator.is_valid({"hospital_level": 1, "eligible_cost": 100})
@@ -70,7 +82,9 @@ def test_the_case_schemas_describe_types_bounds_and_enums(project):
     assert not validator.is_valid({"hospital_level": 1, "eligible_cost": -1})
     assert not validator.is_valid({"hospital_level": 1})
     assert not validator.is_valid({"hospital_level": 1, "eligible_cost": 1, "extra": 1})
-    benefit = json.loads((ROOT / "generated/schemas/unemployment.benefit.case.schema.json").read_text())
+    benefit = json.loads(
+        (ROOT / "generated/schemas/unemployment.benefit.case.schema.json").read_text()
+    )
     assert benefit["x-ratebook-checks"][0]["rule"].startswith("min_wage >=")
 
 
@@ -80,12 +94,30 @@ def test_the_result_schemas_accept_what_eval_json_prints():
 
     import cli
 
-    result = CliRunner().invoke(cli.main, ["--root", str(ROOT), "eval", "platform.staffing", "--set", "level=township",
-                                           "--set", "registered_population=25000", "--on", "2012-09-01", "--json"])
+    result = CliRunner().invoke(
+        cli.main,
+        [
+            "--root",
+            str(ROOT),
+            "eval",
+            "platform.staffing",
+            "--set",
+            "level=township",
+            "--set",
+            "registered_population=25000",
+            "--on",
+            "2012-09-01",
+            "--json",
+        ],
+    )
     outputs = json.loads(result.output)["outputs"]
-    schema = json.loads((ROOT / "generated/schemas/platform.staffing.result.schema.json").read_text())
+    schema = json.loads(
+        (ROOT / "generated/schemas/platform.staffing.result.schema.json").read_text()
+    )
     jsonschema.validate(outputs, schema)
-    money = json.loads((ROOT / "generated/schemas/platform.construction_subsidy.result.schema.json").read_text())
+    money = json.loads(
+        (ROOT / "generated/schemas/platform.construction_subsidy.result.schema.json").read_text()
+    )
     jsonschema.validate({"subsidy": "80000.00"}, money)
     assert not jsonschema.Draft202012Validator(money).is_valid({"subsidy": "80000"})
 
@@ -94,6 +126,11 @@ def test_long_lines_are_broken_without_changing_the_code(project):
     for policy in project.policies:
         wrapped, flat = emit_module(policy), emit_module(policy, wrap=False)
         assert ast.dump(ast.parse(wrapped)) == ast.dump(ast.parse(flat)), policy.id
-        code_lines = [line for line in wrapped.splitlines()
-                      if not line.lstrip().startswith(("#", '"""', "'")) and '"""' not in line]
-        assert max(len(line) for line in code_lines) <= 120, policy.id  # a string literal may be longer
+        code_lines = [
+            line
+            for line in wrapped.splitlines()
+            if not line.lstrip().startswith(("#", '"""', "'")) and '"""' not in line
+        ]
+        assert max(len(line) for line in code_lines) <= 120, (
+            policy.id
+        )  # a string literal may be longer

@@ -29,8 +29,17 @@ def copy_of_project(tmp_path: Path) -> Path:
 
 
 def test_eval_json_prints_the_policy_the_date_and_money_as_two_decimal_strings():
-    result = run("eval", "medical.secondary_compensation", "--set", "scheme=employee",
-                 "--set", "out_of_pocket=35000", "--on", "2012-06-01", "--json")
+    result = run(
+        "eval",
+        "medical.secondary_compensation",
+        "--set",
+        "scheme=employee",
+        "--set",
+        "out_of_pocket=35000",
+        "--on",
+        "2012-06-01",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["policy"] == "medical.secondary_compensation"
@@ -39,17 +48,50 @@ def test_eval_json_prints_the_policy_the_date_and_money_as_two_decimal_strings()
 
 
 def test_eval_json_prints_integers_and_booleans_as_json_values():
-    staff = json.loads(run("eval", "platform.staffing", "--set", "level=village", "--set", "registered_population=3000",
-                           "--on", "2012-09-01", "--json").output)
+    staff = json.loads(
+        run(
+            "eval",
+            "platform.staffing",
+            "--set",
+            "level=village",
+            "--set",
+            "registered_population=3000",
+            "--on",
+            "2012-09-01",
+            "--json",
+        ).output
+    )
     assert staff["outputs"] == {"min_staff": 2}
-    eligible = json.loads(run("eval", "platform.coordinator_eligibility", "--set", "age=35", "--set", "education=college",
-                              "--set", "computer_skills=true", "--on", "2012-09-01", "--json").output)
+    eligible = json.loads(
+        run(
+            "eval",
+            "platform.coordinator_eligibility",
+            "--set",
+            "age=35",
+            "--set",
+            "education=college",
+            "--set",
+            "computer_skills=true",
+            "--on",
+            "2012-09-01",
+            "--json",
+        ).output
+    )
     assert eligible["outputs"] == {"eligible": True}
 
 
 def test_eval_explain_shows_each_step_and_the_source_clause():
-    result = run("eval", "medical.secondary_compensation", "--set", "scheme=employee",
-                 "--set", "out_of_pocket=35000", "--on", "2012-06-01", "--explain")
+    result = run(
+        "eval",
+        "medical.secondary_compensation",
+        "--set",
+        "scheme=employee",
+        "--set",
+        "out_of_pocket=35000",
+        "--on",
+        "2012-06-01",
+        "--explain",
+    )
     assert result.exit_code == 0, result.output
     assert "10000 × 0.3 = 3000" in result.output
     assert "5000 × 0.4 = 2000" in result.output
@@ -57,19 +99,77 @@ def test_eval_explain_shows_each_step_and_the_source_clause():
     assert "compensation = 5000.00" in result.output
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["eval", "medical.nothing", "--set", "a=1"], "unknown policy 'medical.nothing'"),
-    (["eval", "medical.secondary_compensation", "--set", "scheme=farmer", "--set", "out_of_pocket=1", "--on", "2012-06-01"],
-     "scheme: 'farmer' is not one of: employee, resident"),
-    (["eval", "medical.secondary_compensation", "--set", "scheme=employee", "--set", "out_of_pocket=-5", "--on", "2012-06-01"],
-     "out_of_pocket: -5 is below the minimum 0"),
-    (["eval", "medical.secondary_compensation", "--set", "scheme=employee", "--set", "wrong=1", "--on", "2012-06-01"],
-     "wrong: unknown field"),
-    (["eval", "medical.secondary_compensation", "--set", "scheme=employee", "--set", "out_of_pocket=1", "--on", "2010-12-31"],
-     "not in force on 2010-12-31"),
-    (["eval", "platform.staffing", "--set", "level=village", "--set", "registered_population=many", "--on", "2012-09-01"],
-     "registered_population: 'many' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["eval", "medical.nothing", "--set", "a=1"], "unknown policy 'medical.nothing'"),
+        (
+            [
+                "eval",
+                "medical.secondary_compensation",
+                "--set",
+                "scheme=farmer",
+                "--set",
+                "out_of_pocket=1",
+                "--on",
+                "2012-06-01",
+            ],
+            "scheme: 'farmer' is not one of: employee, resident",
+        ),
+        (
+            [
+                "eval",
+                "medical.secondary_compensation",
+                "--set",
+                "scheme=employee",
+                "--set",
+                "out_of_pocket=-5",
+                "--on",
+                "2012-06-01",
+            ],
+            "out_of_pocket: -5 is below the minimum 0",
+        ),
+        (
+            [
+                "eval",
+                "medical.secondary_compensation",
+                "--set",
+                "scheme=employee",
+                "--set",
+                "wrong=1",
+                "--on",
+                "2012-06-01",
+            ],
+            "wrong: unknown field",
+        ),
+        (
+            [
+                "eval",
+                "medical.secondary_compensation",
+                "--set",
+                "scheme=employee",
+                "--set",
+                "out_of_pocket=1",
+                "--on",
+                "2010-12-31",
+            ],
+            "not in force on 2010-12-31",
+        ),
+        (
+            [
+                "eval",
+                "platform.staffing",
+                "--set",
+                "level=village",
+                "--set",
+                "registered_population=many",
+                "--on",
+                "2012-09-01",
+            ],
+            "registered_population: 'many' is not a whole number",
+        ),
+    ],
+)
 def test_eval_refuses_a_bad_case_with_a_message_naming_the_field_and_no_traceback(args, fragment):
     result = run(*args)
     assert result.exit_code == 1
@@ -114,13 +214,23 @@ def test_changing_a_rate_shows_in_build_check_then_in_eval_after_build(copy_of_p
     policy = copy_of_project / "policies" / "platform" / "construction_subsidy.xlsx"
     # an officer changes the middle tier and the example cases that show it
     assert _edit_workbook(policy, "分段 Scales", lambda v: 85000 if v == 80000 else None) == 1
-    assert _edit_workbook(policy, "案例 Cases", lambda v: "85000.00" if v == "80000.00" else None) == 2
+    assert (
+        _edit_workbook(policy, "案例 Cases", lambda v: "85000.00" if v == "80000.00" else None) == 2
+    )
 
     stale = run("build", "--check", root=copy_of_project)
     assert stale.exit_code == 1
     assert "generated/platform/construction_subsidy.py" in stale.output
 
-    args = ["eval", "platform.construction_subsidy", "--set", "service_area_m2=150", "--on", "2012-09-01", "--json"]
+    args = [
+        "eval",
+        "platform.construction_subsidy",
+        "--set",
+        "service_area_m2=150",
+        "--on",
+        "2012-09-01",
+        "--json",
+    ]
     before_build = run(*args, root=copy_of_project)
     assert "changed since the last build" in before_build.output
     assert '"subsidy": "85000.00"' in before_build.output
@@ -137,7 +247,10 @@ def test_build_refuses_an_invalid_policy_and_leaves_generated_untouched(copy_of_
     before = {p: p.read_bytes() for p in (copy_of_project / "generated").rglob("*") if p.is_file()}
     result = run("build", root=copy_of_project)
     assert result.exit_code == 1
-    assert "policies/medical/secondary_compensation.xlsx!分段 Scales!G2: rate 1.3 is above 1" in result.output
+    assert (
+        "policies/medical/secondary_compensation.xlsx!分段 Scales!G2: rate 1.3 is above 1"
+        in result.output
+    )
     after = {p: p.read_bytes() for p in (copy_of_project / "generated").rglob("*") if p.is_file()}
     assert before == after
 
@@ -152,6 +265,12 @@ def test_the_one_case_path_imports_neither_yaml_nor_jsonschema_nor_numpy():
         "    pass\n"
         "print(sorted(m for m in ('yaml', 'jsonschema', 'numpy', 'pyarrow', 'openpyxl') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     assert '"subsidy": "80000.00"' in out.stdout
     assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from generator.diff import compare
-from generator.emit_tables import table_rows
-from generator.pipeline import load_project
-from generator.report import terminal_lines
+from generator.checks.project import load_project
+from generator.compile.test_tables import table_rows
+from generator.regress.diff import compare
+from generator.regress.report import terminal_lines
 
 from .conftest import ROOT
 
@@ -55,7 +55,13 @@ def cases_file(folder: Path, header: str, *rows: str) -> Path:
 
 
 def impact_of(report, policy: str, output: str):
-    return next(o for p in report.impact.policies if p.policy == policy for o in p.outputs if o.output == output)
+    return next(
+        o
+        for p in report.impact.policies
+        if p.policy == policy
+        for o in p.outputs
+        if o.output == output
+    )
 
 
 def words(report) -> list[str]:
@@ -68,60 +74,100 @@ def run(*args, root: Path):
 
 # -- the four kinds of change the issue names ---------------------------------------------------------
 
+
 def test_a_changed_rate_is_named_with_its_bracket_and_its_effect_on_real_cases(trees, tmp_path):
     base, head = trees
     edit(head, "demo/copay.yaml", "{over: 5000, rate: 20%}", "{over: 5000, rate: 25%}")
-    given = cases_file(tmp_path, "policy,on,in:scheme,in:cost",
-                       "demo.copay,2012-06-01,employee,3000",     # below 5000: 200 both
-                       "demo.copay,2012-06-01,employee,7000",     # 400 + 2000 × 20% = 800 → 400 + 2000 × 25% = 900
-                       "demo.copay,2012-06-01,employee,10000",    # 400 + 5000 × 20% = 1400 → 1650
-                       "demo.copay,2012-06-01,resident,10000")    # 5% of 10000 = 500 both
+    given = cases_file(
+        tmp_path,
+        "policy,on,in:scheme,in:cost",
+        "demo.copay,2012-06-01,employee,3000",  # below 5000: 200 both
+        "demo.copay,2012-06-01,employee,7000",  # 400 + 2000 × 20% = 800 → 400 + 2000 × 25% = 900
+        "demo.copay,2012-06-01,employee,10000",  # 400 + 5000 × 20% = 1400 → 1650
+        "demo.copay,2012-06-01,resident,10000",
+    )  # 5% of 10000 = 500 both
     report = compare(head, str(base), [given])
-    assert words(report) == ["demo.copay: employee_scale bracket over 5,000 rate 20% → 25% from 2012-01-01"]
+    assert words(report) == [
+        "demo.copay: employee_scale bracket over 5,000 rate 20% → 25% from 2012-01-01"
+    ]
     o = impact_of(report, "demo.copay", "copay")
     assert (o.cases, o.compared, o.changed, o.up, o.down) == (4, 4, 2, 2, 0)
-    assert [o.stat(s) for s in ("min", "median", "max", "total")] == [Decimal(100), Decimal(175), Decimal(250), Decimal(350)]
+    assert [o.stat(s) for s in ("min", "median", "max", "total")] == [
+        Decimal(100),
+        Decimal(175),
+        Decimal(250),
+        Decimal(350),
+    ]
     biggest = o.biggest()[0]
-    assert (biggest.base, biggest.head, biggest.change) == (Decimal("1400.00"), Decimal("1650.00"), Decimal("250.00"))
+    assert (biggest.base, biggest.head, biggest.change) == (
+        Decimal("1400.00"),
+        Decimal("1650.00"),
+        Decimal("250.00"),
+    )
     assert biggest.case.inputs_text() == "scheme=employee, cost=10000"
 
 
 def test_a_moved_bracket_edge_is_named_and_the_cases_between_the_old_and_new_edge_change(trees):
     base, head = trees
     edit(head, "platform/staffing.yaml", "{below: 3000, amount: 1}", "{below: 2500, amount: 1}")
-    edit(head, "platform/staffing.yaml", "{at_least: 3000, amount: 2}", "{at_least: 2500, amount: 2}")
+    edit(
+        head, "platform/staffing.yaml", "{at_least: 3000, amount: 2}", "{at_least: 2500, amount: 2}"
+    )
     report = compare(head, str(base))
-    assert words(report) == ["platform.staffing: village_staff boundary 3,000 → 2,500 from 2012-08-14"]
+    assert words(report) == [
+        "platform.staffing: village_staff boundary 3,000 → 2,500 from 2012-08-14"
+    ]
     o = impact_of(report, "platform.staffing", "min_staff")
-    changed = sorted((c.case.on.isoformat(), dict(c.case.inputs)["registered_population"], c.base, c.head)
-                     for c in o.listed)
+    changed = sorted(
+        (c.case.on.isoformat(), dict(c.case.inputs)["registered_population"], c.base, c.head)
+        for c in o.listed
+    )
     # the test tables of both versions hold 2499/2500/2501 and 2999/3000/3001 on 2012-08-14, and the
     # policy's example of 2,999 villagers on 2012-09-01: those from 2,500 up to 2,999 now get 2 staff
-    assert changed == [("2012-08-14", 2500, 1, 2), ("2012-08-14", 2501, 1, 2), ("2012-08-14", 2999, 1, 2),
-                       ("2012-09-01", 2999, 1, 2)]
+    assert changed == [
+        ("2012-08-14", 2500, 1, 2),
+        ("2012-08-14", 2501, 1, 2),
+        ("2012-08-14", 2999, 1, 2),
+        ("2012-09-01", 2999, 1, 2),
+    ]
     assert (o.changed, o.up, o.down, o.stat("total")) == (4, 4, 0, Decimal(4))
-    assert any("case 'village of 2,999 residents': min_staff expected 1, the formulas give 2" in line
-               for line in report.failing_examples)
+    assert any(
+        "case 'village of 2,999 residents': min_staff expected 1, the formulas give 2" in line
+        for line in report.failing_examples
+    )
 
 
 def test_a_new_dated_value_is_named_with_its_date_and_only_later_cases_change(trees, tmp_path):
     base, head = trees
-    edit(head, "unemployment/benefit.yaml", "      - {from: 2012-07-01, value: 520}\n",
-         "      - {from: 2012-07-01, value: 520}\n      - {from: 2013-01-01, value: 560}\n")
-    given = cases_file(tmp_path, "policy,on,in:min_living_standard,in:min_wage",
-                       "unemployment.benefit,2012-12-31,300,1140",   # still 520
-                       "unemployment.benefit,2013-01-01,300,1140",   # 520 → 560
-                       "unemployment.benefit,2013-06-01,420,1140",   # 1.3 × 420 = 546 → 560
-                       "unemployment.benefit,2013-06-01,300,500")    # capped at the minimum wage: 500
+    edit(
+        head,
+        "unemployment/benefit.yaml",
+        "      - {from: 2012-07-01, value: 520}\n",
+        "      - {from: 2012-07-01, value: 520}\n      - {from: 2013-01-01, value: 560}\n",
+    )
+    given = cases_file(
+        tmp_path,
+        "policy,on,in:min_living_standard,in:min_wage",
+        "unemployment.benefit,2012-12-31,300,1140",  # still 520
+        "unemployment.benefit,2013-01-01,300,1140",  # 520 → 560
+        "unemployment.benefit,2013-06-01,420,1140",  # 1.3 × 420 = 546 → 560
+        "unemployment.benefit,2013-06-01,300,500",
+    )  # capped at the minimum wage: 500
     report = compare(head, str(base), [given])
     assert words(report) == ["unemployment.benefit: standard 520 → 560 from 2013-01-01"]
     o = impact_of(report, "unemployment.benefit", "monthly_benefit")
     assert (o.compared, o.changed, o.up, o.down) == (4, 2, 2, 0)
-    assert [o.stat(s) for s in ("min", "median", "max", "total")] == [Decimal(14), Decimal(27), Decimal(40), Decimal(54)]
+    assert [o.stat(s) for s in ("min", "median", "max", "total")] == [
+        Decimal(14),
+        Decimal(27),
+        Decimal(40),
+        Decimal(54),
+    ]
     tables = compare(head, str(base))
     o = impact_of(tables, "unemployment.benefit", "monthly_benefit")
     assert [(c.case.label, c.base, c.head) for c in o.listed] == [
-        ("2013-01-01: new values of standard", Decimal("520.00"), Decimal("560.00"))]
+        ("2013-01-01: new values of standard", Decimal("520.00"), Decimal("560.00"))
+    ]
 
 
 def test_a_removed_policy_is_named_and_its_cases_are_counted_as_no_longer_evaluated(trees):
@@ -134,14 +180,19 @@ def test_a_removed_policy_is_named_and_its_cases_are_counted_as_no_longer_evalua
     assert (removed.status, removed.cases) == ("removed", len(table_rows(policy)))
     assert report.any_change
     lines = "\n".join(terminal_lines(report))
-    assert f"pension.death_benefits: {len(table_rows(policy))} case(s) no longer evaluated (policy removed)" in lines
+    assert (
+        f"pension.death_benefits: {len(table_rows(policy))} case(s) no longer evaluated (policy removed)"
+        in lines
+    )
 
 
 def test_an_added_policy_is_named_as_new(trees):
     base, head = trees
     (base / "policies" / "demo" / "copay.yaml").unlink()
     report = compare(head, str(base))
-    assert words(report) == ["demo.copay: new policy (Test co-payment (a fixture for diff and table tests))"]
+    assert words(report) == [
+        "demo.copay: new policy (Test co-payment (a fixture for diff and table tests))"
+    ]
 
 
 def test_the_diff_of_two_identical_trees_is_empty(trees):
@@ -157,13 +208,32 @@ def test_the_diff_of_two_identical_trees_is_empty(trees):
 
 # -- words for other changes of dated values ----------------------------------------------------------
 
-@pytest.mark.parametrize("old, new, expected", [
-    ("{from: 2012-07-01, value: 520}", "{from: 2012-07-01, value: 530}", "standard 520 → 530 from 2012-07-01"),
-    ("{from: 2012-07-01, value: 520}", "{from: 2012-07-01, value: 520}\n      - {from: 2013-01-01, value: 520}", None),
-    ("{from: 2012-07-01, value: 520}", "{from: 2012-06-01, value: 520}", "standard (not in force) → 520 from 2012-06-01 to 2012-06-30"),
-    ("{from: 2012-07-01, value: 520}", "{from: 2012-07-01, value: 530}\n      - {from: 2013-01-01, value: 520}",
-     "standard 520 → 530 from 2012-07-01 to 2012-12-31"),
-])
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (
+            "{from: 2012-07-01, value: 520}",
+            "{from: 2012-07-01, value: 530}",
+            "standard 520 → 530 from 2012-07-01",
+        ),
+        (
+            "{from: 2012-07-01, value: 520}",
+            "{from: 2012-07-01, value: 520}\n      - {from: 2013-01-01, value: 520}",
+            None,
+        ),
+        (
+            "{from: 2012-07-01, value: 520}",
+            "{from: 2012-06-01, value: 520}",
+            "standard (not in force) → 520 from 2012-06-01 to 2012-06-30",
+        ),
+        (
+            "{from: 2012-07-01, value: 520}",
+            "{from: 2012-07-01, value: 530}\n      - {from: 2013-01-01, value: 520}",
+            "standard 520 → 530 from 2012-07-01 to 2012-12-31",
+        ),
+    ],
+)
 def test_dated_values_are_compared_as_what_is_in_force_on_each_day(trees, old, new, expected):
     base, head = trees
     edit(head, "unemployment/benefit.yaml", old, new)
@@ -177,8 +247,12 @@ def test_dated_values_are_compared_as_what_is_in_force_on_each_day(trees, old, n
 
 def test_a_table_row_and_a_boundary_given_to_the_other_side_are_named(trees):
     base, head = trees
-    edit(head, "pension/death_benefits.yaml", "rows: {illness: 6000, non_work_injury: 6000}",
-         "rows: {illness: 6500, non_work_injury: 6000}")
+    edit(
+        head,
+        "pension/death_benefits.yaml",
+        "rows: {illness: 6000, non_work_injury: 6000}",
+        "rows: {illness: 6500, non_work_injury: 6000}",
+    )
     edit(head, "platform/staffing.yaml", "{below: 3000, amount: 1}", "{up_to: 3000, amount: 1}")
     edit(head, "platform/staffing.yaml", "{at_least: 3000, amount: 2}", "{over: 3000, amount: 2}")
     report = compare(head, str(base))
@@ -190,20 +264,34 @@ def test_a_table_row_and_a_boundary_given_to_the_other_side_are_named(trees):
 
 def test_a_change_of_notes_only_is_not_a_rule_change(trees):
     base, head = trees
-    edit(head, "unemployment/benefit.yaml", "  - The standard is 520 yuan a month", "  - The standard is 520 yuan per month")
+    edit(
+        head,
+        "unemployment/benefit.yaml",
+        "  - The standard is 520 yuan a month",
+        "  - The standard is 520 yuan per month",
+    )
     report = compare(head, str(base))
-    assert words(report) == ["unemployment.benefit: no rule changed (titles, notes, sources or examples only)"]
+    assert words(report) == [
+        "unemployment.benefit: no rule changed (titles, notes, sources or examples only)"
+    ]
     assert not report.any_change
 
 
 # -- the command --------------------------------------------------------------------------------------
 
+
 def test_diff_prints_a_summary_writes_the_reports_and_fails_on_change_when_asked(trees, tmp_path):
     base, head = trees
-    edit(head, "unemployment/benefit.yaml", "      - {from: 2012-07-01, value: 520}\n",
-         "      - {from: 2012-07-01, value: 520}\n      - {from: 2013-01-01, value: 560}\n")
+    edit(
+        head,
+        "unemployment/benefit.yaml",
+        "      - {from: 2012-07-01, value: 520}\n",
+        "      - {from: 2012-07-01, value: 520}\n      - {from: 2013-01-01, value: 560}\n",
+    )
     outs = [tmp_path / "report.md", tmp_path / "report.xlsx", tmp_path / "report.csv"]
-    result = run("diff", "--base", str(base), *[a for o in outs for a in ("--out", str(o))], root=head)
+    result = run(
+        "diff", "--base", str(base), *[a for o in outs for a in ("--out", str(o))], root=head
+    )
     assert result.exit_code == 0, result.output
     assert "unemployment.benefit: standard 520 → 560 from 2013-01-01" in result.output
     assert "+40.00  520.00 → 560.00  on 2013-01-01" in result.output
@@ -215,10 +303,14 @@ def test_diff_prints_a_summary_writes_the_reports_and_fails_on_change_when_asked
     book = load_workbook(outs[1], read_only=True)
     assert book.sheetnames == ["rules", "impact", "changes"]
     changes = list(book["changes"].iter_rows(values_only=True))
-    assert changes[1][:3] == ("unemployment.benefit", "monthly_benefit", "yuan/month") and changes[1][8] == 40
+    assert (
+        changes[1][:3] == ("unemployment.benefit", "monthly_benefit", "yuan/month")
+        and changes[1][8] == 40
+    )
     rows = list(csv.DictReader(io.StringIO(outs[2].read_text(encoding="utf-8"))))
     assert [(r["policy"], r["base"], r["new"], r["change"]) for r in rows] == [
-        ("unemployment.benefit", "520.00", "560.00", "+40.00")]
+        ("unemployment.benefit", "520.00", "560.00", "+40.00")
+    ]
     failing = run("diff", "--base", str(base), "--fail-on-change", root=head)
     assert failing.exit_code == 1
 
@@ -236,7 +328,9 @@ def test_a_git_ref_is_read_without_touching_the_working_tree(tmp_path):
     assert "rules: main (" in result.output
     assert "unemployment.benefit: standard 520 → 530 from 2012-07-01" in result.output
     assert (repo / "policies/unemployment/benefit.yaml").read_bytes() == edited
-    status = subprocess.run(git + ["status", "--porcelain"], capture_output=True, text=True, check=True).stdout
+    status = subprocess.run(
+        git + ["status", "--porcelain"], capture_output=True, text=True, check=True
+    ).stdout
     assert status.strip() == "M policies/unemployment/benefit.yaml"
 
 
@@ -256,11 +350,16 @@ def test_an_invalid_tree_is_an_error_showing_its_findings(trees):
     assert f"error(s) in the policies of base {base}" in result.output
 
 
-def test_diff_with_case_files_ignores_their_expected_outputs_and_names_unknown_policies(trees, tmp_path):
+def test_diff_with_case_files_ignores_their_expected_outputs_and_names_unknown_policies(
+    trees, tmp_path
+):
     base, head = trees
-    given = cases_file(tmp_path, "policy,on,in:min_living_standard,in:min_wage,out:monthly_benefit",
-                       "unemployment.benefit,2013-01-01,300,1140,999.00",
-                       "gone.policy,2013-01-01,,,")
+    given = cases_file(
+        tmp_path,
+        "policy,on,in:min_living_standard,in:min_wage,out:monthly_benefit",
+        "unemployment.benefit,2013-01-01,300,1140,999.00",
+        "gone.policy,2013-01-01,,,",
+    )
     report = compare(head, str(base), [given])
     assert report.impact.cases == 2 and report.impact.unknown == 1
     assert not report.any_change

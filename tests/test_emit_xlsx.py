@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from generator.emit_xlsx import emit_workbook, list_cell, money_format, percent_format
+from generator.convert.to_workbook import emit_workbook, list_cell, money_format, percent_format
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,19 @@ def validations(sheet) -> dict:
 
 def test_every_sheet_has_its_header_frozen_and_chinese_and_english_headers(books):
     book = books["medical.secondary_compensation"]
-    assert book.sheetnames == ["概况 About", "输入 Inputs", "输出 Outputs", "参数 Parameters", "数值 Values", "分段 Scales",
-                               "对照表 Tables", "公式 Formulas", "校验 Checks", "案例 Cases", "填写说明 Help"]
+    assert book.sheetnames == [
+        "概况 About",
+        "输入 Inputs",
+        "输出 Outputs",
+        "参数 Parameters",
+        "数值 Values",
+        "分段 Scales",
+        "对照表 Tables",
+        "公式 Formulas",
+        "校验 Checks",
+        "案例 Cases",
+        "填写说明 Help",
+    ]
     for sheet in book.worksheets:
         assert sheet.freeze_panes in ("A2", "B2"), sheet.title
         assert sheet["A1"].font.bold
@@ -49,7 +60,9 @@ def test_the_about_sheet_is_protected_and_cites_the_source(books):
     about = books["platform.construction_subsidy"]["概况 About"]
     assert about.protection.sheet
     rows = {row[0]: row[1] for row in about.iter_rows(min_row=2, values_only=True)}
-    assert rows["来源文件 source title"].startswith("桐乡市人民政府《关于进一步加强基层人力社保公共服务平台建设的实施意见》")
+    assert rows["来源文件 source title"].startswith(
+        "桐乡市人民政府《关于进一步加强基层人力社保公共服务平台建设的实施意见》"
+    )
     assert rows["条款 source clause"] == "四(一) 一次性平台建设补助"
     assert rows["发文日期 source date"] == "2012-08-14"
     assert about["B9"].number_format == "@"  # the date as the source gives it, kept as text
@@ -68,8 +81,15 @@ def test_money_has_two_decimals_and_rates_are_percentages(books):
     assert values["B2"].is_date and values["B2"].number_format == "yyyy-mm-dd"
 
 
-@pytest.mark.parametrize("value, expected", [(Decimal("0.3"), "0%"), (Decimal("0.125"), "0.0%"), (Decimal("1.5"), "0%"),
-                                             (Decimal("0.12345"), "0.000%")])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (Decimal("0.3"), "0%"),
+        (Decimal("0.125"), "0.0%"),
+        (Decimal("1.5"), "0%"),
+        (Decimal("0.12345"), "0.000%"),
+    ],
+)
 def test_a_percentage_format_shows_every_digit_of_the_rate(value, expected):
     assert percent_format(value) == expected
 
@@ -104,7 +124,7 @@ def test_rates_and_dates_are_bounded(books):
 def test_text_that_looks_like_a_number_or_a_formula_stays_text():
     from openpyxl import Workbook
 
-    from generator.emit_xlsx import _Writer
+    from generator.convert.to_workbook import _Writer
 
     book = Workbook()
     writer = _Writer(None, book)
@@ -113,7 +133,10 @@ def test_text_that_looks_like_a_number_or_a_formula_stays_text():
     writer.put(sheet, 1, 2, "=A1")
     writer.put(sheet, 1, 3, Decimal("0.1234567890123456789"))
     assert [(c.value, c.data_type, c.number_format) for c in sheet[1]] == [
-        ("8000.00", "s", "@"), ("=A1", "s", "@"), ("0.1234567890123456789", "s", "@")]
+        ("8000.00", "s", "@"),
+        ("=A1", "s", "@"),
+        ("0.1234567890123456789", "s", "@"),
+    ]
 
 
 def test_enum_values_that_are_digits_kept_as_text_are_quoted_in_their_cell():

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.build_model import build_policy
-from generator.emit_xlsx import emit_workbook
-from generator.emit_yaml import emit_yaml
-from generator.excel_source import read_excel_bytes
-from generator.schema_check import check_structure
-from generator.yaml_source import SourceDocument, read_yaml_text
+from generator.checks.structure import check_structure
+from generator.convert.to_workbook import emit_workbook
+from generator.convert.to_yaml import emit_yaml
+from generator.model.build import build_policy
+from generator.sources.excel.reader import read_excel_bytes
+from generator.sources.yaml_reader import SourceDocument, read_yaml_text
 
 
 def from_workbook(data: bytes):
@@ -52,28 +52,44 @@ def test_the_shipped_workbooks_read_as_their_former_yaml_did(project):
     subsidy = project.policy("platform.construction_subsidy")
     assert subsidy.file == "policies/platform/construction_subsidy.xlsx"
     assert [(b.lower, b.amount) for b in subsidy.parameter("subsidy_by_area").values[0].value] == [
-        (None, Decimal(60000)), (Decimal(100), Decimal(80000)), (Decimal(200), Decimal(100000))]
+        (None, Decimal(60000)),
+        (Decimal(100), Decimal(80000)),
+        (Decimal(200), Decimal(100000)),
+    ]
     assert len(subsidy.cases) == 6
     compensation = project.policy("medical.secondary_compensation")
     assert compensation.file == "policies/medical/secondary_compensation.xlsx"
     assert [b.rate for b in compensation.parameter("resident_scale").values[0].value] == [
-        Decimal("0.4"), Decimal("0.5"), Decimal("0.6")]
+        Decimal("0.4"),
+        Decimal("0.5"),
+        Decimal("0.6"),
+    ]
     assert len(compensation.cases) == 16
 
 
 # -- generated policies -----------------------------------------------------------------------------
 
-_CHARS = st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"), blacklist_characters="\ufeff")
+_CHARS = st.characters(
+    blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"), blacklist_characters="\ufeff"
+)
 TEXT = st.text(_CHARS, min_size=1, max_size=24).map(str.strip).filter(bool)
-LONG_TEXT = st.one_of(TEXT, st.lists(TEXT, min_size=2, max_size=3).map("\n".join),
-                      st.lists(TEXT, min_size=8, max_size=16).map(" ".join))
+LONG_TEXT = st.one_of(
+    TEXT,
+    st.lists(TEXT, min_size=2, max_size=3).map("\n".join),
+    st.lists(TEXT, min_size=8, max_size=16).map(" ".join),
+)
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)
-WORDS = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True) | st.sampled_from(["一级", "城镇职工", "村"])
+WORDS = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True) | st.sampled_from(
+    ["一级", "城镇职工", "村"]
+)
 UNITS = st.sampled_from(["yuan", "yuan/month", "m2", "person", "1", "yuan/person/month"])
 DATES = st.dates(dt.date(1950, 1, 1), dt.date(2099, 12, 31))
-AMOUNTS = st.decimals(min_value=-10**6, max_value=10**9, places=2, allow_nan=False, allow_infinity=False) | \
-    st.integers(0, 10**9).map(Decimal)
-RATES = st.decimals(min_value=0, max_value=Decimal("1.5"), places=6, allow_nan=False, allow_infinity=False)
+AMOUNTS = st.decimals(
+    min_value=-(10**6), max_value=10**9, places=2, allow_nan=False, allow_infinity=False
+) | st.integers(0, 10**9).map(Decimal)
+RATES = st.decimals(
+    min_value=0, max_value=Decimal("1.5"), places=6, allow_nan=False, allow_infinity=False
+)
 
 
 def label():
@@ -96,9 +112,13 @@ def inputs(draw):
             spec.update(draw(optional("min", AMOUNTS)))
             spec.update(draw(optional("max", AMOUNTS)))
         if kind == "enum":
-            spec["values"] = draw(st.one_of(st.lists(WORDS, min_size=1, max_size=4, unique=True),
-                                            st.lists(st.integers(-5, 99), min_size=1, max_size=4, unique=True),
-                                            st.lists(st.integers(0, 99).map(str), min_size=1, max_size=3, unique=True)))
+            spec["values"] = draw(
+                st.one_of(
+                    st.lists(WORDS, min_size=1, max_size=4, unique=True),
+                    st.lists(st.integers(-5, 99), min_size=1, max_size=4, unique=True),
+                    st.lists(st.integers(0, 99).map(str), min_size=1, max_size=3, unique=True),
+                )
+            )
             spec.update(draw(optional("ordered", st.booleans())))
         if draw(st.booleans()):
             spec["default"] = draw(value_of(kind, spec.get("values")))
@@ -112,7 +132,7 @@ def value_of(kind, values=None):
     if kind == "number":
         return st.one_of(AMOUNTS, st.integers(0, 10**6), AMOUNTS.map(lambda d: f"{d:.2f}"))
     if kind == "integer":
-        return st.integers(-10**6, 10**6)
+        return st.integers(-(10**6), 10**6)
     if kind == "enum":
         return st.sampled_from(values)
     if kind == "boolean":
@@ -130,8 +150,10 @@ def outputs(draw):
         if kind != "boolean":
             spec["unit"] = draw(UNITS)
         if kind == "number" and draw(st.booleans()):
-            spec["rounding"] = {"places": draw(st.integers(0, 6)),
-                                **draw(optional("mode", st.sampled_from(["half_up", "half_even", "down", "up"])))}
+            spec["rounding"] = {
+                "places": draw(st.integers(0, 6)),
+                **draw(optional("mode", st.sampled_from(["half_up", "half_even", "down", "up"]))),
+            }
         spec.update(draw(optional("label", label())))
         spec.update(draw(optional("note", LONG_TEXT)))
         result[name] = spec
@@ -177,7 +199,9 @@ def parameter(draw, enum_inputs: dict):
                     bracket[draw(st.sampled_from(["over", "at_least"]))] = draw(AMOUNTS)
                 if draw(st.booleans()):
                     bracket[draw(st.sampled_from(["up_to", "below"]))] = draw(AMOUNTS)
-                bracket["amount" if uses_amount else "rate"] = draw(AMOUNTS if uses_amount else RATES)
+                bracket["amount" if uses_amount else "rate"] = draw(
+                    AMOUNTS if uses_amount else RATES
+                )
                 bracket.update(draw(optional("note", TEXT)))
                 brackets.append(bracket)
             entry = {"from": start.isoformat(), "brackets": brackets}
@@ -206,23 +230,49 @@ def policies(draw):
         "ratebook": 1,
         "id": "test.generated",
         "title": draw(label()),
-        "source": {"title": draw(TEXT), "number": draw(st.none() | TEXT), "clause": draw(TEXT),
-                   "date": draw(st.sampled_from(["2012", "2012-08", "2012-08-14"])),
-                   **draw(optional("seed", TEXT))},
+        "source": {
+            "title": draw(TEXT),
+            "number": draw(st.none() | TEXT),
+            "clause": draw(TEXT),
+            "date": draw(st.sampled_from(["2012", "2012-08", "2012-08-14"])),
+            **draw(optional("seed", TEXT)),
+        },
         "inputs": ins,
         "outputs": outs,
         "parameters": {n: draw(parameter(enums)) for n in names},
-        "formulas": {n: draw(st.sampled_from(["1", "a + b * 30%", 'if x = "a" then 1 else 2']) | TEXT) for n in outs},
+        "formulas": {
+            n: draw(st.sampled_from(["1", "a + b * 30%", 'if x = "a" then 1 else 2']) | TEXT)
+            for n in outs
+        },
     }
     data.update(draw(optional("jurisdiction", TEXT)))
     data.update(draw(optional("notes", st.lists(LONG_TEXT, max_size=3))))
-    data.update(draw(optional("checks", st.lists(st.fixed_dictionaries({"rule": TEXT, "message": TEXT}), max_size=2))))
+    data.update(
+        draw(
+            optional(
+                "checks",
+                st.lists(st.fixed_dictionaries({"rule": TEXT, "message": TEXT}), max_size=2),
+            )
+        )
+    )
     cases = []
     for _ in range(draw(st.integers(0, 3))):
-        given = {n: draw(value_of(s["type"], s.get("values"))) for n, s in ins.items() if draw(st.booleans())}
-        expected = {n: draw(value_of({"boolean": "boolean", "integer": "integer"}.get(s["type"], "number")))
-                    for n, s in outs.items() if draw(st.booleans())}
-        case = {"name": draw(TEXT), "on": draw(DATES).isoformat(), "inputs": given, "expected": expected}
+        given = {
+            n: draw(value_of(s["type"], s.get("values")))
+            for n, s in ins.items()
+            if draw(st.booleans())
+        }
+        expected = {
+            n: draw(value_of({"boolean": "boolean", "integer": "integer"}.get(s["type"], "number")))
+            for n, s in outs.items()
+            if draw(st.booleans())
+        }
+        case = {
+            "name": draw(TEXT),
+            "on": draw(DATES).isoformat(),
+            "inputs": given,
+            "expected": expected,
+        }
         case.update(draw(optional("why", LONG_TEXT)))
         cases.append(case)
     if cases:
@@ -230,8 +280,13 @@ def policies(draw):
     return data
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(policies())
 def test_any_policy_survives_yaml_to_workbook_to_yaml(data):
     doc = SourceDocument("generated.yaml", data)
@@ -244,16 +299,45 @@ def test_any_policy_survives_yaml_to_workbook_to_yaml(data):
     assert from_yaml(emit_yaml(from_workbook(workbook))) == policy
 
 
-@pytest.mark.parametrize("text", ["8000.00", "2012", "true", "null", "no", "on", "30%", "a: b", "#x", "-", "'q'",
-                                  "=A1", "#N/A", "x\ny", " padded ", "2012-07-01", "1_000", ".5", "é", "中文，全角"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "8000.00",
+        "2012",
+        "true",
+        "null",
+        "no",
+        "on",
+        "30%",
+        "a: b",
+        "#x",
+        "-",
+        "'q'",
+        "=A1",
+        "#N/A",
+        "x\ny",
+        " padded ",
+        "2012-07-01",
+        "1_000",
+        ".5",
+        "é",
+        "中文，全角",
+    ],
+)
 def test_awkward_text_comes_back_as_the_same_text_from_yaml_and_from_a_workbook(project, text):
     from dataclasses import replace
 
-    from generator.excel_values import is_plain_number_text
+    from generator.core.values import is_plain_number_text
 
     base = project.policy("platform.construction_subsidy")
-    expected = text if is_plain_number_text(text) else "8000.00"  # a number field keeps number text as written
-    policy = replace(base, notes=(text,) if text.strip() == text else (), jurisdiction=text.strip(),
-                     cases=(replace(base.cases[0], why=text.strip(), expected=(("subsidy", expected),)),))
+    expected = (
+        text if is_plain_number_text(text) else "8000.00"
+    )  # a number field keeps number text as written
+    policy = replace(
+        base,
+        notes=(text,) if text.strip() == text else (),
+        jurisdiction=text.strip(),
+        cases=(replace(base.cases[0], why=text.strip(), expected=(("subsidy", expected),)),),
+    )
     assert from_yaml(emit_yaml(policy)) == policy
     assert from_workbook(emit_workbook(policy)) == policy

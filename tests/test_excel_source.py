@@ -17,9 +17,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from generator.emit_xlsx import emit_workbook
-from generator.excel_source import read_excel, read_excel_bytes
-from generator.pipeline import load_project, load_source
+from generator.checks.project import load_project, load_source
+from generator.convert.to_workbook import emit_workbook
+from generator.sources.excel.reader import read_excel, read_excel_bytes
 
 from .conftest import ROOT
 
@@ -52,6 +52,7 @@ def cell(sheet: str, ref: str, value, number_format: str | None = None):
         book[sheet][ref].value = value
         if number_format:
             book[sheet][ref].number_format = number_format
+
     return edit
 
 
@@ -75,8 +76,14 @@ ACCEPTED = [
     ("bracket word with spaces and capitals", cell(SCALES, "C3", " At Least ")),
     ("case input as full-width text", cell(CASES, "C2", "５０")),
     ("an empty row between brackets", lambda book: book[SCALES].insert_rows(3)),
-    ("a merged title row above the header", lambda book: (book[SCALES].insert_rows(1), book[SCALES].merge_cells("A1:J1"),
-                                                          book[SCALES].cell(row=1, column=1, value="补助标准"))),
+    (
+        "a merged title row above the header",
+        lambda book: (
+            book[SCALES].insert_rows(1),
+            book[SCALES].merge_cells("A1:J1"),
+            book[SCALES].cell(row=1, column=1, value="补助标准"),
+        ),
+    ),
     ("the parameter merged down its rows", lambda book: book[SCALES].merge_cells("A2:A4")),
     ("a Chinese-only sheet name", lambda book: setattr(book[SCALES], "title", "分段")),
     ("an English-only sheet name", lambda book: setattr(book[SCALES], "title", "Scales")),
@@ -93,60 +100,186 @@ def test_a_messy_but_unambiguous_workbook_reads_as_the_same_policy(tmp_path, why
 # -- refused: each problem at its exact cell --------------------------------------------------------
 
 REFUSED = [
-    ("a letter O in an amount", cell(SCALES, "H3", "9000O"),
-     "分段 Scales!H3", "amount (金额): '9000O' is not a number; write digits such as 20000, 0.3, 30%, 20,000 or 2万"),
-    ("a decimal comma", cell(SCALES, "H3", "80000,5"), "分段 Scales!H3", "a comma is read only between groups of three digits"),
-    ("a unit in a number cell", cell(SCALES, "H3", "80000元"), "分段 Scales!H3", "write it without its unit"),
-    ("a day-first date", cell(SCALES, "B3", "14/8/2012"), "分段 Scales!B3", "'14/8/2012' is not a date ratebook reads"),
-    ("a date that does not exist", cell(SCALES, "B3", "2012-02-30"), "分段 Scales!B3", "'2012-02-30' is not a real date"),
-    ("a year where a date belongs", cell(SCALES, "B3", 2012, "General"), "分段 Scales!B3", "'2012' is a number, not a date"),
-    ("a date with a time of day", cell(SCALES, "B3", dt.datetime(2012, 8, 14, 9, 0)), "分段 Scales!B3", "has a time of day"),
-    ("an unknown bracket word", cell(SCALES, "C3", "above"), "分段 Scales!C3",
-     "lower word (下限方式): 'above' is not one of: over, at_least, 超过"),
-    ("a bound without its word", cell(SCALES, "C3", None), "分段 Scales!C3", "lower (下限) is given but lower word (下限方式) is empty"),
-    ("a spreadsheet error value", cell(SCALES, "H3", "#DIV/0!"), "分段 Scales!H3", "the cell shows the error #DIV/0!"),
-    ("a formula without a saved result", cell(SCALES, "H3", "=70000+10000"), "分段 Scales!H3",
-     "holds the Excel formula =70000+10000 but the file has no saved result for it; open the workbook in Excel or LibreOffice Calc and save it"),
-    ("an Excel formula in the Formulas sheet", cell("公式 Formulas", "B2", "=A2"), "公式 Formulas!B2",
-     "the cell holds the Excel formula =A2 but the file has no saved result"),
-    ("a TRUE/FALSE column with another word", cell(INPUTS, "G2", "maybe"), "输入 Inputs!G2",
-     "ordered (有序): 'maybe' is not TRUE or FALSE"),
+    (
+        "a letter O in an amount",
+        cell(SCALES, "H3", "9000O"),
+        "分段 Scales!H3",
+        "amount (金额): '9000O' is not a number; write digits such as 20000, 0.3, 30%, 20,000 or 2万",
+    ),
+    (
+        "a decimal comma",
+        cell(SCALES, "H3", "80000,5"),
+        "分段 Scales!H3",
+        "a comma is read only between groups of three digits",
+    ),
+    (
+        "a unit in a number cell",
+        cell(SCALES, "H3", "80000元"),
+        "分段 Scales!H3",
+        "write it without its unit",
+    ),
+    (
+        "a day-first date",
+        cell(SCALES, "B3", "14/8/2012"),
+        "分段 Scales!B3",
+        "'14/8/2012' is not a date ratebook reads",
+    ),
+    (
+        "a date that does not exist",
+        cell(SCALES, "B3", "2012-02-30"),
+        "分段 Scales!B3",
+        "'2012-02-30' is not a real date",
+    ),
+    (
+        "a year where a date belongs",
+        cell(SCALES, "B3", 2012, "General"),
+        "分段 Scales!B3",
+        "'2012' is a number, not a date",
+    ),
+    (
+        "a date with a time of day",
+        cell(SCALES, "B3", dt.datetime(2012, 8, 14, 9, 0)),
+        "分段 Scales!B3",
+        "has a time of day",
+    ),
+    (
+        "an unknown bracket word",
+        cell(SCALES, "C3", "above"),
+        "分段 Scales!C3",
+        "lower word (下限方式): 'above' is not one of: over, at_least, 超过",
+    ),
+    (
+        "a bound without its word",
+        cell(SCALES, "C3", None),
+        "分段 Scales!C3",
+        "lower (下限) is given but lower word (下限方式) is empty",
+    ),
+    (
+        "a spreadsheet error value",
+        cell(SCALES, "H3", "#DIV/0!"),
+        "分段 Scales!H3",
+        "the cell shows the error #DIV/0!",
+    ),
+    (
+        "a formula without a saved result",
+        cell(SCALES, "H3", "=70000+10000"),
+        "分段 Scales!H3",
+        "holds the Excel formula =70000+10000 but the file has no saved result for it; open the workbook in Excel or LibreOffice Calc and save it",
+    ),
+    (
+        "an Excel formula in the Formulas sheet",
+        cell("公式 Formulas", "B2", "=A2"),
+        "公式 Formulas!B2",
+        "the cell holds the Excel formula =A2 but the file has no saved result",
+    ),
+    (
+        "a TRUE/FALSE column with another word",
+        cell(INPUTS, "G2", "maybe"),
+        "输入 Inputs!G2",
+        "ordered (有序): 'maybe' is not TRUE or FALSE",
+    ),
     ("a row with no name", cell(INPUTS, "A2", None), "输入 Inputs!A2", "this input has no name"),
-    ("two rows with one name", lambda book: book[INPUTS].append(["service_area_m2", "number", "m2"]), "输入 Inputs!A3",
-     "input 'service_area_m2' is listed twice (also at A2)"),
-    ("a bracket naming an unknown parameter", cell(SCALES, "A3", "subsidy_by_aera"), "分段 Scales!A3",
-     "unknown parameter 'subsidy_by_aera'; parameters listed on the Parameters sheet whose values go here: subsidy_by_area"),
-    ("a scale's value on the Values sheet", lambda book: book["数值 Values"].append(["subsidy_by_area", dt.date(2013, 1, 1), 1]),
-     "数值 Values!A2", "parameter 'subsidy_by_area' is a scale: its values go on sheet '分段 Scales'"),
-    ("an unknown About field", lambda book: book["概况 About"].append(["version", 2]), "概况 About!A17",
-     "unknown field 'version'"),
-    ("a hidden policy sheet", lambda book: setattr(book[CASES], "sheet_state", "hidden"), "案例 Cases",
-     "sheet '案例 Cases' is hidden; every sheet that makes up the policy must be visible"),
-    ("a missing sheet", lambda book: book.remove(book["公式 Formulas"]), "",
-     "has no sheet '公式 Formulas' (named Formulas or 公式)"),
-    ("a header merged across two columns", lambda book: book[SCALES].merge_cells("C1:D1"), "分段 Scales!C1",
-     "header cell C1 is merged across C1:D1; unmerge it"),
-    ("a value merged across two columns", lambda book: book[SCALES].merge_cells("G3:H3"), "分段 Scales!G3",
-     "cells G3:H3 are merged across columns"),
-    ("a header row missing", lambda book: book[SCALES].delete_rows(1), "分段 Scales!A1", "has no header row naming its columns"),
-    ("the same sheet twice", lambda book: book.copy_worksheet(book[CASES]).__setattr__("title", "Cases"), "Cases",
-     "sheet 'Cases' is the same sheet as '案例 Cases'"),
+    (
+        "two rows with one name",
+        lambda book: book[INPUTS].append(["service_area_m2", "number", "m2"]),
+        "输入 Inputs!A3",
+        "input 'service_area_m2' is listed twice (also at A2)",
+    ),
+    (
+        "a bracket naming an unknown parameter",
+        cell(SCALES, "A3", "subsidy_by_aera"),
+        "分段 Scales!A3",
+        "unknown parameter 'subsidy_by_aera'; parameters listed on the Parameters sheet whose values go here: subsidy_by_area",
+    ),
+    (
+        "a scale's value on the Values sheet",
+        lambda book: book["数值 Values"].append(["subsidy_by_area", dt.date(2013, 1, 1), 1]),
+        "数值 Values!A2",
+        "parameter 'subsidy_by_area' is a scale: its values go on sheet '分段 Scales'",
+    ),
+    (
+        "an unknown About field",
+        lambda book: book["概况 About"].append(["version", 2]),
+        "概况 About!A17",
+        "unknown field 'version'",
+    ),
+    (
+        "a hidden policy sheet",
+        lambda book: setattr(book[CASES], "sheet_state", "hidden"),
+        "案例 Cases",
+        "sheet '案例 Cases' is hidden; every sheet that makes up the policy must be visible",
+    ),
+    (
+        "a missing sheet",
+        lambda book: book.remove(book["公式 Formulas"]),
+        "",
+        "has no sheet '公式 Formulas' (named Formulas or 公式)",
+    ),
+    (
+        "a header merged across two columns",
+        lambda book: book[SCALES].merge_cells("C1:D1"),
+        "分段 Scales!C1",
+        "header cell C1 is merged across C1:D1; unmerge it",
+    ),
+    (
+        "a value merged across two columns",
+        lambda book: book[SCALES].merge_cells("G3:H3"),
+        "分段 Scales!G3",
+        "cells G3:H3 are merged across columns",
+    ),
+    (
+        "a header row missing",
+        lambda book: book[SCALES].delete_rows(1),
+        "分段 Scales!A1",
+        "has no header row naming its columns",
+    ),
+    (
+        "the same sheet twice",
+        lambda book: book.copy_worksheet(book[CASES]).__setattr__("title", "Cases"),
+        "Cases",
+        "sheet 'Cases' is the same sheet as '案例 Cases'",
+    ),
     # the rules after the reader point at cells too
-    ("a boundary claimed by two brackets", cell(SCALES, "E3", "up_to"), "分段 Scales!C4",
-     "boundary 200 is claimed by two brackets ('at least 100 up to 200' and 'at least 200')"),
-    ("a gap between brackets", cell(SCALES, "D4", 250), "分段 Scales!C4", "gap between 200 and 250"),
-    ("an example case that no longer holds", cell(SCALES, "H3", 85000), "案例 Cases!A4",
-     "subsidy expected 80000.00, the formulas give 85000.00"),
-    ("an unknown input in a case", lambda book: (book[CASES].cell(row=1, column=6, value="in:area"),
-                                                 book[CASES].cell(row=2, column=6, value=5)), "案例 Cases!A2",
-     "area: unknown field"),
-    ("a name that is not lower case", cell(INPUTS, "A2", "ServiceArea"), "输入 Inputs!A2",
-     "name 'ServiceArea' in inputs is not a lower-case name"),
+    (
+        "a boundary claimed by two brackets",
+        cell(SCALES, "E3", "up_to"),
+        "分段 Scales!C4",
+        "boundary 200 is claimed by two brackets ('at least 100 up to 200' and 'at least 200')",
+    ),
+    (
+        "a gap between brackets",
+        cell(SCALES, "D4", 250),
+        "分段 Scales!C4",
+        "gap between 200 and 250",
+    ),
+    (
+        "an example case that no longer holds",
+        cell(SCALES, "H3", 85000),
+        "案例 Cases!A4",
+        "subsidy expected 80000.00, the formulas give 85000.00",
+    ),
+    (
+        "an unknown input in a case",
+        lambda book: (
+            book[CASES].cell(row=1, column=6, value="in:area"),
+            book[CASES].cell(row=2, column=6, value=5),
+        ),
+        "案例 Cases!A2",
+        "area: unknown field",
+    ),
+    (
+        "a name that is not lower case",
+        cell(INPUTS, "A2", "ServiceArea"),
+        "输入 Inputs!A2",
+        "name 'ServiceArea' in inputs is not a lower-case name",
+    ),
 ]
 
 
 @pytest.mark.parametrize("why, edit, place, message", REFUSED, ids=[row[0] for row in REFUSED])
-def test_a_broken_workbook_is_refused_with_the_problem_at_its_cell(tmp_path, why, edit, place, message):
+def test_a_broken_workbook_is_refused_with_the_problem_at_its_cell(
+    tmp_path, why, edit, place, message
+):
     policy, findings, display = edited(tmp_path, SUBSIDY, edit)
     shown = [str(f) for f in errors(findings)]
     expected_place = f"{display}!{place}" if place else display
@@ -157,33 +290,53 @@ def test_a_column_without_a_known_header_is_a_warning_naming_it(tmp_path):
     def edit(book):
         book[SCALES]["K1"] = "remark"
         book[SCALES]["K2"] = "checked by Wang"
+
     policy, findings, display = edited(tmp_path, SUBSIDY, edit)
     assert policy == shipped(SUBSIDY)
     assert [str(f) for f in findings] == [
         f"{display}!分段 Scales!K1: warning: column 'remark' is not read (its cells are ignored); the columns of "
         "sheet '分段 Scales' are: 参数 parameter, 起始日期 from, 下限方式 lower word, 下限 lower, 上限方式 upper word, "
-        "上限 upper, 比例 rate, 金额 amount, 备注 note, 本期说明 period note"]
+        "上限 upper, 比例 rate, 金额 amount, 备注 note, 本期说明 period note"
+    ]
 
 
 def test_an_unknown_sheet_is_a_warning_and_a_hidden_one_too(tmp_path):
     def edit(book):
         book.create_sheet("Sheet1")["A1"] = "scratch"
+
     policy, findings, display = edited(tmp_path, SUBSIDY, edit)
     assert policy == shipped(SUBSIDY)
     assert len(findings) == 1 and findings[0].severity == "warning"
-    assert str(findings[0]).startswith(f"{display}!Sheet1: warning: sheet 'Sheet1' is not part of a policy workbook")
+    assert str(findings[0]).startswith(
+        f"{display}!Sheet1: warning: sheet 'Sheet1' is not part of a policy workbook"
+    )
 
 
 # -- files that are not workbooks ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("content, fragment", [
-    (lambda: (FIXTURES / "construction_subsidy.xls").read_bytes(), "is an old-format Excel file (.xls, Excel 97-2003)"),
-    (lambda: (FIXTURES / "construction_subsidy.ods").read_bytes(), "is an OpenDocument spreadsheet (.ods) renamed .xlsx"),
-    (lambda: b"ratebook: 1\nid: x.y\n", "is not an Excel workbook (.xlsx): its content is not a zip package"),
-    (lambda: (ROOT / SUBSIDY).read_bytes()[:4000], "is not an Excel workbook (.xlsx)"),
-    (lambda: b"", "is empty (0 bytes)"),
-])
-def test_a_file_named_xlsx_that_is_no_workbook_is_refused_with_what_it_is(tmp_path, content, fragment):
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        (
+            lambda: (FIXTURES / "construction_subsidy.xls").read_bytes(),
+            "is an old-format Excel file (.xls, Excel 97-2003)",
+        ),
+        (
+            lambda: (FIXTURES / "construction_subsidy.ods").read_bytes(),
+            "is an OpenDocument spreadsheet (.ods) renamed .xlsx",
+        ),
+        (
+            lambda: b"ratebook: 1\nid: x.y\n",
+            "is not an Excel workbook (.xlsx): its content is not a zip package",
+        ),
+        (lambda: (ROOT / SUBSIDY).read_bytes()[:4000], "is not an Excel workbook (.xlsx)"),
+        (lambda: b"", "is empty (0 bytes)"),
+    ],
+)
+def test_a_file_named_xlsx_that_is_no_workbook_is_refused_with_what_it_is(
+    tmp_path, content, fragment
+):
     path = tmp_path / "policies" / "platform" / "construction_subsidy.xlsx"
     path.parent.mkdir(parents=True)
     path.write_bytes(content())
@@ -197,17 +350,28 @@ def test_a_file_named_xlsx_that_is_no_workbook_is_refused_with_what_it_is(tmp_pa
 def test_a_damaged_zip_inside_is_refused_without_a_traceback():
     raw = bytearray((ROOT / SUBSIDY).read_bytes())
     start = raw.index(b"xl/worksheets/sheet1.xml") + 200
-    raw[start:start + 400] = b"\0" * 400
+    raw[start : start + 400] = b"\0" * 400
     doc, findings = read_excel_bytes(bytes(raw), "x.xlsx")
     assert doc is None
     assert "open it in Excel or LibreOffice Calc and save it again as .xlsx" in findings[0].message
 
 
-@pytest.mark.parametrize("name, fragment", [
-    ("construction_subsidy.xls", "is an old-format Excel file (.xls, Excel 97-2003), which ratebook does not read"),
-    ("construction_subsidy.ods", "is an OpenDocument spreadsheet (.ods), which ratebook does not read"),
-])
-def test_an_xls_or_ods_in_policies_is_an_error_saying_how_to_save_it_as_xlsx(tmp_path, name, fragment):
+@pytest.mark.parametrize(
+    "name, fragment",
+    [
+        (
+            "construction_subsidy.xls",
+            "is an old-format Excel file (.xls, Excel 97-2003), which ratebook does not read",
+        ),
+        (
+            "construction_subsidy.ods",
+            "is an OpenDocument spreadsheet (.ods), which ratebook does not read",
+        ),
+    ],
+)
+def test_an_xls_or_ods_in_policies_is_an_error_saying_how_to_save_it_as_xlsx(
+    tmp_path, name, fragment
+):
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
     shutil.copy(FIXTURES / name, tmp_path / "policies" / "platform" / name)
     project = load_project(tmp_path)
@@ -216,8 +380,10 @@ def test_an_xls_or_ods_in_policies_is_an_error_saying_how_to_save_it_as_xlsx(tmp
     assert "save it as" in found[0] or "Save As" in found[0]
 
 
-@pytest.mark.parametrize("lock, program", [("~$nstruction_subsidy.xlsx", "Excel"),
-                                           (".~lock.construction_subsidy.xlsx#", "LibreOffice")])
+@pytest.mark.parametrize(
+    "lock, program",
+    [("~$nstruction_subsidy.xlsx", "Excel"), (".~lock.construction_subsidy.xlsx#", "LibreOffice")],
+)
 def test_a_workbook_open_in_a_spreadsheet_program_is_read_with_a_warning(tmp_path, lock, program):
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
     (tmp_path / "policies" / "platform" / lock).write_bytes(b"\x05Wang  ")
@@ -226,10 +392,12 @@ def test_a_workbook_open_in_a_spreadsheet_program_is_read_with_a_warning(tmp_pat
     assert len(project.policies) == 12
     assert [str(f) for f in project.findings.warnings if f.code == "workbook-open"] == [
         f"policies/platform/construction_subsidy.xlsx: warning: is open in {program} (lock file {lock} beside it): "
-        "ratebook reads the last saved version; save your changes and close the workbook before building"]
+        "ratebook reads the last saved version; save your changes and close the workbook before building"
+    ]
 
 
 # -- saved by a real spreadsheet program ----------------------------------------------------------------
+
 
 def test_a_workbook_saved_by_libreoffice_reads_as_the_same_policy_with_the_same_cells():
     ours = shipped(SUBSIDY)
@@ -255,7 +423,8 @@ def test_the_messy_workbook_saved_by_openpyxl_lacks_only_the_formula_result():
     assert [str(f) for f in errors(findings)] == [
         "tests/excel/messy_openpyxl.xlsx!分段!G5: rate (比例): the cell holds the Excel formula =0.25+0.25 but "
         "the file has no saved result for it; open the workbook in Excel or LibreOffice Calc and save it (ratebook "
-        "never calculates spreadsheet formulas), or type the value itself"]
+        "never calculates spreadsheet formulas), or type the value itself"
+    ]
 
 
 def test_the_places_of_the_messy_workbook_point_at_the_cells_typed_in():

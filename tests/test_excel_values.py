@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from generator import excel_values as V
+from generator.core import values as V
 
 NUMBERS = [
     (0.3, D("0.3"), "a percentage cell: Excel stores 30% as 0.3"),
@@ -103,18 +103,37 @@ def test_a_value_that_is_not_clearly_a_date_is_refused(value, fragment):
     assert fragment in problem.value.message
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2012", "2012"), (2012, "2012"), ("2012年", "2012"), ("2012-08", "2012-08"), ("2012年8月", "2012-08"),
-    ("2012-08-14", "2012-08-14"), (dt.datetime(2012, 8, 14), "2012-08-14"), ("2012年8月14日", "2012-08-14"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2012", "2012"),
+        (2012, "2012"),
+        ("2012年", "2012"),
+        ("2012-08", "2012-08"),
+        ("2012年8月", "2012-08"),
+        ("2012-08-14", "2012-08-14"),
+        (dt.datetime(2012, 8, 14), "2012-08-14"),
+        ("2012年8月14日", "2012-08-14"),
+    ],
+)
 def test_a_source_date_keeps_the_precision_the_source_gives(value, expected):
     assert V.source_date(value) == expected
 
 
-@pytest.mark.parametrize("value, expected", [
-    (True, True), (False, False), ("TRUE", True), ("false", False), ("yes", True), ("否", False), ("是", True),
-    (None, None), ("", None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (True, True),
+        (False, False),
+        ("TRUE", True),
+        ("false", False),
+        ("yes", True),
+        ("否", False),
+        ("是", True),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_true_and_false_are_read_from_boolean_cells_and_a_few_words(value, expected):
     assert V.flag(value) is expected
 
@@ -125,15 +144,18 @@ def test_anything_else_in_a_true_false_column_is_refused(value):
         V.flag(value)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("employee, resident", ["employee", "resident"]),
-    ("employee，resident", ["employee", "resident"]),
-    ("1、2、3", [1, 2, 3]),
-    ("1, 2, 3", [1, 2, 3]),
-    ('"1", "2"', ["1", "2"]),
-    ("township\nvillage", ["township", "village"]),
-    (3, [3]),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("employee, resident", ["employee", "resident"]),
+        ("employee，resident", ["employee", "resident"]),
+        ("1、2、3", [1, 2, 3]),
+        ("1, 2, 3", [1, 2, 3]),
+        ('"1", "2"', ["1", "2"]),
+        ("township\nvillage", ["township", "village"]),
+        (3, [3]),
+    ],
+)
 def test_enum_values_are_listed_in_one_cell(value, expected):
     assert V.name_list(value) == expected
 
@@ -143,19 +165,24 @@ def test_an_enum_list_with_an_empty_item_is_refused():
         V.name_list("a,,b")
 
 
-@pytest.mark.parametrize("value, field_type, expected", [
-    ("8000.00", "number", "8000.00"),  # kept as text, like a quoted YAML value
-    ("35,000", "number", D(35000)),
-    ("２００", "number", D(200)),
-    (35000, "number", 35000),
-    (20000.02, "number", D("20000.02")),
-    (True, "boolean", True),
-    ("employee ", "enum", "employee"),
-    (1, "enum", 1),
-    (dt.datetime(2012, 7, 1), "date", "2012-07-01"),
-    ("2012年7月1日", "date", "2012-07-01"),
-    (None, "number", None),
-])
-def test_a_case_value_stays_as_written_unless_it_is_a_messy_number_or_date(value, field_type, expected):
+@pytest.mark.parametrize(
+    "value, field_type, expected",
+    [
+        ("8000.00", "number", "8000.00"),  # kept as text, like a quoted YAML value
+        ("35,000", "number", D(35000)),
+        ("２００", "number", D(200)),
+        (35000, "number", 35000),
+        (20000.02, "number", D("20000.02")),
+        (True, "boolean", True),
+        ("employee ", "enum", "employee"),
+        (1, "enum", 1),
+        (dt.datetime(2012, 7, 1), "date", "2012-07-01"),
+        ("2012年7月1日", "date", "2012-07-01"),
+        (None, "number", None),
+    ],
+)
+def test_a_case_value_stays_as_written_unless_it_is_a_messy_number_or_date(
+    value, field_type, expected
+):
     got = V.case_value(value, field_type)
     assert got == expected and type(got) is type(expected)

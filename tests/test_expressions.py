@@ -6,8 +6,18 @@ from decimal import Decimal
 
 import pytest
 
-from generator.expressions import Binary, Call, Conditional, FormulaError, Name, Number, Text, names_in, parse
-from generator.units import Unit
+from generator.core.units import Unit
+from generator.formula.syntax import (
+    Binary,
+    Call,
+    Conditional,
+    FormulaError,
+    Name,
+    Number,
+    Text,
+    names_in,
+    parse,
+)
 
 
 def test_percentages_are_exact_fractions():
@@ -49,16 +59,19 @@ def test_lookups_are_calls_with_the_parameter_name_first():
     assert names_in(node) == {"employee_scale", "out_of_pocket"}
 
 
-@pytest.mark.parametrize("text, message, offset", [
-    ("a + ", "expected a value", 4),
-    ("a + foo(1)", "unknown function 'foo'", 4),
-    ("a $ b", "unexpected character '$'", 2),
-    ("(a + b", "expected ')'", 6),
-    ("if a then b", "expected 'else'", 11),
-    ("1 < a < 3", "chained comparisons", 6),
-    ("a b", "unexpected 'b'", 2),
-    ("__import__('os')", "unknown function '__import__'", 0),
-])
+@pytest.mark.parametrize(
+    "text, message, offset",
+    [
+        ("a + ", "expected a value", 4),
+        ("a + foo(1)", "unknown function 'foo'", 4),
+        ("a $ b", "unexpected character '$'", 2),
+        ("(a + b", "expected ')'", 6),
+        ("if a then b", "expected 'else'", 11),
+        ("1 < a < 3", "chained comparisons", 6),
+        ("a b", "unexpected 'b'", 2),
+        ("__import__('os')", "unknown function '__import__'", 0),
+    ],
+)
 def test_syntax_errors_name_the_column(text, message, offset):
     with pytest.raises(FormulaError) as caught:
         parse(text)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.convert import import_workbook
-from generator.pipeline import load_source
+from generator.checks.project import load_source
+from generator.convert.commands import import_workbook
 
 from .conftest import ROOT
 
@@ -30,7 +30,8 @@ def test_t2_read_literally_fails_at_3000(tmp_path):
 def test_t5_read_literally_fails_at_100_and_at_200(tmp_path):
     _, text, _ = import_workbook(ROOT, ROOT / "policies/platform/construction_subsidy.xlsx")
     literal = text.replace("{below: 100, amount: 60000", "{up_to: 100, amount: 60000").replace(
-        "{at_least: 100, below: 200, amount: 80000", "{at_least: 100, up_to: 200, amount: 80000")
+        "{at_least: 100, below: 200, amount: 80000", "{at_least: 100, up_to: 200, amount: 80000"
+    )
     assert literal.count("up_to:") == 2
     errors = errors_of(tmp_path, "platform/construction_subsidy.yaml", literal)
     assert any("boundary 100 is claimed by two brackets" in e for e in errors), errors
@@ -39,7 +40,16 @@ def test_t5_read_literally_fails_at_100_and_at_200(tmp_path):
 
 def test_the_shipped_t2_and_t5_resolve_each_boundary_to_the_higher_tier(project):
     t2 = project.policy("platform.staffing").parameter("village_staff").values[0].value
-    assert [(b.lower, b.lower_inclusive, b.upper, b.upper_inclusive) for b in t2] == [(None, False, 3000, False), (3000, True, None, False)]
-    t5 = project.policy("platform.construction_subsidy").parameter("subsidy_by_area").values[0].value
-    assert [(b.lower_inclusive, b.upper_inclusive) for b in t5] == [(False, False), (True, False), (True, False)]
+    assert [(b.lower, b.lower_inclusive, b.upper, b.upper_inclusive) for b in t2] == [
+        (None, False, 3000, False),
+        (3000, True, None, False),
+    ]
+    t5 = (
+        project.policy("platform.construction_subsidy").parameter("subsidy_by_area").values[0].value
+    )
+    assert [(b.lower_inclusive, b.upper_inclusive) for b in t5] == [
+        (False, False),
+        (True, False),
+        (True, False),
+    ]
     assert [b.amount for b in t5] == [60000, 80000, 100000]

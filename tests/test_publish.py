@@ -22,7 +22,11 @@ def publish(out: Path, *args, root: Path = ROOT):
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +40,12 @@ def full(tmp_path_factory) -> Path:
 def test_publish_writes_every_format_for_every_policy_with_a_manifest(full, project):
     files = tree(full)
     for policy in project.policies:
-        for path in (f"json/{policy.id}.json", f"xlsx/{policy.id}.xlsx", f"dmn/{policy.id}.dmn", f"md/{policy.id}.md"):
+        for path in (
+            f"json/{policy.id}.json",
+            f"xlsx/{policy.id}.xlsx",
+            f"dmn/{policy.id}.dmn",
+            f"md/{policy.id}.md",
+        ):
             assert path in files
         for parameter in policy.parameters:
             assert (f"csv/{policy.id}/{parameter.name}.csv" in files) == bool(parameter.values)
@@ -65,7 +74,9 @@ def test_no_published_file_carries_the_date_it_was_made(full):
         assert not any(s.encode() in data for s in stamps), path
 
 
-def test_the_published_schema_is_the_one_in_the_schemas_folder_and_a_valid_draft_2020_12_schema(full):
+def test_the_published_schema_is_the_one_in_the_schemas_folder_and_a_valid_draft_2020_12_schema(
+    full,
+):
     published = (full / "schemas/published-policy.schema.json").read_bytes()
     assert published == (ROOT / "schemas/published-policy.schema.json").read_bytes()
     jsonschema.Draft202012Validator.check_schema(json.loads(published))
@@ -75,12 +86,17 @@ def test_the_published_schema_is_the_one_in_the_schemas_folder_and_a_valid_draft
 def test_every_published_json_document_is_valid_against_the_published_schema(tmp_path, on):
     result = publish(tmp_path, *(["--on", on] if on else []), "--format", "json")
     assert result.exit_code == 0, result.output
-    schema = json.loads((tmp_path / "schemas/published-policy.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        (tmp_path / "schemas/published-policy.schema.json").read_text(encoding="utf-8")
+    )
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     documents = sorted((tmp_path / "json").glob("*.json"))
     assert documents
     for path in documents:
-        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(json.loads(path.read_text()))]
+        errors = [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in validator.iter_errors(json.loads(path.read_text()))
+        ]
         assert not errors, f"{path.name}: {errors[:5]}"
 
 
@@ -95,20 +111,33 @@ def test_a_consumer_reads_the_value_in_force_on_a_date_from_the_json(full):
     document = json.loads((full / "json/pension.death_benefits.json").read_text(encoding="utf-8"))
 
     def in_force(parameter: str, day: str) -> dict:
-        return next(v for v in document["parameters"][parameter]["values"]
-                    if v["from"] <= day and (v["to"] is None or day <= v["to"]))
+        return next(
+            v
+            for v in document["parameters"][parameter]["values"]
+            if v["from"] <= day and (v["to"] is None or day <= v["to"])
+        )
 
     assert in_force("survivor_lump_sum_by_cause", "2012-02-29")["rows"] == [
-        {"key": "illness", "value": "5200"}, {"key": "non_work_injury", "value": "5200"}]
-    assert in_force("survivor_lump_sum_by_cause", "2012-03-01")["rows"][0] == {"key": "illness", "value": "15000"}
-    assert document["versions"] == [{"from": "2011-01-01", "to": "2012-02-29"}, {"from": "2012-03-01", "to": None}]
+        {"key": "illness", "value": "5200"},
+        {"key": "non_work_injury", "value": "5200"},
+    ]
+    assert in_force("survivor_lump_sum_by_cause", "2012-03-01")["rows"][0] == {
+        "key": "illness",
+        "value": "15000",
+    }
+    assert document["versions"] == [
+        {"from": "2011-01-01", "to": "2012-02-29"},
+        {"from": "2012-03-01", "to": None},
+    ]
 
 
 def test_the_manifest_gives_the_sha256_of_every_other_file(full):
     manifest = json.loads((full / "manifest.json").read_text(encoding="utf-8"))
     files = tree(full)
     del files["manifest.json"]
-    assert manifest["files"] == {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
+    assert manifest["files"] == {
+        path: hashlib.sha256(data).hexdigest() for path, data in files.items()
+    }
 
 
 def test_the_manifest_names_each_policys_source_hash_value_ranges_files_and_dmn_gaps(full, project):
@@ -121,49 +150,92 @@ def test_the_manifest_names_each_policys_source_hash_value_ranges_files_and_dmn_
         assert all(path in manifest["files"] for path in entry["files"])
         assert f"dmn/{policy.id}.dmn" in entry["files"]
     death = manifest["policies"]["pension.death_benefits"]
-    assert {"parameter": "funeral_grant_by_cause", "kind": "table", "from": "2011-01-01", "to": "2012-02-29"} in death["values"]
-    assert {"parameter": "funeral_grant_by_cause", "kind": "table", "from": "2012-03-01", "to": None} in death["values"]
-    gaps = {g["what"]: g["reason"] for g in manifest["policies"]["unemployment.benefit"]["dmn_not_expressed"]}
+    assert {
+        "parameter": "funeral_grant_by_cause",
+        "kind": "table",
+        "from": "2011-01-01",
+        "to": "2012-02-29",
+    } in death["values"]
+    assert {
+        "parameter": "funeral_grant_by_cause",
+        "kind": "table",
+        "from": "2012-03-01",
+        "to": None,
+    } in death["values"]
+    gaps = {
+        g["what"]: g["reason"]
+        for g in manifest["policies"]["unemployment.benefit"]["dmn_not_expressed"]
+    }
     assert "check_1" in gaps["check min_wage >= floor_factor * min_living_standard"]
-    retiree = {g["what"] for g in manifest["policies"]["pension.retiree_adjustment_2012"]["dmn_not_expressed"]}
+    retiree = {
+        g["what"]
+        for g in manifest["policies"]["pension.retiree_adjustment_2012"]["dmn_not_expressed"]
+    }
     assert {"parameter age_70_extra", "parameter senior_title_extra"} <= retiree
-    inpatient = {g["what"] for g in manifest["policies"]["medical.resident_inpatient"]["dmn_not_expressed"]}
+    inpatient = {
+        g["what"] for g in manifest["policies"]["medical.resident_inpatient"]["dmn_not_expressed"]
+    }
     assert "input fund_paid_this_year default" in inpatient
 
 
-def test_on_publishes_only_the_values_in_force_that_day_and_names_the_policies_not_yet_in_force(tmp_path):
+def test_on_publishes_only_the_values_in_force_that_day_and_names_the_policies_not_yet_in_force(
+    tmp_path,
+):
     result = publish(tmp_path, "--on", "2012-02-29")
     assert result.exit_code == 0, result.output
     assert "platform.staffing is not in force on 2012-02-29" in result.output
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["on"] == "2012-02-29"
-    assert {"policy": "platform.staffing", "in_force_from": "2012-08-14"} in manifest["not_in_force"]
+    assert {"policy": "platform.staffing", "in_force_from": "2012-08-14"} in manifest[
+        "not_in_force"
+    ]
     assert "platform.staffing" not in manifest["policies"]
-    document = json.loads((tmp_path / "json/pension.death_benefits.json").read_text(encoding="utf-8"))
+    document = json.loads(
+        (tmp_path / "json/pension.death_benefits.json").read_text(encoding="utf-8")
+    )
     values = document["parameters"]["survivor_lump_sum_by_cause"]["values"]
     assert [(v["from"], v["to"]) for v in values] == [("2011-01-01", "2012-02-29")]
     assert document["in_force"] == {"from": "2011-01-01", "to": "2012-02-29"}
     assert {c["on"] for c in document["cases"]} <= {"2011-01-01", "2012-02-29"}
-    csv_text = (tmp_path / "csv/pension.death_benefits/survivor_lump_sum_by_cause.csv").read_text(encoding="utf-8")
+    csv_text = (tmp_path / "csv/pension.death_benefits/survivor_lump_sum_by_cause.csv").read_text(
+        encoding="utf-8"
+    )
     assert "15000" not in csv_text and "5200" in csv_text
-    assert "<text>15000</text>" not in (tmp_path / "dmn/pension.death_benefits.dmn").read_text(encoding="utf-8")
+    assert "<text>15000</text>" not in (tmp_path / "dmn/pension.death_benefits.dmn").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_naming_policies_publishes_only_those(tmp_path):
     result = publish(tmp_path, "--format", "json,md", "pension.death_benefits", "platform.staffing")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "json").iterdir()) == ["pension.death_benefits.json", "platform.staffing.json"]
+    assert sorted(p.name for p in (tmp_path / "json").iterdir()) == [
+        "pension.death_benefits.json",
+        "platform.staffing.json",
+    ]
     assert not (tmp_path / "dmn").exists()
-    assert "dmn_not_expressed" not in json.loads((tmp_path / "manifest.json").read_text())["policies"]["platform.staffing"]
+    assert (
+        "dmn_not_expressed"
+        not in json.loads((tmp_path / "manifest.json").read_text())["policies"]["platform.staffing"]
+    )
 
 
-@pytest.mark.parametrize("args, code, fragment", [
-    (["--format", "json,pdf"], 2, "unknown format 'pdf'; formats: json, csv, xlsx, dmn, md"),
-    (["--on", "2012-13-01"], 2, "--on '2012-13-01' is not a date"),
-    (["medical.nothing"], 1, "unknown policy 'medical.nothing'; policies: medical.resident_inpatient"),
-    (["--on", "2010-01-01"], 1, "no policy is in force on 2010-01-01"),
-])
-def test_a_request_publish_cannot_carry_out_is_refused_with_a_message_and_nothing_written(tmp_path, args, code, fragment):
+@pytest.mark.parametrize(
+    "args, code, fragment",
+    [
+        (["--format", "json,pdf"], 2, "unknown format 'pdf'; formats: json, csv, xlsx, dmn, md"),
+        (["--on", "2012-13-01"], 2, "--on '2012-13-01' is not a date"),
+        (
+            ["medical.nothing"],
+            1,
+            "unknown policy 'medical.nothing'; policies: medical.resident_inpatient",
+        ),
+        (["--on", "2010-01-01"], 1, "no policy is in force on 2010-01-01"),
+    ],
+)
+def test_a_request_publish_cannot_carry_out_is_refused_with_a_message_and_nothing_written(
+    tmp_path, args, code, fragment
+):
     result = publish(tmp_path / "out", *args)
     assert result.exit_code == code
     assert fragment in result.output
@@ -188,7 +260,9 @@ def copy_of_policies(tmp_path: Path) -> Path:
 
 def test_an_invalid_policy_publishes_nothing(copy_of_policies, tmp_path):
     path = copy_of_policies / "policies/pension/death_benefits.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("illness: 6000", "illness: 6OOO"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("illness: 6000", "illness: 6OOO"), encoding="utf-8"
+    )
     result = publish(tmp_path / "out", root=copy_of_policies)
     assert result.exit_code == 1
     assert "policies/pension/death_benefits.yaml:" in result.output
@@ -201,27 +275,55 @@ def test_a_changed_rate_shows_up_in_every_format_after_a_rebuild(copy_of_policie
     path = copy_of_policies / "policies/pension/death_benefits.yaml"
     text = path.read_text(encoding="utf-8")
     assert text.count("15000") >= 3
-    path.write_text(text.replace("15000", "16500"), encoding="utf-8")  # the rate, its quote and the cases
+    path.write_text(
+        text.replace("15000", "16500"), encoding="utf-8"
+    )  # the rate, its quote and the cases
     result = publish(after, root=copy_of_policies)
     assert result.exit_code == 0, result.output
 
     changed = {p for p, data in tree(after).items() if tree(before).get(p) != data}
-    policy_files = {"json/pension.death_benefits.json", "csv/pension.death_benefits/survivor_lump_sum_by_cause.csv",
-                    "xlsx/pension.death_benefits.xlsx", "dmn/pension.death_benefits.dmn", "md/pension.death_benefits.md"}
+    policy_files = {
+        "json/pension.death_benefits.json",
+        "csv/pension.death_benefits/survivor_lump_sum_by_cause.csv",
+        "xlsx/pension.death_benefits.xlsx",
+        "dmn/pension.death_benefits.dmn",
+        "md/pension.death_benefits.md",
+    }
     assert changed == policy_files | {"manifest.json"}
 
     document = json.loads((after / "json/pension.death_benefits.json").read_text(encoding="utf-8"))
-    assert document["parameters"]["survivor_lump_sum_by_cause"]["values"][1]["rows"][0]["value"] == "16500"
-    assert "pension.death_benefits,survivor_lump_sum_by_cause,2012-03-01,,cause,illness,16500,yuan" in \
-        (after / "csv/pension.death_benefits/survivor_lump_sum_by_cause.csv").read_text(encoding="utf-8")
+    assert (
+        document["parameters"]["survivor_lump_sum_by_cause"]["values"][1]["rows"][0]["value"]
+        == "16500"
+    )
+    assert (
+        "pension.death_benefits,survivor_lump_sum_by_cause,2012-03-01,,cause,illness,16500,yuan"
+        in (after / "csv/pension.death_benefits/survivor_lump_sum_by_cause.csv").read_text(
+            encoding="utf-8"
+        )
+    )
     from openpyxl import load_workbook
 
-    sheet = load_workbook(after / "xlsx/pension.death_benefits.xlsx", read_only=True)["survivor_lump_sum_by_cause"]
-    assert [row[6] for row in sheet.iter_rows(min_row=2, values_only=True)] == [5200, 5200, 16500, 16500]
-    assert "<text>16500</text>" in (after / "dmn/pension.death_benefits.dmn").read_text(encoding="utf-8")
-    assert "| illness | 16500 |" in (after / "md/pension.death_benefits.md").read_text(encoding="utf-8")
+    sheet = load_workbook(after / "xlsx/pension.death_benefits.xlsx", read_only=True)[
+        "survivor_lump_sum_by_cause"
+    ]
+    assert [row[6] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        5200,
+        5200,
+        16500,
+        16500,
+    ]
+    assert "<text>16500</text>" in (after / "dmn/pension.death_benefits.dmn").read_text(
+        encoding="utf-8"
+    )
+    assert "| illness | 16500 |" in (after / "md/pension.death_benefits.md").read_text(
+        encoding="utf-8"
+    )
     manifest = json.loads((after / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["policies"]["pension.death_benefits"]["source"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (
+        manifest["policies"]["pension.death_benefits"]["source"]["sha256"]
+        == hashlib.sha256(path.read_bytes()).hexdigest()
+    )
     for path in policy_files - {"xlsx/pension.death_benefits.xlsx"}:
         assert "15000" in (before / path).read_text(encoding="utf-8")
         assert "15000" not in (after / path).read_text(encoding="utf-8"), path
@@ -232,6 +334,9 @@ def test_publishing_less_into_an_earlier_publication_removes_what_is_no_longer_p
     result = publish(tmp_path, "--format", "json", "pension.death_benefits")
     assert result.exit_code == 0, result.output
     assert "published 1 policy (json)" in result.output
-    assert sorted(tree(tmp_path)) == ["json/pension.death_benefits.json", "manifest.json",
-                                      "schemas/published-policy.schema.json"]
+    assert sorted(tree(tmp_path)) == [
+        "json/pension.death_benefits.json",
+        "manifest.json",
+        "schemas/published-policy.schema.json",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["json", "manifest.json", "schemas"]

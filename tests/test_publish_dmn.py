@@ -29,36 +29,47 @@ from click.testing import CliRunner
 
 import cli
 from generator import runtime as rt
-from generator.expressions import Number
-from generator.interpreter import evaluate, read_inputs
-from generator.model import Policy
-from generator.pipeline import source_files
-from generator.publish_dmn import walk, date_input_name
+from generator.evaluate.interpreter import evaluate, read_inputs
+from generator.formula.syntax import Number
+from generator.model.policy import Policy
+from generator.publish.dmn.decisions import date_input_name, walk
+from generator.sources.discovery import source_files
 
 from .conftest import ROOT
 
-MINIMUM_ROWS_PER_POLICY = 5  # rows compared (outputs checked) per policy: the test cannot pass on nothing
+MINIMUM_ROWS_PER_POLICY = (
+    5  # rows compared (outputs checked) per policy: the test cannot pass on nothing
+)
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("published")
-    result = CliRunner().invoke(cli.main, ["--root", str(ROOT), "publish", "--out", str(out), "--format", "dmn"])
+    result = CliRunner().invoke(
+        cli.main, ["--root", str(ROOT), "publish", "--out", str(out), "--format", "dmn"]
+    )
     assert result.exit_code == 0, result.output
     return out
 
 
 # -- rows ---------------------------------------------------------------------------------------
 
+
 def table_rows(policy: Policy) -> list[tuple[dt.date, dict]]:
     """Rows of generated/tables/<id>.csv (another engineer's generated test tables), if present."""
     path = ROOT / "generated" / "tables" / f"{policy.id}.csv"
     if not path.exists():
         return []
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    lines = [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
     found = []
     for row in csv.DictReader(lines):
-        inputs = {k[3:]: v for k, v in row.items() if k and k.startswith("in:") and v not in ("", None)}
+        inputs = {
+            k[3:]: v for k, v in row.items() if k and k.startswith("in:") and v not in ("", None)
+        }
         found.append((dt.date.fromisoformat(row["on"]), inputs))
     return found
 
@@ -80,7 +91,11 @@ def interesting_values(policy: Policy, field) -> list:
             elif p.kind == "scale":
                 edges |= {b for br in v.value for b in (br.lower, br.upper) if b is not None}
     for f in policy.formulas:
-        edges |= {n.value for n in walk(f.tree) if isinstance(n, Number)} if f.tree is not None else set()
+        edges |= (
+            {n.value for n in walk(f.tree) if isinstance(n, Number)}
+            if f.tree is not None
+            else set()
+        )
     values = {e + d for e in edges for d in (-step, 0, step)}
     values |= {Decimal(str(v)) for c in policy.cases for k, v in c.inputs if k == field.name}
     if field.type == "integer":
@@ -116,6 +131,7 @@ def all_rows(policy: Policy) -> list[tuple[dt.date, dict]]:
 
 # -- the engine -----------------------------------------------------------------------------------
 
+
 def load_engine(path: Path):
     engine = pyDMNrules.DMN()
     status = engine.useXML(path.read_text(encoding="utf-8"))
@@ -124,7 +140,9 @@ def load_engine(path: Path):
 
 
 def engine_result(engine, policy: Policy, on: dt.date, typed: dict):
-    data = {name: float(value) if isinstance(value, Decimal) else value for name, value in typed.items()}
+    data = {
+        name: float(value) if isinstance(value, Decimal) else value for name, value in typed.items()
+    }
     data[date_input_name(policy)] = on
     status, results = engine.decide(data)
     if status.get("errors") or not results:
@@ -148,16 +166,22 @@ def on_rounding_edge(exact_value: Decimal, places: int, mode: str) -> bool:
 
 class Tally:
     def __init__(self):
-        self.compared = self.refused_by_both = self.check_refusals = self.float_ties = self.skipped = 0
+        self.compared = self.refused_by_both = self.check_refusals = self.float_ties = (
+            self.skipped
+        ) = 0
         self.problems: list[str] = []
 
 
-def compare_row(engine, policy: Policy, unrounded_policy: Policy, on: dt.date, inputs: dict, tally: Tally) -> None:
+def compare_row(
+    engine, policy: Policy, unrounded_policy: Policy, on: dt.date, inputs: dict, tally: Tally
+) -> None:
     label = f"{policy.id} on {on}: {inputs}"
     try:
         typed = read_inputs(policy, inputs)
     except rt.InvalidCase:
-        tally.skipped += 1  # an input ratebook refuses by type or bound: DMN does not validate inputs
+        tally.skipped += (
+            1  # an input ratebook refuses by type or bound: DMN does not validate inputs
+        )
         return
     try:
         want = evaluate(policy, inputs, on)
@@ -176,7 +200,9 @@ def compare_row(engine, policy: Policy, unrounded_policy: Policy, on: dt.date, i
         if checks and any(v is False for v in checks.values()):
             tally.check_refusals += 1
         else:
-            tally.problems.append(f"{label}: ratebook refuses the case by a check; the engine's checks say {checks} {errors[:1]}")
+            tally.problems.append(
+                f"{label}: ratebook refuses the case by a check; the engine's checks say {checks} {errors[:1]}"
+            )
         return
     except rt.EvaluationError:
         tally.skipped += 1
@@ -194,13 +220,20 @@ def compare_row(engine, policy: Policy, unrounded_policy: Policy, on: dt.date, i
         else:
             raw = result.get(f"{output.name}_unrounded")
             exact_value = unrounded[output.name]
-            close = raw is not None and abs(exact(raw) - exact_value) <= Decimal("1e-9") * max(1, abs(exact_value))
+            close = raw is not None and abs(exact(raw) - exact_value) <= Decimal("1e-9") * max(
+                1, abs(exact_value)
+            )
             if not close:
-                tally.problems.append(f"{label}: {output.name} unrounded: ratebook {exact_value}, engine {raw}")
+                tally.problems.append(
+                    f"{label}: {output.name} unrounded: ratebook {exact_value}, engine {raw}"
+                )
                 continue
             ok = got is not None and exact(got) == expected
-            if (not ok and on_rounding_edge(exact_value, output.places, output.mode)
-                    and abs(exact(got) - expected) == Decimal(10) ** -output.places):
+            if (
+                not ok
+                and on_rounding_edge(exact_value, output.places, output.mode)
+                and abs(exact(got) - expected) == Decimal(10) ** -output.places
+            ):
                 tally.float_ties += 1
                 ok = True
         if not ok:
@@ -214,11 +247,18 @@ def unrounded_copy(policy: Policy) -> Policy:
     return replace(policy, outputs=outputs)
 
 
-POLICY_IDS = sorted({".".join(path.relative_to(ROOT / "policies").with_suffix("").parts) for path in source_files(ROOT)})
+POLICY_IDS = sorted(
+    {
+        ".".join(path.relative_to(ROOT / "policies").with_suffix("").parts)
+        for path in source_files(ROOT)
+    }
+)
 
 
 @pytest.mark.parametrize("policy_id", POLICY_IDS)
-def test_the_independent_dmn_engine_gives_ratebooks_outputs_on_every_row(policy_id, project, published, capsys):
+def test_the_independent_dmn_engine_gives_ratebooks_outputs_on_every_row(
+    policy_id, project, published, capsys
+):
     policy = project.policy(policy_id)
     engine = load_engine(published / "dmn" / f"{policy_id}.dmn")
     tally = Tally()
@@ -226,9 +266,12 @@ def test_the_independent_dmn_engine_gives_ratebooks_outputs_on_every_row(policy_
     for on, inputs in all_rows(policy):
         compare_row(engine, policy, unrounded_policy, on, inputs, tally)
     with capsys.disabled():
-        print(f"\n  {policy_id}: {tally.compared} rows agree, {tally.refused_by_both} not in force for both, "
-              f"{tally.check_refusals} refused by a check in both, {tally.float_ties} binary-float rounding edges, "
-              f"{tally.skipped} with inputs DMN does not validate", end="")
+        print(
+            f"\n  {policy_id}: {tally.compared} rows agree, {tally.refused_by_both} not in force for both, "
+            f"{tally.check_refusals} refused by a check in both, {tally.float_ties} binary-float rounding edges, "
+            f"{tally.skipped} with inputs DMN does not validate",
+            end="",
+        )
     assert not tally.problems, "\n".join(tally.problems[:20])
     assert tally.compared >= MINIMUM_ROWS_PER_POLICY
 
@@ -242,17 +285,23 @@ def test_every_published_dmn_file_is_valid_dmn_1_3_by_the_omg_xml_schema(publish
 
     from lxml import etree
 
-    spiff = importlib.import_module("SpiffWorkflow.dmn.parser.BpmnDmnParser")  # ships the OMG XSD files
-    schema = etree.XMLSchema(etree.parse(spiff.SCHEMAS["https://www.omg.org/spec/DMN/20191111/MODEL/"]))
+    spiff = importlib.import_module(
+        "SpiffWorkflow.dmn.parser.BpmnDmnParser"
+    )  # ships the OMG XSD files
+    schema = etree.XMLSchema(
+        etree.parse(spiff.SCHEMAS["https://www.omg.org/spec/DMN/20191111/MODEL/"])
+    )
     files = sorted((published / "dmn").glob("*.dmn"))
     assert len(files) == len(POLICY_IDS)
     for path in files:
-        assert schema.validate(etree.parse(str(path))), f"{path.name}: {[str(e) for e in schema.error_log][:3]}"
+        assert schema.validate(etree.parse(str(path))), (
+            f"{path.name}: {[str(e) for e in schema.error_log][:3]}"
+        )
 
 
 def variant(policy: Policy, formula: str = "", **output_changes) -> Policy:
     """The policy with its (first) formula or output changed: paths the shipped policies do not take."""
-    from generator.expressions import parse
+    from generator.formula.syntax import parse
 
     formulas = policy.formulas
     if formula:
@@ -262,7 +311,7 @@ def variant(policy: Policy, formula: str = "", **output_changes) -> Policy:
 
 
 def agreement(policy: Policy) -> Tally:
-    from generator.publish_dmn import build_dmn
+    from generator.publish.dmn.decisions import build_dmn
 
     engine = pyDMNrules.DMN()
     text, _ = build_dmn(policy)
@@ -281,24 +330,46 @@ def test_every_rounding_mode_is_published_so_the_engine_rounds_as_ratebook(proje
     assert tally.compared >= MINIMUM_ROWS_PER_POLICY
 
 
-@pytest.mark.parametrize("policy_id, formula", [
-    ("platform.staffing", 'if level = "township" then (if registered_population > 20000 then 5 else '
-                          "ceil(registered_population * staff_per_10000 / 10000)) else scale(village_staff, registered_population)"),
-    ("platform.coordinator_subsidy", "round(min_monthly_wage * post_subsidy_rate, 1) * coordinators * months"),
-    ("platform.coordinator_eligibility", '"college" < education and not (age > max_age) and computer_skills'),
-    ("platform.construction_subsidy", "scale(subsidy_by_area, service_area_m2 * 2) - min(service_area_m2, 10)"),
-])
-def test_nested_choices_rounding_reversed_enum_comparisons_and_computed_scale_inputs_agree(project, policy_id, formula):
+@pytest.mark.parametrize(
+    "policy_id, formula",
+    [
+        (
+            "platform.staffing",
+            'if level = "township" then (if registered_population > 20000 then 5 else '
+            "ceil(registered_population * staff_per_10000 / 10000)) else scale(village_staff, registered_population)",
+        ),
+        (
+            "platform.coordinator_subsidy",
+            "round(min_monthly_wage * post_subsidy_rate, 1) * coordinators * months",
+        ),
+        (
+            "platform.coordinator_eligibility",
+            '"college" < education and not (age > max_age) and computer_skills',
+        ),
+        (
+            "platform.construction_subsidy",
+            "scale(subsidy_by_area, service_area_m2 * 2) - min(service_area_m2, 10)",
+        ),
+    ],
+)
+def test_nested_choices_rounding_reversed_enum_comparisons_and_computed_scale_inputs_agree(
+    project, policy_id, formula
+):
     tally = agreement(variant(project.policy(policy_id), formula))
     assert not tally.problems, "\n".join(tally.problems[:10])
     assert tally.compared >= MINIMUM_ROWS_PER_POLICY
 
 
 def test_a_formula_dmn_cannot_state_is_left_out_and_listed_with_the_reason(project):
-    from generator.publish_dmn import build_dmn
+    from generator.publish.dmn.decisions import build_dmn
 
-    policy = variant(project.policy("platform.coordinator_eligibility"), "education >= education and computer_skills")
+    policy = variant(
+        project.policy("platform.coordinator_eligibility"),
+        "education >= education and computer_skills",
+    )
     text, gaps = build_dmn(policy)
     assert 'name="eligible"' not in text
-    assert {"what": "formula eligible",
-            "reason": "not in the DMN: it compares two ordered enum values by rank, which FEEL cannot"} in gaps
+    assert {
+        "what": "formula eligible",
+        "reason": "not in the DMN: it compares two ordered enum values by rank, which FEEL cannot",
+    } in gaps

@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 
 from openpyxl import load_workbook
 
-from generator.dmn_xml import DMN_NS
-from generator.publish_dmn import build_dmn, emit_dmn
-from generator.publish_markdown import emit_markdown
-from generator.publish_tables import emit_csv, emit_xlsx
+from generator.publish.dmn.decisions import build_dmn, emit_dmn
+from generator.publish.dmn.xml import DMN_NS
+from generator.publish.markdown import emit_markdown
+from generator.publish.tables import emit_csv, emit_xlsx
 
 NS = {"dmn": DMN_NS}
 
@@ -24,19 +24,36 @@ def csv_rows(text: str) -> list[dict]:
 def test_a_scale_is_one_flat_csv_row_per_bracket_with_its_bounds_and_dates(project):
     files = emit_csv(project.policy("platform.construction_subsidy"))
     rows = csv_rows(files["csv/platform.construction_subsidy/subsidy_by_area.csv"])
-    assert [(r["condition"], r["lower"], r["lower_inclusive"], r["upper"], r["upper_inclusive"], r["amount"]) for r in rows] == [
+    assert [
+        (
+            r["condition"],
+            r["lower"],
+            r["lower_inclusive"],
+            r["upper"],
+            r["upper_inclusive"],
+            r["amount"],
+        )
+        for r in rows
+    ] == [
         ("< 100", "", "false", "100", "false", "60000"),
         ("≥ 100 and < 200", "100", "true", "200", "false", "80000"),
         ("≥ 200", "200", "true", "", "false", "100000"),
     ]
     assert {(r["policy"], r["parameter"], r["from"], r["to"]) for r in rows} == {
-        ("platform.construction_subsidy", "subsidy_by_area", "2012-08-14", "")}
+        ("platform.construction_subsidy", "subsidy_by_area", "2012-08-14", "")
+    }
 
 
 def test_an_amount_has_a_row_per_dated_value_ending_the_day_before_the_next_starts(project):
-    rows = csv_rows(emit_csv(project.policy("pension.resident_basic"))["csv/pension.resident_basic/basic_pension.csv"])
+    rows = csv_rows(
+        emit_csv(project.policy("pension.resident_basic"))[
+            "csv/pension.resident_basic/basic_pension.csv"
+        ]
+    )
     assert [(r["from"], r["to"], r["value"], r["unit"]) for r in rows] == [
-        ("2011-01-01", "2011-12-31", "60", "yuan/month"), ("2012-01-01", "", "70", "yuan/month")]
+        ("2011-01-01", "2011-12-31", "60", "yuan/month"),
+        ("2012-01-01", "", "70", "yuan/month"),
+    ]
 
 
 def test_the_workbook_has_a_policy_sheet_and_a_sheet_per_parameter_with_typed_cells(project):
@@ -54,11 +71,16 @@ def test_the_workbook_has_a_policy_sheet_and_a_sheet_per_parameter_with_typed_ce
 
 
 def test_the_rule_book_has_both_titles_citations_and_explicit_boundaries(project):
-    policies = [project.policy("platform.construction_subsidy"), project.policy("medical.secondary_compensation")]
+    policies = [
+        project.policy("platform.construction_subsidy"),
+        project.policy("medical.secondary_compensation"),
+    ]
     pages = emit_markdown(policies)
     page = pages["md/platform.construction_subsidy.md"]
     assert "# 镇（街道）人力社保平台一次性建设补助" in page
-    assert "## One-time construction subsidy for township labour and social security platforms" in page
+    assert (
+        "## One-time construction subsidy for township labour and social security platforms" in page
+    )
     assert "Source: 四(一) — “服务场地在200平方米以上的补助10万元" in page
     assert "| 2 | ≥ 100 and < 200 | 80000 yuan |" in page
     assert "## Notes" in page and "Worked examples" in page
@@ -87,46 +109,83 @@ def decision(root: ET.Element, name: str) -> ET.Element:
 
 
 def rules(element: ET.Element) -> list[tuple[list[str], str]]:
-    return [([e.findtext("dmn:text", namespaces=NS) for e in r.findall("dmn:inputEntry", NS)],
-             r.findtext("dmn:outputEntry/dmn:text", namespaces=NS)) for r in element.iter(f"{{{DMN_NS}}}rule")]
+    return [
+        (
+            [e.findtext("dmn:text", namespaces=NS) for e in r.findall("dmn:inputEntry", NS)],
+            r.findtext("dmn:outputEntry/dmn:text", namespaces=NS),
+        )
+        for r in element.iter(f"{{{DMN_NS}}}rule")
+    ]
 
 
 def test_a_whole_amount_scale_is_a_unique_decision_table_with_unary_range_tests(project):
-    root = parse(emit_dmn(project.policy("platform.construction_subsidy"))["dmn/platform.construction_subsidy.dmn"])
+    root = parse(
+        emit_dmn(project.policy("platform.construction_subsidy"))[
+            "dmn/platform.construction_subsidy.dmn"
+        ]
+    )
     assert root.tag == f"{{{DMN_NS}}}definitions"
     table = decision(root, "subsidy_by_area").find("dmn:decisionTable", NS)
     assert table.get("hitPolicy") == "UNIQUE"
-    assert [i.findtext("dmn:inputExpression/dmn:text", namespaces=NS) for i in table.findall("dmn:input", NS)] == [
-        "evaluation_date", "service_area_m2"]
+    assert [
+        i.findtext("dmn:inputExpression/dmn:text", namespaces=NS)
+        for i in table.findall("dmn:input", NS)
+    ] == ["evaluation_date", "service_area_m2"]
     assert rules(table) == [
-        ([">= date(\"2012-08-14\")", "< 100"], "60000"),
-        ([">= date(\"2012-08-14\")", "[100..200)"], "80000"),
-        ([">= date(\"2012-08-14\")", ">= 200"], "100000"),
+        (['>= date("2012-08-14")', "< 100"], "60000"),
+        (['>= date("2012-08-14")', "[100..200)"], "80000"),
+        (['>= date("2012-08-14")', ">= 200"], "100000"),
     ]
 
 
 def test_dated_values_are_rules_on_the_evaluation_date_with_both_days_included(project):
-    root = parse(emit_dmn(project.policy("pension.resident_basic"))["dmn/pension.resident_basic.dmn"])
+    root = parse(
+        emit_dmn(project.policy("pension.resident_basic"))["dmn/pension.resident_basic.dmn"]
+    )
     assert rules(decision(root, "basic_pension")) == [
-        (['[date("2011-01-01")..date("2011-12-31")]'], "60"), (['>= date("2012-01-01")'], "70")]
+        (['[date("2011-01-01")..date("2011-12-31")]'], "60"),
+        (['>= date("2012-01-01")'], "70"),
+    ]
 
 
 def test_a_marginal_scale_adds_up_its_segments_in_feel(project):
-    root = parse(emit_dmn(project.policy("medical.secondary_compensation"))["dmn/medical.secondary_compensation.dmn"])
-    assert rules(decision(root, "employee_scale")) == [([">= date(\"2011-01-01\")"],
-        "max(0, min(out_of_pocket, 30000) - 20000) * 0.3 + max(0, min(out_of_pocket, 50000) - 30000) * 0.4"
-        " + max(0, out_of_pocket - 50000) * 0.5")]
+    root = parse(
+        emit_dmn(project.policy("medical.secondary_compensation"))[
+            "dmn/medical.secondary_compensation.dmn"
+        ]
+    )
+    assert rules(decision(root, "employee_scale")) == [
+        (
+            ['>= date("2011-01-01")'],
+            "max(0, min(out_of_pocket, 30000) - 20000) * 0.3 + max(0, min(out_of_pocket, 50000) - 30000) * 0.4"
+            " + max(0, out_of_pocket - 50000) * 0.5",
+        )
+    ]
 
 
 def test_formulas_are_literal_expressions_and_conditions_decision_tables(project):
-    root = parse(emit_dmn(project.policy("platform.coordinator_eligibility"))["dmn/platform.coordinator_eligibility.dmn"])
+    root = parse(
+        emit_dmn(project.policy("platform.coordinator_eligibility"))[
+            "dmn/platform.coordinator_eligibility.dmn"
+        ]
+    )
     literal = decision(root, "eligible").findtext("dmn:literalExpression/dmn:text", namespaces=NS)
-    assert literal == ('(((age <= max_age) and list contains(["college", "bachelor", "master", "doctor"], education))'
-                       " and computer_skills)")
-    root = parse(emit_dmn(project.policy("medical.secondary_compensation"))["dmn/medical.secondary_compensation.dmn"])
-    assert decision(root, "compensation_condition").findtext("dmn:literalExpression/dmn:text", namespaces=NS) == (
-        '(scheme = "employee")')
-    assert rules(decision(root, "compensation_unrounded")) == [(["true"], "employee_scale"), (["false"], "resident_scale")]
+    assert literal == (
+        '(((age <= max_age) and list contains(["college", "bachelor", "master", "doctor"], education))'
+        " and computer_skills)"
+    )
+    root = parse(
+        emit_dmn(project.policy("medical.secondary_compensation"))[
+            "dmn/medical.secondary_compensation.dmn"
+        ]
+    )
+    assert decision(root, "compensation_condition").findtext(
+        "dmn:literalExpression/dmn:text", namespaces=NS
+    ) == ('(scheme = "employee")')
+    assert rules(decision(root, "compensation_unrounded")) == [
+        (["true"], "employee_scale"),
+        (["false"], "resident_scale"),
+    ]
     assert rules(decision(root, "compensation")) == [
         ([">= 0"], "floor(compensation_unrounded * 100 + 0.5) / 100"),
         (["< 0"], "-(floor(-(compensation_unrounded) * 100 + 0.5) / 100)"),
@@ -148,5 +207,7 @@ def test_what_dmn_cannot_express_is_listed_not_dropped(project):
     assert "clamp(x, low, high) with low above high" in whats
     assert "dates before 2012-07-01" in whats
     _, gaps = build_dmn(project.policy("platform.coordinator_subsidy"))
-    assert {"what": "parameter reward_multiple",
-            "reason": "the source gives no number for it (unnumbered), so there is nothing to evaluate"} in gaps
+    assert {
+        "what": "parameter reward_multiple",
+        "reason": "the source gives no number for it (unnumbered), so there is nothing to evaluate",
+    } in gaps

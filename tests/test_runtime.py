@@ -12,23 +12,45 @@ from hypothesis import strategies as st
 from generator import runtime as rt
 
 D = Decimal
-EMPLOYEE = ((D(20000), False, D(30000), True, D("0.3"), None),
-            (D(30000), False, D(50000), True, D("0.4"), None),
-            (D(50000), False, None, False, D("0.5"), None))
-T5 = ((None, False, D(100), False, None, D(60000)),
-      (D(100), True, D(200), False, None, D(80000)),
-      (D(200), True, None, False, None, D(100000)))
+EMPLOYEE = (
+    (D(20000), False, D(30000), True, D("0.3"), None),
+    (D(30000), False, D(50000), True, D("0.4"), None),
+    (D(50000), False, None, False, D("0.5"), None),
+)
+T5 = (
+    (None, False, D(100), False, None, D(60000)),
+    (D(100), True, D(200), False, None, D(80000)),
+    (D(200), True, None, False, None, D(100000)),
+)
 
 
-@pytest.mark.parametrize("x, expected", [
-    ("0", "0"), ("20000", "0"), ("25000", "1500"), ("30000", "3000"), ("35000", "5000"),
-    ("50000", "11000"), ("60000", "16000"),
-])
+@pytest.mark.parametrize(
+    "x, expected",
+    [
+        ("0", "0"),
+        ("20000", "0"),
+        ("25000", "1500"),
+        ("30000", "3000"),
+        ("35000", "5000"),
+        ("50000", "11000"),
+        ("60000", "16000"),
+    ],
+)
 def test_a_marginal_scale_pays_each_segment_at_its_own_rate(x, expected):
     assert rt.marginal(EMPLOYEE, D(x)) == D(expected)
 
 
-@pytest.mark.parametrize("x, expected", [("0", 60000), ("99.99", 60000), ("100", 80000), ("199.99", 80000), ("200", 100000), ("5000", 100000)])
+@pytest.mark.parametrize(
+    "x, expected",
+    [
+        ("0", 60000),
+        ("99.99", 60000),
+        ("100", 80000),
+        ("199.99", 80000),
+        ("200", 100000),
+        ("5000", 100000),
+    ],
+)
 def test_a_whole_amount_scale_gives_the_bracket_amount(x, expected):
     assert rt.whole_amount(T5, D(x), "t5") == D(expected)
 
@@ -48,15 +70,29 @@ def test_a_marginal_scale_is_continuous_and_never_decreasing(x):
 
 @given(st.decimals(0, 10**7, places=2))
 def test_a_marginal_scale_equals_the_sum_of_its_segments_written_out(x):
-    segments = [(D(20000), D(30000), D("0.3")), (D(30000), D(50000), D("0.4")), (D(50000), None, D("0.5"))]
-    total = sum(((min(x, hi) if hi is not None else x) - lo) * r for lo, hi, r in segments if x > lo)
+    segments = [
+        (D(20000), D(30000), D("0.3")),
+        (D(30000), D(50000), D("0.4")),
+        (D(50000), None, D("0.5")),
+    ]
+    total = sum(
+        ((min(x, hi) if hi is not None else x) - lo) * r for lo, hi, r in segments if x > lo
+    )
     assert rt.marginal(EMPLOYEE, x) == D(total)
 
 
-@pytest.mark.parametrize("x, mode, expected", [
-    ("0.005", "half_up", "0.01"), ("0.015", "half_up", "0.02"), ("-0.005", "half_up", "-0.01"),
-    ("0.005", "half_even", "0.00"), ("0.015", "half_even", "0.02"), ("0.019", "down", "0.01"), ("0.011", "up", "0.02"),
-])
+@pytest.mark.parametrize(
+    "x, mode, expected",
+    [
+        ("0.005", "half_up", "0.01"),
+        ("0.015", "half_up", "0.02"),
+        ("-0.005", "half_up", "-0.01"),
+        ("0.005", "half_even", "0.00"),
+        ("0.015", "half_even", "0.02"),
+        ("0.019", "down", "0.01"),
+        ("0.011", "up", "0.02"),
+    ],
+)
 def test_rounding_modes_are_the_named_ones(x, mode, expected):
     assert rt.round_to(D(x), 2, mode) == D(expected)
 
@@ -70,9 +106,15 @@ def test_the_value_in_force_is_the_last_one_started_on_or_before_the_date():
         rt.at(starts, values, dt.date(2010, 12, 31), "grant")
 
 
-@pytest.mark.parametrize("given_value, expected", [
-    (35000, D(35000)), ("35000.5", D("35000.5")), (0.1, D("0.1")), (D("2.50"), D("2.50")),
-])
+@pytest.mark.parametrize(
+    "given_value, expected",
+    [
+        (35000, D(35000)),
+        ("35000.5", D("35000.5")),
+        (0.1, D("0.1")),
+        (D("2.50"), D("2.50")),
+    ],
+)
 def test_numbers_are_read_exactly_whatever_their_python_type(given_value, expected):
     problems: list = []
     assert rt.number({"x": given_value}, "x", problems=problems) == expected

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from generator import runtime as rt
-from generator.interpreter import evaluate as interpret
+from generator.evaluate.interpreter import evaluate as interpret
 
 D = Decimal
 JUN_2012 = dt.date(2012, 6, 1)
@@ -20,90 +20,351 @@ Y_2024 = dt.date(2024, 6, 1)
 # (policy, inputs, on, expected outputs, why)
 HAND_COMPUTED = [
     # M4 employee segments
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "35000"}, JUN_2012,
-     {"compensation": D("5000.00")}, "RULES.md example: 10000×30% + 5000×40%"),
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "20000"}, JUN_2012,
-     {"compensation": D("0.00")}, "not above 20,000"),
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "20000.01"}, JUN_2012,
-     {"compensation": D("0.00")}, "0.01×30% = 0.003 → 0.00 half-up"),
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "20000.02"}, JUN_2012,
-     {"compensation": D("0.01")}, "0.02×30% = 0.006 → 0.01"),
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "30000"}, JUN_2012,
-     {"compensation": D("3000.00")}, "10000×30%"),
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "50000"}, JUN_2012,
-     {"compensation": D("11000.00")}, "3000 + 20000×40%"),
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "80000"}, JUN_2012,
-     {"compensation": D("26000.00")}, "11000 + 30000×50%"),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "employee", "out_of_pocket": "35000"},
+        JUN_2012,
+        {"compensation": D("5000.00")},
+        "RULES.md example: 10000×30% + 5000×40%",
+    ),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "employee", "out_of_pocket": "20000"},
+        JUN_2012,
+        {"compensation": D("0.00")},
+        "not above 20,000",
+    ),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "employee", "out_of_pocket": "20000.01"},
+        JUN_2012,
+        {"compensation": D("0.00")},
+        "0.01×30% = 0.003 → 0.00 half-up",
+    ),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "employee", "out_of_pocket": "20000.02"},
+        JUN_2012,
+        {"compensation": D("0.01")},
+        "0.02×30% = 0.006 → 0.01",
+    ),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "employee", "out_of_pocket": "30000"},
+        JUN_2012,
+        {"compensation": D("3000.00")},
+        "10000×30%",
+    ),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "employee", "out_of_pocket": "50000"},
+        JUN_2012,
+        {"compensation": D("11000.00")},
+        "3000 + 20000×40%",
+    ),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "employee", "out_of_pocket": "80000"},
+        JUN_2012,
+        {"compensation": D("26000.00")},
+        "11000 + 30000×50%",
+    ),
     # M5 resident segments
-    ("medical.secondary_compensation", {"scheme": "resident", "out_of_pocket": "10000"}, JUN_2012,
-     {"compensation": D("0.00")}, "not above 10,000"),
-    ("medical.secondary_compensation", {"scheme": "resident", "out_of_pocket": "35000"}, JUN_2012,
-     {"compensation": D("10500.00")}, "20000×40% + 5000×50%"),
-    ("medical.secondary_compensation", {"scheme": "resident", "out_of_pocket": "60000"}, JUN_2012,
-     {"compensation": D("24000.00")}, "8000 + 10000 + 10000×60%"),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "resident", "out_of_pocket": "10000"},
+        JUN_2012,
+        {"compensation": D("0.00")},
+        "not above 10,000",
+    ),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "resident", "out_of_pocket": "35000"},
+        JUN_2012,
+        {"compensation": D("10500.00")},
+        "20000×40% + 5000×50%",
+    ),
+    (
+        "medical.secondary_compensation",
+        {"scheme": "resident", "out_of_pocket": "60000"},
+        JUN_2012,
+        {"compensation": D("24000.00")},
+        "8000 + 10000 + 10000×60%",
+    ),
     # M1/M2
-    ("medical.resident_inpatient", {"hospital_level": "1", "eligible_cost": "10000"}, JUN_2012,
-     {"reimbursement": D("8000.00")}, "80%"),
-    ("medical.resident_inpatient", {"hospital_level": 2, "eligible_cost": "10000"}, JUN_2012,
-     {"reimbursement": D("7000.00")}, "70%"),
-    ("medical.resident_inpatient", {"hospital_level": 3, "eligible_cost": "333.33"}, JUN_2012,
-     {"reimbursement": D("200.00")}, "333.33×60% = 199.998 → 200.00"),
-    ("medical.resident_inpatient", {"hospital_level": 1, "eligible_cost": "300000", "fund_paid_this_year": "0"}, JUN_2012,
-     {"reimbursement": D("200000.00")}, "240000 capped at 200,000"),
-    ("medical.resident_inpatient", {"hospital_level": 1, "eligible_cost": "10000", "fund_paid_this_year": "195000"}, JUN_2012,
-     {"reimbursement": D("5000.00")}, "only 5,000 of the cap left"),
-    ("medical.resident_inpatient", {"hospital_level": 1, "eligible_cost": "10000", "fund_paid_this_year": "250000"}, JUN_2012,
-     {"reimbursement": D("0.00")}, "cap already exceeded: nothing, never negative"),
+    (
+        "medical.resident_inpatient",
+        {"hospital_level": "1", "eligible_cost": "10000"},
+        JUN_2012,
+        {"reimbursement": D("8000.00")},
+        "80%",
+    ),
+    (
+        "medical.resident_inpatient",
+        {"hospital_level": 2, "eligible_cost": "10000"},
+        JUN_2012,
+        {"reimbursement": D("7000.00")},
+        "70%",
+    ),
+    (
+        "medical.resident_inpatient",
+        {"hospital_level": 3, "eligible_cost": "333.33"},
+        JUN_2012,
+        {"reimbursement": D("200.00")},
+        "333.33×60% = 199.998 → 200.00",
+    ),
+    (
+        "medical.resident_inpatient",
+        {"hospital_level": 1, "eligible_cost": "300000", "fund_paid_this_year": "0"},
+        JUN_2012,
+        {"reimbursement": D("200000.00")},
+        "240000 capped at 200,000",
+    ),
+    (
+        "medical.resident_inpatient",
+        {"hospital_level": 1, "eligible_cost": "10000", "fund_paid_this_year": "195000"},
+        JUN_2012,
+        {"reimbursement": D("5000.00")},
+        "only 5,000 of the cap left",
+    ),
+    (
+        "medical.resident_inpatient",
+        {"hospital_level": 1, "eligible_cost": "10000", "fund_paid_this_year": "250000"},
+        JUN_2012,
+        {"reimbursement": D("0.00")},
+        "cap already exceeded: nothing, never negative",
+    ),
     # M3
-    ("medical.resident_outpatient_special", {"disease": "haemophilia", "eligible_cost_this_year": "400"}, JUN_2012,
-     {"subsidy": D("0.00")}, "at the deductible"),
-    ("medical.resident_outpatient_special", {"disease": "schizophrenia", "eligible_cost_this_year": "1000"}, JUN_2012,
-     {"subsidy": D("300.00")}, "(1000−400)×50%"),
-    ("medical.resident_outpatient_special", {"disease": "aplastic_anaemia", "eligible_cost_this_year": "3400"}, JUN_2012,
-     {"subsidy": D("1500.00")}, "exactly the cap"),
-    ("medical.resident_outpatient_special", {"disease": "chronic_hepatitis", "eligible_cost_this_year": "10000"}, JUN_2012,
-     {"subsidy": D("1500.00")}, "capped"),
+    (
+        "medical.resident_outpatient_special",
+        {"disease": "haemophilia", "eligible_cost_this_year": "400"},
+        JUN_2012,
+        {"subsidy": D("0.00")},
+        "at the deductible",
+    ),
+    (
+        "medical.resident_outpatient_special",
+        {"disease": "schizophrenia", "eligible_cost_this_year": "1000"},
+        JUN_2012,
+        {"subsidy": D("300.00")},
+        "(1000−400)×50%",
+    ),
+    (
+        "medical.resident_outpatient_special",
+        {"disease": "aplastic_anaemia", "eligible_cost_this_year": "3400"},
+        JUN_2012,
+        {"subsidy": D("1500.00")},
+        "exactly the cap",
+    ),
+    (
+        "medical.resident_outpatient_special",
+        {"disease": "chronic_hepatitis", "eligible_cost_this_year": "10000"},
+        JUN_2012,
+        {"subsidy": D("1500.00")},
+        "capped",
+    ),
     # P3
-    ("pension.retiree_adjustment_2012", {"monthly_pension": "1000"}, JUN_2012, {"increase": D("190.00")}, "100 < 190: raised to 190"),
-    ("pension.retiree_adjustment_2012", {"monthly_pension": "1900"}, JUN_2012, {"increase": D("190.00")}, "exactly 190"),
-    ("pension.retiree_adjustment_2012", {"monthly_pension": "2500"}, JUN_2012, {"increase": D("250.00")}, "10%"),
-    ("pension.retiree_adjustment_2012", {"monthly_pension": "2345.65"}, JUN_2012, {"increase": D("234.57")}, "234.565 → 234.57 half-up"),
+    (
+        "pension.retiree_adjustment_2012",
+        {"monthly_pension": "1000"},
+        JUN_2012,
+        {"increase": D("190.00")},
+        "100 < 190: raised to 190",
+    ),
+    (
+        "pension.retiree_adjustment_2012",
+        {"monthly_pension": "1900"},
+        JUN_2012,
+        {"increase": D("190.00")},
+        "exactly 190",
+    ),
+    (
+        "pension.retiree_adjustment_2012",
+        {"monthly_pension": "2500"},
+        JUN_2012,
+        {"increase": D("250.00")},
+        "10%",
+    ),
+    (
+        "pension.retiree_adjustment_2012",
+        {"monthly_pension": "2345.65"},
+        JUN_2012,
+        {"increase": D("234.57")},
+        "234.565 → 234.57 half-up",
+    ),
     # P1
-    ("pension.resident_basic", {"age": "60"}, dt.date(2011, 12, 31), {"monthly_basic_pension": D("60.00")}, "before the raise"),
-    ("pension.resident_basic", {"age": "60"}, dt.date(2012, 1, 1), {"monthly_basic_pension": D("70.00")}, "from 2012-01-01"),
-    ("pension.resident_basic", {"age": "59"}, dt.date(2012, 1, 1), {"monthly_basic_pension": D("0.00")}, "under 60"),
+    (
+        "pension.resident_basic",
+        {"age": "60"},
+        dt.date(2011, 12, 31),
+        {"monthly_basic_pension": D("60.00")},
+        "before the raise",
+    ),
+    (
+        "pension.resident_basic",
+        {"age": "60"},
+        dt.date(2012, 1, 1),
+        {"monthly_basic_pension": D("70.00")},
+        "from 2012-01-01",
+    ),
+    (
+        "pension.resident_basic",
+        {"age": "59"},
+        dt.date(2012, 1, 1),
+        {"monthly_basic_pension": D("0.00")},
+        "under 60",
+    ),
     # P7/P8
-    ("pension.death_benefits", {"cause": "illness"}, dt.date(2012, 2, 29), {"funeral_grant": D("5200.00"), "survivor_lump_sum": D("5200.00")}, "old amounts"),
-    ("pension.death_benefits", {"cause": "non_work_injury"}, dt.date(2012, 3, 1), {"funeral_grant": D("6000.00"), "survivor_lump_sum": D("15000.00")}, "new amounts"),
+    (
+        "pension.death_benefits",
+        {"cause": "illness"},
+        dt.date(2012, 2, 29),
+        {"funeral_grant": D("5200.00"), "survivor_lump_sum": D("5200.00")},
+        "old amounts",
+    ),
+    (
+        "pension.death_benefits",
+        {"cause": "non_work_injury"},
+        dt.date(2012, 3, 1),
+        {"funeral_grant": D("6000.00"), "survivor_lump_sum": D("15000.00")},
+        "new amounts",
+    ),
     # U1/U2
-    ("unemployment.benefit", {"min_living_standard": "300", "min_wage": "1100"}, dt.date(2012, 7, 1), {"monthly_benefit": D("520.00")}, "520 inside [390, 1100]"),
-    ("unemployment.benefit", {"min_living_standard": "450", "min_wage": "1100"}, dt.date(2012, 7, 1), {"monthly_benefit": D("585.00")}, "raised to 1.3×450"),
-    ("unemployment.benefit", {"min_living_standard": "300", "min_wage": "500"}, dt.date(2012, 7, 1), {"monthly_benefit": D("500.00")}, "capped at the minimum wage"),
+    (
+        "unemployment.benefit",
+        {"min_living_standard": "300", "min_wage": "1100"},
+        dt.date(2012, 7, 1),
+        {"monthly_benefit": D("520.00")},
+        "520 inside [390, 1100]",
+    ),
+    (
+        "unemployment.benefit",
+        {"min_living_standard": "450", "min_wage": "1100"},
+        dt.date(2012, 7, 1),
+        {"monthly_benefit": D("585.00")},
+        "raised to 1.3×450",
+    ),
+    (
+        "unemployment.benefit",
+        {"min_living_standard": "300", "min_wage": "500"},
+        dt.date(2012, 7, 1),
+        {"monthly_benefit": D("500.00")},
+        "capped at the minimum wage",
+    ),
     # T5 — boundaries go to the higher tier
-    ("platform.construction_subsidy", {"service_area_m2": "99.99"}, SEP_2012, {"subsidy": D("60000.00")}, "below 100"),
-    ("platform.construction_subsidy", {"service_area_m2": "100"}, SEP_2012, {"subsidy": D("80000.00")}, "100 以上"),
-    ("platform.construction_subsidy", {"service_area_m2": "199.99"}, SEP_2012, {"subsidy": D("80000.00")}, "below 200"),
-    ("platform.construction_subsidy", {"service_area_m2": "200"}, SEP_2012, {"subsidy": D("100000.00")}, "200 以上"),
+    (
+        "platform.construction_subsidy",
+        {"service_area_m2": "99.99"},
+        SEP_2012,
+        {"subsidy": D("60000.00")},
+        "below 100",
+    ),
+    (
+        "platform.construction_subsidy",
+        {"service_area_m2": "100"},
+        SEP_2012,
+        {"subsidy": D("80000.00")},
+        "100 以上",
+    ),
+    (
+        "platform.construction_subsidy",
+        {"service_area_m2": "199.99"},
+        SEP_2012,
+        {"subsidy": D("80000.00")},
+        "below 200",
+    ),
+    (
+        "platform.construction_subsidy",
+        {"service_area_m2": "200"},
+        SEP_2012,
+        {"subsidy": D("100000.00")},
+        "200 以上",
+    ),
     # T1/T2
-    ("platform.staffing", {"level": "township", "registered_population": "20000"}, SEP_2012, {"min_staff": 3}, "2×1.5"),
-    ("platform.staffing", {"level": "township", "registered_population": "25000"}, SEP_2012, {"min_staff": 4}, "3.75 rounded up"),
-    ("platform.staffing", {"level": "village", "registered_population": "2999"}, SEP_2012, {"min_staff": 1}, "below 3000"),
-    ("platform.staffing", {"level": "village", "registered_population": "3000"}, SEP_2012, {"min_staff": 2}, "3000 以上"),
+    (
+        "platform.staffing",
+        {"level": "township", "registered_population": "20000"},
+        SEP_2012,
+        {"min_staff": 3},
+        "2×1.5",
+    ),
+    (
+        "platform.staffing",
+        {"level": "township", "registered_population": "25000"},
+        SEP_2012,
+        {"min_staff": 4},
+        "3.75 rounded up",
+    ),
+    (
+        "platform.staffing",
+        {"level": "village", "registered_population": "2999"},
+        SEP_2012,
+        {"min_staff": 1},
+        "below 3000",
+    ),
+    (
+        "platform.staffing",
+        {"level": "village", "registered_population": "3000"},
+        SEP_2012,
+        {"min_staff": 2},
+        "3000 以上",
+    ),
     # T6
-    ("platform.coordinator_subsidy", {"min_monthly_wage": "1310", "coordinators": "2", "months": "12"}, SEP_2012, {"post_subsidy": D("47160.00")}, "1310×150%×2×12"),
+    (
+        "platform.coordinator_subsidy",
+        {"min_monthly_wage": "1310", "coordinators": "2", "months": "12"},
+        SEP_2012,
+        {"post_subsidy": D("47160.00")},
+        "1310×150%×2×12",
+    ),
     # T3
-    ("platform.coordinator_eligibility", {"age": "35", "education": "college", "computer_skills": "true"}, SEP_2012, {"eligible": True}, "35 以下 includes 35; 大专以上 includes college"),
-    ("platform.coordinator_eligibility", {"age": "36", "education": "doctor", "computer_skills": "true"}, SEP_2012, {"eligible": False}, "too old"),
-    ("platform.coordinator_eligibility", {"age": "30", "education": "high_school", "computer_skills": "true"}, SEP_2012, {"eligible": False}, "below college"),
-    ("platform.coordinator_eligibility", {"age": "30", "education": "bachelor", "computer_skills": "false"}, SEP_2012, {"eligible": False}, "no computer skills"),
+    (
+        "platform.coordinator_eligibility",
+        {"age": "35", "education": "college", "computer_skills": "true"},
+        SEP_2012,
+        {"eligible": True},
+        "35 以下 includes 35; 大专以上 includes college",
+    ),
+    (
+        "platform.coordinator_eligibility",
+        {"age": "36", "education": "doctor", "computer_skills": "true"},
+        SEP_2012,
+        {"eligible": False},
+        "too old",
+    ),
+    (
+        "platform.coordinator_eligibility",
+        {"age": "30", "education": "high_school", "computer_skills": "true"},
+        SEP_2012,
+        {"eligible": False},
+        "below college",
+    ),
+    (
+        "platform.coordinator_eligibility",
+        {"age": "30", "education": "bachelor", "computer_skills": "false"},
+        SEP_2012,
+        {"eligible": False},
+        "no computer skills",
+    ),
     # P6
-    ("pension.rehab_staff_subsidy", {"min_contribution_base": "3000", "employer_rate": "0.16"}, Y_2024, {"subsidy": D("240.00")}, "3000×16%×50%"),
+    (
+        "pension.rehab_staff_subsidy",
+        {"min_contribution_base": "3000", "employer_rate": "0.16"},
+        Y_2024,
+        {"subsidy": D("240.00")},
+        "3000×16%×50%",
+    ),
 ]
 
 
-@pytest.mark.parametrize("policy_id, case, on, expected, why", HAND_COMPUTED,
-                         ids=[f"{c[0]} {c[4]}" for c in HAND_COMPUTED])
-def test_the_generated_module_and_the_interpreter_give_the_hand_computed_result(project, generated, policy_id, case, on, expected, why):
+@pytest.mark.parametrize(
+    "policy_id, case, on, expected, why",
+    HAND_COMPUTED,
+    ids=[f"{c[0]} {c[4]}" for c in HAND_COMPUTED],
+)
+def test_the_generated_module_and_the_interpreter_give_the_hand_computed_result(
+    project, generated, policy_id, case, on, expected, why
+):
     assert generated(policy_id).evaluate(case, on) == expected
     assert interpret(project.policy(policy_id), case, on) == expected
 
@@ -111,64 +372,157 @@ def test_the_generated_module_and_the_interpreter_give_the_hand_computed_result(
 def test_every_policy_of_the_published_contract_is_shipped(project):
     contract = {
         "medical.secondary_compensation": (["scheme", "out_of_pocket"], ["compensation"]),
-        "medical.resident_inpatient": (["hospital_level", "eligible_cost", "fund_paid_this_year"], ["reimbursement"]),
-        "medical.resident_outpatient_special": (["disease", "eligible_cost_this_year"], ["subsidy"]),
+        "medical.resident_inpatient": (
+            ["hospital_level", "eligible_cost", "fund_paid_this_year"],
+            ["reimbursement"],
+        ),
+        "medical.resident_outpatient_special": (
+            ["disease", "eligible_cost_this_year"],
+            ["subsidy"],
+        ),
         "pension.retiree_adjustment_2012": (["monthly_pension"], ["increase"]),
         "pension.resident_basic": (["age"], ["monthly_basic_pension"]),
         "pension.death_benefits": (["cause"], ["funeral_grant", "survivor_lump_sum"]),
         "unemployment.benefit": (["min_living_standard", "min_wage"], ["monthly_benefit"]),
         "platform.construction_subsidy": (["service_area_m2"], ["subsidy"]),
         "platform.staffing": (["level", "registered_population"], ["min_staff"]),
-        "platform.coordinator_subsidy": (["min_monthly_wage", "coordinators", "months"], ["post_subsidy"]),
+        "platform.coordinator_subsidy": (
+            ["min_monthly_wage", "coordinators", "months"],
+            ["post_subsidy"],
+        ),
         "platform.coordinator_eligibility": (["age", "education", "computer_skills"], ["eligible"]),
         "pension.rehab_staff_subsidy": (["min_contribution_base", "employer_rate"], ["subsidy"]),
     }
-    shipped = {p.id: ([f.name for f in p.inputs], [f.name for f in p.outputs]) for p in project.policies}
+    shipped = {
+        p.id: ([f.name for f in p.inputs], [f.name for f in p.outputs]) for p in project.policies
+    }
     assert shipped == contract
 
 
 def test_the_enum_values_of_the_contract_are_exact(project):
     assert project.policy("medical.resident_inpatient").input("hospital_level").values == (1, 2, 3)
     assert project.policy("platform.coordinator_eligibility").input("education").values == (
-        "below_high_school", "high_school", "college", "bachelor", "master", "doctor")
+        "below_high_school",
+        "high_school",
+        "college",
+        "bachelor",
+        "master",
+        "doctor",
+    )
     assert project.policy("platform.coordinator_eligibility").input("education").ordered
-    assert project.policy("pension.death_benefits").input("cause").values == ("illness", "non_work_injury")
+    assert project.policy("pension.death_benefits").input("cause").values == (
+        "illness",
+        "non_work_injury",
+    )
 
 
-@pytest.mark.parametrize("policy_id, case, on, first", [
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "35000"}, dt.date(2010, 12, 31), "2011-01-01"),
-    ("unemployment.benefit", {"min_living_standard": "300", "min_wage": "1100"}, dt.date(2012, 6, 30), "2012-07-01"),
-    ("platform.construction_subsidy", {"service_area_m2": "150"}, dt.date(2012, 8, 13), "2012-08-14"),
-    ("pension.resident_basic", {"age": "65"}, dt.date(2010, 12, 31), "2011-01-01"),
-])
-def test_a_date_before_the_first_value_is_not_in_force_not_zero(project, generated, policy_id, case, on, first):
-    for run in (lambda: generated(policy_id).evaluate(case, on), lambda: interpret(project.policy(policy_id), case, on)):
+@pytest.mark.parametrize(
+    "policy_id, case, on, first",
+    [
+        (
+            "medical.secondary_compensation",
+            {"scheme": "employee", "out_of_pocket": "35000"},
+            dt.date(2010, 12, 31),
+            "2011-01-01",
+        ),
+        (
+            "unemployment.benefit",
+            {"min_living_standard": "300", "min_wage": "1100"},
+            dt.date(2012, 6, 30),
+            "2012-07-01",
+        ),
+        (
+            "platform.construction_subsidy",
+            {"service_area_m2": "150"},
+            dt.date(2012, 8, 13),
+            "2012-08-14",
+        ),
+        ("pension.resident_basic", {"age": "65"}, dt.date(2010, 12, 31), "2011-01-01"),
+    ],
+)
+def test_a_date_before_the_first_value_is_not_in_force_not_zero(
+    project, generated, policy_id, case, on, first
+):
+    for run in (
+        lambda: generated(policy_id).evaluate(case, on),
+        lambda: interpret(project.policy(policy_id), case, on),
+    ):
         with pytest.raises(rt.NotInForce) as caught:
             run()
         assert first in str(caught.value)
 
 
-@pytest.mark.parametrize("policy_id, case, field, fragment", [
-    ("medical.secondary_compensation", {"scheme": "farmer", "out_of_pocket": "1"}, "scheme", "not one of: employee, resident"),
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "-1"}, "out_of_pocket", "below the minimum 0"),
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "abc"}, "out_of_pocket", "not a number"),
-    ("medical.secondary_compensation", {"scheme": "employee"}, "out_of_pocket", "is required"),
-    ("medical.secondary_compensation", {"scheme": "employee", "out_of_pocket": "1", "extra": "2"}, "extra", "unknown field"),
-    ("medical.resident_inpatient", {"hospital_level": "4", "eligible_cost": "1"}, "hospital_level", "not one of: 1, 2, 3"),
-    ("platform.staffing", {"level": "village", "registered_population": "2.5"}, "registered_population", "not a whole number"),
-    ("platform.coordinator_eligibility", {"age": "30", "education": "college", "computer_skills": "maybe"}, "computer_skills", "not true or false"),
-    ("unemployment.benefit", {"min_living_standard": "500", "min_wage": "600"}, "", "1.3"),
-])
-def test_a_bad_case_is_rejected_naming_the_field(project, generated, policy_id, case, field, fragment):
-    for run in (lambda: generated(policy_id).evaluate(case, JUN_2012 if policy_id.startswith("medical") else SEP_2012),
-                lambda: interpret(project.policy(policy_id), case, JUN_2012 if policy_id.startswith("medical") else SEP_2012)):
+@pytest.mark.parametrize(
+    "policy_id, case, field, fragment",
+    [
+        (
+            "medical.secondary_compensation",
+            {"scheme": "farmer", "out_of_pocket": "1"},
+            "scheme",
+            "not one of: employee, resident",
+        ),
+        (
+            "medical.secondary_compensation",
+            {"scheme": "employee", "out_of_pocket": "-1"},
+            "out_of_pocket",
+            "below the minimum 0",
+        ),
+        (
+            "medical.secondary_compensation",
+            {"scheme": "employee", "out_of_pocket": "abc"},
+            "out_of_pocket",
+            "not a number",
+        ),
+        ("medical.secondary_compensation", {"scheme": "employee"}, "out_of_pocket", "is required"),
+        (
+            "medical.secondary_compensation",
+            {"scheme": "employee", "out_of_pocket": "1", "extra": "2"},
+            "extra",
+            "unknown field",
+        ),
+        (
+            "medical.resident_inpatient",
+            {"hospital_level": "4", "eligible_cost": "1"},
+            "hospital_level",
+            "not one of: 1, 2, 3",
+        ),
+        (
+            "platform.staffing",
+            {"level": "village", "registered_population": "2.5"},
+            "registered_population",
+            "not a whole number",
+        ),
+        (
+            "platform.coordinator_eligibility",
+            {"age": "30", "education": "college", "computer_skills": "maybe"},
+            "computer_skills",
+            "not true or false",
+        ),
+        ("unemployment.benefit", {"min_living_standard": "500", "min_wage": "600"}, "", "1.3"),
+    ],
+)
+def test_a_bad_case_is_rejected_naming_the_field(
+    project, generated, policy_id, case, field, fragment
+):
+    for run in (
+        lambda: generated(policy_id).evaluate(
+            case, JUN_2012 if policy_id.startswith("medical") else SEP_2012
+        ),
+        lambda: interpret(
+            project.policy(policy_id),
+            case,
+            JUN_2012 if policy_id.startswith("medical") else SEP_2012,
+        ),
+    ):
         with pytest.raises(rt.InvalidCase) as caught:
             run()
-        assert any(f == field and fragment in m for f, m in caught.value.problems), caught.value.problems
+        assert any(f == field and fragment in m for f, m in caught.value.problems), (
+            caught.value.problems
+        )
 
 
 def test_every_example_case_written_in_a_policy_holds_in_the_generated_module(project, generated):
-    from generator.rules import expected_value
+    from generator.checks.rules import expected_value
 
     checked = 0
     for policy in project.policies:
@@ -176,6 +530,10 @@ def test_every_example_case_written_in_a_policy_holds_in_the_generated_module(pr
         for case in policy.cases:
             result = module.evaluate(dict(case.inputs), case.on)
             for name, written in case.expected:
-                assert result[name] == expected_value(policy.output(name), written), (policy.id, case.name, name)
+                assert result[name] == expected_value(policy.output(name), written), (
+                    policy.id,
+                    case.name,
+                    name,
+                )
                 checked += 1
     assert checked >= 60

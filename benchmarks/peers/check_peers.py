@@ -43,15 +43,18 @@ EDGES = (0, 10000, 20000, 30000, 50000)
 
 # --- cases -----------------------------------------------------------------------------
 
+
 def secondary_cases(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(scheme codes, out_of_pocket in fen): every edge ±1 fen for both schemes, then random."""
-    edge_fen = sorted({e * 100 + d for e in EDGES for d in (-1, 0, 1) if e * 100 + d >= 0}
-                      | {1, 2, 5, 10_000_000, 100_000_000})
+    edge_fen = sorted(
+        {e * 100 + d for e in EDGES for d in (-1, 0, 1) if e * 100 + d >= 0}
+        | {1, 2, 5, 10_000_000, 100_000_000}
+    )
     schemes = [s for s in (0, 1) for _ in edge_fen]
     fen = edge_fen * 2
     rest = n - len(fen)
     schemes += rng.integers(0, 2, rest).tolist()
-    fen += rng.integers(0, 20_000_000, rest).tolist()   # 0 to 200,000 yuan, to the fen
+    fen += rng.integers(0, 20_000_000, rest).tolist()  # 0 to 200,000 yuan, to the fen
     return np.array(schemes, dtype=np.int64), np.array(fen, dtype=np.int64)
 
 
@@ -68,17 +71,20 @@ def inpatient_cases(n: int, rng: np.random.Generator):
         cost = left * 10 // ratio
         for c in (cost - 1, cost, cost + 1):
             rows.append((level, c, 150_000_00))
-        rows.append((level, 300_000_00, 0))   # ratio amount above the whole cap
+        rows.append((level, 300_000_00, 0))  # ratio amount above the whole cap
     levels = [r[0] for r in rows]
     costs = [r[1] for r in rows]
     paid = [r[2] for r in rows]
     rest = n - len(rows)
     levels += rng.integers(1, 4, rest).tolist()
-    costs += rng.integers(0, 30_000_000, rest).tolist()              # 0 to 300,000 yuan
-    some_paid = rng.integers(0, 22_000_000, rest)                    # 0 to 220,000 yuan ...
+    costs += rng.integers(0, 30_000_000, rest).tolist()  # 0 to 300,000 yuan
+    some_paid = rng.integers(0, 22_000_000, rest)  # 0 to 220,000 yuan ...
     paid += np.where(rng.random(rest) < 0.5, 0, some_paid).tolist()  # ... for half the cases
-    return (np.array(levels, dtype=np.int64), np.array(costs, dtype=np.int64),
-            np.array(paid, dtype=np.int64))
+    return (
+        np.array(levels, dtype=np.int64),
+        np.array(costs, dtype=np.int64),
+        np.array(paid, dtype=np.int64),
+    )
 
 
 def yuan(fen: int) -> Decimal:
@@ -87,8 +93,10 @@ def yuan(fen: int) -> Decimal:
 
 # --- exact reckoning, only to classify disagreements ------------------------------------
 
-SCALES = {0: ((20000, "0.3"), (30000, "0.4"), (50000, "0.5")),
-          1: ((10000, "0.4"), (30000, "0.5"), (50000, "0.6"))}
+SCALES = {
+    0: ((20000, "0.3"), (30000, "0.4"), (50000, "0.5")),
+    1: ((10000, "0.4"), (30000, "0.5"), (50000, "0.6")),
+}
 RATIOS = {1: Decimal("0.8"), 2: Decimal("0.7"), 3: Decimal("0.6")}
 
 
@@ -113,8 +121,9 @@ def is_half_fen(amount: Decimal) -> bool:
 
 # --- ratebook reference ----------------------------------------------------------------
 
+
 def load_generated(policy_id: str):
-    from generator.generated_modules import load_policy_module
+    from generator.evaluate.modules import load_policy_module
 
     return load_policy_module(ROOT / "generated", policy_id)
 
@@ -122,24 +131,37 @@ def load_generated(policy_id: str):
 def ratebook_secondary(schemes, fen) -> list[Decimal]:
     module = load_generated("medical.secondary_compensation")
     names = zen_peer.SCHEME_NAMES
-    return [module.evaluate({"scheme": names[s], "out_of_pocket": str(yuan(f))}, ON)["compensation"]
-            for s, f in zip(schemes.tolist(), fen.tolist(), strict=True)]
+    return [
+        module.evaluate({"scheme": names[s], "out_of_pocket": str(yuan(f))}, ON)["compensation"]
+        for s, f in zip(schemes.tolist(), fen.tolist(), strict=True)
+    ]
 
 
 def ratebook_inpatient(levels, cost, paid) -> list[Decimal]:
     module = load_generated("medical.resident_inpatient")
-    return [module.evaluate({"hospital_level": lv, "eligible_cost": str(yuan(c)),
-                             "fund_paid_this_year": str(yuan(p))}, ON)["reimbursement"]
-            for lv, c, p in zip(levels.tolist(), cost.tolist(), paid.tolist(), strict=True)]
+    return [
+        module.evaluate(
+            {
+                "hospital_level": lv,
+                "eligible_cost": str(yuan(c)),
+                "fund_paid_this_year": str(yuan(p)),
+            },
+            ON,
+        )["reimbursement"]
+        for lv, c, p in zip(levels.tolist(), cost.tolist(), paid.tolist(), strict=True)
+    ]
 
 
 # --- comparing ---------------------------------------------------------------------------
+
 
 def to_fen(value: float) -> Decimal:
     return Decimal(repr(float(value))).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def compare(label: str, peer_values, reference: list[Decimal], exact: list[Decimal], describe) -> dict:
+def compare(
+    label: str, peer_values, reference: list[Decimal], exact: list[Decimal], describe
+) -> dict:
     """Count agreements and classified disagreements of one peer; print a line and examples."""
     counts = {"cases": len(reference), "agree": 0, "tie": 0, "other": 0, "more": 0}
     examples: dict[str, list[str]] = {}
@@ -157,9 +179,13 @@ def compare(label: str, peer_values, reference: list[Decimal], exact: list[Decim
         counts[kind] += 1
         shown = examples.setdefault(kind, [])
         if len(shown) < 3:
-            shown.append(f"{describe(i)}: exact {unrounded} → ratebook {want}, peer {float(value)!r} → {got}")
-    print(f"  {label:<22} agree {counts['agree']:>7}/{counts['cases']}  "
-          f"tie {counts['tie']:>6}  other {counts['other']:>6}  more {counts['more']:>5}")
+            shown.append(
+                f"{describe(i)}: exact {unrounded} → ratebook {want}, peer {float(value)!r} → {got}"
+            )
+    print(
+        f"  {label:<22} agree {counts['agree']:>7}/{counts['cases']}  "
+        f"tie {counts['tie']:>6}  other {counts['other']:>6}  more {counts['more']:>5}"
+    )
     for kind, lines in examples.items():
         for line in lines:
             print(f"      {kind}: {line}")
@@ -177,11 +203,16 @@ def main(argv=None) -> int:
     schemes, oop_fen = secondary_cases(args.n, rng)
     oop = oop_fen / 100.0
     reference = ratebook_secondary(schemes, oop_fen)
-    exact = [exact_secondary(s, yuan(f)) for s, f in zip(schemes.tolist(), oop_fen.tolist(), strict=True)]
-    assert all(r == e.quantize(FEN, rounding=ROUND_HALF_UP) for r, e in zip(reference, exact, strict=True)), \
-        "the classifying reckoning disagrees with ratebook"
+    exact = [
+        exact_secondary(s, yuan(f)) for s, f in zip(schemes.tolist(), oop_fen.tolist(), strict=True)
+    ]
+    assert all(
+        r == e.quantize(FEN, rounding=ROUND_HALF_UP) for r, e in zip(reference, exact, strict=True)
+    ), "the classifying reckoning disagrees with ratebook"
     ties = sum(is_half_fen(e) for e in exact)
-    print(f"medical.secondary_compensation: {len(reference)} cases, {ties} of them exact half-fen ties")
+    print(
+        f"medical.secondary_compensation: {len(reference)} cases, {ties} of them exact half-fen ties"
+    )
     describe = lambda i: f"{zen_peer.SCHEME_NAMES[schemes[i]]} {yuan(oop_fen[i])}"
     peers = {}
     for precision in ("float32", "float64"):
@@ -196,10 +227,13 @@ def main(argv=None) -> int:
     levels, cost_fen, paid_fen = inpatient_cases(args.n, rng)
     cost, paid = cost_fen / 100.0, paid_fen / 100.0
     reference = ratebook_inpatient(levels, cost_fen, paid_fen)
-    exact = [exact_inpatient(lv, yuan(c), yuan(p))
-             for lv, c, p in zip(levels.tolist(), cost_fen.tolist(), paid_fen.tolist(), strict=True)]
-    assert all(r == e.quantize(FEN, rounding=ROUND_HALF_UP) for r, e in zip(reference, exact, strict=True)), \
-        "the classifying reckoning disagrees with ratebook"
+    exact = [
+        exact_inpatient(lv, yuan(c), yuan(p))
+        for lv, c, p in zip(levels.tolist(), cost_fen.tolist(), paid_fen.tolist(), strict=True)
+    ]
+    assert all(
+        r == e.quantize(FEN, rounding=ROUND_HALF_UP) for r, e in zip(reference, exact, strict=True)
+    ), "the classifying reckoning disagrees with ratebook"
     ties = sum(is_half_fen(e) for e in exact)
     print(f"medical.resident_inpatient: {len(reference)} cases, {ties} of them exact half-fen ties")
     describe = lambda i: f"level {levels[i]} cost {yuan(cost_fen[i])} paid {yuan(paid_fen[i])}"

@@ -46,11 +46,15 @@ def machine() -> list[str]:
                 break
     except OSError:
         pass
-    versions = ", ".join(f"{name} {importlib.metadata.version(name)}"
-                         for name in ("numpy", "openfisca-core", "zen-engine"))
-    return [f"- CPU: {model}, nproc = {os.cpu_count()}",
-            f"- Python {platform.python_version()} ({platform.machine()}, {platform.system()}); {versions}",
-            f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"]
+    versions = ", ".join(
+        f"{name} {importlib.metadata.version(name)}"
+        for name in ("numpy", "openfisca-core", "zen-engine")
+    )
+    return [
+        f"- CPU: {model}, nproc = {os.cpu_count()}",
+        f"- Python {platform.python_version()} ({platform.machine()}, {platform.system()}); {versions}",
+        f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}",
+    ]
 
 
 def timed(call, repeat: int) -> list[float]:
@@ -64,8 +68,10 @@ def timed(call, repeat: int) -> list[float]:
 
 def row(peer: str, rule: str, n: int, times: list[float], note: str = "") -> str:
     best, median = min(times), statistics.median(times)
-    return (f"| {peer} | {rule} | {n:,} | {best * 1000:,.0f} ms | {n / best:,.0f} | "
-            f"{n / median:,.0f} | {note} |")
+    return (
+        f"| {peer} | {rule} | {n:,} | {best * 1000:,.0f} ms | {n / best:,.0f} | "
+        f"{n / median:,.0f} | {note} |"
+    )
 
 
 def openfisca_rows(size: int, precisions, repeat: int, rng: np.random.Generator) -> list[str]:
@@ -76,20 +82,43 @@ def openfisca_rows(size: int, precisions, repeat: int, rng: np.random.Generator)
     rows = []
     for precision in precisions:
         openfisca_peer.setup(precision)
-        openfisca_peer.run_secondary(schemes[:1000], oop[:1000])           # warm up
+        openfisca_peer.run_secondary(schemes[:1000], oop[:1000])  # warm up
         openfisca_peer.run_inpatient(levels[:1000], cost[:1000], paid[:1000])
         build = timed(lambda: openfisca_peer._simulation(size), repeat)
         note = f"{precision}; simulation build alone {min(build) * 1000:,.0f} ms"
-        rows.append(row("OpenFisca", "secondary_compensation", size,
-                        timed(lambda: openfisca_peer.run_secondary(schemes, oop), repeat), note))
-        rows.append(row("OpenFisca", "resident_inpatient", size,
-                        timed(lambda: openfisca_peer.run_inpatient(levels, cost, paid), repeat),
-                        note + "; enum-keyed rate by fancy indexing"))
+        rows.append(
+            row(
+                "OpenFisca",
+                "secondary_compensation",
+                size,
+                timed(lambda: openfisca_peer.run_secondary(schemes, oop), repeat),
+                note,
+            )
+        )
+        rows.append(
+            row(
+                "OpenFisca",
+                "resident_inpatient",
+                size,
+                timed(lambda: openfisca_peer.run_inpatient(levels, cost, paid), repeat),
+                note + "; enum-keyed rate by fancy indexing",
+            )
+        )
         if precision == "float32":
-            rows.append(row("OpenFisca", "resident_inpatient", size,
-                            timed(lambda: openfisca_peer.run_inpatient(levels, cost, paid, fancy_indexing=False),
-                                  repeat),
-                            note + "; rate by numpy.select (reference only)"))
+            rows.append(
+                row(
+                    "OpenFisca",
+                    "resident_inpatient",
+                    size,
+                    timed(
+                        lambda: openfisca_peer.run_inpatient(
+                            levels, cost, paid, fancy_indexing=False
+                        ),
+                        repeat,
+                    ),
+                    note + "; rate by numpy.select (reference only)",
+                )
+            )
     return rows
 
 
@@ -109,8 +138,14 @@ def zen_slow_paths_rows(schemes, oop) -> list[str]:
         for s, x in zip(names, values, strict=True):
             decision.evaluate({"scheme": s, "out_of_pocket": x})
 
-    engine = zen.ZenEngine({"loader": {"type": "static", "content": {
-        "secondary": json.loads(zen_peer._graph_text("secondary"))}}})
+    engine = zen.ZenEngine(
+        {
+            "loader": {
+                "type": "static",
+                "content": {"secondary": json.loads(zen_peer._graph_text("secondary"))},
+            }
+        }
+    )
 
     async def awaited_one_by_one():
         for s, x in zip(names, values, strict=True):
@@ -118,10 +153,20 @@ def zen_slow_paths_rows(schemes, oop) -> list[str]:
 
     n = len(names)
     return [
-        row("zen-engine", "secondary_compensation", n, timed(per_decision, 1),
-            "create_decision(...).evaluate per case: the slow sync path (reference only)"),
-        row("zen-engine", "secondary_compensation", n, timed(lambda: asyncio.run(awaited_one_by_one()), 1),
-            "async_evaluate awaited one by one (reference only)"),
+        row(
+            "zen-engine",
+            "secondary_compensation",
+            n,
+            timed(per_decision, 1),
+            "create_decision(...).evaluate per case: the slow sync path (reference only)",
+        ),
+        row(
+            "zen-engine",
+            "secondary_compensation",
+            n,
+            timed(lambda: asyncio.run(awaited_one_by_one()), 1),
+            "async_evaluate awaited one by one (reference only)",
+        ),
     ]
 
 
@@ -134,8 +179,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
 
-    lines = ["| peer | rule | cases | best time | cases/s (best) | cases/s (median) | note |",
-             "|---|---|---:|---:|---:|---:|---|"]
+    lines = [
+        "| peer | rule | cases | best time | cases/s (best) | cases/s (median) | note |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
     sizes = [int(s) for s in args.sizes.split(",")]
     for size in sizes:
         precisions = ("float32", "float64") if size == max(sizes) else ("float32",)
@@ -148,18 +195,42 @@ def main(argv=None) -> int:
     oop, cost, paid = oop_fen / 100.0, cost_fen / 100.0, paid_fen / 100.0
     zen_peer.setup()
     repeat = max(1, min(args.repeat, 3))
-    lines.append(row("zen-engine", "secondary_compensation", n,
-                     timed(lambda: zen_peer.run_secondary_per_case(schemes, oop), repeat),
-                     "ZenEngine.evaluate per case (sync)"))
-    lines.append(row("zen-engine", "resident_inpatient", n,
-                     timed(lambda: zen_peer.run_inpatient_per_case(levels, cost, paid), repeat),
-                     "ZenEngine.evaluate per case (sync)"))
-    lines.append(row("zen-engine", "secondary_compensation", n,
-                     timed(lambda: zen_peer.run_secondary_batch_api(schemes, oop), repeat),
-                     "ZenEngine.evaluate_batch (reference only)"))
-    lines.append(row("zen-engine", "resident_inpatient", n,
-                     timed(lambda: zen_peer.run_inpatient_batch_api(levels, cost, paid), repeat),
-                     "ZenEngine.evaluate_batch (reference only)"))
+    lines.append(
+        row(
+            "zen-engine",
+            "secondary_compensation",
+            n,
+            timed(lambda: zen_peer.run_secondary_per_case(schemes, oop), repeat),
+            "ZenEngine.evaluate per case (sync)",
+        )
+    )
+    lines.append(
+        row(
+            "zen-engine",
+            "resident_inpatient",
+            n,
+            timed(lambda: zen_peer.run_inpatient_per_case(levels, cost, paid), repeat),
+            "ZenEngine.evaluate per case (sync)",
+        )
+    )
+    lines.append(
+        row(
+            "zen-engine",
+            "secondary_compensation",
+            n,
+            timed(lambda: zen_peer.run_secondary_batch_api(schemes, oop), repeat),
+            "ZenEngine.evaluate_batch (reference only)",
+        )
+    )
+    lines.append(
+        row(
+            "zen-engine",
+            "resident_inpatient",
+            n,
+            timed(lambda: zen_peer.run_inpatient_batch_api(levels, cost, paid), repeat),
+            "ZenEngine.evaluate_batch (reference only)",
+        )
+    )
 
     lines += zen_slow_paths_rows(schemes[:2000], oop[:2000])
 

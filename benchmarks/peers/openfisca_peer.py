@@ -137,7 +137,7 @@ class reimbursement(Variable):
         level = insured("hospital_level", period)
         cost = insured("eligible_cost", period)
         paid = insured("fund_paid_this_year", period)
-        ratio = rules.ratio_by_level[level]          # enum-keyed rate (fancy indexing)
+        ratio = rules.ratio_by_level[level]  # enum-keyed rate (fancy indexing)
         left = np.maximum(0, rules.fund_cap - paid)  # what is left of the yearly cap
         return _round_fen_half_up(np.minimum(cost * ratio, left))
 
@@ -161,7 +161,11 @@ class reimbursement_by_select(Variable):
         paid = insured("fund_paid_this_year", period)
         ratios = rules.ratio_by_level
         ratio = np.select(
-            [level == HospitalLevel.level_1, level == HospitalLevel.level_2, level == HospitalLevel.level_3],
+            [
+                level == HospitalLevel.level_1,
+                level == HospitalLevel.level_2,
+                level == HospitalLevel.level_3,
+            ],
             [ratios.level_1, ratios.level_2, ratios.level_3],
         )
         left = np.maximum(0, rules.fund_cap - paid)
@@ -169,11 +173,23 @@ class reimbursement_by_select(Variable):
 
 
 VARIABLES = (
-    scheme, out_of_pocket, compensation,
-    hospital_level, eligible_cost, fund_paid_this_year, reimbursement, reimbursement_by_select,
+    scheme,
+    out_of_pocket,
+    compensation,
+    hospital_level,
+    eligible_cost,
+    fund_paid_this_year,
+    reimbursement,
+    reimbursement_by_select,
 )
-FLOAT_VARIABLES = ("out_of_pocket", "compensation", "eligible_cost", "fund_paid_this_year",
-                   "reimbursement", "reimbursement_by_select")
+FLOAT_VARIABLES = (
+    "out_of_pocket",
+    "compensation",
+    "eligible_cost",
+    "fund_paid_this_year",
+    "reimbursement",
+    "reimbursement_by_select",
+)
 
 _system: TaxBenefitSystem | None = None
 _precision: str | None = None
@@ -216,8 +232,9 @@ def run_secondary(scheme_codes: np.ndarray, out_of_pocket: np.ndarray) -> np.nda
     return np.asarray(simulation.calculate("compensation", PERIOD), dtype=np.float64)
 
 
-def run_inpatient(levels: np.ndarray, cost: np.ndarray, fund_paid: np.ndarray,
-                  *, fancy_indexing: bool = True) -> np.ndarray:
+def run_inpatient(
+    levels: np.ndarray, cost: np.ndarray, fund_paid: np.ndarray, *, fancy_indexing: bool = True
+) -> np.ndarray:
     """medical.resident_inpatient for a whole vector in one 2012 simulation (yuan, float64).
 
     levels: hospital levels 1, 2, 3; cost and fund_paid: yuan. fancy_indexing=False uses

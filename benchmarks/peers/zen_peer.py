@@ -60,7 +60,9 @@ def setup() -> zen.ZenEngine:
         contents = {key: json.loads(_graph_text(key)) for key in GRAPHS}
         engine = zen.ZenEngine({"loader": {"type": "static", "content": contents}})
         engine.evaluate("secondary", {"scheme": "employee", "out_of_pocket": 0})
-        engine.evaluate("inpatient", {"hospital_level": 1, "eligible_cost": 0, "fund_paid_this_year": 0})
+        engine.evaluate(
+            "inpatient", {"hospital_level": 1, "eligible_cost": 0, "fund_paid_this_year": 0}
+        )
         _engine = engine
     return _engine
 
@@ -94,8 +96,12 @@ def run_inpatient_per_case(level_list, cost_list, fund_paid_list) -> list:
     """
     evaluate = (_engine or setup()).evaluate
     return [
-        evaluate("inpatient", {"hospital_level": lv, "eligible_cost": c, "fund_paid_this_year": p})["result"]["reimbursement"]
-        for lv, c, p in zip(_plain(level_list), _plain(cost_list), _plain(fund_paid_list), strict=True)
+        evaluate("inpatient", {"hospital_level": lv, "eligible_cost": c, "fund_paid_this_year": p})[
+            "result"
+        ]["reimbursement"]
+        for lv, c, p in zip(
+            _plain(level_list), _plain(cost_list), _plain(fund_paid_list), strict=True
+        )
     ]
 
 
@@ -113,7 +119,12 @@ def run_inpatient_batch_api(level_list, cost_list, fund_paid_list) -> list:
     """Same as run_inpatient_per_case through ZenEngine.evaluate_batch (reference only)."""
     engine = _engine or setup()
     requests = [
-        {"key": "inpatient", "context": {"hospital_level": lv, "eligible_cost": c, "fund_paid_this_year": p}}
-        for lv, c, p in zip(_plain(level_list), _plain(cost_list), _plain(fund_paid_list), strict=True)
+        {
+            "key": "inpatient",
+            "context": {"hospital_level": lv, "eligible_cost": c, "fund_paid_this_year": p},
+        }
+        for lv, c, p in zip(
+            _plain(level_list), _plain(cost_list), _plain(fund_paid_list), strict=True
+        )
     ]
     return [r["data"]["result"]["reimbursement"] for r in engine.evaluate_batch(requests)]

@@ -27,8 +27,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.emit_xlsx import emit_workbook  # noqa: E402
-from generator.pipeline import load_source  # noqa: E402
+from generator.checks.project import load_source  # noqa: E402
+from generator.convert.to_workbook import emit_workbook  # noqa: E402
 
 
 def messy_workbook() -> bytes:
@@ -39,7 +39,11 @@ def messy_workbook() -> bytes:
             sheet.title = sheet.title.split()[0]  # Chinese-only sheet names
     scales = book["分段"]
     # from: a date cell, ISO text, 年月日 text, slashes, a serial number, full-width text
-    for row, value in zip(range(2, 8), [None, "2011-01-01", "2011年1月1日", "2011/1/1", 40544, "２０１１-０１-０１"], strict=True):
+    for row, value in zip(
+        range(2, 8),
+        [None, "2011-01-01", "2011年1月1日", "2011/1/1", 40544, "２０１１-０１-０１"],
+        strict=True,
+    ):
         if value is not None:
             scales.cell(row=row, column=2).value = value
             scales.cell(row=row, column=2).number_format = "General"
@@ -82,8 +86,11 @@ def messy_workbook() -> bytes:
 
 def soffice(source: Path, kind: str, target: Path) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        subprocess.run(["soffice", "--headless", "--convert-to", kind, "--outdir", folder, str(source)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["soffice", "--headless", "--convert-to", kind, "--outdir", folder, str(source)],
+            check=True,
+            capture_output=True,
+        )
         produced = Path(folder) / (source.stem + "." + kind.split(":")[0])
         shutil.move(str(produced), target)
 

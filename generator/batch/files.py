@@ -1,0 +1,363 @@
+"""Case files in and result files out, in chunks, for `ratebook eval --cases`.
+
+Readers yield Arrow record batches of at most `chunk_rows` rows, so memory stays flat however
+long the file; writers take one batch at a time. Input columns are read as text where a
+file's own typing could fail on one bad cell (CSV, JSON Lines) — one bad value must reject one
+row, never a block — and the batch runtime turns text into exact numbers itself.
+
+Formats by extension: .csv, .parquet, .jsonl (JSON Lines), .xlsx.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+FORMATS = (".csv", ".parquet", ".jsonl", ".xlsx")
+
+
+class CaseFileError(Exception):
+    """A case file that cannot be read at all (missing, wrong format, no header)."""
+
+
+@dataclass
+class Source:
+    batches: Iterator[pa.RecordBatch]
+    total_rows: int | None  # known up front for Parquet; None otherwise
+    total_bytes: int
+    bytes_read: callable  # () -> bytes consumed so far (for progress)
+
+
+def file_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise CaseFileError(
+            f"{path}: unknown case file type '{suffix}'; use one of {', '.join(FORMATS)}"
+        )
+    return suffix
+
+
+def open_cases(path: Path, chunk_rows: int) -> Source:
+    if not path.is_file():
+        raise CaseFileError(f"{path}: no such file")
+    kind = file_format(path)
+    size = path.stat().st_size
+    if kind == ".parquet":
+        return _parquet(path, chunk_rows, size)
+    if kind == ".csv":
+        return _csv(path, chunk_rows, size)
+    if kind == ".jsonl":
+        return _jsonl(path, chunk_rows, size)
+    return _xlsx(path, chunk_rows, size)
+
+
+def _parquet(path: Path, chunk_rows: int, size: int) -> Source:
+    import pyarrow.parquet as pq
+
+    try:
+        reader = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CaseFileError(f"{path}: not a readable Parquet file ({exc})") from None
+    total = reader.metadata.num_rows
+    done = {"rows": 0}
+
+    def batches():
+        for batch in reader.iter_batches(batch_size=chunk_rows):
+            done["rows"] += batch.num_rows
+            yield batch
+
+    return Source(batches(), total, size, lambda: int(size * done["rows"] / max(total, 1)))
+
+
+def _csv(path: Path, chunk_rows: int, size: int) -> Source:
+    import pyarrow.csv as pcsv
+
+    with open(path, "rb") as probe:
+        header = probe.readline().decode("utf-8-sig", "replace").strip()
+    if not header:
+        raise CaseFileError(f"{path}: empty file; the first line must name the columns")
+    names = [n.strip() for n in next(iter(__import__("csv").reader([header])))]
+    block = max(1 << 20, min(64 << 20, chunk_rows * 24))
+    try:
+        reader = pcsv.open_csv(
+            path,
+            read_options=pcsv.ReadOptions(block_size=block, encoding="utf8"),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=True
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise CaseFileError(f"{path}: not a readable CSV file ({exc})") from None
+    state = {"bytes": 0, "rows": 0}
+
+    def batches():
+        pending: list[pa.RecordBatch] = []
+        count = 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                raise CaseFileError(f"{path}: {exc}") from None
+            state["rows"] += batch.num_rows
+            state["bytes"] = min(size, state["bytes"] + batch.nbytes)
+            pending.append(batch)
+            count += batch.num_rows
+            while count >= chunk_rows:
+                table = pa.Table.from_batches(pending)
+                yield from _rechunk(table.slice(0, chunk_rows))
+                rest = table.slice(chunk_rows)
+                pending = rest.to_batches() if rest.num_rows else []
+                count = rest.num_rows
+        if count:
+            yield from _rechunk(pa.Table.from_batches(pending))
+
+    return Source(batches(), None, size, lambda: state["bytes"])
+
+
+def _rechunk(table: pa.Table) -> Iterator[pa.RecordBatch]:
+    if table.num_rows:
+        yield table.combine_chunks().to_batches()[0]
+
+
+def _jsonl(path: Path, chunk_rows: int, size: int) -> Source:
+    state = {"bytes": 0}
+
+    def batches():
+        with open(path, "rb") as stream:
+            lines: list[bytes] = []
+            for line in stream:
+                state["bytes"] += len(line)
+                lines.append(line)
+                if len(lines) >= chunk_rows:
+                    yield _json_batch(lines, path)
+                    lines = []
+            if lines:
+                yield _json_batch(lines, path)
+
+    return Source(batches(), None, size, lambda: state["bytes"])
+
+
+def _json_batch(lines: list[bytes], path: Path) -> pa.RecordBatch:
+    """One chunk of JSON Lines as text columns; a line that is not an object becomes a row
+    whose `_line_error` says why, so it is rejected, not lost."""
+    rows, problems = [], []
+    for line in lines:
+        text = line.strip()
+        if not text:
+            rows.append({})
+            problems.append("empty line")
+            continue
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            rows.append({})
+            problems.append(f"not JSON: {exc.msg}")
+            continue
+        if not isinstance(value, dict):
+            rows.append({})
+            problems.append("not a JSON object")
+            continue
+        rows.append(value)
+        problems.append(None)
+    names = sorted({k for r in rows for k in r})
+    columns = {n: pa.array([_text(r.get(n)) for r in rows], type=pa.string()) for n in names}
+    if any(problems):
+        columns["_line_error"] = pa.array(problems, type=pa.string())
+    return (
+        pa.RecordBatch.from_pydict(columns)
+        if columns
+        else pa.RecordBatch.from_pydict({"_empty": [None] * len(rows)})
+    )
+
+
+def _text(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _xlsx(path: Path, chunk_rows: int, size: int) -> Source:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        raise CaseFileError(
+            f"{path}: not a readable .xlsx workbook ({type(exc).__name__})"
+        ) from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if not header or not any(header):
+        raise CaseFileError(f"{path}!{sheet.title}!A1: the first row must name the columns")
+    names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+    state = {"rows": 0}
+
+    def batches():
+        chunk: list[tuple] = []
+        for row in rows:
+            chunk.append(row)
+            state["rows"] += 1
+            if len(chunk) >= chunk_rows:
+                yield _xlsx_batch(names, chunk)
+                chunk = []
+        if chunk:
+            yield _xlsx_batch(names, chunk)
+        workbook.close()
+
+    total = sheet.max_row - 1 if sheet.max_row else None
+    return Source(batches(), total, size, lambda: int(size * state["rows"] / max(total or 1, 1)))
+
+
+def _xlsx_batch(names: list[str], rows: list[tuple]) -> pa.RecordBatch:
+    columns = {}
+    for i, name in enumerate(names):
+        values = [row[i] if i < len(row) else None for row in rows]
+        columns[name] = pa.array([_cell_text(v) for v in values], type=pa.string())
+    return pa.RecordBatch.from_pydict(columns)
+
+
+def _cell_text(value):
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+# -- writers ---------------------------------------------------------------------------------
+
+
+class ResultWriter:
+    """Writes batches to a temporary file beside the target; `commit` renames it into place,
+    `abort` removes it, so a failed run never leaves a half-written result."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.kind = file_format(path)
+        self.temporary = path.with_name(f".{path.name}.partial")
+        self.writer = None
+        self.rows = 0
+        self._stream = None
+        self._workbook = None
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self.rows += batch.num_rows
+        if self.kind == ".csv":
+            import pyarrow.csv as pcsv
+
+            if self.writer is None:
+                self.writer = pcsv.CSVWriter(str(self.temporary), batch.schema)
+            self.writer.write_batch(batch)
+        elif self.kind == ".parquet":
+            import pyarrow.parquet as pq
+
+            if self.writer is None:
+                schema = batch.schema
+                # dictionary encoding only where the input already was (enums); row numbers
+                # delta-encoded; no min/max statistics for decimal money (slow, rarely used)
+                self.writer = pq.ParquetWriter(
+                    str(self.temporary),
+                    schema,
+                    use_dictionary=[
+                        f.name
+                        for f in schema
+                        if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)
+                    ],
+                    write_statistics=[f.name for f in schema if not pa.types.is_decimal(f.type)],
+                    column_encoding={
+                        f.name: "DELTA_BINARY_PACKED" for f in schema if f.name == "row"
+                    },
+                )
+            self.writer.write_batch(batch)
+        elif self.kind == ".jsonl":
+            if self._stream is None:
+                self._stream = open(self.temporary, "w", encoding="utf-8")
+            for row in batch.to_pylist():
+                self._stream.write(
+                    json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False) + "\n"
+                )
+        else:
+            self._write_xlsx(batch)
+
+    def _write_xlsx(self, batch: pa.RecordBatch) -> None:
+        import openpyxl
+
+        if self._workbook is None:
+            self._workbook = openpyxl.Workbook(write_only=True)
+            self._sheet = self._workbook.create_sheet("results")
+            self._sheet.append(batch.schema.names)
+        if self.rows > 1_048_575:
+            raise CaseFileError(
+                f"{self.path}: more than 1,048,575 result rows do not fit in one sheet; write .csv or .parquet"
+            )
+        for row in batch.to_pylist():
+            self._sheet.append([_xlsx_value(v) for v in row.values()])
+
+    def commit(self) -> None:
+        self._close()
+        if not self.temporary.exists():
+            self.write_empty()
+            self._close()
+        os.replace(self.temporary, self.path)
+
+    def write_empty(self) -> None:
+        self.temporary.write_bytes(b"")
+
+    def abort(self) -> None:
+        try:
+            self._close()
+        finally:
+            self.temporary.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        if self._workbook is not None:
+            self._workbook.save(self.temporary)
+            self._workbook = None
+
+
+def _jsonable(value):
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _xlsx_value(value):
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return (
+            float(value)
+            if value == value.quantize(Decimal("0.01")) and abs(value) < 10**13
+            else str(value)
+        )
+    return value

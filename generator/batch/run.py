@@ -1,0 +1,290 @@
+"""Evaluate a whole case file through a policy's `evaluate_batch`, chunk by chunk.
+
+Each chunk is read, evaluated and written before the next is read, so memory stays flat.
+Rows the policy rejects go to the errors file with their row number, field and reason; every
+other row goes to the results with its outputs. The summary always balances:
+rows in = rows out + rows rejected. Results and errors are written under temporary names
+and renamed only when the whole file is done.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from generator.batch.files import ResultWriter, open_cases
+
+ROW_COLUMN = "row"
+DATE_COLUMN = "on"
+
+
+@dataclass
+class RunSummary:
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_rejected: int = 0
+    exact_path_rows: int = 0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        rate = self.rows_in / self.seconds if self.seconds else 0
+        return [
+            f"rows in: {self.rows_in:,}  =  rows out: {self.rows_out:,}  +  rows rejected: {self.rows_rejected:,}",
+            f"{self.seconds:.2f} s, {rate:,.0f} rows/s ({self.exact_path_rows:,} rows took the exact one-case path)",
+        ]
+
+
+def money_array(numerators: np.ndarray, places: int) -> pa.Array:
+    """int64 numerators over 10**places as an exact Arrow decimal128(18, places) column."""
+    numerators = np.ascontiguousarray(numerators, dtype=np.int64)
+    words = np.empty(len(numerators) * 2, dtype=np.int64)
+    words[0::2] = numerators
+    words[1::2] = numerators >> 63  # sign extension into the high word
+    return pa.Array.from_buffers(
+        pa.decimal128(18, places), len(numerators), [None, pa.py_buffer(words)]
+    )
+
+
+def output_columns(result) -> dict:
+    """The outputs of a BatchResult as Arrow columns: money exact as decimal128."""
+    columns = {}
+    for name, values in result.outputs.items():
+        places = result.places[name]
+        if places is None:
+            columns[name] = pa.array(values)
+        else:
+            columns[name] = money_array(values, places)
+    return columns
+
+
+class Progress:
+    """One self-rewriting line on a terminal (rows, rows/s, ETA); silent when piped."""
+
+    def __init__(self, source, stream=None):
+        self.source = source
+        self.stream = stream or sys.stderr
+        self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, rows: int) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now - self.last < 0.5:
+            return
+        self.last = now
+        elapsed = now - self.start
+        rate = rows / elapsed if elapsed else 0
+        if self.source.total_rows:
+            fraction = rows / self.source.total_rows
+        else:
+            fraction = self.source.bytes_read() / max(self.source.total_bytes, 1)
+        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
+        self.stream.write(
+            f"\r{rows:,} rows  {rate:,.0f} rows/s  {fraction:6.1%}  ETA {eta:5.0f} s "
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 70 + "\r")
+            self.stream.flush()
+
+
+class ErrorsWriter:
+    """The rejected rows as CSV: row, field, reason (one line per problem); atomic like results."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.temporary = path.with_name(f".{path.name}.partial")
+        self.stream = open(self.temporary, "w", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.stream)
+        self.writer.writerow([ROW_COLUMN, "field", "reason"])
+
+    def write(self, rows: list[tuple[int, str, str]]) -> None:
+        self.writer.writerows(rows)
+
+    def commit(self) -> None:
+        self.stream.close()
+        os.replace(self.temporary, self.path)
+
+    def abort(self) -> None:
+        self.stream.close()
+        self.temporary.unlink(missing_ok=True)
+
+
+def run_file(
+    module,
+    cases: Path,
+    out: Path,
+    errors: Path,
+    on: dt.date | None,
+    chunk_rows: int = 262_144,
+    progress_stream=None,
+) -> RunSummary:
+    """Evaluate every row of `cases` with `module.evaluate_batch`; write results and errors."""
+    source = open_cases(cases, chunk_rows)
+    results = ResultWriter(out)
+    rejected = ErrorsWriter(errors)
+    summary = RunSummary()
+    progress = Progress(source, progress_stream)
+    start = time.perf_counter()
+    # three stages on two cores: the next chunk is read and the previous one written (Arrow
+    # releases the GIL for both) while this one is evaluated; at most one chunk waits at each
+    # stage, so memory stays at a few chunks whatever the file's length
+    reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read")
+    writing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write")
+    batches = iter(source.batches)
+    pending_write = None
+    try:
+        next_batch = reading.submit(next, batches, None)
+        while True:
+            batch = next_batch.result()
+            if batch is None:
+                break
+            next_batch = reading.submit(next, batches, None)
+            first_row = summary.rows_in + 1
+            summary.rows_in += batch.num_rows
+            evaluated, problems, exact_rows = evaluate_chunk(module, batch, on, first_row)
+            summary.exact_path_rows += exact_rows
+            summary.rows_out += evaluated.num_rows
+            summary.rows_rejected += len({row for row, _, _ in problems})
+            if pending_write is not None:
+                pending_write.result()
+            pending_write = writing.submit(_write, results, rejected, evaluated, problems)
+            progress.update(summary.rows_in)
+        if pending_write is not None:
+            pending_write.result()
+        if results.rows == 0:
+            results.write_empty()
+        results.commit()
+        rejected.commit()
+    except BaseException:
+        results.abort()
+        rejected.abort()
+        raise
+    finally:
+        reading.shutdown(wait=True, cancel_futures=True)
+        writing.shutdown(wait=True)
+        progress.close()
+    summary.seconds = time.perf_counter() - start
+    assert summary.rows_in == summary.rows_out + summary.rows_rejected, summary
+    return summary
+
+
+def _write(results: ResultWriter, rejected: ErrorsWriter, evaluated, problems) -> None:
+    if evaluated.num_rows:
+        results.write(evaluated)
+    rejected.write(problems)
+
+
+def evaluate_chunk(module, batch: pa.RecordBatch, on: dt.date | None, first_row: int):
+    """(valid rows with their outputs, [(row, field, reason)], rows on the exact path)."""
+    names = batch.schema.names
+    columns = {name: batch.column(name) for name in names if name in module.INPUTS}
+    row_numbers = np.arange(first_row, first_row + batch.num_rows, dtype=np.int64)
+    # rows rejected before evaluation: a JSON line that is no object, a date that is no date
+    early: dict[int, tuple[str, str]] = {}
+    if "_line_error" in names:
+        for index, message in enumerate(batch.column("_line_error").to_pylist()):
+            if message is not None:
+                early[index] = ("", message)
+    if DATE_COLUMN in names and on is None:
+        when, bad_dates = _dates(batch.column(DATE_COLUMN))
+        for index, text in bad_dates:
+            early.setdefault(index, (DATE_COLUMN, f"{text!r} is not a date (YYYY-MM-DD)"))
+    else:
+        when = on if on is not None else dt.date.today()
+    result = module.evaluate_batch(columns, when)
+    valid = result.valid.copy()
+    problems = [(int(row_numbers[i]), f, m) for i, (f, m) in early.items()]
+    if early:
+        valid[list(early)] = False
+    problems += [(int(row_numbers[i]), f, m) for i, f, m in result.errors if i not in early]
+    problems.sort()
+    table_columns = {ROW_COLUMN: pa.array(row_numbers)}
+    for name in names:
+        if name != "_line_error":
+            table_columns[name] = batch.column(name)
+    for name, column in output_columns(result).items():
+        table_columns[name if name not in table_columns else f"out_{name}"] = column
+    table = pa.RecordBatch.from_pydict(table_columns)
+    evaluated = table if valid.all() else table.filter(pa.array(valid))
+    return evaluated, problems, result.exact_path_rows
+
+
+def _dates(column) -> tuple[np.ndarray, list]:
+    """A column of YYYY-MM-DD text or dates as datetime64[D], and the (row, text) of those that
+    are no date (their rows get a placeholder date here and are rejected by the caller)."""
+    if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
+        values = column.cast(pa.date32())
+        missing = values.is_null().to_numpy(zero_copy_only=False)
+    else:
+        text = pc.utf8_trim_whitespace(column.cast(pa.string()))
+        stamps = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+        plain = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), False)
+        # strptime is lenient (2012-02-30 → 2012-03-01): keep only dates that print back as written
+        plain = pc.and_(
+            plain, pc.fill_null(pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), text), False)
+        )
+        values = pc.if_else(plain, stamps, pa.scalar(None, stamps.type)).cast(pa.date32())
+        missing = values.is_null().to_numpy(zero_copy_only=False)
+    bad = [(i, column[i].as_py()) for i in np.flatnonzero(missing).tolist()]
+    days = values.fill_null(0).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    return days, bad
+
+
+def csv_text(rows: list[tuple]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def evaluate_columns(module, columns: dict, on, chunk_rows: int = 262_144, threads: int = 2):
+    """`evaluate_batch` over in-memory columns in cache-sized chunks on `threads` threads
+    (numpy releases the GIL), joined back into one BatchResult-like tuple:
+    (outputs by name, places, valid mask, errors with global row indexes).
+
+    Each worker copies its chunk's outputs into the whole-length arrays itself, so the copy
+    (and the first touch of those pages) is shared out instead of a join at the end."""
+    n = len(next(iter(columns.values())))
+    starts = list(range(0, n, chunk_rows))
+    if not starts:
+        return {}, {}, np.zeros(0, dtype=bool), []
+
+    def one(start):
+        part = {name: column[start : start + chunk_rows] for name, column in columns.items()}
+        when = on if not isinstance(on, np.ndarray) else on[start : start + chunk_rows]
+        return module.evaluate_batch(part, when)
+
+    first = one(0)
+    outputs = {name: np.empty(n, dtype=values.dtype) for name, values in first.outputs.items()}
+    valid = np.empty(n, dtype=bool)
+
+    def place(start, result):
+        stop = start + len(result)
+        for name, values in result.outputs.items():
+            outputs[name][start:stop] = values
+        valid[start:stop] = result.valid
+        return [(start + row, f, m) for row, f, m in result.errors]
+
+    def one_placed(start):
+        return place(start, one(start))
+
+    errors = place(0, first)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for chunk_errors in pool.map(one_placed, starts[1:]):
+            errors.extend(chunk_errors)
+    return outputs, first.places, valid, errors

@@ -1,0 +1,104 @@
+"""Load → validate: every policy of a project, read and checked completely.
+
+Reads every policy source under `policies/` in sorted order, checks each one completely
+(schema, then semantics, then its example cases), and only when no error remains produces
+the generated files (`generator.compile.build`). Nothing is written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.checks.rules import check_policy
+from generator.checks.structure import check_structure
+from generator.core.findings import ERROR, Finding, Findings
+from generator.core.location import Location
+from generator.model.build import build_policy
+from generator.model.policy import Policy
+from generator.sources.discovery import (
+    display_path,
+    read_source,
+    source_files,
+    workbook_folder_findings,
+)
+
+
+@dataclass
+class Project:
+    root: Path
+    policies: list[Policy] = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings.errors
+
+    def policy(self, policy_id: str) -> Policy | None:
+        return next((p for p in self.policies if p.id == policy_id), None)
+
+
+def load_source(path: Path, root: Path):
+    """(policy or None, findings) for one source file, checked completely."""
+    display = display_path(path, root)
+    doc, findings = read_source(path, display)
+    if doc is None or doc.data is None:
+        return None, findings
+    # a cell the reader already refused is not reported again by the schema
+    refused = {f.location for f in findings if f.severity == ERROR and f.location.cell}
+    structure = [f for f in check_structure(doc) if f.location not in refused]
+    findings += structure
+    if structure or any(f.severity == ERROR for f in findings):
+        return None, findings
+    built = build_policy(doc)
+    findings += built.findings
+    if any(f.severity == ERROR for f in built.findings):
+        return None, findings
+    policy = built.policy
+    findings += check_policy(policy)
+    findings += _placement(policy, path, root, doc)
+    return policy, findings
+
+
+def _placement(policy: Policy, path: Path, root: Path, doc) -> list[Finding]:
+    """A policy's id names its file, so officers and tools find one from the other."""
+    try:
+        relative = path.resolve().relative_to((root / "policies").resolve())
+    except ValueError:
+        return []
+    expected = ".".join(relative.with_suffix("").parts)
+    if policy.id != expected:
+        return [
+            Finding(
+                "id-path",
+                f"id '{policy.id}' does not match the file's place; expected '{expected}'",
+                doc.place(("id",)),
+            )
+        ]
+    return []
+
+
+def load_project(root: Path) -> Project:
+    project = Project(root)
+    files = source_files(root)
+    if not files:
+        project.findings.add(
+            "no-policies", "no policy files found (policies/**/*.yaml)", Location("policies")
+        )
+    project.findings.extend(workbook_folder_findings(root))
+    seen: dict[str, Policy] = {}
+    for path in files:
+        policy, findings = load_source(path, root)
+        project.findings.extend(findings)
+        if policy is None:
+            continue
+        if policy.id in seen:
+            project.findings.add(
+                "duplicate-id",
+                f"policy id '{policy.id}' is also defined in {seen[policy.id].file}",
+                Location(policy.file),
+            )
+            continue
+        seen[policy.id] = policy
+        project.policies.append(policy)
+    return project

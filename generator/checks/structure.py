@@ -1,0 +1,127 @@
+"""Structural checks of a policy document against `schemas/policy.schema.json`.
+
+jsonschema sees plain data; each error's path is looked up in the source document's place
+map so the message points at the YAML line or the workbook cell. Messages are rewritten to
+say what is wrong in an officer's words and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from generator.core.findings import Finding
+from generator.core.location import dotted
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "policy.schema.json"
+
+
+@lru_cache(maxsize=1)
+def policy_validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def check_structure(doc) -> list[Finding]:
+    """Every schema violation in `doc` (a SourceDocument), each at its place."""
+    findings = []
+    for error in policy_validator().iter_errors(doc.data):
+        error = _most_specific(error)
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            findings.extend(_unknown_keys(error, path, doc))
+            continue
+        message, where = _describe(error, path, doc)
+        findings.append(Finding("schema", message, where))
+    return findings
+
+
+def _unknown_keys(error, path: tuple, doc) -> list[Finding]:
+    """One finding per unknown key, each at the key, listing what is allowed."""
+    allowed = sorted(error.schema.get("properties", {}))
+    shown = dotted(path) or "the policy"
+    return [
+        Finding(
+            "schema",
+            f"unknown key '{key}' in {shown}; allowed: {', '.join(allowed)}",
+            doc.key_place(path + (key,)),
+        )
+        for key in sorted(set(error.instance) - set(allowed), key=str)
+    ]
+
+
+def _most_specific(error):
+    """For anyOf/oneOf failures, the branch error that went deepest says the most."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        if len(deepest.absolute_path) > len(error.absolute_path):
+            return _most_specific(deepest)
+    return error
+
+
+def _describe(error, path: tuple, doc):
+    where = doc.place(path)
+    shown = dotted(path) or "the policy"
+    hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
+    kind = error.validator
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = (
+            sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        )
+        key = extras[0] if extras else "?"
+        where = doc.key_place(path + (key,))
+        listed = ", ".join(allowed)
+        return f"unknown key '{key}' in {shown}; allowed: {listed}", where
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"{shown} is missing the key '{missing}'", where
+    if kind == "propertyNames":
+        return f"{shown}: {error.message}", where
+    if kind == "pattern":
+        container = _value_at(doc.data, path)
+        if (
+            isinstance(container, dict)
+            and isinstance(error.instance, str)
+            and error.instance in container
+        ):
+            # propertyNames: jsonschema reports the mapping; point at the bad name itself
+            return f"name '{error.instance}' in {shown} is not {hint}", doc.key_place(
+                path + (error.instance,)
+            )
+        return f"{shown}: '{error.instance}' is not {hint or 'in the expected form'}", where
+    if kind in ("anyOf", "oneOf"):
+        return f"{shown}: {_quote(error.instance)} is not {hint or 'allowed here'}", where
+    if kind == "enum":
+        allowed = ", ".join(str(v) for v in error.validator_value)
+        return f"{shown}: {_quote(error.instance)} is not one of: {allowed}", where
+    if kind == "const":
+        return f"{shown} must be {error.validator_value}, not {_quote(error.instance)}", where
+    if kind == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        article = "an" if expected[0] in "aeiou" else "a"
+        return f"{shown}: {_quote(error.instance)} is not {article} {expected}", where
+    if kind in ("minItems", "minProperties"):
+        return f"{shown} must not be empty", where
+    if kind == "minLength":
+        return f"{shown} must not be empty text", where
+    return f"{shown}: {error.message}", where
+
+
+def _value_at(data, path: tuple):
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _quote(value) -> str:
+    if isinstance(value, (dict, list)):
+        return "a " + ("mapping" if isinstance(value, dict) else "list")
+    return repr(value) if isinstance(value, str) else str(value)

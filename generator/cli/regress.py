@@ -1,0 +1,104 @@
+"""`ratebook test` and `ratebook diff`: example cases, case files and regression reports."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from generator.cli.app import _fail, _root, _show_findings, main
+
+
+@main.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--junit",
+    "junit_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write the results as JUnit XML.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List every case, not only the failures.")
+@click.pass_context
+def run_tests(ctx: click.Context, paths, junit_file, verbose: bool) -> None:
+    """Run the policies' example cases and the cases in PATHS (CSV, XLSX, YAML files or folders)."""
+    from generator.checks.project import load_project
+    from generator.regress.case_files import read_cases
+    from generator.regress.case_run import blocking_errors, example_cases, run_cases, summary_lines
+
+    project = load_project(_root(ctx))
+    blocking = blocking_errors(project)
+    if blocking:
+        _show_findings(blocking)
+        _fail(f"{len(blocking)} error(s) in policies; fix them first (`ratebook validate`)")
+    cases, problems = read_cases(paths, Path.cwd())
+    if problems:
+        _show_findings(sorted(problems, key=lambda f: f.sort_key()))
+        _fail(f"{len(problems)} problem(s) in case files; no case was run")
+    results = run_cases(project.policies, example_cases(project.policies) + cases)
+    for line in summary_lines(results, verbose):
+        click.echo(line)
+    if junit_file:
+        from generator.regress.junit import junit_xml
+
+        Path(junit_file).write_bytes(junit_xml(results))
+    if any(not r.passed for r in results):
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--base",
+    required=True,
+    metavar="REF",
+    help="The version to compare with: a git ref (main, v2012, HEAD~1) or a project folder.",
+)
+@click.option(
+    "--cases",
+    "case_paths",
+    multiple=True,
+    type=click.Path(),
+    metavar="FILE",
+    help="Case files (CSV, XLSX, YAML) to compare on; default: the test tables of both versions.",
+)
+@click.option(
+    "--out",
+    "out_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the report: .md, .xlsx or .csv (changed cases); repeat for several.",
+)
+@click.option(
+    "--fail-on-change", is_flag=True, help="Exit 1 if a rule or any case changed (for CI)."
+)
+@click.pass_context
+def diff(ctx: click.Context, base: str, case_paths, out_files, fail_on_change: bool) -> None:
+    """Compare the policies with another version: the rule changes in words and their effect on cases."""
+    from generator.core.findings import RatebookError
+    from generator.regress.diff import BaseError, InvalidTree, compare, save
+    from generator.regress.report import report_file, terminal_lines
+
+    for out in out_files:
+        if Path(out).suffix.lower() not in (".md", ".csv", ".xlsx"):
+            _fail(f"--out {out}: write a .md, .xlsx or .csv file", 2)
+    try:
+        report = compare(_root(ctx), base, case_paths)
+    except BaseError as error:
+        _fail(str(error), 2)
+    except InvalidTree as error:
+        _show_findings(error.findings)
+        _fail(
+            f"{len(error.findings)} error(s) in the policies of {error.which}; fix them to compare"
+        )
+    except RatebookError as error:
+        _show_findings(error.findings)
+        _fail(f"{len(error.findings)} problem(s) in case files")
+    for line in terminal_lines(report):
+        click.echo(line)
+    for out in out_files:
+        save(Path(out), report_file(report, Path(out).suffix.lower()))
+        click.echo(f"report written to {out}")
+    if fail_on_change and report.any_change:
+        sys.exit(1)

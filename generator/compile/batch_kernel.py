@@ -1,0 +1,461 @@
+"""Emit `evaluate_batch(columns, on)`: the policy's formulas over whole columns, exactly.
+
+Numbers become int64 numerators over a power of ten that this compiler tracks for every
+node (0.3 is 3 over 10; an input is read over 10**4), so the emitted numpy code does only
+exact integer work. The compiler also tracks an upper bound of every numerator: where int64
+could overflow it emits a checked operation that sends those rows to the exact one-case path
+instead. A division whose decimal does not end (÷ 3) cannot be exact in fixed point, so such
+a formula sends every row to the one-case path — correct, only slower.
+
+The function lives in the same generated module as `evaluate` but imports numpy inside its
+body, so importing the module for one case stays light.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from generator.core.naming import constant, local
+from generator.formula.syntax import (
+    Binary,
+    Boolean,
+    Call,
+    Conditional,
+    Name,
+    Number,
+    Text,
+    Unary,
+    names_in,
+)
+from generator.model.plan import formula_order
+from generator.model.policy import Policy
+from generator.runtime import INPUT_LIMIT, INPUT_SCALE
+
+SAFE = 2**62
+
+
+@dataclass(frozen=True)
+class MarginalScale:
+    """A compiled marginal scale, kept so that a choice between two scales of the same amount
+    can become one table lookup (see _BatchCompiler.marginal_pick)."""
+
+    x_code: str
+    version_code: str
+    steps: tuple  # (edge, change of rate) pairs of each dated version
+    x_bound: int
+    largest_edge: int  # the largest |edge| over all versions
+    largest_rate: int  # the largest Σ|change of rate| of a version
+
+
+@dataclass(frozen=True)
+class V:
+    """A compiled value: its Python code, what it is, and for numbers its scale and bound."""
+
+    kind: str  # num | bool | enum | date
+    code: str
+    scale: int = 0
+    bound: int = 0
+    enum: object = None  # the InputField of an enum
+    marginal: MarginalScale | None = None  # set when the value is a whole marginal scale
+
+
+def decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent)
+
+
+def numerator(value: Decimal, scale: int) -> int:
+    return int(value.scaleb(scale))
+
+
+def terminating_reciprocal(value: Decimal) -> Decimal | None:
+    """1/value as an exact decimal, when its decimal ends (value = 2^a·5^b·10^k)."""
+    if value == 0:
+        return None
+    digits = value.normalize()
+    mantissa = int(digits.scaleb(decimals(digits)))
+    m = abs(mantissa)
+    for p in (2, 5):
+        while m % p == 0:
+            m //= p
+    if m != 1:
+        return None
+    return Decimal(1) / value
+
+
+def marginal_steps(brackets, bound_num, rate_scale: int) -> tuple:
+    """(edge, change of rate) pairs: Σ change × max(x − edge, 0) equals the segment sum
+    for contiguous brackets; a closed top bracket ends with a step back down to 0."""
+    steps, previous = [], 0
+    for bracket in brackets:
+        rate = numerator(bracket.rate, rate_scale)
+        edge = bound_num(bracket.lower) if bracket.lower is not None else 0
+        steps.append((edge, rate - previous))
+        previous = rate
+    last = brackets[-1]
+    if last.upper is not None:
+        steps.append((bound_num(last.upper), -previous))
+    return tuple((edge, change) for edge, change in steps if change != 0)
+
+
+class _BatchCompiler:
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.params = {p.name: p for p in policy.parameters}
+        self.inputs = {f.name: f for f in policy.inputs}
+        self.env: dict[str, V] = {}
+        self.lines: list[str] = []
+
+    # -- scales and bounds --------------------------------------------------------------------
+
+    def align(self, v: V, scale: int) -> V:
+        if v.scale == scale:
+            return v
+        factor = 10 ** (scale - v.scale)
+        bound = v.bound * factor
+        if v.code.lstrip("-").isdigit():
+            return V("num", str(int(v.code) * factor), scale, bound)
+        code = f"b.mul({v.code}, {factor})" if bound >= SAFE else f"({v.code} * {factor})"
+        return V("num", code, scale, bound)
+
+    def aligned(self, values: list[V]) -> list[V]:
+        scale = max(v.scale for v in values)
+        return [self.align(v, scale) for v in values]
+
+    # -- nodes ------------------------------------------------------------------------------
+
+    def compile(self, node) -> V:
+        if isinstance(node, Number):
+            places = decimals(node.value)
+            n = numerator(node.value, places)
+            return V("num", str(n), places, abs(n))
+        if isinstance(node, Boolean):
+            return V("bool", f"np.bool_({node.value})")
+        if isinstance(node, Text):
+            return V("text", repr(node.value), enum=node.value)
+        if isinstance(node, Name):
+            return self.name(node.name)
+        if isinstance(node, Unary):
+            operand = self.compile(node.operand)
+            if node.op == "not":
+                return V("bool", f"(~{operand.code})")
+            return V("num", f"(-{operand.code})", operand.scale, operand.bound)
+        if isinstance(node, Binary):
+            return self.binary(node)
+        if isinstance(node, Conditional):
+            return self.conditional(node)
+        return self.call(node)
+
+    def name(self, name: str) -> V:
+        if name in self.env:
+            return self.env[name]
+        p = self.params[name]
+        values = [v.value for v in p.values]
+        scale = max(decimals(v) for v in values)
+        nums = [numerator(v, scale) for v in values]
+        code = f"np.array({nums!r}, dtype=np.int64)[{self.version(name)}]"
+        return V("num", code, scale, max(abs(n) for n in nums))
+
+    def version(self, name: str) -> str:
+        return f"v_{name}"
+
+    def binary(self, node: Binary) -> V:
+        op = node.op
+        left, right = self.compile(node.left), self.compile(node.right)
+        if op in ("and", "or"):
+            return V("bool", f"({left.code} {'&' if op == 'and' else '|'} {right.code})")
+        if op in ("=", "!=", "<", "<=", ">", ">="):
+            python_op = {"=": "==", "!=": "!="}.get(op, op)
+            a, b = self.comparable(left, right)
+            return V("bool", f"({a} {python_op} {b})")
+        if op in ("+", "-"):
+            a, b = self.aligned([left, right])
+            bound = a.bound + b.bound
+            if bound >= SAFE:
+                code = f"b.add({a.code}, {b.code})" if op == "+" else f"b.add({a.code}, -{b.code})"
+            else:
+                code = f"({a.code} {op} {b.code})"
+            return V("num", code, a.scale, bound)
+        if op == "*":
+            return self.multiply(left, right)
+        if isinstance(node.right, Number):
+            reciprocal = terminating_reciprocal(node.right.value)
+            if reciprocal is not None:
+                places = decimals(reciprocal)
+                n = numerator(reciprocal, places)
+                return self.multiply(left, V("num", str(n), places, abs(n)))
+        self.lines.append(
+            "    b.inexact()  # a division whose decimal does not end: every row takes the exact path"
+        )
+        return V("num", "np.zeros(b.n, dtype=np.int64)", 0, 0)
+
+    def multiply(self, left: V, right: V) -> V:
+        bound = left.bound * right.bound
+        code = (
+            f"b.mul({left.code}, {right.code})"
+            if bound >= SAFE
+            else f"({left.code} * {right.code})"
+        )
+        return V("num", code, left.scale + right.scale, bound)
+
+    def comparable(self, left: V, right: V) -> tuple[str, str]:
+        for enum_side, other in ((left, right), (right, left)):
+            if enum_side.kind == "enum" and other.kind == "text":
+                values = enum_side.enum.values
+                code = str(next(i for i, v in enumerate(values) if str(v) == other.enum))
+                return (enum_side.code, code) if enum_side is left else (code, enum_side.code)
+        if left.kind == "num" and right.kind == "num":
+            a, b = self.aligned([left, right])
+            return a.code, b.code
+        return left.code, right.code
+
+    def conditional(self, node: Conditional) -> V:
+        condition = self.compile(node.condition)
+        then, otherwise = self.compile(node.then), self.compile(node.otherwise)
+        if then.kind == "num":
+            fused = self.marginal_pick(condition, then, otherwise)
+            if fused is not None:
+                return fused
+            then, otherwise = self.aligned([then, otherwise])
+            return V(
+                "num",
+                f"b.pick({condition.code}, {then.code}, {otherwise.code})",
+                then.scale,
+                max(then.bound, otherwise.bound),
+            )
+        return V(
+            then.kind, f"np.where({condition.code}, {then.code}, {otherwise.code})", enum=then.enum
+        )
+
+    def marginal_pick(self, condition: V, then: V, otherwise: V) -> V | None:
+        """`if c then scale(A, x) else scale(B, x)` for two marginal scales as one table
+        lookup (b.marginal_pick): one rate and one offset per (branch, segment), so each row
+        costs a few compares, two gathers, a multiply and an add instead of both sums.
+        Only when both are unchecked scales of the same x at the same scale and the table's
+        products stay within SAFE; otherwise None (the general select is used)."""
+        a, b = then.marginal, otherwise.marginal
+        if a is None or b is None or a.x_code != b.x_code or then.scale != otherwise.scale:
+            return None
+        # a row's value is rate × x + offset with |rate| ≤ largest_rate, |offset| ≤ largest_rate × largest_edge
+        rate = max(a.largest_rate, b.largest_rate)
+        if rate * (max(a.x_bound, b.x_bound) + max(a.largest_edge, b.largest_edge)) >= SAFE:
+            return None
+        code = (
+            f"b.marginal_pick({condition.code}, {a.x_code}, ({a.version_code}, {a.steps!r}), "
+            f"({b.version_code}, {b.steps!r}))"
+        )
+        return V("num", code, then.scale, max(then.bound, otherwise.bound))
+
+    def call(self, node: Call) -> V:
+        f = node.function
+        if f == "scale":
+            return self.scale(node.args[0].name, self.compile(node.args[1]))
+        if f == "table":
+            return self.table(node.args[0].name, self.compile(node.args[1]))
+        if f == "date":
+            import datetime as dt
+
+            day = dt.date.fromisoformat(node.args[0].value)
+            return V("date", str((day - dt.date(1970, 1, 1)).days))
+        args = [self.compile(a) for a in node.args]
+        if f in ("min", "max"):
+            values = self.aligned(args)
+            code = values[0].code
+            for v in values[1:]:
+                code = f"np.{'minimum' if f == 'min' else 'maximum'}({code}, {v.code})"
+            return V("num", code, values[0].scale, max(v.bound for v in values))
+        if f == "clamp":
+            x, low, high = self.aligned(args)
+            return V(
+                "num",
+                f"b.clamp({x.code}, {low.code}, {high.code})",
+                x.scale,
+                max(x.bound, low.bound, high.bound),
+            )
+        if f == "round":
+            return self.rounded(args[0], int(node.args[1].value), "half_up")
+        x = args[0]
+        if x.scale == 0:
+            return x
+        unit = 10**x.scale
+        if f == "floor":
+            return V("num", f"np.floor_divide({x.code}, {unit})", 0, x.bound // unit + 1)
+        return V("num", f"(-np.floor_divide(-{x.code}, {unit}))", 0, x.bound // unit + 1)
+
+    def rounded(self, x: V, places: int, mode: str) -> V:
+        if x.scale <= places:
+            return x
+        unit = 10 ** (x.scale - places)
+        return V("num", f"b.round({x.code}, {unit}, {mode!r})", places, x.bound // unit + 1)
+
+    def scale(self, name: str, x: V) -> V:
+        p = self.params[name]
+        bounds = [
+            e for v in p.values for bk in v.value for e in (bk.lower, bk.upper) if e is not None
+        ]
+        x = self.align(x, max([x.scale] + [decimals(e) for e in bounds]))
+        rates = [bk.rate for v in p.values for bk in v.value if bk.rate is not None]
+        amounts = [bk.amount for v in p.values for bk in v.value if bk.amount is not None]
+        rate_scale = max([decimals(r) for r in rates], default=0)
+        amount_scale = max([decimals(a) for a in amounts], default=0)
+
+        def bound_num(value):
+            return None if value is None else numerator(value, x.scale)
+
+        variants = []
+        max_bound = 0
+        marginal = None
+        if p.method == "marginal":
+            all_steps, any_checked = [], False
+            for version in p.values:
+                steps = marginal_steps(version.value, bound_num, rate_scale)
+                top = sum(abs(change) for _, change in steps)
+                checked = x.bound * top >= SAFE
+                any_checked |= checked
+                all_steps.append(steps)
+                variants.append(f"lambda: b.marginal({x.code}, {steps!r}, {checked})")
+                max_bound = max(max_bound, x.bound * top)
+            result_scale = x.scale + rate_scale
+            if not any_checked:
+                edges = [abs(edge) for steps in all_steps for edge, _ in steps]
+                tops = [sum(abs(change) for _, change in steps) for steps in all_steps]
+                marginal = MarginalScale(
+                    x.code,
+                    self.version(name),
+                    tuple(all_steps),
+                    x.bound,
+                    max(edges, default=0),
+                    max(tops, default=0),
+                )
+        else:
+            uses_amounts = bool(amounts)
+            for version in p.values:
+                brackets = tuple(
+                    (
+                        bound_num(bk.lower),
+                        bk.lower_inclusive,
+                        bound_num(bk.upper),
+                        bk.upper_inclusive,
+                        None if bk.rate is None else numerator(bk.rate, rate_scale),
+                        None if bk.amount is None else numerator(bk.amount, amount_scale),
+                    )
+                    for bk in version.value
+                )
+                variants.append(f"lambda: b.whole_amount({x.code}, {brackets!r})")
+            if uses_amounts:
+                result_scale = amount_scale
+                max_bound = max(abs(numerator(a, amount_scale)) for a in amounts)
+            else:
+                result_scale = x.scale + rate_scale
+                max_bound = x.bound * max(abs(numerator(r, rate_scale)) for r in rates)
+        code = f"b.by_version({self.version(name)}, ({', '.join(variants)},))"
+        return V("num", code, result_scale, max_bound, marginal=marginal)
+
+    def table(self, name: str, key: V) -> V:
+        p = self.params[name]
+        enum = self.inputs[p.key]
+        scale = max(decimals(value) for v in p.values for _, value in v.value)
+        rows = []
+        for version in p.values:
+            lookup = dict(version.value)
+            rows.append([numerator(lookup[value], scale) for value in enum.values])
+        bound = max(abs(n) for row in rows for n in row)
+        code = f"np.array({rows!r}, dtype=np.int64)[{self.version(name)}, {key.code}]"
+        return V("num", code, scale, bound)
+
+
+def _reader(f) -> tuple[str, V]:
+    if f.type in ("number", "integer"):
+        integer = f.type == "integer"
+        args = [repr(f.name)]
+        for word, value in (("minimum", f.minimum), ("maximum", f.maximum)):
+            if value is not None:
+                args.append(f"{word}=D({str(value)!r})")
+        if f.has_default:
+            args.append(f"default={str(f.default)!r}")
+        if integer:
+            args.append("integer=True")
+        scale = 0 if integer else INPUT_SCALE
+        return f"b.number({', '.join(args)})", V(
+            "num", local(f.name), scale, INPUT_LIMIT * 10**scale
+        )
+    if f.type == "enum":
+        default = f", default={f.default!r}" if f.has_default else ""
+        return f"b.choice({f.name!r}, {tuple(f.values)!r}{default})", V(
+            "enum", local(f.name), enum=f
+        )
+    if f.type == "boolean":
+        default = f", default={f.default!r}" if f.has_default else ""
+        return f"b.boolean({f.name!r}{default})", V("bool", local(f.name))
+    default = f", default={str(f.default)!r}" if f.has_default else ""
+    return f"b.date({f.name!r}{default})", V("date", local(f.name))
+
+
+def emit_batch_function(policy: Policy) -> list[str]:
+    """The lines of `evaluate_batch`, appended to the policy's generated module."""
+    c = _BatchCompiler(policy)
+    lines = [
+        "def evaluate_batch(columns: dict, on):",
+        '    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date',
+        "    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over",
+        "    10**places (money in fen), invalid rows listed with their field and reason.",
+        "    Imports numpy only when called.",
+        '    """',
+        "    import numpy as np",
+        "",
+        "    from generator import batch_runtime as _b",
+        "",
+        "    b = _b.Batch(columns, on, INPUTS)",
+    ]
+    for f in policy.inputs:
+        code, value = _reader(f)
+        lines.append(f"    {local(f.name)} = {code}")
+        c.env[f.name] = value
+    used = set()
+    for tree in [f.tree for f in policy.formulas] + [ch.tree for ch in policy.checks]:
+        used |= names_in(tree)
+    for p in policy.parameters:
+        if p.name in used and not p.unnumbered:
+            lines.append(f"    {c.version(p.name)} = b.version({constant(p.name)}_FROM)")
+    for check in policy.checks:
+        c.lines = []
+        value = c.compile(check.tree)
+        lines += c.lines
+        lines.append(f"    b.flag(~{value.code})  # {' '.join(check.rule.split())}")
+    order, _ = formula_order(policy)
+    outputs = {o.name: o for o in policy.outputs}
+    places = {}
+    for name in order:
+        formula = policy.formula(name)
+        c.lines = []
+        value = c.compile(formula.tree)
+        lines += c.lines
+        output = outputs.get(name)
+        lines.append(f"    # {name} = {' '.join(formula.text.split())}")
+        if output is None:
+            lines.append(f"    {local(name)} = {value.code}")
+            c.env[name] = V(value.kind, local(name), value.scale, value.bound, value.enum)
+            continue
+        if output.type == "boolean":
+            lines.append(f"    {local(name)} = {value.code}")
+            c.env[name] = V("bool", local(name))
+            places[name] = None
+        elif output.type == "integer":
+            if output.places is not None:
+                value = c.rounded(value, 0, output.mode)
+            lines.append(f"    {local(name)} = b.integral({value.code}, {value.scale})")
+            c.env[name] = V("num", local(name), 0, value.bound // 10**value.scale + 1)
+            places[name] = None
+        else:
+            target = output.places
+            if value.scale > target:
+                value = c.rounded(value, target, output.mode)
+            elif value.scale < target:
+                value = c.align(value, target)
+            lines.append(f"    {local(name)} = {value.code}")
+            c.env[name] = V("num", local(name), target, value.bound)
+            places[name] = target
+    result = ", ".join(f"{o.name!r}: {local(o.name)}" for o in policy.outputs)
+    lines.append(f"    return b.finish({{{result}}}, {places!r}, evaluate, INPUTS)")
+    return lines

@@ -1,0 +1,93 @@
+"""Emit the JSON Schemas other systems use to check a case and read a result.
+
+Draft 2020-12, one schema for the inputs of a case and one for the outputs `ratebook eval
+--json` prints. Cross-field rules a schema cannot state are listed under `x-ratebook-checks`
+with their rule text and message, so a consumer at least knows they exist.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from generator.model.policy import Policy
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def json_number(value: Decimal):
+    """Decimal → int when whole, else float; 0.3 prints as 0.3 (shortest round trip)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def case_schema(policy: Policy) -> dict:
+    properties = {}
+    for f in policy.inputs:
+        spec: dict = {"title": f.label.zh or f.name, "description": f.label.en or f.name}
+        if f.type in ("number", "integer"):
+            spec["type"] = f.type
+            if f.minimum is not None:
+                spec["minimum"] = json_number(f.minimum)
+            if f.maximum is not None:
+                spec["maximum"] = json_number(f.maximum)
+            spec["x-unit"] = f.unit
+        elif f.type == "enum":
+            spec["enum"] = list(f.values)
+            if f.ordered:
+                spec["x-ordered"] = True
+        elif f.type == "boolean":
+            spec["type"] = "boolean"
+        else:
+            spec.update(
+                {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+            )
+        if f.has_default:
+            default = f.default
+            spec["default"] = json_number(Decimal(str(default))) if f.type == "number" else default
+        properties[f.name] = spec
+    schema = {
+        "$schema": DRAFT,
+        "$id": f"ratebook:{policy.id}/case",
+        "title": f"{policy.id} case — {policy.title.en}",
+        "description": f"The inputs of one case of {policy.title.zh}.",
+        "type": "object",
+        "properties": properties,
+        "required": [f.name for f in policy.inputs if not f.has_default],
+        "additionalProperties": False,
+    }
+    if policy.checks:
+        schema["x-ratebook-checks"] = [
+            {"rule": c.rule, "message": c.message} for c in policy.checks
+        ]
+    return schema
+
+
+def result_schema(policy: Policy) -> dict:
+    properties = {}
+    for f in policy.outputs:
+        spec: dict = {"title": f.label.zh or f.name, "description": f.label.en or f.name}
+        if f.type == "boolean":
+            spec["type"] = "boolean"
+        elif f.type == "integer":
+            spec["type"] = "integer"
+            spec["x-unit"] = f.unit
+        else:
+            spec["type"] = "string"
+            spec["pattern"] = f"^-?[0-9]+\\.[0-9]{{{f.places}}}$" if f.places else "^-?[0-9]+$"
+            spec["x-unit"] = f.unit
+            spec["x-rounding"] = f"{f.mode} to {f.places} places"
+        properties[f.name] = spec
+    return {
+        "$schema": DRAFT,
+        "$id": f"ratebook:{policy.id}/result",
+        "title": f"{policy.id} result — {policy.title.en}",
+        "description": "The outputs of one case; money is a decimal string with the stated places.",
+        "type": "object",
+        "properties": properties,
+        "required": [f.name for f in policy.outputs],
+        "additionalProperties": False,
+    }

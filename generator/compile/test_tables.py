@@ -1,0 +1,418 @@
+"""Emit each policy's test table: its boundary cases with the outputs the interpreter gives.
+
+The cases come from the policy itself, where rules change behaviour and mistakes hide:
+- every bracket edge of a scale looked up with an input, and every threshold an input is
+  compared with (a number or an amount parameter): just below, at and just above, in the
+  smallest step (0.01 for numbers, 1 for whole numbers), under the enum values that lead
+  to that lookup (`if scheme = "employee" then scale(employee_scale, …)`);
+- every value of every enum input (and true/false of booleans);
+- every date on which a value changes: the day before and the day itself;
+- the example cases written in the policy.
+A case that cannot be evaluated (not in force, invalid) is kept with its message, not
+dropped: the refusal is part of the rule. The same policy always gives the same rows and
+the same bytes, so the tables can live in generated/ and be compared by `build --check`.
+
+The CSV is also a case file (see case_files.py): `ratebook test generated/tables` replays it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from generator.compile.python_module import header_lines
+from generator.evaluate.interpreter import evaluate
+from generator.evaluate.outcome import Outcome, grouped, output_text, run, text
+from generator.formula.syntax import Binary, Call, Conditional, Name, Number, Text, children
+from generator.model.policy import Policy, fmt
+
+NUMBER_STEP = Decimal("0.01")  # the smallest money step, a fen
+COMPARISONS = ("<", "<=", ">", ">=", "=", "!=")
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str  # why the case is in the table
+    on: dt.date
+    inputs: tuple  # ((name, value), ...) in the policy's input order; absent = the default
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """An input value worth trying: an edge of a scale or of a comparison."""
+
+    name: str  # the input
+    edge: Decimal
+    what: str  # "employee_scale boundary 30,000", "age >= min_age (60)"
+    on: dt.date | None  # the date the edge is in force from; None = any
+    given: tuple  # ((enum input, value), ...) that leads to the lookup
+
+
+def table_path(policy: Policy, suffix: str) -> str:
+    return f"tables/{policy.id}.{suffix}"
+
+
+def emit_tables(policy: Policy) -> dict[str, str | bytes]:
+    """{"tables/<id>.csv": text, "tables/<id>.xlsx": bytes} for one policy."""
+    rows = evaluated_rows(policy)
+    return {
+        table_path(policy, "csv"): _csv(policy, rows),
+        table_path(policy, "xlsx"): _xlsx(policy, rows),
+    }
+
+
+def evaluated_rows(policy: Policy) -> list[tuple[TableRow, Outcome]]:
+    return [
+        (row, run(lambda case, on: evaluate(policy, case, on), dict(row.inputs), row.on))
+        for row in table_rows(policy)
+    ]
+
+
+def table_rows(policy: Policy) -> list[TableRow]:
+    """The policy's test cases in a fixed order, each (date, inputs) once."""
+    base_case, base_on = _baseline(policy)
+    rows: list[TableRow] = []
+    for case in policy.cases:
+        if case.on is not None:
+            rows.append(_row(policy, f"example: {case.name}", case.on, dict(case.inputs)))
+    for probe in _probes(policy):
+        on = probe.on or base_on
+        for value, where in _around(policy.input(probe.name), probe.edge):
+            inputs = {**base_case, **dict(probe.given), probe.name: value}
+            given = "".join(f", {n} = {v}" for n, v in probe.given)
+            rows.append(_row(policy, f"{probe.what}: {where}{given}", on, inputs))
+    for field in policy.inputs:
+        choices = (
+            field.values
+            if field.type == "enum"
+            else (True, False)
+            if field.type == "boolean"
+            else ()
+        )
+        for value in choices:
+            rows.append(
+                _row(
+                    policy,
+                    f"{field.name} = {text(value)}",
+                    base_on,
+                    {**base_case, field.name: value},
+                )
+            )
+    for day, names in _change_dates(policy):
+        what = ", ".join(names)
+        rows.append(
+            _row(
+                policy,
+                f"day before {day.isoformat()} ({what} change)",
+                day - dt.timedelta(days=1),
+                base_case,
+            )
+        )
+        rows.append(_row(policy, f"{day.isoformat()}: new values of {what}", day, base_case))
+    return _merged(rows)
+
+
+def _row(policy: Policy, label: str, on: dt.date, inputs: dict) -> TableRow:
+    ordered = tuple((f.name, inputs[f.name]) for f in policy.inputs if f.name in inputs)
+    extra = tuple((n, v) for n, v in inputs.items() if policy.input(n) is None)
+    return TableRow(label, on, ordered + extra)
+
+
+def _merged(rows: list[TableRow]) -> list[TableRow]:
+    """One row per (date, inputs as written); a case found twice keeps both reasons."""
+    seen: dict[tuple, int] = {}
+    merged: list[TableRow] = []
+    for row in rows:
+        key = (row.on, tuple((n, text(v)) for n, v in row.inputs))
+        if key in seen:
+            first = merged[seen[key]]
+            if row.label not in first.label.split(" | "):
+                merged[seen[key]] = TableRow(f"{first.label} | {row.label}", first.on, first.inputs)
+            continue
+        seen[key] = len(merged)
+        merged.append(row)
+    return merged
+
+
+# -- the ordinary case every probe varies ---------------------------------------------------------
+
+
+def _baseline(policy: Policy) -> tuple[dict, dt.date]:
+    """An example case (inputs and date), completed for inputs it leaves out.
+
+    An example is a case its author knows to be valid (it passes the policy's checks), so
+    varying one input from it stays meaningful; one that pays something shows a change of
+    amount on a change date. Without examples: lower bounds, first enum values.
+    """
+    example = _ordinary_example(policy)
+    on = example.on if example else (policy.in_force_from or dt.date(2000, 1, 1))
+    case = dict(example.inputs) if example else {}
+    for field in policy.inputs:
+        if field.name in case or field.has_default:
+            continue
+        if field.type in ("number", "integer"):
+            value = field.minimum if field.minimum is not None else Decimal(0)
+            case[field.name] = int(value) if field.type == "integer" else value
+        elif field.type == "enum":
+            case[field.name] = field.values[0]
+        elif field.type == "boolean":
+            case[field.name] = True
+        else:
+            case[field.name] = on
+    return case, on
+
+
+def _ordinary_example(policy: Policy):
+    """The first example with no zero or false output, else the first example (or None)."""
+    examples = [c for c in policy.cases if c.on is not None]
+    for case in examples:
+        outcome = run(lambda c, on: evaluate(policy, c, on), dict(case.inputs), case.on)
+        if outcome.ok and all(v is not False and v != 0 for v in outcome.outputs.values()):
+            return case
+    return examples[0] if examples else None
+
+
+# -- edges: scales and comparisons ------------------------------------------------------------------
+
+
+def _probes(policy: Policy) -> list[_Probe]:
+    found: list[_Probe] = []
+    for formula in policy.formulas:
+        if formula.tree is not None:
+            _walk(policy, formula.tree, (), found)
+    unique: dict[tuple, _Probe] = {}
+    for probe in found:
+        unique.setdefault((probe.name, probe.edge, probe.on, probe.given), probe)
+    return list(unique.values())
+
+
+def _walk(policy: Policy, node, given: tuple, found: list) -> None:
+    """Collect probes under `node`; `given` holds the enum values the path to it requires."""
+    if isinstance(node, Conditional):
+        _walk(policy, node.condition, given, found)
+        _walk(policy, node.then, given + _implied(policy, node.condition, True), found)
+        _walk(policy, node.otherwise, given + _implied(policy, node.condition, False), found)
+        return
+    if isinstance(node, Call) and node.function == "scale":
+        _scale_probes(policy, node, given, found)
+    if isinstance(node, Binary) and node.op in COMPARISONS:
+        _comparison_probes(policy, node, given, found)
+    for child in children(node):
+        _walk(policy, child, given, found)
+
+
+def _implied(policy: Policy, condition, holds: bool) -> tuple:
+    """Enum values a true (or false) condition pins: `scheme = "employee"` → scheme = employee."""
+    if isinstance(condition, Binary) and condition.op in ("and", "or"):
+        if (condition.op == "and") == holds:
+            return _implied(policy, condition.left, holds) + _implied(
+                policy, condition.right, holds
+            )
+        return ()
+    if not (isinstance(condition, Binary) and condition.op in ("=", "!=")):
+        return ()
+    name, literal = condition.left, condition.right
+    if isinstance(name, Text):
+        name, literal = literal, name
+    field = policy.input(name.name) if isinstance(name, Name) else None
+    if field is None or field.type != "enum" or not isinstance(literal, Text):
+        return ()
+    equal = holds == (condition.op == "=")
+    named = next((v for v in field.values if str(v) == literal.value), None)
+    if equal:
+        return ((field.name, named),) if named is not None else ()
+    other = next((v for v in field.values if str(v) != literal.value), None)
+    return ((field.name, other),) if other is not None else ()
+
+
+def _numeric_input(policy: Policy, node):
+    field = policy.input(node.name) if isinstance(node, Name) else None
+    return field if field is not None and field.type in ("number", "integer") else None
+
+
+def _scale_probes(policy: Policy, node: Call, given: tuple, found: list) -> None:
+    parameter = policy.parameter(node.args[0].name)
+    field = _numeric_input(policy, node.args[1])
+    if parameter is None or field is None:
+        return  # looked up with a computed value: no input value sits on its edges
+    dated = len(parameter.values) > 1
+    for entry in parameter.values:
+        edges = sorted({e for b in entry.value for e in (b.lower, b.upper) if e is not None})
+        for edge in edges:
+            when = f" (values from {entry.start.isoformat()})" if dated else ""
+            found.append(
+                _Probe(
+                    field.name,
+                    edge,
+                    f"{parameter.name} boundary {grouped(edge)}{when}",
+                    _in_force(policy, parameter, entry),
+                    given,
+                )
+            )
+
+
+def _comparison_probes(policy: Policy, node: Binary, given: tuple, found: list) -> None:
+    left, right, op = node.left, node.right, node.op
+    if _numeric_input(policy, left) is None:
+        left, right, op = right, left, _FLIPPED[op]
+    field = _numeric_input(policy, left)
+    if field is None:
+        return
+    if isinstance(right, Number):
+        found.append(
+            _Probe(field.name, right.value, f"{field.name} {op} {right.text}", None, given)
+        )
+        return
+    parameter = policy.parameter(right.name) if isinstance(right, Name) else None
+    if parameter is None or parameter.kind not in ("amount", "rate"):
+        return
+    for entry in parameter.values:
+        found.append(
+            _Probe(
+                field.name,
+                entry.value,
+                f"{field.name} {op} {parameter.name} ({fmt(entry.value)})",
+                _in_force(policy, parameter, entry),
+                given,
+            )
+        )
+
+
+def _in_force(policy: Policy, parameter, entry) -> dt.date:
+    """The first date on which `entry` and every other parameter of the policy are in force."""
+    start = entry.start
+    later = [v.start for v in parameter.values if v.start > entry.start]
+    whole = policy.in_force_from
+    if whole is not None and whole > start and (not later or whole < later[0]):
+        return whole
+    return start
+
+
+def _around(field, edge: Decimal) -> list[tuple[object, str]]:
+    """Just below, at and just above `edge`, within the input's declared bounds."""
+    if field.type == "integer":
+        if edge == edge.to_integral_value():
+            whole = int(edge)
+            points = [(whole - 1, "just below"), (whole, "at"), (whole + 1, "just above")]
+        else:
+            points = [
+                (int(edge.to_integral_value(rounding=ROUND_FLOOR)), "just below"),
+                (int(edge.to_integral_value(rounding=ROUND_CEILING)), "just above"),
+            ]
+    else:
+        points = [
+            (edge - NUMBER_STEP, "just below"),
+            (edge, "at"),
+            (edge + NUMBER_STEP, "just above"),
+        ]
+    return [
+        (v, w)
+        for v, w in points
+        if (field.minimum is None or v >= field.minimum)
+        and (field.maximum is None or v <= field.maximum)
+    ]
+
+
+def _change_dates(policy: Policy) -> list[tuple[dt.date, list[str]]]:
+    """Each date on which some parameter takes a value, with the parameters that change."""
+    dates: dict[dt.date, list[str]] = {}
+    for parameter in policy.parameters:
+        for entry in parameter.values:
+            dates.setdefault(entry.start, []).append(parameter.name)
+    return sorted(dates.items())
+
+
+# -- the files ------------------------------------------------------------------------------------
+
+
+def columns(policy: Policy) -> list[str]:
+    return (
+        ["policy", "case", "on"]
+        + [f"in:{f.name}" for f in policy.inputs]
+        + [f"out:{o.name}" for o in policy.outputs]
+        + ["error"]
+    )
+
+
+def _cells(policy: Policy, row: TableRow, outcome: Outcome) -> tuple[list, list, list, str]:
+    """(policy, case, on), the inputs, the outputs (None when refused) and the error of one row."""
+    inputs = dict(row.inputs)
+    outputs = outcome.outputs or {}
+    return (
+        [policy.id, row.label, row.on.isoformat()],
+        [inputs.get(f.name) for f in policy.inputs],
+        [outputs.get(o.name) for o in policy.outputs],
+        outcome.error,
+    )
+
+
+def first_row_line(policy: Policy) -> int:
+    """The CSV line of the first case (after the comment lines and the column names)."""
+    return len(_comments(policy)) + 2
+
+
+def _comments(policy: Policy) -> list[str]:
+    return header_lines(policy) + [
+        f"# Test cases of {policy.id}: bracket edges, thresholds, enum values, change dates and the"
+        " policy's examples; outputs from the interpreter (an empty output with an error: the case is refused)."
+    ]
+
+
+def _csv(policy: Policy, rows: list[tuple[TableRow, Outcome]]) -> str:
+    buffer = io.StringIO()
+    for line in _comments(policy):
+        buffer.write(line + "\n")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns(policy))
+    for row, outcome in rows:
+        fixed, inputs, outputs, error = _cells(policy, row, outcome)
+        shown = [
+            output_text(o, v) if v is not None else ""
+            for o, v in zip(policy.outputs, outputs, strict=True)
+        ]
+        writer.writerow(fixed + [text(v) for v in inputs] + shown + [error])
+    return buffer.getvalue()
+
+
+def _xlsx(policy: Policy, rows: list[tuple[TableRow, Outcome]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from generator.core.xlsx_bytes import workbook_bytes
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "cases"
+    for line in _comments(policy):
+        sheet.append([line])
+    header = columns(policy)
+    sheet.append(header)
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    first_output = 3 + len(policy.inputs)
+    for row, outcome in rows:
+        fixed, inputs, outputs, error = _cells(policy, row, outcome)
+        sheet.append(fixed + [_cell_value(v) for v in inputs + outputs] + [error or None])
+        cells = sheet[sheet.max_row][first_output : first_output + len(outputs)]
+        for output, cell in zip(policy.outputs, cells, strict=True):
+            if output.type == "number" and output.places:
+                cell.number_format = "0." + "0" * output.places
+    widths = {"policy": 28, "case": 48, "on": 11, "error": 60}
+    for index, name in enumerate(header, start=1):
+        sheet.column_dimensions[
+            sheet.cell(row=header_row, column=index).column_letter
+        ].width = widths.get(name, 16)
+    return workbook_bytes(book)
+
+
+def _cell_value(value):
+    """Numbers stay numbers in the workbook (people sort and sum them); dates as text."""
+    if isinstance(value, (bool, int, Decimal)) or value is None:
+        return value
+    return text(value)

@@ -1,0 +1,107 @@
+"""Move a policy between YAML and a workbook: what `ratebook export-xlsx` and `import-xlsx` do.
+
+Both directions go through the model: the source is read and checked completely (a policy
+with errors is not converted, so a conversion never carries a mistake along), then the
+other format is emitted from the model. Reading the result gives the same model again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.core.findings import ERROR, Finding, RatebookError
+from generator.core.location import Location
+from generator.model.policy import Policy
+
+
+def locate(root: Path, reference: str) -> Path:
+    """The source file of a policy given by id (`platform.staffing`) or by path."""
+    as_path = Path(reference)
+    if as_path.suffix and (as_path.is_file() or (root / as_path).is_file()):
+        return as_path if as_path.is_file() else root / as_path
+    from generator.sources.discovery import source_files
+
+    area, _, name = reference.partition(".")
+    matches = [
+        p
+        for p in source_files(root)
+        if p.parent.name == area and p.stem == name and p.parent.parent == root / "policies"
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        shown = ", ".join(p.relative_to(root).as_posix() for p in matches)
+        raise RatebookError(
+            [
+                Finding(
+                    "policy-ambiguous",
+                    f"policy '{reference}' has more than one source ({shown}); keep one",
+                    Location(reference),
+                )
+            ]
+        )
+    raise RatebookError(
+        [
+            Finding(
+                "policy-unknown",
+                f"no policy '{reference}': give a policy id such as "
+                "platform.construction_subsidy or the path of a .yaml or .xlsx file",
+                Location(reference),
+            )
+        ]
+    )
+
+
+def load_valid(root: Path, path: Path) -> tuple[Policy, list[Finding]]:
+    """The policy in `path` and its warnings; RatebookError with every error if it has any."""
+    from generator.checks.project import load_source
+
+    policy, findings = load_source(path, root)
+    errors = [f for f in findings if f.severity == ERROR]
+    if policy is None or errors:
+        raise RatebookError(
+            sorted(errors, key=Finding.sort_key)
+            or [Finding("unreadable", "cannot be read as a policy", Location(str(path)))]
+        )
+    return policy, [f for f in findings if f.severity != ERROR]
+
+
+def export_workbook(root: Path, reference: str) -> tuple[Policy, bytes, list[Finding]]:
+    from generator.convert.to_workbook import emit_workbook
+
+    policy, warnings = load_valid(root, locate(root, reference))
+    return policy, emit_workbook(policy), warnings
+
+
+def import_workbook(root: Path, path: Path) -> tuple[Policy, str, list[Finding]]:
+    from generator.convert.to_yaml import emit_yaml
+    from generator.sources.discovery import WORKBOOK_SUFFIXES
+
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise RatebookError(
+            [
+                Finding(
+                    "workbook-format",
+                    "is not a workbook: import-xlsx reads .xlsx files",
+                    Location(str(path)),
+                )
+            ]
+        )
+    policy, warnings = load_valid(root, path)
+    return policy, emit_yaml(policy), warnings
+
+
+def other_sources(root: Path, policy: Policy, written: Path) -> list[str]:
+    """Other source files in policies/ for the same id as a file just written there."""
+    from generator.sources.discovery import source_files
+
+    try:
+        written.resolve().relative_to((root / "policies").resolve())
+    except ValueError:
+        return []
+    area, name = policy.id.split(".", 1)
+    return [
+        p.relative_to(root).as_posix()
+        for p in source_files(root)
+        if p.parent.name == area and p.stem == name and p.resolve() != written.resolve()
+    ]

@@ -1,0 +1,616 @@
+"""Write a policy as an officer-friendly workbook (.xlsx bytes), the layout `excel_source` reads.
+
+A pure function of the model: the same policy gives the same bytes (openpyxl's timestamps are
+fixed by `xlsx_bytes`). For people: header rows frozen, columns sized, Chinese and English
+headers, money with two decimals and rates as percentages, drop-down lists where a cell takes
+one of a few words (types, kinds, bracket words, enum values such as hospital levels), bounds
+on rates and dates, a protected About sheet citing the source and a Help sheet. For the
+round trip: every value is written so that reading the workbook back gives the same model —
+text stays text (even "8000.00"), numbers stay exact (a number a spreadsheet cannot hold to
+the last digit is written as text), TRUE/FALSE stay booleans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal
+
+from generator.core import workbook_layout as L
+from generator.core.findings import Finding, RatebookError
+from generator.core.location import Location
+from generator.core.values import FIRST_DATE, LAST_DATE, plain
+from generator.model.policy import Parameter, Policy, is_money_unit
+
+DATA_ROWS = 500  # rows below the header that get drop-downs and bounds, for rows officers add
+TEXT, DATE, MONEY, GENERAL = "@", "yyyy-mm-dd", "#,##0.00", "General"
+_HEADER_FILL = "DDEBF7"
+_ABOUT_FILL = "F2F2F2"
+
+
+def emit_workbook(policy: Policy) -> bytes:
+    """The .xlsx bytes of `policy`."""
+    from openpyxl import Workbook
+
+    from generator.core.xlsx_bytes import workbook_bytes
+
+    book = Workbook()
+    book.remove(book.active)
+    book.properties.creator = "ratebook"
+    book.properties.title = policy.id
+    writer = _Writer(policy, book)
+    writer.about()
+    writer.inputs()
+    writer.outputs()
+    writer.parameters()
+    writer.values()
+    writer.scales()
+    writer.tables()
+    writer.simple(L.FORMULAS, [(f.name, f.text) for f in policy.formulas])
+    writer.simple(L.CHECKS, [(c.rule, c.message) for c in policy.checks])
+    writer.cases()
+    writer.help()
+    return workbook_bytes(book)
+
+
+def list_cell(values) -> str:
+    """Enum values in one cell: employee, resident; a value of digits kept text is quoted."""
+    items = []
+    for value in values:
+        if isinstance(value, str):
+            needs_quotes = (
+                re.fullmatch(r"-?\d+", value.strip()) is not None
+                or value != value.strip()
+                or any(ch in value for ch in ",，、;\n")
+                or value == ""
+            )
+            items.append(f'"{value}"' if needs_quotes else value)
+        else:
+            items.append(str(value))
+    return ", ".join(items)
+
+
+def percent_format(value: Decimal | None) -> str:
+    if value is None:
+        return "0%"
+    places = max(0, -(value * 100).normalize().as_tuple().exponent)
+    return "0%" if places == 0 else "0." + "0" * places + "%"
+
+
+def money_format(value: Decimal | None) -> str:
+    if value is None:
+        return MONEY
+    places = max(2, -value.normalize().as_tuple().exponent)
+    return "#,##0." + "0" * places
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class _Writer:
+    def __init__(self, policy: Policy, book):
+        self.policy = policy
+        self.book = book
+
+    # -- cells ----------------------------------------------------------------------------
+
+    def sheet(self, layout: L.Sheet, headers: list[str] | None = None):
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        ws = self.book.create_sheet(layout.title)
+        headers = headers or [c.header for c in layout.columns]
+        for column, text in enumerate(headers, start=1):
+            cell = ws.cell(row=1, column=column, value=text)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[1].height = 32
+        ws.freeze_panes = "B2" if layout is not L.ABOUT else "A2"
+        return ws
+
+    def put(self, ws, row: int, column: int, value, number_format: str | None = None):
+        """Write one value so that the reader gets it back unchanged."""
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            cell = ws.cell(row=row, column=column, value=value)
+        elif isinstance(value, (int, Decimal)):
+            cell = ws.cell(row=row, column=column, value=_number(value))
+            if isinstance(cell.value, str):
+                number_format = TEXT  # more digits than a spreadsheet keeps: exact as text
+        elif isinstance(value, dt.date):
+            cell = ws.cell(row=row, column=column, value=value)
+            number_format = number_format or DATE
+        else:
+            text = str(value)
+            if ILLEGAL_CHARACTERS_RE.search(text):
+                raise RatebookError(
+                    [
+                        Finding(
+                            "export-text",
+                            f"text {text[:40]!r} holds control characters that a "
+                            "workbook cannot store; remove them",
+                            Location(self.policy.file),
+                        )
+                    ]
+                )
+            cell = ws.cell(row=row, column=column, value=text)
+            cell.data_type = "s"  # never a formula, even when it starts with =
+            number_format = TEXT
+        if number_format:
+            cell.number_format = number_format
+        return cell
+
+    def finish(self, ws, layout: L.Sheet, last_row: int) -> None:
+        """Size the columns to their content; wrap long text."""
+        from openpyxl.styles import Alignment
+        from openpyxl.utils import get_column_letter
+
+        wrap = Alignment(wrap_text=True, vertical="top")
+        widths: dict[int, int] = {}
+        for row in ws.iter_rows(min_row=1, max_row=max(last_row, 1)):
+            for cell in row:
+                if cell.value is None:
+                    continue
+                shown = (
+                    cell.value.isoformat() if isinstance(cell.value, dt.date) else str(cell.value)
+                )
+                longest = max(_width(line) for line in shown.split("\n"))
+                widths[cell.column] = max(widths.get(cell.column, 0), longest)
+        by_header = {c.header: c for c in layout.columns}
+        for column, width in widths.items():
+            header = ws.cell(row=1, column=column).value
+            fixed = by_header.get(header).width if by_header.get(header) else 0
+            size = min(width + 2, fixed or 40)
+            ws.column_dimensions[get_column_letter(column)].width = max(size, 10)
+            if fixed and width + 2 > fixed:
+                for cells in ws.iter_rows(
+                    min_row=2, max_row=last_row, min_col=column, max_col=column
+                ):
+                    for cell in cells:
+                        cell.alignment = wrap
+
+    def validate(self, ws, cells: str, *, words=None, low=None, high=None, dates=False, message=""):
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        if words is not None:
+            listed = ",".join(str(w) for w in words)
+            if not words or len(listed) > 250 or any(ch in listed for ch in '"'):
+                return  # too long for an in-cell list; the reader still checks every value
+            check = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
+            check.error = message or f"one of: {listed}"
+        elif dates:
+            check = DataValidation(
+                type="date",
+                operator="between",
+                allow_blank=True,
+                formula1=f"DATE({FIRST_DATE.year},{FIRST_DATE.month},{FIRST_DATE.day})",
+                formula2=f"DATE({LAST_DATE.year},{LAST_DATE.month},{LAST_DATE.day})",
+            )
+            check.error = (
+                message or f"a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
+            )
+        else:
+            check = DataValidation(
+                type="decimal",
+                operator="between",
+                allow_blank=True,
+                formula1=plain(Decimal(low)),
+                formula2=plain(Decimal(high)),
+            )
+            check.error = message or f"a number from {low} to {high}"
+        check.errorTitle = "ratebook"
+        check.showErrorMessage = True
+        ws.add_data_validation(check)
+        check.add(cells)
+
+    def column_range(
+        self, layout: L.Sheet, key: str, first: int = 2, last: int | None = None
+    ) -> str:
+        from openpyxl.utils import get_column_letter
+
+        letter = get_column_letter([c.key for c in layout.columns].index(key) + 1)
+        return f"{letter}{first}:{letter}{last or DATA_ROWS + 1}"
+
+    # -- sheets ---------------------------------------------------------------------------
+
+    def about(self) -> None:
+        from openpyxl.styles import Alignment, PatternFill
+
+        p = self.policy
+        ws = self.sheet(L.ABOUT)
+        fields = {c.key: c for c in L.ABOUT_FIELDS}
+        rows = [
+            ("ratebook", 1),
+            ("id", p.id),
+            ("title_zh", p.title.zh),
+            ("title_en", p.title.en),
+            ("jurisdiction", p.jurisdiction),
+            ("source_title", p.source.title),
+            ("source_number", p.source.number),
+            ("source_date", p.source.date),
+            ("source_clause", p.source.clause),
+            ("source_seed", p.source.seed),
+        ]
+        rows += [("note", note) for note in p.notes]
+        fill = PatternFill("solid", fgColor=_ABOUT_FILL)
+        for number, (key, value) in enumerate(rows, start=2):
+            label = self.put(ws, number, 1, f"{fields[key].zh} {fields[key].en}")
+            label.fill = fill
+            cell = self.put(ws, number, 2, value)
+            if cell is not None:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        self.finish(ws, L.ABOUT, len(rows) + 1)
+        ws.protection.sheet = (
+            True  # read-only: it cites the source; unprotect (no password) to change it
+        )
+
+    def inputs(self) -> None:
+        ws = self.sheet(L.INPUTS)
+        row = 1
+        for row, f in enumerate(self.policy.inputs, start=2):
+            money = is_money_unit(f.unit)
+            values = [
+                f.name,
+                f.type,
+                f.unit,
+                f.minimum,
+                f.maximum,
+                list_cell(f.values) if f.values else None,
+                True if f.ordered else None,
+                f.default if f.has_default else None,
+                f.label.zh,
+                f.label.en,
+                f.note,
+            ]
+            for column, value in enumerate(values, start=1):
+                fmt = (
+                    money_format(value)
+                    if money and column in (4, 5, 8) and isinstance(value, Decimal)
+                    else None
+                )
+                self.put(ws, row, column, value, fmt)
+        self.validate(
+            ws,
+            self.column_range(L.INPUTS, "type"),
+            words=("number", "integer", "enum", "boolean", "date"),
+        )
+        self.validate(ws, self.column_range(L.INPUTS, "ordered"), words=("TRUE", "FALSE"))
+        self.finish(ws, L.INPUTS, row)
+
+    def outputs(self) -> None:
+        ws = self.sheet(L.OUTPUTS)
+        row = 1
+        for row, f in enumerate(self.policy.outputs, start=2):
+            rounding = (f.places, f.mode) if f.places is not None else (None, None)
+            values = [f.name, f.type, f.unit, *rounding, f.label.zh, f.label.en, f.note]
+            for column, value in enumerate(values, start=1):
+                self.put(ws, row, column, value)
+        self.validate(
+            ws, self.column_range(L.OUTPUTS, "type"), words=("number", "integer", "boolean")
+        )
+        self.validate(
+            ws, self.column_range(L.OUTPUTS, "mode"), words=("half_up", "half_even", "down", "up")
+        )
+        self.validate(
+            ws,
+            self.column_range(L.OUTPUTS, "places"),
+            low=0,
+            high=6,
+            message="0 to 6 decimal places",
+        )
+        self.finish(ws, L.OUTPUTS, row)
+
+    def parameters(self) -> None:
+        ws = self.sheet(L.PARAMETERS)
+        row = 1
+        for row, p in enumerate(self.policy.parameters, start=2):
+            unit = "" if p.kind == "rate" else p.unit
+            values = [
+                p.name,
+                p.kind,
+                unit,
+                p.method,
+                p.input_unit,
+                p.output_unit,
+                p.key,
+                p.maximum,
+                True if p.unnumbered else None,
+                p.label.zh,
+                p.label.en,
+                p.clause,
+                p.quote,
+                p.note,
+            ]
+            for column, value in enumerate(values, start=1):
+                fmt = percent_format(value) if column == 8 and isinstance(value, Decimal) else None
+                self.put(ws, row, column, value, fmt)
+        enums = [f.name for f in self.policy.inputs if f.type == "enum"]
+        self.validate(
+            ws, self.column_range(L.PARAMETERS, "kind"), words=("amount", "rate", "scale", "table")
+        )
+        self.validate(
+            ws, self.column_range(L.PARAMETERS, "method"), words=("marginal", "whole_amount")
+        )
+        self.validate(ws, self.column_range(L.PARAMETERS, "key"), words=enums)
+        self.validate(ws, self.column_range(L.PARAMETERS, "unnumbered"), words=("TRUE", "FALSE"))
+        self.finish(ws, L.PARAMETERS, row)
+
+    def _names(self, *kinds) -> list[str]:
+        return [p.name for p in self.policy.parameters if p.kind in kinds]
+
+    def _rate_limit(self, p: Parameter) -> Decimal:
+        return p.maximum if p.maximum is not None else Decimal(1)
+
+    def values(self) -> None:
+        ws = self.sheet(L.VALUES)
+        row = 1
+        for p in self.policy.parameters:
+            if p.kind not in ("amount", "rate"):
+                continue
+            for entry in p.values:
+                row += 1
+                fmt = (
+                    percent_format(entry.value)
+                    if p.kind == "rate"
+                    else money_format(entry.value)
+                    if is_money_unit(p.unit)
+                    else None
+                )
+                self.put(ws, row, 1, p.name)
+                self.put(ws, row, 2, entry.start)
+                self.put(ws, row, 3, entry.value, fmt)
+                self.put(ws, row, 4, entry.note)
+                if p.kind == "rate":
+                    limit = self._rate_limit(p)
+                    self.validate(
+                        ws,
+                        f"C{row}",
+                        low=0,
+                        high=limit,
+                        message=f"a rate from 0% to {plain(limit * 100)}% (for example 30% or 0.3)",
+                    )
+        self.validate(
+            ws, self.column_range(L.VALUES, "parameter"), words=self._names("amount", "rate")
+        )
+        self.validate(ws, self.column_range(L.VALUES, "from"), dates=True)
+        self.finish(ws, L.VALUES, row)
+
+    def scales(self) -> None:
+        ws = self.sheet(L.SCALES)
+        row = 1
+        limit = Decimal(1)
+        for p in self.policy.parameters:
+            if p.kind != "scale":
+                continue
+            limit = max(limit, self._rate_limit(p))
+            for entry in p.values:
+                for i, b in enumerate(entry.value):
+                    row += 1
+                    lower_word = (
+                        None if b.lower is None else "at_least" if b.lower_inclusive else "over"
+                    )
+                    upper_word = (
+                        None if b.upper is None else "up_to" if b.upper_inclusive else "below"
+                    )
+                    money_bounds = is_money_unit(p.input_unit)
+                    cells = [
+                        p.name,
+                        entry.start,
+                        lower_word,
+                        b.lower,
+                        upper_word,
+                        b.upper,
+                        b.rate,
+                        b.amount,
+                        b.note,
+                        entry.note if i == 0 else None,
+                    ]
+                    formats = [
+                        None,
+                        None,
+                        None,
+                        money_format(b.lower) if money_bounds and b.lower is not None else None,
+                        None,
+                        money_format(b.upper) if money_bounds and b.upper is not None else None,
+                        percent_format(b.rate) if b.rate is not None else None,
+                        money_format(b.amount)
+                        if is_money_unit(p.output_unit) and b.amount is not None
+                        else None,
+                        None,
+                        None,
+                    ]
+                    for column, (value, fmt) in enumerate(
+                        zip(cells, formats, strict=True), start=1
+                    ):
+                        self.put(ws, row, column, value, fmt)
+        self.validate(ws, self.column_range(L.SCALES, "parameter"), words=self._names("scale"))
+        self.validate(ws, self.column_range(L.SCALES, "from"), dates=True)
+        self.validate(
+            ws,
+            self.column_range(L.SCALES, "lower_word"),
+            words=("over", "at_least", "超过", "以上", "不少于"),
+            message="over (超过, the number excluded) or at_least (以上, included)",
+        )
+        self.validate(
+            ws,
+            self.column_range(L.SCALES, "upper_word"),
+            words=("up_to", "below", "以下", "不超过", "低于"),
+            message="up_to (以下, the number included) or below (低于, excluded)",
+        )
+        self.validate(
+            ws,
+            self.column_range(L.SCALES, "rate"),
+            low=0,
+            high=limit,
+            message=f"a rate from 0% to {plain(limit * 100)}% (for example 30% or 0.3)",
+        )
+        self.finish(ws, L.SCALES, row)
+
+    def tables(self) -> None:
+        ws = self.sheet(L.TABLES)
+        row = 1
+        for p in self.policy.parameters:
+            if p.kind != "table":
+                continue
+            key_input = self.policy.input(p.key)
+            first_row = row + 1
+            for entry in p.values:
+                for i, (key, value) in enumerate(entry.value):
+                    row += 1
+                    fmt = (
+                        percent_format(value)
+                        if p.unit == "1"
+                        else money_format(value)
+                        if is_money_unit(p.unit)
+                        else None
+                    )
+                    for column, cell in enumerate(
+                        [p.name, entry.start, key, value, entry.note if i == 0 else None], start=1
+                    ):
+                        self.put(ws, row, column, cell, fmt if column == 4 else None)
+            if key_input is not None and key_input.values and row >= first_row:
+                self.validate(
+                    ws,
+                    f"C{first_row}:C{row}",
+                    words=key_input.values,
+                    message=f"one value of {p.key}: {', '.join(str(v) for v in key_input.values)}",
+                )
+            if p.unit == "1" and row >= first_row:
+                limit = self._rate_limit(p)
+                self.validate(
+                    ws,
+                    f"D{first_row}:D{row}",
+                    low=0,
+                    high=limit,
+                    message=f"a rate from 0% to {plain(limit * 100)}% (for example 30% or 0.3)",
+                )
+        self.validate(ws, self.column_range(L.TABLES, "parameter"), words=self._names("table"))
+        self.validate(ws, self.column_range(L.TABLES, "from"), dates=True)
+        self.finish(ws, L.TABLES, row)
+
+    def simple(self, layout: L.Sheet, rows: list[tuple]) -> None:
+        ws = self.sheet(layout)
+        row = 1
+        for row, values in enumerate(rows, start=2):
+            for column, value in enumerate(values, start=1):
+                self.put(ws, row, column, value)
+        self.finish(ws, layout, row)
+
+    def cases(self) -> None:
+        from openpyxl.utils import get_column_letter
+
+        policy = self.policy
+        inputs = _merged_order(
+            [[f.name for f in policy.inputs]] + [[n for n, _ in c.inputs] for c in policy.cases]
+        )
+        outputs = _merged_order(
+            [[f.name for f in policy.outputs]] + [[n for n, _ in c.expected] for c in policy.cases]
+        )
+        name, on, why = (L.CASES.column(k) for k in ("name", "on", "why"))
+
+        def label(field) -> str:
+            return f"\n{field.label.zh}" if field is not None and field.label.zh else ""
+
+        headers = [name.header, on.header]
+        headers += [f"{L.CASE_INPUT_PREFIX}{n}{label(policy.input(n))}" for n in inputs]
+        headers += [f"{L.CASE_OUTPUT_PREFIX}{n}{label(policy.output(n))}" for n in outputs]
+        headers.append(why.header)
+        ws = self.sheet(L.CASES, headers)
+        row = 1
+        for row, case in enumerate(policy.cases, start=2):
+            self.put(ws, row, 1, case.name)
+            self.put(ws, row, 2, case.on)
+            given, expected = dict(case.inputs), dict(case.expected)
+            for offset, n in enumerate(inputs):
+                field = policy.input(n)
+                self.put(
+                    ws, row, 3 + offset, _case_cell(given.get(n), field.type if field else None)
+                )
+            for offset, n in enumerate(outputs):
+                field = policy.output(n)
+                value = expected.get(n)
+                fmt = (
+                    money_format(value)
+                    if field is not None and field.is_money and isinstance(value, Decimal)
+                    else None
+                )
+                self.put(ws, row, 3 + len(inputs) + offset, value, fmt)
+            self.put(ws, row, 3 + len(inputs) + len(outputs), case.why)
+        last = DATA_ROWS + 1
+        self.validate(ws, f"B2:B{last}", dates=True)
+        for offset, n in enumerate(inputs):
+            field = policy.input(n)
+            letter = get_column_letter(3 + offset)
+            if field is None:
+                continue
+            if field.type == "enum":
+                self.validate(
+                    ws,
+                    f"{letter}2:{letter}{last}",
+                    words=field.values,
+                    message=f"{n}: one of {', '.join(str(v) for v in field.values)}",
+                )
+            elif field.type == "boolean":
+                self.validate(ws, f"{letter}2:{letter}{last}", words=("TRUE", "FALSE"))
+            elif field.type == "date":
+                self.validate(ws, f"{letter}2:{letter}{last}", dates=True)
+        self.finish(ws, L.CASES, row)
+        for column in range(3, 3 + len(inputs) + len(outputs)):
+            letter = get_column_letter(column)
+            ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, 14)
+
+    def help(self) -> None:
+        from openpyxl.styles import Alignment
+
+        ws = self.sheet(L.HELP)
+        rows = L.help_rows()
+        for row, values in enumerate(rows, start=2):
+            for column, value in enumerate(values, start=1):
+                cell = self.put(ws, row, column, value)
+                if cell is not None:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        self.finish(ws, L.HELP, len(rows) + 1)
+        ws.protection.sheet = True
+
+
+def _number(value):
+    """An int, or a float that holds the Decimal exactly, or else the Decimal as text."""
+    if isinstance(value, int):
+        return value if abs(value) < 10**15 else str(value)
+    if value == value.to_integral_value() and abs(value) < 10**15:
+        return int(value)
+    as_float = float(value)
+    if len(value.normalize().as_tuple().digits) <= 15 and Decimal(repr(as_float)) == value:
+        return as_float
+    return plain(value)
+
+
+def _case_cell(value, field_type: str | None):
+    """A date input's ISO text becomes a date cell (the reader gives the same text back)."""
+    if field_type == "date" and isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+        if day.isoformat() == value and FIRST_DATE <= day <= LAST_DATE:
+            return day
+    return value
+
+
+def _merged_order(sequences: list[list[str]]) -> list[str]:
+    """One column order that keeps, where it can, the order of every sequence."""
+    order: list[str] = []
+    for sequence in sequences:
+        position = -1
+        for name in sequence:
+            if name in order:
+                position = order.index(name)
+            else:
+                order.insert(position + 1, name)
+                position += 1
+    return order

@@ -1,0 +1,258 @@
+"""Evaluate a policy straight from the model, step by step, optionally recording why.
+
+This is the reference the generated modules are tested against, the engine behind
+`--explain`, and the checker of the example cases written in policies. It walks the formula
+tree; it never compiles or executes policy text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from generator import runtime as rt
+from generator.formula.syntax import Binary, Boolean, Call, Conditional, Name, Number, Text, Unary
+from generator.model.plan import formula_order, runtime_brackets, used_parameters
+from generator.model.policy import Policy, fmt
+
+
+@dataclass
+class Trace:
+    """The steps of one evaluation, in order, each with the source it came from."""
+
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (text, source)
+
+    def add(self, text: str, source: str = "") -> None:
+        self.steps.append((text, source))
+
+
+def read_inputs(policy: Policy, case: dict) -> dict:
+    """Typed inputs of a case, or InvalidCase listing every bad field."""
+    problems: list[tuple[str, str]] = []
+    rt.unknown_fields(case, tuple(f.name for f in policy.inputs), problems)
+    values = {f.name: read_field(f, case, problems) for f in policy.inputs}
+    if problems:
+        raise rt.InvalidCase(problems)
+    return values
+
+
+def read_field(f, case: dict, problems: list):
+    """One input of a case, typed and checked against its declaration (same calls as generated code)."""
+    default = _typed_default(f)
+    if f.type == "number":
+        return rt.number(case, f.name, f.minimum, f.maximum, default, problems)
+    if f.type == "integer":
+        return rt.integer(case, f.name, f.minimum, f.maximum, default, problems)
+    if f.type == "enum":
+        return rt.choice(case, f.name, f.values, default, problems)
+    if f.type == "boolean":
+        return rt.boolean(case, f.name, default, problems)
+    return rt.date(case, f.name, default, problems)
+
+
+def _typed_default(f):
+    """The declared default as the type the case reader returns; checked by rules.py."""
+    if not f.has_default:
+        return rt.MISSING
+    try:
+        if f.type == "number":
+            return Decimal(str(f.default))
+        if f.type == "date":
+            return dt.date.fromisoformat(str(f.default))
+    except (ArithmeticError, ValueError):
+        return rt.MISSING
+    return f.default
+
+
+class _Evaluator:
+    def __init__(self, policy: Policy, on: dt.date, env: dict, trace: Trace | None):
+        self.policy = policy
+        self.on = on
+        self.env = env
+        self.trace = trace
+        self.params = {p.name: p for p in policy.parameters}
+
+    def parameter_value(self, name: str):
+        parameter = self.params[name]
+        starts = tuple(v.start for v in parameter.values)
+        entry = rt.at(starts, parameter.values, self.on, name)
+        if self.trace is not None:
+            source = "; ".join(x for x in (parameter.clause, parameter.quote) if x)
+            shown = fmt(entry.value) if parameter.kind in ("amount", "rate") else parameter.kind
+            self.trace.add(f"{name} = {shown} (in force from {entry.start.isoformat()})", source)
+        return entry.value
+
+    def eval(self, node):
+        if isinstance(node, Number):
+            return node.value
+        if isinstance(node, Text):
+            return node.value
+        if isinstance(node, Boolean):
+            return node.value
+        if isinstance(node, Name):
+            if node.name in self.env:
+                return self.env[node.name]
+            raise KeyError(
+                node.name
+            )  # the checker guarantees every name is an input, parameter or formula
+        if isinstance(node, Unary):
+            value = self.eval(node.operand)
+            return (not value) if node.op == "not" else -value
+        if isinstance(node, Binary):
+            return self.binary(node)
+        if isinstance(node, Conditional):
+            return self.eval(node.then) if self.eval(node.condition) else self.eval(node.otherwise)
+        return self.call(node)
+
+    def binary(self, node: Binary):
+        op = node.op
+        if op == "and":
+            return bool(self.eval(node.left)) and bool(self.eval(node.right))
+        if op == "or":
+            return bool(self.eval(node.left)) or bool(self.eval(node.right))
+        left, right = self.eval(node.left), self.eval(node.right)
+        if op in ("=", "!=", "<", "<=", ">", ">="):
+            left, right = self.comparable(node, left, right)
+            return {
+                "=": left == right,
+                "!=": left != right,
+                "<": left < right,
+                "<=": left <= right,
+                ">": left > right,
+                ">=": left >= right,
+            }[op]
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op == "*":
+            return left * right
+        return rt.divide(left, right, "formula")
+
+    def comparable(self, node: Binary, left, right):
+        """Enum values compare by text with literals, and by rank when ordered."""
+        for side in (node.left, node.right):
+            if (
+                isinstance(side, Name)
+                and self.policy.input(side.name)
+                and self.policy.input(side.name).type == "enum"
+            ):
+                field_ = self.policy.input(side.name)
+                rank = {str(v): i for i, v in enumerate(field_.values)}
+                return rank[str(left)], rank[str(right)]
+        return left, right
+
+    def call(self, node: Call):
+        f = node.function
+        if f == "scale":
+            name = node.args[0].name
+            brackets = self.env[name]
+            x = self.eval(node.args[1])
+            return self.scale(self.params[name], brackets, x)
+        if f == "table":
+            name = node.args[0].name
+            rows = dict(self.env[name])
+            key = self.eval(node.args[1])
+            value = rt.table(rows, key, name)
+            if self.trace is not None:
+                self.trace.add(f"{name}[{key}] = {fmt(value)}")
+            return value
+        if f == "date":
+            return dt.date.fromisoformat(node.args[0].value)
+        args = [self.eval(a) for a in node.args]
+        if f == "min":
+            return min(args)
+        if f == "max":
+            return max(args)
+        if f == "clamp":
+            return rt.clamp(args[0], args[1], args[2], "clamp")
+        if f == "round":
+            return rt.round_to(args[0], int(args[1]))
+        if f == "floor":
+            return rt.floor(args[0])
+        return rt.ceil(args[0])
+
+    def scale(self, parameter, brackets, x: Decimal) -> Decimal:
+        plain = runtime_brackets(brackets)
+        if parameter.method == "marginal":
+            result = rt.marginal(plain, x)
+            if self.trace is not None:
+                for b in brackets:
+                    low = b.lower if b.lower is not None else Decimal(0)
+                    if x <= low:
+                        break
+                    high = x if b.upper is None or x < b.upper else b.upper
+                    self.trace.add(
+                        f"  {b.describe()} at {fmt(b.rate * 100)}%: {fmt(high - low)} × {fmt(b.rate)} = {fmt((high - low) * b.rate)}"
+                    )
+                self.trace.add(
+                    f"scale {parameter.name}({fmt(x)}) = {fmt(result)} (segments, each part at its own rate)"
+                )
+            return result
+        result = rt.whole_amount(plain, x, parameter.name)
+        if self.trace is not None:
+            bracket = None
+            for b in brackets:
+                try:
+                    rt.whole_amount(runtime_brackets((b,)), x, parameter.name)
+                except rt.EvaluationError:
+                    continue
+                bracket = b
+                break
+            how = (
+                f"amount {fmt(bracket.amount)}"
+                if bracket.amount is not None
+                else f"{fmt(x)} × {fmt(bracket.rate)}"
+            )
+            self.trace.add(
+                f"scale {parameter.name}({fmt(x)}): bracket {bracket.describe()} → {how} = {fmt(result)} (one amount for the whole value)"
+            )
+        return result
+
+
+def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None) -> dict:
+    """The outputs of one case on one date, exactly as the generated module gives them."""
+    on = rt.evaluation_date(on)
+    env = read_inputs(policy, case)
+    evaluator = _Evaluator(policy, on, env, trace)
+    for parameter in used_parameters(policy):
+        env[parameter.name] = evaluator.parameter_value(parameter.name)
+    failed = []
+    for check in policy.checks:
+        if not evaluator.eval(check.tree):
+            failed.append(("", f"{check.message} (rule: {check.rule})"))
+    if failed:
+        raise rt.InvalidCase(failed)
+    order, _ = formula_order(policy)
+    outputs = {f.name: f for f in policy.outputs}
+    for name in order:
+        formula = policy.formula(name)
+        value = evaluator.eval(formula.tree)
+        if name in outputs:
+            value = finish_output(outputs[name], value)
+        env[name] = value
+        if trace is not None:
+            trace.add(
+                f"{name} = {formula.text} = {fmt(value)}" + _rounding_words(outputs.get(name))
+            )
+    return {f.name: env[f.name] for f in policy.outputs}
+
+
+def finish_output(output, value):
+    """Round money, check integers: the one place outputs get their final form."""
+    if output.type == "boolean":
+        return bool(value)
+    if output.type == "integer":
+        if output.places is not None:
+            value = rt.round_to(value, 0, output.mode)
+        return rt.as_integer(value, output.name)
+    if output.places is not None:
+        return rt.round_to(value, output.places, output.mode)
+    return value
+
+
+def _rounding_words(output) -> str:
+    if output is None or output.places is None or output.type != "number":
+        return ""
+    return f" (rounded {output.mode.replace('_', '-')} to {output.places} places)"

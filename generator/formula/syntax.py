@@ -1,0 +1,281 @@
+"""The small formula language of policies: tokenizer and parser to a tree.
+
+Formulas come from files officers edit, so they are never handed to Python's `eval`: this
+module reads them character by character into a closed set of node types, and the checker
+and the compilers walk only those. Every node keeps its character offset so an error can
+point at the exact column in the policy file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+FUNCTIONS = ("min", "max", "clamp", "round", "floor", "ceil", "scale", "table", "date")
+KEYWORDS = ("if", "then", "else", "and", "or", "not", "true", "false")
+_OPERATOR_SPELLINGS = {
+    "×": "*",
+    "÷": "/",
+    "≤": "<=",
+    "≥": ">=",
+    "≠": "!=",
+    "<>": "!=",
+    "==": "=",
+}
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<number>[0-9]+(?:\.[0-9]+)?%?)
+      | (?P<string>"[^"\n]*"|'[^'\n]*')
+      | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<op><=|>=|!=|==|<>|[-+*/×÷=<>≤≥≠(),])
+    """,
+    re.VERBOSE,
+)
+
+
+class FormulaError(Exception):
+    """A problem in a formula, at a character offset of its text."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Node:
+    offset: int
+
+
+@dataclass(frozen=True)
+class Number(Node):
+    value: Decimal
+    text: str
+
+
+@dataclass(frozen=True)
+class Text(Node):
+    value: str
+
+
+@dataclass(frozen=True)
+class Boolean(Node):
+    value: bool
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    name: str
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str  # "-" or "not"
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str  # + - * / = != < <= > >= and or
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Conditional(Node):
+    condition: Node
+    then: Node
+    otherwise: Node
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    function: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # number, string, name, op, keyword, end
+    text: str
+    offset: int
+
+
+def tokenize(text: str) -> list[_Token]:
+    tokens, position = [], 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if not match:
+            raise FormulaError(f"unexpected character '{text[position]}'", position)
+        kind = match.lastgroup
+        value = match.group()
+        if kind == "op":
+            value = _OPERATOR_SPELLINGS.get(value, value)
+        if kind == "name" and value in KEYWORDS:
+            kind = "keyword"
+        if kind != "space":
+            tokens.append(_Token(kind, value, position))
+        position = match.end()
+    tokens.append(_Token("end", "", len(text)))
+    return tokens
+
+
+def parse(text: str) -> Node:
+    """Parse one formula; raise FormulaError at the first syntax problem."""
+    parser = _Parser(tokenize(text))
+    node = parser.expression()
+    if parser.peek.kind != "end":
+        raise FormulaError(
+            f"unexpected '{parser.peek.text}' after a complete formula", parser.peek.offset
+        )
+    return node
+
+
+class _Parser:
+    """Recursive descent, lowest precedence first: if, or, and, not, comparison, +-, */, unary."""
+
+    def __init__(self, tokens: list[_Token]):
+        self.tokens = tokens
+        self.index = 0
+
+    @property
+    def peek(self) -> _Token:
+        return self.tokens[self.index]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def expect(self, text: str) -> _Token:
+        if self.peek.text != text or self.peek.kind not in ("op", "keyword"):
+            found = self.peek.text or "the end of the formula"
+            raise FormulaError(f"expected '{text}' but found '{found}'", self.peek.offset)
+        return self.take()
+
+    def expression(self) -> Node:
+        if self.peek.kind == "keyword" and self.peek.text == "if":
+            start = self.take()
+            condition = self.expression()
+            self.expect("then")
+            then = self.expression()
+            self.expect("else")
+            otherwise = self.expression()
+            return Conditional(start.offset, condition, then, otherwise)
+        return self.logical_or()
+
+    def logical_or(self) -> Node:
+        node = self.logical_and()
+        while self.peek.kind == "keyword" and self.peek.text == "or":
+            token = self.take()
+            node = Binary(token.offset, "or", node, self.logical_and())
+        return node
+
+    def logical_and(self) -> Node:
+        node = self.logical_not()
+        while self.peek.kind == "keyword" and self.peek.text == "and":
+            token = self.take()
+            node = Binary(token.offset, "and", node, self.logical_not())
+        return node
+
+    def logical_not(self) -> Node:
+        if self.peek.kind == "keyword" and self.peek.text == "not":
+            token = self.take()
+            return Unary(token.offset, "not", self.logical_not())
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        node = self.additive()
+        if self.peek.kind == "op" and self.peek.text in ("=", "!=", "<", "<=", ">", ">="):
+            token = self.take()
+            node = Binary(token.offset, token.text, node, self.additive())
+            if self.peek.kind == "op" and self.peek.text in ("=", "!=", "<", "<=", ">", ">="):
+                raise FormulaError(
+                    "chained comparisons are ambiguous; join them with 'and'", self.peek.offset
+                )
+        return node
+
+    def additive(self) -> Node:
+        node = self.multiplicative()
+        while self.peek.kind == "op" and self.peek.text in ("+", "-"):
+            token = self.take()
+            node = Binary(token.offset, token.text, node, self.multiplicative())
+        return node
+
+    def multiplicative(self) -> Node:
+        node = self.unary()
+        while self.peek.kind == "op" and self.peek.text in ("*", "/"):
+            token = self.take()
+            node = Binary(token.offset, token.text, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        if self.peek.kind == "op" and self.peek.text == "-":
+            token = self.take()
+            return Unary(token.offset, "-", self.unary())
+        if self.peek.kind == "op" and self.peek.text == "+":
+            self.take()
+            return self.unary()
+        return self.primary()
+
+    def primary(self) -> Node:
+        token = self.take()
+        if token.kind == "number":
+            text = token.text
+            value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+            return Number(token.offset, value, text)
+        if token.kind == "string":
+            return Text(token.offset, token.text[1:-1])
+        if token.kind == "keyword" and token.text in ("true", "false"):
+            return Boolean(token.offset, token.text == "true")
+        if token.kind == "keyword" and token.text == "if":
+            self.index -= 1
+            return self.expression()
+        if token.kind == "op" and token.text == "(":
+            node = self.expression()
+            self.expect(")")
+            return node
+        if token.kind == "name":
+            if self.peek.kind == "op" and self.peek.text == "(":
+                return self.call(token)
+            return Name(token.offset, token.text)
+        found = token.text or "the end of the formula"
+        raise FormulaError(f"expected a value but found '{found}'", token.offset)
+
+    def call(self, name: _Token) -> Node:
+        if name.text not in FUNCTIONS:
+            raise FormulaError(
+                f"unknown function '{name.text}'; allowed: {', '.join(FUNCTIONS)}", name.offset
+            )
+        self.expect("(")
+        args = []
+        if not (self.peek.kind == "op" and self.peek.text == ")"):
+            args.append(self.expression())
+            while self.peek.kind == "op" and self.peek.text == ",":
+                self.take()
+                args.append(self.expression())
+        self.expect(")")
+        return Call(name.offset, name.text, tuple(args))
+
+
+def names_in(node: Node) -> set[str]:
+    """Every bare name a formula refers to (scale and table names included)."""
+    if isinstance(node, Name):
+        return {node.name}
+    found: set[str] = set()
+    for child in children(node):
+        found |= names_in(child)
+    return found
+
+
+def children(node: Node) -> tuple:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Conditional):
+        return (node.condition, node.then, node.otherwise)
+    if isinstance(node, Call):
+        return node.args
+    return ()

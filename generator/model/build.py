@@ -1,0 +1,294 @@
+"""Turn a schema-valid policy document (plain data + places) into the model.
+
+The document's shape is already guaranteed by the schema check; what remains here is
+conversion that can still fail on a value (a date that does not exist, a formula that does
+not parse), and each such failure becomes a located finding rather than an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from generator.core.findings import Finding
+from generator.core.location import dotted
+from generator.formula.syntax import FormulaError, parse
+from generator.model.policy import (
+    Bracket,
+    BuildResult,
+    Case,
+    Check,
+    DatedValue,
+    Formula,
+    InputField,
+    Label,
+    OutputField,
+    Parameter,
+    Policy,
+    Source,
+    is_money_unit,
+    sha256_of,
+)
+
+
+def to_decimal(value) -> Decimal | None:
+    """A number as written in a source: 0.3, 30, '30%'. None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.endswith("%"):
+                return Decimal(text[:-1]) / 100
+            return Decimal(text)
+        except InvalidOperation:
+            return None
+    return None
+
+
+def to_date(text) -> dt.date | None:
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+class _Builder:
+    def __init__(self, doc):
+        self.doc = doc
+        self.findings: list[Finding] = []
+
+    def place(self, *path):
+        location = self.doc.place(path)
+        return location
+
+    def problem(self, code: str, message: str, *path) -> None:
+        self.findings.append(Finding(code, message, self.place(*path)))
+
+    def date(self, value, *path) -> dt.date | None:
+        parsed = to_date(value)
+        if parsed is None:
+            self.problem("bad-date", f"'{value}' is not a real date (YYYY-MM-DD)", *path)
+        return parsed
+
+    def number(self, value, *path) -> Decimal | None:
+        if value is None:
+            return None
+        parsed = to_decimal(value)
+        if parsed is None:
+            self.problem("bad-number", f"'{value}' is not a number", *path)
+        return parsed
+
+    def formula_tree(self, text: str, *path):
+        try:
+            return parse(text)
+        except FormulaError as error:
+            where = self.doc.text_place(path, error.offset)
+            self.findings.append(Finding("formula-syntax", error.message, where))
+            return None
+
+
+def build_policy(doc) -> BuildResult:
+    """The model of one schema-valid document, and the conversion problems found."""
+    b = _Builder(doc)
+    data = doc.data
+    source = data["source"]
+    inputs = tuple(_input(b, name, spec) for name, spec in data["inputs"].items())
+    outputs = tuple(_output(b, name, spec) for name, spec in data["outputs"].items())
+    enum_values = {f.name: f.values for f in inputs if f.type == "enum"}
+    parameters = tuple(
+        _parameter(b, name, spec, enum_values) for name, spec in data.get("parameters", {}).items()
+    )
+    formulas = tuple(
+        Formula(
+            name,
+            text,
+            b.formula_tree(text, "formulas", name),
+            b.place("formulas", name),
+            (doc, ("formulas", name)),
+        )
+        for name, text in data["formulas"].items()
+    )
+    checks = tuple(
+        Check(
+            c["rule"],
+            c["message"],
+            b.formula_tree(c["rule"], "checks", i, "rule"),
+            b.place("checks", i, "rule"),
+            (doc, ("checks", i, "rule")),
+        )
+        for i, c in enumerate(data.get("checks", []))
+    )
+    cases = tuple(
+        Case(
+            c["name"],
+            b.date(c["on"], "cases", i, "on"),
+            tuple(c["inputs"].items()),
+            tuple(c["expected"].items()),
+            c.get("why", ""),
+            b.place("cases", i),
+        )
+        for i, c in enumerate(data.get("cases", []))
+    )
+    policy = Policy(
+        id=data["id"],
+        title=_label(data["title"]),
+        jurisdiction=data.get("jurisdiction", ""),
+        source=Source(
+            source["title"],
+            source.get("number"),
+            source["date"],
+            source["clause"],
+            source.get("seed", ""),
+        ),
+        notes=tuple(data.get("notes", [])),
+        inputs=inputs,
+        outputs=outputs,
+        parameters=parameters,
+        formulas=formulas,
+        checks=checks,
+        cases=cases,
+        file=doc.file,
+        sha256=sha256_of(doc.raw),
+    )
+    return BuildResult(policy, b.findings)
+
+
+def _unit(spec: dict, key: str = "unit") -> str:
+    """A unit as text; `unit: 1` written without quotes means the pure number 1."""
+    value = spec.get(key, "")
+    return str(value) if value is not None else ""
+
+
+def _label(spec) -> Label:
+    return Label(spec.get("zh", ""), spec.get("en", "")) if spec else Label()
+
+
+def _input(b: _Builder, name: str, spec: dict) -> InputField:
+    path = ("inputs", name)
+    has_default = "default" in spec
+    values = tuple(spec.get("values", ()))
+    return InputField(
+        name=name,
+        type=spec["type"],
+        unit=_unit(spec),
+        minimum=b.number(spec.get("min"), *path, "min"),
+        maximum=b.number(spec.get("max"), *path, "max"),
+        values=values,
+        ordered=bool(spec.get("ordered", False)),
+        has_default=has_default,
+        default=spec.get("default"),
+        label=_label(spec.get("label")),
+        note=spec.get("note", ""),
+        location=b.place(*path),
+    )
+
+
+def _output(b: _Builder, name: str, spec: dict) -> OutputField:
+    rounding = spec.get("rounding")
+    places = rounding["places"] if rounding else None
+    mode = rounding.get("mode", "half_up") if rounding else "half_up"
+    if rounding is None and spec["type"] == "number" and is_money_unit(_unit(spec)):
+        places = 2  # yuan to the fen, half-up, unless the policy says otherwise
+    return OutputField(
+        name,
+        spec["type"],
+        _unit(spec),
+        places,
+        mode,
+        _label(spec.get("label")),
+        spec.get("note", ""),
+        b.place("outputs", name),
+    )
+
+
+def _parameter(b: _Builder, name: str, spec: dict, enum_values: dict) -> Parameter:
+    path = ("parameters", name)
+    kind = spec["kind"]
+    values = []
+    for i, entry in enumerate(spec.get("values", [])):
+        where = path + ("values", i)
+        start = b.date(entry["from"], *where, "from")
+        value = _dated_content(b, kind, entry, where, enum_values.get(spec.get("key", "")))
+        if kind == "table":
+            places = tuple(b.place(*where, "rows", key) for key in entry.get("rows", {}))
+        else:
+            places = (b.place(*where, "value"),)
+        values.append(
+            DatedValue(start or dt.date.min, value, entry.get("note", ""), b.place(*where), places)
+        )
+    source = spec.get("source", {})
+    return Parameter(
+        name=name,
+        kind=kind,
+        unit="1" if kind == "rate" else _unit(spec),
+        method=spec.get("method", ""),
+        input_unit=_unit(spec, "input_unit"),
+        output_unit=_unit(spec, "output_unit"),
+        key=spec.get("key", ""),
+        maximum=b.number(spec.get("max"), *path, "max"),
+        label=_label(spec.get("label")),
+        clause=source.get("clause", ""),
+        quote=source.get("quote", ""),
+        note=spec.get("note", ""),
+        unnumbered=bool(spec.get("unnumbered", False)),
+        values=tuple(values),
+        location=b.place(*path),
+    )
+
+
+def _dated_content(b: _Builder, kind: str, entry: dict, where: tuple, key_values):
+    if kind in ("amount", "rate"):
+        if "value" not in entry:
+            b.problem("missing-value", f"{dotted(where)} needs a 'value'", *where)
+            return None
+        return b.number(entry["value"], *where, "value")
+    if kind == "scale":
+        if "brackets" not in entry:
+            b.problem("missing-value", f"{dotted(where)} needs 'brackets'", *where)
+            return ()
+        return tuple(
+            _bracket(b, spec, where + ("brackets", i)) for i, spec in enumerate(entry["brackets"])
+        )
+    if "rows" not in entry:
+        b.problem("missing-value", f"{dotted(where)} needs 'rows'", *where)
+        return ()
+    rows = []
+    for key, value in entry["rows"].items():
+        rows.append((_enum_key(key, key_values), b.number(value, *where, "rows", key)))
+    return tuple(rows)
+
+
+def _enum_key(key, key_values):
+    """Row keys are written as text or numbers; match them to the enum's own values."""
+    for candidate in key_values or ():
+        if str(candidate) == str(key).strip():
+            return candidate
+    return key
+
+
+def _bracket(b: _Builder, spec: dict, where: tuple) -> Bracket:
+    for a, c in (("over", "at_least"), ("up_to", "below"), ("rate", "amount")):
+        if a in spec and c in spec:
+            b.problem("bracket-words", f"a bracket takes '{a}' or '{c}', not both", *where)
+    lower_word = "over" if "over" in spec else "at_least" if "at_least" in spec else None
+    upper_word = "up_to" if "up_to" in spec else "below" if "below" in spec else None
+    return Bracket(
+        lower=b.number(spec.get(lower_word), *where, lower_word or "") if lower_word else None,
+        lower_inclusive=lower_word == "at_least",
+        upper=b.number(spec.get(upper_word), *where, upper_word or "") if upper_word else None,
+        upper_inclusive=upper_word == "up_to",
+        rate=b.number(spec.get("rate"), *where, "rate"),
+        amount=b.number(spec.get("amount"), *where, "amount"),
+        note=spec.get("note", ""),
+        location=b.place(*where),
+        value_location=b.place(*where, "rate" if "rate" in spec else "amount"),
+    )

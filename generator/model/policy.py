@@ -1,0 +1,208 @@
+"""The one in-memory model of a policy that every reader produces and every emitter consumes.
+
+Readers (YAML, Excel) hand over plain data with a place map; `build_policy` turns it into
+these frozen dataclasses, converting dates and percentages once, so that checks, the
+interpreter and the emitters never look at source text again. Locations are kept beside
+each element but excluded from equality, so a policy read from YAML and the same policy
+read from a workbook compare equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from generator.core.findings import Finding
+from generator.core.location import Location
+from generator.core.units import Unit
+from generator.formula.syntax import Node
+
+MONEY_UNIT_BASE = "yuan"
+
+
+@dataclass(frozen=True)
+class Label:
+    zh: str = ""
+    en: str = ""
+
+
+@dataclass(frozen=True)
+class InputField:
+    name: str
+    type: str  # number | integer | enum | boolean | date
+    unit: str = ""
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    values: tuple = ()  # enum values, in order
+    ordered: bool = False
+    has_default: bool = False
+    default: object = None
+    label: Label = Label()
+    note: str = ""
+    location: Location = field(default=Location(""), compare=False)
+
+
+@dataclass(frozen=True)
+class OutputField:
+    name: str
+    type: str  # number | integer | boolean
+    unit: str = ""
+    places: int | None = None  # rounding; None = exact (integers, booleans)
+    mode: str = "half_up"
+    label: Label = Label()
+    note: str = ""
+    location: Location = field(default=Location(""), compare=False)
+
+    @property
+    def is_money(self) -> bool:
+        return self.type == "number" and is_money_unit(self.unit)
+
+
+@dataclass(frozen=True)
+class Bracket:
+    lower: Decimal | None
+    lower_inclusive: bool
+    upper: Decimal | None
+    upper_inclusive: bool
+    rate: Decimal | None = None
+    amount: Decimal | None = None
+    note: str = ""
+    location: Location = field(default=Location(""), compare=False)
+    value_location: Location = field(default=Location(""), compare=False)  # of its rate or amount
+
+    def describe(self) -> str:
+        """'over 20000 up to 30000' — the words of the policy format."""
+        parts = []
+        if self.lower is not None:
+            parts.append(f"{'at least' if self.lower_inclusive else 'over'} {fmt(self.lower)}")
+        if self.upper is not None:
+            parts.append(f"{'up to' if self.upper_inclusive else 'below'} {fmt(self.upper)}")
+        return " ".join(parts) or "any value"
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    start: dt.date
+    value: object  # Decimal (amount, rate) | tuple[Bracket, ...] (scale) | tuple[(key, Decimal), ...] (table)
+    note: str = ""
+    location: Location = field(default=Location(""), compare=False)
+    value_locations: tuple = field(default=(), compare=False)  # of the value, or of each table row
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    kind: str  # amount | rate | scale | table
+    unit: str = ""
+    method: str = ""  # scales: marginal | whole_amount
+    input_unit: str = ""
+    output_unit: str = ""
+    key: str = ""  # tables: the enum input whose values are the keys
+    maximum: Decimal | None = None
+    label: Label = Label()
+    clause: str = ""
+    quote: str = ""
+    note: str = ""
+    unnumbered: bool = False
+    values: tuple = ()  # DatedValue, ascending
+    location: Location = field(default=Location(""), compare=False)
+
+
+@dataclass(frozen=True)
+class Formula:
+    name: str
+    text: str
+    tree: Node | None = field(default=None, compare=False)
+    location: Location = field(default=Location(""), compare=False)
+    origin: object = field(default=None, compare=False, repr=False)  # (doc, path) for column places
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    message: str
+    tree: Node | None = field(default=None, compare=False)
+    location: Location = field(default=Location(""), compare=False)
+    origin: object = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    on: dt.date | None
+    inputs: tuple  # ((name, value), ...) as written
+    expected: tuple  # ((name, value), ...) as written
+    why: str = ""
+    location: Location = field(default=Location(""), compare=False)
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    number: str | None
+    date: str
+    clause: str
+    seed: str = ""
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: Label
+    jurisdiction: str
+    source: Source
+    notes: tuple
+    inputs: tuple  # InputField
+    outputs: tuple  # OutputField
+    parameters: tuple  # Parameter
+    formulas: tuple  # Formula
+    checks: tuple  # Check
+    cases: tuple  # Case
+    file: str = field(default="", compare=False)
+    sha256: str = field(default="", compare=False)
+
+    def input(self, name: str) -> InputField | None:
+        return next((f for f in self.inputs if f.name == name), None)
+
+    def output(self, name: str) -> OutputField | None:
+        return next((f for f in self.outputs if f.name == name), None)
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+    def formula(self, name: str) -> Formula | None:
+        return next((f for f in self.formulas if f.name == name), None)
+
+    @property
+    def module_name(self) -> str:
+        return self.id.replace(".", "_")
+
+    @property
+    def in_force_from(self) -> dt.date | None:
+        """The first date on which every numbered parameter has a value."""
+        starts = [p.values[0].start for p in self.parameters if p.values]
+        return max(starts) if starts else None
+
+
+def is_money_unit(unit: str) -> bool:
+    return dict(Unit.parse(unit).powers).get(MONEY_UNIT_BASE) == 1 if unit else False
+
+
+def fmt(value) -> str:
+    """A Decimal as an officer writes it: 20000, 0.3, 1.5 (no exponent, no trailing zeros)."""
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    return str(value)
+
+
+def sha256_of(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+@dataclass
+class BuildResult:
+    policy: Policy | None
+    findings: list[Finding]

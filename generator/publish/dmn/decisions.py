@@ -1,0 +1,654 @@
+"""Publish a policy as DMN 1.3 decision tables and FEEL expressions, for decision engines.
+
+One `definitions` document per policy. Each input of a case is an `inputData`, plus one more,
+`evaluation_date`, the date the case is evaluated on. Then, in computing order:
+- every amount or rate becomes a decision table on `evaluation_date` (one rule per dated value,
+  `[date("2011-01-01")..date("2011-12-31")]`, hit policy UNIQUE);
+- every scale becomes a decision table on `evaluation_date` and the value it is applied to:
+  a whole-amount scale has one rule per bracket (`[100..200)`, UNIQUE); a marginal scale has
+  one rule per dated value whose output adds up the segments as one FEEL expression,
+  `max(0, min(x, 30000) - 20000) * 0.3 + max(0, min(x, 50000) - 30000) * 0.4 + …`. (A
+  COLLECT SUM table of one rule per segment says the same, but pyDMNrules, the engine the
+  tests use, hands the last segment's part rather than the sum to the decisions that read it);
+- every lookup table becomes a decision table on `evaluation_date` and its key (UNIQUE);
+- every formula becomes a FEEL literal expression. `if … then … else` is not part of the
+  simple FEEL most engines evaluate, so each one becomes a decision table on a boolean
+  decision holding the condition (rules `true` and `false`); a comparison of an ordered enum
+  (`education >= "college"`) becomes `list contains([...], education)`;
+- every output with rounding becomes a decision table on the unrounded value that rounds it
+  the policy's way (half up: `floor(x * 100 + 0.5) / 100` for x ≥ 0, mirrored below 0);
+- every cross-field check becomes a boolean decision `check_N`.
+
+What DMN cannot say (a default input, refusing a case, a number the source does not give) is
+returned beside the document as `gaps`, which the manifest lists per policy: nothing is
+dropped silently. Pure: model in, text out; same model, same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from generator.formula.syntax import (
+    Binary,
+    Boolean,
+    Call,
+    Conditional,
+    Name,
+    Node,
+    Number,
+    Text,
+    Unary,
+    children,
+    names_in,
+)
+from generator.model.plan import formula_order
+from generator.model.policy import Bracket, Parameter, Policy, fmt
+from generator.publish.dmn.xml import (
+    Decision,
+    Rule,
+    definitions_xml,
+    feel_literal,
+    feel_string,
+    input_type_ref,
+)
+from generator.publish.view import bracket_condition, periods
+
+DATE_INPUT = "evaluation_date"
+
+
+def dmn_path(policy: Policy) -> str:
+    return f"dmn/{policy.id}.dmn"
+
+
+def emit_dmn(policy: Policy, on: dt.date | None = None) -> dict[str, str]:
+    """{dmn/<id>.dmn: XML text} for one policy."""
+    text, _ = build_dmn(policy, on)
+    return {dmn_path(policy): text}
+
+
+def dmn_gaps(policy: Policy, on: dt.date | None = None) -> list[dict]:
+    """What the DMN of `policy` does not express, each {"what", "reason"}, for the manifest."""
+    return build_dmn(policy, on)[1]
+
+
+def date_input_name(policy: Policy) -> str:
+    """The inputData holding the evaluation date (renamed only if a policy input took the name)."""
+    taken = {f.name for f in policy.inputs}
+    name, n = DATE_INPUT, 1
+    while name in taken:
+        n += 1
+        name = f"{DATE_INPUT}_{n}"
+    return name
+
+
+def build_dmn(policy: Policy, on: dt.date | None = None) -> tuple[str, list[dict]]:
+    builder = _Builder(policy, on)
+    builder.build()
+    return definitions_xml(policy, builder.date_var, builder.decisions, on), builder.gaps
+
+
+class _Unexpressible(Exception):
+    """A formula (or a part of one) DMN cannot state; the message says why."""
+
+
+def feel_date(day: dt.date) -> str:
+    return f'date("{day.isoformat()}")'
+
+
+def period_test(start: dt.date, end: dt.date | None) -> str:
+    """The unary test of a period, both days included: [date(a)..date(b)] or >= date(a)."""
+    if end is None:
+        return f">= {feel_date(start)}"
+    return f"[{feel_date(start)}..{feel_date(end)}]"
+
+
+def bracket_test(bracket: Bracket) -> str:
+    """The unary test of a bracket: [100..200), (20000..30000], >= 200, < 100, or - (any)."""
+    low, high = bracket.lower, bracket.upper
+    if low is not None and high is not None:
+        return f"{'[' if bracket.lower_inclusive else '('}{fmt(low)}..{fmt(high)}{']' if bracket.upper_inclusive else ')'}"
+    if low is not None:
+        return f"{'>=' if bracket.lower_inclusive else '>'} {fmt(low)}"
+    if high is not None:
+        return f"{'<=' if bracket.upper_inclusive else '<'} {fmt(high)}"
+    return "-"
+
+
+class _Builder:
+    def __init__(self, policy: Policy, on: dt.date | None):
+        self.policy = policy
+        self.on = on
+        self.date_var = date_input_name(policy)
+        self.decisions: list[Decision] = []
+        self.by_key: dict[tuple, str] = {}  # (kind, parameter, argument) -> decision name
+        self.gaps: list[dict] = []
+        self.omitted: dict[str, str] = {}  # formula name -> why it is not in the DMN
+        self.formula_names: dict[str, str] = {}  # formula -> decision that holds its final value
+        self.taken = (
+            {f.name for f in policy.inputs}
+            | {p.name for p in policy.parameters}
+            | {f.name for f in policy.formulas}
+            | {self.date_var}
+        )
+        self.params = {p.name: p for p in policy.parameters}
+
+    # -- naming -------------------------------------------------------------------------------
+
+    def fresh(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.taken.add(name)
+        return name
+
+    def snapshot(self) -> tuple:
+        return len(self.decisions), dict(self.by_key)
+
+    def restore(self, saved: tuple) -> None:
+        """Forget the decisions made while translating something DMN then could not state."""
+        count, by_key = saved
+        del self.decisions[count:]
+        self.by_key = by_key
+
+    def gap(self, what: str, reason: str) -> None:
+        self.gaps.append({"what": what, "reason": reason})
+
+    # -- the whole policy ---------------------------------------------------------------------
+
+    def build(self) -> None:
+        policy = self.policy
+        order, _ = formula_order(policy)
+        for name in order:
+            self.define_formula(name)
+        for index, check in enumerate(policy.checks, start=1):
+            name = self.fresh(f"check_{index}")
+            saved = self.snapshot()
+            try:
+                text, requires = self.feel(check.tree, name)
+            except _Unexpressible as why:
+                self.restore(saved)
+                self.gap(f"check {check.rule}", f"not in the DMN: {why}")
+                continue
+            self.decisions.append(
+                Decision(
+                    name,
+                    "boolean",
+                    requires,
+                    f"check: {check.rule} — {check.message}",
+                    literal=text,
+                )
+            )
+            self.gap(
+                f"check {check.rule}",
+                f"published as the boolean decision {name}; DMN cannot refuse a case, so a consumer must "
+                f"refuse the case when {name} is false ({check.message})",
+            )
+        self.note_gaps()
+
+    def note_gaps(self) -> None:
+        policy = self.policy
+        used = set()
+        for f in policy.formulas:
+            used |= names_in(f.tree) if f.tree is not None else set()
+        for c in policy.checks:
+            used |= names_in(c.tree) if c.tree is not None else set()
+        for p in policy.parameters:
+            if p.unnumbered:
+                self.gap(
+                    f"parameter {p.name}",
+                    "the source gives no number for it (unnumbered), so there is nothing to evaluate",
+                )
+            elif p.name not in used:
+                self.gap(
+                    f"parameter {p.name}",
+                    "no formula uses it, so no decision applies it; its values are in the JSON, CSV and XLSX files",
+                )
+        for f in policy.inputs:
+            if f.has_default:
+                self.gap(
+                    f"input {f.name} default",
+                    f"DMN inputs have no default; pass {f.name} = {fmt(f.default) if not isinstance(f.default, str) else f.default} when a case leaves it out",
+                )
+        if any(
+            f.minimum is not None or f.maximum is not None or f.type == "enum"
+            for f in policy.inputs
+        ):
+            self.gap(
+                "input bounds and enum values",
+                "published as allowedValues of each input's itemDefinition; ratebook refuses a case outside them, "
+                "a DMN engine need not",
+            )
+        for output in policy.outputs:
+            if output.type == "integer" and output.places is None:
+                self.gap(
+                    f"output {output.name} must be whole",
+                    "ratebook refuses a result that is not a whole number; the DMN decision returns it as it is",
+                )
+        calls = {
+            n.function
+            for f in policy.formulas
+            if f.tree is not None
+            for n in walk(f.tree)
+            if isinstance(n, Call)
+        }
+        if "clamp" in calls:
+            self.gap(
+                "clamp(x, low, high) with low above high",
+                "published as min(max(x, low), high); ratebook refuses such a case, DMN returns high",
+            )
+        divisions = [
+            n
+            for f in policy.formulas
+            if f.tree is not None
+            for n in walk(f.tree)
+            if isinstance(n, Binary)
+            and n.op == "/"
+            and not (isinstance(n.right, Number) and n.right.value != 0)
+        ]
+        if divisions:
+            self.gap("division by zero", "ratebook refuses the case; FEEL gives null")
+        first = policy.in_force_from
+        if first is not None:
+            self.gap(
+                f"dates before {first.isoformat()}",
+                "ratebook refuses the case as not in force; no rule of the dated decision tables matches, so a DMN engine gives no value",
+            )
+        for name, why in self.omitted.items():
+            self.gap(f"formula {name}", why)
+
+    # -- formulas -------------------------------------------------------------------------------
+
+    def define_formula(self, name: str) -> None:
+        formula = self.policy.formula(name)
+        output = self.policy.output(name)
+        saved = self.snapshot()
+        try:
+            if formula.tree is None:
+                raise _Unexpressible("the formula did not parse")
+            rounded = (
+                output is not None
+                and output.places is not None
+                and output.type in ("number", "integer")
+            )
+            target = self.fresh(f"{name}_unrounded") if rounded else name
+            type_ref = (
+                "boolean"
+                if output is not None and output.type == "boolean"
+                else self.type_of(formula.tree)
+            )
+            self.define(target, formula.tree, type_ref, f"{name} = {formula.text}", owner=name)
+            if rounded:
+                self.round_decision(
+                    name,
+                    target,
+                    output.places,
+                    output.mode,
+                    f"{name}: {target} rounded {output.mode.replace('_', ' ')} to {output.places} places",
+                )
+        except _Unexpressible as why:
+            self.restore(saved)
+            self.omitted[name] = f"not in the DMN: {why}"
+            return
+        self.formula_names[name] = name
+
+    def define(self, target: str, node: Node, type_ref: str, description: str, owner: str) -> None:
+        """Put the value of `node` in a decision named `target`."""
+        if isinstance(node, Conditional):
+            self.conditional(target, node, type_ref, description, owner)
+            return
+        text, requires = self.feel(node, owner)
+        self.decisions.append(Decision(target, type_ref, requires, description, literal=text))
+
+    def conditional(
+        self, target: str, node: Conditional, type_ref: str, description: str, owner: str
+    ) -> None:
+        condition = self.variable_for(node.condition, owner, "condition")
+        then_text, then_requires = self.feel(node.then, owner)
+        else_text, else_requires = self.feel(node.otherwise, owner)
+        self.decisions.append(
+            Decision(
+                target,
+                type_ref,
+                _merge([condition], then_requires, else_requires),
+                description,
+                columns=[(condition, "boolean")],
+                rules=[
+                    Rule(["true"], then_text, "when the condition holds"),
+                    Rule(["false"], else_text, "otherwise"),
+                ],
+            )
+        )
+
+    def variable_for(self, node: Node, owner: str, role: str) -> str:
+        """A variable holding `node`: the input or decision it names, or a new decision."""
+        if isinstance(node, Name):
+            text, _ = self.feel(node, owner)
+            return text
+        name = self.fresh(f"{owner}_{role}")
+        self.define(name, node, self.type_of(node), f"{role.replace('_', ' ')} of {owner}", owner)
+        return name
+
+    def round_decision(
+        self, name: str, source: str, places: int, mode: str, description: str
+    ) -> None:
+        factor = fmt(10**places) if places else ""
+        scaled = f"{source} * {factor}" if factor else source
+        negative = f"-({source}) * {factor}" if factor else f"-({source})"
+
+        def back(text: str) -> str:
+            return f"{text} / {factor}" if factor else text
+
+        if mode == "half_even":
+            self.decisions.append(
+                Decision(
+                    name, "number", [source], description, literal=f"decimal({source}, {places})"
+                )
+            )
+            return
+        if mode == "half_up":
+            up, down = back(f"floor({scaled} + 0.5)"), f"-({back(f'floor({negative} + 0.5)')})"
+        elif mode == "down":
+            up, down = back(f"floor({scaled})"), back(f"ceiling({scaled})")
+        else:  # up: away from zero
+            up, down = back(f"ceiling({scaled})"), back(f"floor({scaled})")
+        self.decisions.append(
+            Decision(
+                name,
+                "number",
+                [source],
+                description,
+                columns=[(source, "number")],
+                rules=[Rule([">= 0"], up, "zero or above"), Rule(["< 0"], down, "below zero")],
+            )
+        )
+
+    # -- FEEL text of an expression -----------------------------------------------------------
+
+    def feel(self, node: Node, owner: str) -> tuple[str, list[str]]:
+        """(FEEL text, names of the inputs and decisions it reads)."""
+        if isinstance(node, Number):
+            return fmt(node.value), []
+        if isinstance(node, Text):
+            return feel_string(node.value), []
+        if isinstance(node, Boolean):
+            return ("true" if node.value else "false"), []
+        if isinstance(node, Name):
+            return self.name(node.name)
+        if isinstance(node, Unary):
+            text, requires = self.feel(node.operand, owner)
+            return (f"not({text})" if node.op == "not" else f"-({text})"), requires
+        if isinstance(node, Binary):
+            return self.binary(node, owner)
+        if isinstance(node, Conditional):
+            name = self.fresh(f"{owner}_choice")
+            self.conditional(name, node, self.type_of(node), f"a choice inside {owner}", owner)
+            return name, [name]
+        return self.call(node, owner)
+
+    def name(self, name: str) -> tuple[str, list[str]]:
+        if self.policy.input(name) is not None:
+            return name, [name]
+        if self.policy.formula(name) is not None:
+            if name in self.omitted or name not in self.formula_names:
+                raise _Unexpressible(f"it uses {name}, which the DMN does not express")
+            return name, [name]
+        parameter = self.params.get(name)
+        if parameter is None or parameter.kind not in ("amount", "rate"):
+            raise _Unexpressible(f"unknown name {name}")
+        return self.dated_value(parameter), [self.dated_value(parameter)]
+
+    def binary(self, node: Binary, owner: str) -> tuple[str, list[str]]:
+        ordered = self.ordered_comparison(node)
+        if ordered is not None:
+            return ordered
+        left, left_requires = self.feel(node.left, owner)
+        right, right_requires = self.feel(node.right, owner)
+        return f"({left} {node.op} {right})", _merge(left_requires, right_requires)
+
+    def ordered_comparison(self, node: Binary):
+        """`education >= "college"` on an ordered enum, as a list of the values that pass."""
+        if node.op not in ("<", "<=", ">", ">="):
+            return None
+        enum_side = [
+            s for s in (node.left, node.right) if isinstance(s, Name) and self._enum(s.name)
+        ]
+        if not enum_side:
+            return None
+        if (
+            isinstance(node.left, Name)
+            and self._enum(node.left.name)
+            and isinstance(node.right, (Text, Number))
+        ):
+            field_, literal, op = self._enum(node.left.name), node.right, node.op
+        elif (
+            isinstance(node.right, Name)
+            and self._enum(node.right.name)
+            and isinstance(node.left, (Text, Number))
+        ):
+            flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+            field_, literal, op = self._enum(node.right.name), node.left, flipped[node.op]
+        else:
+            raise _Unexpressible("it compares two ordered enum values by rank, which FEEL cannot")
+        values = list(field_.values)
+        rank = {str(v): i for i, v in enumerate(values)}
+        pivot = rank[str(literal.value if isinstance(literal, Text) else fmt(literal.value))]
+        keep = {
+            "<": lambda r: r < pivot,
+            "<=": lambda r: r <= pivot,
+            ">": lambda r: r > pivot,
+            ">=": lambda r: r >= pivot,
+        }[op]
+        chosen = ", ".join(feel_literal(v) for i, v in enumerate(values) if keep(i))
+        return f"list contains([{chosen}], {field_.name})", [field_.name]
+
+    def _enum(self, name: str):
+        f = self.policy.input(name)
+        return f if f is not None and f.type == "enum" else None
+
+    def call(self, node: Call, owner: str) -> tuple[str, list[str]]:
+        f = node.function
+        if f == "date":
+            return f"date({feel_string(node.args[0].value)})", []
+        if f == "scale":
+            name = self.scale(
+                self.params[node.args[0].name],
+                self.variable_for(node.args[1], owner, "scale_input"),
+            )
+            return name, [name]
+        if f == "table":
+            name = self.table(
+                self.params[node.args[0].name], self.variable_for(node.args[1], owner, "table_key")
+            )
+            return name, [name]
+        if f == "round":
+            if not isinstance(node.args[1], Number):
+                raise _Unexpressible("round() with places that are not a plain number")
+            source = self.variable_for(node.args[0], owner, "to_round")
+            name = self.fresh(f"{owner}_rounded")
+            self.round_decision(
+                name, source, int(node.args[1].value), "half_up", f"{source} rounded half up"
+            )
+            return name, [name]
+        parts = [self.feel(a, owner) for a in node.args]
+        texts = [t for t, _ in parts]
+        requires = _merge(*[r for _, r in parts])
+        if f in ("min", "max"):
+            return f"{f}({', '.join(texts)})", requires
+        if f == "clamp":
+            return f"min(max({texts[0]}, {texts[1]}), {texts[2]})", requires
+        if f == "floor":
+            return f"floor({texts[0]})", requires
+        if f == "ceil":
+            return f"ceiling({texts[0]})", requires
+        raise _Unexpressible(f"the function {f}()")
+
+    # -- parameters as dated decision tables ----------------------------------------------------
+
+    def describe(self, parameter: Parameter) -> str:
+        label = " — ".join(x for x in (parameter.label.zh, parameter.label.en) if x)
+        source = "; ".join(x for x in (parameter.clause, parameter.quote) if x)
+        return f"{parameter.name}: {label}" + (f" (source: {source})" if source else "")
+
+    def dated_value(self, parameter: Parameter) -> str:
+        key = ("value", parameter.name, "")
+        if key in self.by_key:
+            return self.by_key[key]
+        name = parameter.name
+        self.taken.add(name)
+        rules = [
+            Rule([period_test(p.start, p.end)], fmt(p.value), f"from {p.start.isoformat()}")
+            for p in periods(parameter, self.on)
+        ]
+        self.decisions.append(
+            Decision(
+                name,
+                "number",
+                [self.date_var],
+                self.describe(parameter),
+                columns=[(self.date_var, "date")],
+                rules=rules,
+            )
+        )
+        self.by_key[key] = name
+        return name
+
+    def scale(self, parameter: Parameter, variable: str) -> str:
+        key = ("scale", parameter.name, variable)
+        if key in self.by_key:
+            return self.by_key[key]
+        name = (
+            parameter.name
+            if not any(k[1] == parameter.name for k in self.by_key)
+            else self.fresh(f"{parameter.name}_of_{variable}")
+        )
+        self.taken.add(name)
+        rules = []
+        for p in periods(parameter, self.on):
+            when = period_test(p.start, p.end)
+            if parameter.method == "marginal":
+                parts = []
+                for b in p.value:
+                    low = b.lower if b.lower is not None else 0
+                    top = variable if b.upper is None else f"min({variable}, {fmt(b.upper)})"
+                    parts.append(f"max(0, {top} - {fmt(low)}) * {fmt(b.rate)}")
+                segments = "; ".join(
+                    f"{bracket_condition(b)} at {fmt(b.rate * 100)}%" for b in p.value
+                )
+                rules.append(
+                    Rule([when], " + ".join(parts), f"from {p.start.isoformat()}: {segments}")
+                )
+            else:
+                for b in p.value:
+                    output = (
+                        fmt(b.amount) if b.amount is not None else f"{variable} * {fmt(b.rate)}"
+                    )
+                    rules.append(
+                        Rule(
+                            [when, bracket_test(b)],
+                            output,
+                            f"from {p.start.isoformat()}: {bracket_condition(b)}",
+                        )
+                    )
+        how = (
+            "segments: each part of the value at its own segment's rate, added up"
+            if parameter.method == "marginal"
+            else "one amount for the bracket the value falls in"
+        )
+        columns = [(self.date_var, "date")] + (
+            [] if parameter.method == "marginal" else [(variable, "number")]
+        )
+        self.decisions.append(
+            Decision(
+                name,
+                "number",
+                [self.date_var, variable],
+                f"{self.describe(parameter)}; applied to {variable}: {how}",
+                columns=columns,
+                rules=rules,
+            )
+        )
+        self.by_key[key] = name
+        return name
+
+    def table(self, parameter: Parameter, variable: str) -> str:
+        key = ("table", parameter.name, variable)
+        if key in self.by_key:
+            return self.by_key[key]
+        name = (
+            parameter.name
+            if not any(k[1] == parameter.name for k in self.by_key)
+            else self.fresh(f"{parameter.name}_of_{variable}")
+        )
+        self.taken.add(name)
+        key_field = self.policy.input(parameter.key)
+        rules = []
+        for p in periods(parameter, self.on):
+            for row_key, value in p.value:
+                rules.append(
+                    Rule(
+                        [period_test(p.start, p.end), feel_literal(row_key)],
+                        fmt(value),
+                        f"from {p.start.isoformat()}: {parameter.key} = {row_key}",
+                    )
+                )
+        self.decisions.append(
+            Decision(
+                name,
+                "number",
+                [self.date_var, variable],
+                self.describe(parameter),
+                columns=[
+                    (self.date_var, "date"),
+                    (variable, input_type_ref(key_field) if key_field else "string"),
+                ],
+                rules=rules,
+            )
+        )
+        self.by_key[key] = name
+        return name
+
+    # -- types --------------------------------------------------------------------------------------
+
+    def type_of(self, node: Node) -> str:
+        if isinstance(node, (Text,)):
+            return "string"
+        if isinstance(node, Boolean):
+            return "boolean"
+        if isinstance(node, Unary):
+            return "boolean" if node.op == "not" else "number"
+        if isinstance(node, Binary):
+            return (
+                "boolean" if node.op in ("=", "!=", "<", "<=", ">", ">=", "and", "or") else "number"
+            )
+        if isinstance(node, Conditional):
+            return self.type_of(node.then)
+        if isinstance(node, Call):
+            return "date" if node.function == "date" else "number"
+        if isinstance(node, Name):
+            f = self.policy.input(node.name)
+            if f is not None:
+                return input_type_ref(f)
+            formula = self.policy.formula(node.name)
+            if formula is not None:
+                output = self.policy.output(node.name)
+                if output is not None:
+                    return "boolean" if output.type == "boolean" else "number"
+                return self.type_of(formula.tree) if formula.tree is not None else "number"
+        return "number"
+
+
+def _merge(*lists) -> list[str]:
+    seen: list[str] = []
+    for names in lists:
+        for name in names:
+            if name not in seen:
+                seen.append(name)
+    return seen
+
+
+def walk(node: Node):
+    """Every node of a formula tree, the root first."""
+    yield node
+    for child in children(node):
+        yield from walk(child)

@@ -1,0 +1,135 @@
+"""`ratebook publish`: choose the policies and formats, run the emitters, add the manifest.
+
+Everything here is pure except reading the published JSON Schema that travels with the JSON
+files; `output.write` puts the result on disk. Problems the user can fix (an unknown policy
+or format, nothing in force on the date, a target folder that holds something else) are
+raised as `PublishError` with a message, for the CLI to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.model.policy import Policy
+from generator.publish.dmn.decisions import build_dmn, dmn_path
+from generator.publish.json_doc import SCHEMA_FILE, emit_json
+from generator.publish.manifest import FORMAT as MANIFEST_FORMAT
+from generator.publish.manifest import MANIFEST, emit_manifest
+from generator.publish.markdown import emit_markdown
+from generator.publish.tables import emit_csv, emit_xlsx
+from generator.publish.view import in_force_on
+
+FORMATS = ("json", "csv", "xlsx", "dmn", "md")
+SCHEMA_SOURCE = Path(__file__).resolve().parents[2] / SCHEMA_FILE
+
+
+class PublishError(Exception):
+    """A request `ratebook publish` cannot carry out; the message says what to change."""
+
+
+@dataclass
+class Publication:
+    files: dict[str, str | bytes]
+    policies: list[Policy]
+    not_in_force: list[Policy] = field(default_factory=list)
+    dmn_gaps: dict[str, list[dict]] = field(default_factory=dict)
+
+
+def parse_formats(text: str) -> list[str]:
+    """'json,dmn' -> ['json', 'dmn'] in the canonical order; unknown names are an error."""
+    asked = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [a for a in asked if a not in FORMATS]
+    if unknown or not asked:
+        raise PublishError(
+            f"unknown format {', '.join(repr(u) for u in unknown) or '(none given)'}; "
+            f"formats: {', '.join(FORMATS)}"
+        )
+    return [f for f in FORMATS if f in asked]
+
+
+def select(policies: list[Policy], ids: tuple | list) -> list[Policy]:
+    """The policies named (all when none is), in id order."""
+    known = {p.id: p for p in policies}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise PublishError(
+            f"unknown policy {', '.join(repr(u) for u in unknown)}; policies: {', '.join(sorted(known))}"
+        )
+    chosen = [known[i] for i in dict.fromkeys(ids)] if ids else list(known.values())
+    return sorted(chosen, key=lambda p: p.id)
+
+
+def published_schema() -> str:
+    return SCHEMA_SOURCE.read_text(encoding="utf-8")
+
+
+def publish(
+    policies: list[Policy],
+    formats: list[str],
+    on: dt.date | None = None,
+    schema_text: str | None = None,
+) -> Publication:
+    """Every file of the publication, manifest included."""
+    in_force = [p for p in policies if on is None or in_force_on(p, on)]
+    skipped = [p for p in policies if p not in in_force]
+    if not in_force:
+        raise PublishError(
+            f"no policy is in force on {on.isoformat()}: "
+            + ", ".join(
+                f"{p.id} starts {p.in_force_from.isoformat() if p.in_force_from else 'never'}"
+                for p in skipped
+            )
+        )
+    files: dict[str, str | bytes] = {}
+    gaps: dict[str, list[dict]] = {}
+    for policy in in_force:
+        if "json" in formats:
+            files.update(emit_json(policy, on))
+        if "csv" in formats:
+            files.update(emit_csv(policy, on))
+        if "xlsx" in formats:
+            files.update(emit_xlsx(policy, on))
+        if "dmn" in formats:
+            text, gaps[policy.id] = build_dmn(policy, on)
+            files[dmn_path(policy)] = text
+    if "md" in formats:
+        files.update(emit_markdown(in_force, on))
+    if "json" in formats:
+        files[SCHEMA_FILE] = schema_text if schema_text is not None else published_schema()
+    files.update(
+        emit_manifest(in_force, files, formats, on, skipped, gaps if "dmn" in formats else None)
+    )
+    return Publication(files, in_force, skipped, gaps)
+
+
+def check_target(target: Path) -> None:
+    """Refuse a folder that holds files but no earlier publication: writing makes the folder
+    hold exactly the publication, so it would delete files that are not ours."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise PublishError(f"{target} is not a folder")
+    if not any(target.iterdir()):
+        return
+    manifest = target / MANIFEST
+    try:
+        earlier = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        earlier = None
+    if not isinstance(earlier, dict) or earlier.get("format") != MANIFEST_FORMAT:
+        raise PublishError(
+            f"{target} is not empty and holds no earlier ratebook publication ({MANIFEST}); "
+            "publish into a new or empty folder"
+        )
+
+
+def prune_empty_folders(target: Path) -> None:
+    """Remove folders a new publication left empty (a format or policy no longer published)."""
+    for folder in sorted(
+        (p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True
+    ):
+        if not any(folder.iterdir()):
+            folder.rmdir()

@@ -1,0 +1,426 @@
+"""Read case files written by people (CSV, Excel, YAML) into one list of cases.
+
+A case names a policy, a date and inputs, and may give the outputs its author expects (or
+the refusal). The same layout serves `ratebook test` (check the expectations) and
+`ratebook diff --cases` (only inputs and dates matter), and the generated test tables are
+themselves case files.
+
+CSV and Excel: one header row, then one case per row. Rows before the header whose first
+cell starts with `#` are comments; blank rows are skipped. Columns:
+    policy     the policy id (required)
+    on         the date, YYYY-MM-DD (required)
+    case       a name for the case (optional)
+    in:NAME    an input; an empty cell leaves it out (its default applies)
+    out:NAME   an expected output; an empty cell is not checked
+    error      the case must be refused with a message containing this text
+    why        free text, shown with failures
+Excel: every non-empty sheet of the workbook holds cases in this layout.
+YAML: a list of cases, or a mapping with `cases:` (and `policy:` for all of them); each case
+has `policy`, `on`, `name`, `inputs: {…}`, `expected: {…}`, `error`, `why`.
+
+Problems of form (no `on` column, a date that is not one, an unknown column) are findings
+with their place; values are checked against the policy only when the case is run.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from generator.core.findings import Finding
+from generator.core.location import Location
+
+CASE_SUFFIXES = (".csv", ".xlsx", ".yaml", ".yml")
+PLAIN_COLUMNS = ("policy", "case", "on", "error", "why")
+YAML_KEYS = ("policy", "name", "on", "inputs", "expected", "error", "why")
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    policy: str
+    name: str  # "" when the file gives none; the location then names the case
+    on: dt.date
+    inputs: tuple  # ((input, value as written), ...)
+    expected: tuple  # ((output, value as written), ...)
+    error: str = ""  # expected refusal (a part of its message); "" = the case must evaluate
+    why: str = ""
+    location: Location = Location("")
+    source: str = ""  # the file the case comes from, for grouping results
+
+
+def case_files(paths, root: Path) -> tuple[list[Path], list[Finding]]:
+    """The case files named by `paths` (files, or folders searched in sorted order)."""
+    found: list[Path] = []
+    findings: list[Finding] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in CASE_SUFFIXES
+                and not p.name.startswith((".", "~$"))
+            )
+        elif path.is_file():
+            if path.suffix.lower() not in CASE_SUFFIXES:
+                findings.append(
+                    Finding(
+                        "case-file-kind",
+                        f"not a case file; use one of: {', '.join(CASE_SUFFIXES)}",
+                        Location(display(path, root)),
+                    )
+                )
+            else:
+                found.append(path)
+        else:
+            findings.append(
+                Finding(
+                    "case-file-missing", "no such file or folder", Location(display(path, root))
+                )
+            )
+    return found, findings
+
+
+def display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_cases(paths, root: Path) -> tuple[list[CaseSpec], list[Finding]]:
+    """Every case of every file under `paths`, and every problem of form found in them."""
+    files, findings = case_files(paths, root)
+    cases: list[CaseSpec] = []
+    for path in files:
+        more, problems = read_case_file(path, display(path, root))
+        cases += more
+        findings += problems
+    return cases, findings
+
+
+def read_case_file(path: Path, shown: str) -> tuple[list[CaseSpec], list[Finding]]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path, shown)
+    if suffix == ".xlsx":
+        return _read_xlsx(path, shown)
+    return _read_yaml(path, shown)
+
+
+# -- tables: CSV and Excel ------------------------------------------------------------------------
+
+
+class _Table:
+    """Rows of cells with a place for each cell, however the file was read."""
+
+    def __init__(self, shown: str):
+        self.shown = shown
+        self.cases: list[CaseSpec] = []
+        self.findings: list[Finding] = []
+
+    def read(self, rows, place) -> None:
+        """`rows`: (row key, [cells]); `place(key, column index)` gives a cell's Location."""
+        header = None
+        for key, cells in rows:
+            if all(_blank(c) for c in cells):
+                continue
+            if header is None:
+                if isinstance(cells[0], str) and cells[0].lstrip().startswith("#"):
+                    continue
+                header = self.header(key, cells, place)
+                if header is None:
+                    return
+                continue
+            self.row(key, cells, header, place)
+        if header is None:
+            self.findings.append(
+                Finding(
+                    "case-file-empty", "no header row (policy, on, in:…, out:…)", place(None, None)
+                )
+            )
+
+    def header(self, key, cells, place) -> dict | None:
+        names: dict[str, int] = {}
+        ok = True
+        for index, cell in enumerate(cells):
+            name = "" if cell is None else str(cell).strip()
+            if not name:
+                continue
+            if name in names:
+                self.findings.append(
+                    Finding("case-column", f"column '{name}' appears twice", place(key, index))
+                )
+                ok = False
+            elif name not in PLAIN_COLUMNS and not (
+                name.startswith(("in:", "out:")) and name.split(":", 1)[1].strip()
+            ):
+                self.findings.append(
+                    Finding(
+                        "case-column",
+                        f"unknown column '{name}'; allowed: {', '.join(PLAIN_COLUMNS)}, in:<input>, out:<output>",
+                        place(key, index),
+                    )
+                )
+                ok = False
+            names[name] = index
+        for required in ("policy", "on"):
+            if required not in names:
+                self.findings.append(
+                    Finding(
+                        "case-column",
+                        f"no '{required}' column; the header needs policy and on",
+                        place(key, 0),
+                    )
+                )
+                ok = False
+        return names if ok else None
+
+    def row(self, key, cells, header: dict, place) -> None:
+        def cell(name):
+            index = header.get(name)
+            return cells[index] if index is not None and index < len(cells) else None
+
+        policy = _plain(cell("policy"))
+        if not policy:
+            self.findings.append(
+                Finding("case-policy", "no policy given", place(key, header["policy"]))
+            )
+            return
+        on = _date(cell("on"))
+        if on is None:
+            self.findings.append(
+                Finding(
+                    "case-date",
+                    f"on: {_quoted(cell('on'))} is not a date (YYYY-MM-DD)",
+                    place(key, header["on"]),
+                )
+            )
+            return
+        inputs = tuple(
+            (n[3:].strip(), _value(cells[i]))
+            for n, i in header.items()
+            if n.startswith("in:") and i < len(cells) and not _blank(cells[i])
+        )
+        expected = tuple(
+            (n[4:].strip(), _value(cells[i]))
+            for n, i in header.items()
+            if n.startswith("out:") and i < len(cells) and not _blank(cells[i])
+        )
+        self.cases.append(
+            CaseSpec(
+                policy,
+                _plain(cell("case")),
+                on,
+                inputs,
+                expected,
+                _plain(cell("error")),
+                _plain(cell("why")),
+                place(key, 0),
+                self.shown,
+            )
+        )
+
+
+def _read_csv(path: Path, shown: str):
+    table = _Table(shown)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        return [], [Finding("unreadable", f"cannot read the file: {exc.strerror}", Location(shown))]
+    except UnicodeDecodeError as exc:
+        return [], [Finding("encoding", f"not UTF-8 text (byte {exc.start})", Location(shown))]
+    reader = csv.reader(io.StringIO(text, newline=""))
+
+    def rows():
+        start = 1
+        try:
+            for cells in reader:
+                yield start, cells
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            table.findings.append(
+                Finding("csv-syntax", f"not valid CSV: {exc}", Location(shown, reader.line_num))
+            )
+
+    table.read(rows(), lambda line, column: Location(shown, line or 0))
+    return table.cases, table.findings
+
+
+def _read_xlsx(path: Path, shown: str):
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        return [], [Finding("unreadable", f"not an Excel workbook (.xlsx): {exc}", Location(shown))]
+    cases: list[CaseSpec] = []
+    findings: list[Finding] = []
+    try:
+        for sheet in book.worksheets:
+            rows = [
+                (number, list(values))
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+            if not any(not _blank(c) for _, cells in rows for c in cells):
+                continue
+            table = _Table(shown)
+
+            def place(row, column, title=sheet.title):
+                if row is None:
+                    return Location(shown, sheet=title)
+                return Location(
+                    shown, sheet=title, cell=f"{get_column_letter((column or 0) + 1)}{row}"
+                )
+
+            table.read(rows, place)
+            cases += table.cases
+            findings += table.findings
+    finally:
+        book.close()
+    return cases, findings
+
+
+# -- YAML ----------------------------------------------------------------------------------------
+
+
+def _read_yaml(path: Path, shown: str):
+    from generator.sources.yaml_reader import read_yaml
+
+    doc, findings = read_yaml(path, shown)
+    if doc is None or doc.data is None:
+        return [], findings
+    data, prefix, default_policy = doc.data, (), None
+    if isinstance(data, dict):
+        unknown = sorted(set(data) - {"policy", "cases"})
+        if unknown:
+            findings.append(
+                Finding(
+                    "case-key",
+                    f"unknown key '{unknown[0]}'; allowed at the top: policy, cases",
+                    doc.key_place((unknown[0],)),
+                )
+            )
+        default_policy, data, prefix = data.get("policy"), data.get("cases"), ("cases",)
+    if not isinstance(data, list):
+        findings.append(
+            Finding(
+                "case-file-shape",
+                "write a list of cases (or `cases:` with a list)",
+                doc.place(prefix),
+            )
+        )
+        return [], findings
+    cases = []
+    for index, item in enumerate(data):
+        path_ = prefix + (index,)
+        case = _yaml_case(doc, item, path_, default_policy, shown, findings)
+        if case is not None:
+            cases.append(case)
+    return cases, findings
+
+
+def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: list):
+    where = doc.place(path)
+    if not isinstance(item, dict):
+        findings.append(
+            Finding("case-shape", "a case is a mapping (policy, on, inputs, expected)", where)
+        )
+        return None
+    bad = False
+    for key in item:
+        if key not in YAML_KEYS:
+            findings.append(
+                Finding(
+                    "case-key",
+                    f"unknown key '{key}'; allowed: {', '.join(YAML_KEYS)}",
+                    doc.key_place(path + (key,)),
+                )
+            )
+            bad = True
+    policy = _plain(item.get("policy", default_policy))
+    if not policy:
+        findings.append(Finding("case-policy", "no policy given", where))
+        bad = True
+    on = _date(item.get("on"))
+    if on is None:
+        findings.append(
+            Finding(
+                "case-date",
+                f"on: {_quoted(item.get('on'))} is not a date (YYYY-MM-DD)",
+                doc.place(path + ("on",)),
+            )
+        )
+        bad = True
+    parts = {}
+    for key in ("inputs", "expected"):
+        value = item.get(key, {})
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            findings.append(
+                Finding(
+                    "case-shape", f"{key}: write a mapping of name: value", doc.place(path + (key,))
+                )
+            )
+            bad = True
+            value = {}
+        parts[key] = tuple((str(k), v) for k, v in value.items() if v is not None)
+    if bad:
+        return None
+    return CaseSpec(
+        policy,
+        _plain(item.get("name")),
+        on,
+        parts["inputs"],
+        parts["expected"],
+        _plain(item.get("error")),
+        _plain(item.get("why")),
+        where,
+        shown,
+    )
+
+
+# -- cells -----------------------------------------------------------------------------------------
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _plain(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _quoted(value) -> str:
+    return (
+        "(empty)" if _blank(value) else repr(value if not isinstance(value, str) else value.strip())
+    )
+
+
+def _date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time(0) else None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()) if not _blank(value) else None
+    except ValueError:
+        return None
+
+
+def _value(value):
+    """A cell as the evaluator reads it: text stripped, Excel floats as exact decimals."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time(0) else value
+    return value

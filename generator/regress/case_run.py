@@ -1,0 +1,145 @@
+"""Run cases against the policies and say, for each, whether it gives what its author expects.
+
+The policies' own example cases and the cases of case files go through the interpreter on
+the current sources (the reference; `ratebook build` checks the generated modules against
+it). A failure lists every difference: an expected amount and the amount the rules give,
+with the difference in the output's unit, or a refusal where outputs were expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from generator.checks.rules import expected_value
+from generator.evaluate.interpreter import evaluate
+from generator.evaluate.outcome import output_text, run
+from generator.model.policy import Policy
+from generator.regress.case_files import CaseSpec
+
+CASE_CODES = (
+    "case-mismatch",
+    "case-error",
+    "case-expected",
+    "case-output",
+)  # rules._cases findings
+
+
+@dataclass
+class CaseResult:
+    case: CaseSpec
+    differences: list[str] = field(default_factory=list)  # empty when the case passes
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def blocking_errors(project) -> list:
+    """Errors that stop cases from running; a failing example case is a result, not one of them."""
+    return [f for f in project.findings.errors if f.code not in CASE_CODES]
+
+
+def example_cases(policies) -> list[CaseSpec]:
+    """The example cases written inside the policies, as case specs."""
+    found = []
+    for policy in sorted(policies, key=lambda p: p.id):
+        for case in policy.cases:
+            if case.on is not None:
+                found.append(
+                    CaseSpec(
+                        policy.id,
+                        case.name,
+                        case.on,
+                        case.inputs,
+                        case.expected,
+                        "",
+                        case.why,
+                        case.location,
+                        policy.file,
+                    )
+                )
+    return found
+
+
+def run_cases(policies, cases: list[CaseSpec]) -> list[CaseResult]:
+    by_id = {p.id: p for p in policies}
+    return [CaseResult(case, differences(by_id, case)) for case in cases]
+
+
+def differences(by_id: dict, case: CaseSpec) -> list[str]:
+    policy: Policy | None = by_id.get(case.policy)
+    if policy is None:
+        return [f"unknown policy '{case.policy}'; policies: {', '.join(sorted(by_id))}"]
+    outputs = {o.name: o for o in policy.outputs}
+    unknown = [n for n, _ in case.expected if n not in outputs]
+    if unknown:
+        return [
+            f"unknown output '{n}'; outputs of {policy.id}: {', '.join(outputs)}" for n in unknown
+        ]
+    outcome = run(lambda c, on: evaluate(policy, c, on), dict(case.inputs), case.on)
+    if case.error:
+        if outcome.ok:
+            got = ", ".join(f"{n} {output_text(outputs[n], v)}" for n, v in outcome.outputs.items())
+            return [f"expected a refusal ({case.error!r}), the rules give {got}"]
+        if case.error not in outcome.error:
+            return [f"expected a refusal containing {case.error!r}, got: {outcome.error}"]
+        return []
+    if not outcome.ok:
+        return [outcome.error]
+    found = []
+    for name, written in case.expected:
+        output = outputs[name]
+        wanted = expected_value(output, written)
+        got = outcome.outputs[name]
+        if wanted is None:
+            found.append(f"{name}: expected {written!r} is not a {output.type}")
+        elif wanted != got or type(wanted) is not type(got):
+            found.append(
+                f"{name}: expected {output_text(output, wanted)}, got {output_text(output, got)}"
+                + _difference(output, wanted, got)
+            )
+    return found
+
+
+def _difference(output, wanted, got) -> str:
+    if isinstance(got, bool) or not isinstance(got, (int, Decimal)):
+        return ""
+    change = Decimal(got) - Decimal(wanted)
+    shown = output_text(output, change) if output.type == "number" else str(change)
+    return f" (difference {'+' if change > 0 else ''}{shown}{' ' + output.unit if output.unit and output.unit != '1' else ''})"
+
+
+# -- what the terminal shows ------------------------------------------------------------------------
+
+
+def summary_lines(results: list[CaseResult], verbose: bool = False) -> list[str]:
+    """A table of sources (cases, passed, failed), then each failure with its differences."""
+    sources: dict[str, list[CaseResult]] = {}
+    for result in results:
+        sources.setdefault(result.case.source, []).append(result)
+    width = max([len("source")] + [len(s) for s in sources])
+    lines = [f"{'source':<{width}}  {'cases':>6}  {'passed':>6}  {'failed':>6}"]
+    for source, items in sources.items():
+        failed = sum(not r.passed for r in items)
+        lines.append(f"{source:<{width}}  {len(items):>6}  {len(items) - failed:>6}  {failed:>6}")
+    shown = [r for r in results if verbose or not r.passed]
+    if shown:
+        lines.append("")
+    for result in shown:
+        case = result.case
+        name = f"'{case.name}' " if case.name else ""
+        lines.append(
+            f"{'pass' if result.passed else 'FAIL'}  {case.location}  {case.policy}  "
+            f"{name}on {case.on.isoformat()}"
+        )
+        for difference in result.differences:
+            lines.append(f"      {difference}")
+    failed = sum(not r.passed for r in results)
+    lines.append("")
+    lines.append(
+        f"{failed} of {len(results)} case(s) failed"
+        if failed
+        else f"ok: {len(results)} case(s) passed"
+    )
+    return lines

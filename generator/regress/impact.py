@@ -1,0 +1,207 @@
+"""What a change of the rules does to cases: who gets more, who gets less, and by how much.
+
+Every case is evaluated under the base rules and under the new ones, with modules emitted
+from each tree in memory (the same code `ratebook build` checks against the interpreter,
+and fast enough for a year of real cases). Per policy and output: how many cases were
+compared, how many changed, went up or down, the smallest, median, largest and total
+change (in the output's unit: yuan for money), the cases refused by one side only, and the
+biggest changes with their cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from generator.compile.python_module import emit_module
+from generator.compile.test_tables import table_rows
+from generator.evaluate.modules import module_from_text
+from generator.evaluate.outcome import Outcome, run, text
+
+BIGGEST = 10  # changes listed per policy and output
+
+
+@dataclass(frozen=True)
+class ImpactCase:
+    policy: str
+    label: str  # the case's name (and its place, for case files)
+    on: dt.date
+    inputs: tuple  # ((name, value), ...)
+
+    def inputs_text(self) -> str:
+        return ", ".join(f"{n}={text(v)}" for n, v in self.inputs)
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    case: ImpactCase
+    output: str
+    base: object  # the value under the base rules, or None when refused there
+    head: object
+    change: Decimal | None  # head − base for numbers; None for booleans and refusals
+    note: str = ""  # "refused now: …" / "evaluated now"
+
+
+@dataclass
+class OutputImpact:
+    policy: str
+    output: str
+    unit: str
+    type: str
+    places: int | None
+    cases: int = 0  # cases of the policy
+    compared: int = 0  # evaluated under both versions
+    changed: int = 0
+    up: int = 0
+    down: int = 0
+    refused_now: int = 0  # evaluated under the base, refused under the new rules
+    evaluated_now: int = 0  # the other way round
+    amounts: list = field(default_factory=list)  # every numeric change, head − base
+    listed: list = field(default_factory=list)  # CaseChange, every change (sorted at the end)
+
+    @property
+    def any_change(self) -> bool:
+        return bool(self.changed or self.refused_now or self.evaluated_now)
+
+    def stat(self, name: str) -> Decimal | None:
+        if not self.amounts:
+            return None
+        if name == "min":
+            return min(self.amounts)
+        if name == "max":
+            return max(self.amounts)
+        if name == "total":
+            return sum(self.amounts, Decimal(0))
+        return statistics.median(self.amounts)
+
+    def biggest(self, count: int = BIGGEST) -> list[CaseChange]:
+        return self.listed[:count]
+
+
+@dataclass
+class PolicyImpact:
+    policy: str
+    status: str  # "both" | "added" | "removed"
+    cases: int
+    outputs: list[OutputImpact] = field(default_factory=list)
+
+    @property
+    def any_change(self) -> bool:
+        return self.status != "both" or any(o.any_change for o in self.outputs)
+
+
+@dataclass
+class Impact:
+    policies: list[PolicyImpact]
+    cases: int
+    unknown: int = 0  # cases naming a policy neither version has
+    source: str = ""  # "the generated test tables of both versions" or the file names
+
+    @property
+    def any_change(self) -> bool:
+        return any(p.any_change for p in self.policies)
+
+
+def table_cases(base: list, head: list) -> list[ImpactCase]:
+    """The test-table cases of both versions, each (policy, date, inputs) once."""
+    cases: list[ImpactCase] = []
+    seen: set = set()
+    for policies in (head, base):
+        for policy in sorted(policies, key=lambda p: p.id):
+            for row in table_rows(policy):
+                key = (policy.id, row.on, tuple((n, text(v)) for n, v in row.inputs))
+                if key not in seen:
+                    seen.add(key)
+                    cases.append(ImpactCase(policy.id, row.label, row.on, row.inputs))
+    return sorted(cases, key=lambda c: c.policy)  # stable: keeps each policy's table order
+
+
+def file_cases(specs) -> list[ImpactCase]:
+    """Cases read from case files (their expected outputs play no part in a diff)."""
+    return [
+        ImpactCase(
+            s.policy,
+            f"{s.name} ({s.location})" if s.name else str(s.location),
+            s.on,
+            tuple(s.inputs),
+        )
+        for s in specs
+    ]
+
+
+def case_impact(base: list, head: list, cases: list[ImpactCase], source: str = "") -> Impact:
+    before = {p.id: p for p in base}
+    after = {p.id: p for p in head}
+    by_policy: dict[str, list[ImpactCase]] = {}
+    unknown = 0
+    for case in cases:
+        if case.policy not in before and case.policy not in after:
+            unknown += 1
+            continue
+        by_policy.setdefault(case.policy, []).append(case)
+    impacts = []
+    for policy_id in sorted(by_policy):
+        old, new = before.get(policy_id), after.get(policy_id)
+        items = by_policy[policy_id]
+        status = "both" if old and new else "added" if new else "removed"
+        impact = PolicyImpact(policy_id, status, len(items))
+        if status == "both":
+            impact.outputs = _compare(old, new, items)
+        impacts.append(impact)
+    return Impact(impacts, len(cases), unknown, source)
+
+
+def _evaluator(policy):
+    module = module_from_text(emit_module(policy), "ratebook_diff_" + policy.module_name)
+    return module.evaluate
+
+
+def _compare(old, new, cases: list[ImpactCase]) -> list[OutputImpact]:
+    base_eval, head_eval = _evaluator(old), _evaluator(new)
+    shared = [o for o in new.outputs if old.output(o.name) is not None]
+    impacts = [
+        OutputImpact(old.id, o.name, o.unit, o.type, o.places, cases=len(cases)) for o in shared
+    ]
+    for case in cases:
+        a = run(base_eval, dict(case.inputs), case.on)
+        b = run(head_eval, dict(case.inputs), case.on)
+        for impact in impacts:
+            _count(impact, case, a, b)
+    for impact in impacts:
+        impact.listed.sort(key=lambda c: -abs(c.change) if c.change is not None else 0)
+    return impacts
+
+
+def _count(impact: OutputImpact, case: ImpactCase, a: Outcome, b: Outcome) -> None:
+    name = impact.output
+    if not a.ok and not b.ok:
+        return
+    if a.ok and not b.ok:
+        impact.refused_now += 1
+        impact.listed.append(
+            CaseChange(case, name, a.outputs[name], None, None, f"refused now: {b.error}")
+        )
+        return
+    if b.ok and not a.ok:
+        impact.evaluated_now += 1
+        impact.listed.append(
+            CaseChange(case, name, None, b.outputs[name], None, f"refused before: {a.error}")
+        )
+        return
+    impact.compared += 1
+    old, new = a.outputs[name], b.outputs[name]
+    if old == new and type(old) is type(new):
+        return
+    impact.changed += 1
+    if isinstance(new, bool) or isinstance(old, bool):
+        impact.up += bool(new) and not old
+        impact.down += bool(old) and not new
+        impact.listed.append(CaseChange(case, name, old, new, None))
+        return
+    change = Decimal(new) - Decimal(old)
+    impact.up += change > 0
+    impact.down += change < 0
+    impact.amounts.append(change)
+    impact.listed.append(CaseChange(case, name, old, new, change))

@@ -1,0 +1,334 @@
+"""The regression report of `ratebook diff`: a terminal summary, and files for review and sign-off.
+
+- terminal: the rule changes in words, then only the outputs whose cases changed;
+- .md: the whole report (rules, impact on every output, biggest changes) to attach to a
+  commit or a merge request;
+- .xlsx: the same in three sheets (rules, impact, changes), every changed case listed;
+- .csv: every changed case, one row per case and output, for filtering and summing.
+Amounts are shown as the policy rounds its outputs (yuan with two decimals), changes signed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from generator.evaluate.outcome import text
+from generator.regress.impact import BIGGEST, CaseChange, Impact, OutputImpact
+from generator.regress.rule_changes import PolicyChange
+from generator.runtime import round_to
+
+STATS = ("min", "median", "max", "total")
+IMPACT_COLUMNS = (
+    "policy",
+    "output",
+    "unit",
+    "cases",
+    "compared",
+    "changed",
+    "up",
+    "down",
+    "refused now",
+    "evaluated now",
+    "min",
+    "median",
+    "max",
+    "total",
+)
+CHANGE_COLUMNS = (
+    "policy",
+    "output",
+    "unit",
+    "case",
+    "on",
+    "inputs",
+    "base",
+    "new",
+    "change",
+    "note",
+)
+
+
+@dataclass
+class Report:
+    base: str  # how the base is named: "main (1a2b3c4d5e)" or a folder
+    head: str
+    rules: list[PolicyChange]
+    impact: Impact
+    failing_examples: list = field(
+        default_factory=list
+    )  # "working tree: policies/x.yaml:9:5: case …"
+
+    @property
+    def any_change(self) -> bool:
+        """A rule change or a changed case; wording-only edits do not count."""
+        return any(c.is_rule_change for c in self.rules) or self.impact.any_change
+
+
+def signed(value, places: int | None) -> str:
+    if value is None:
+        return ""
+    shown = text(value, places)
+    return shown if shown.startswith("-") or value == 0 else "+" + shown
+
+
+def _value(output: OutputImpact, value) -> str:
+    if value is None:
+        return "refused"
+    return text(value, output.places if output.type == "number" else None)
+
+
+def _number(value, places):
+    """For workbooks: a number people can sum, rounded as the output is."""
+    if value is None or places is None or isinstance(value, bool):
+        return value
+    return round_to(value, places)  # half-up, like the outputs
+
+
+def _impact_cells(o: OutputImpact, raw: bool = False) -> list:
+    places = o.places if o.type == "number" else None
+    stats = [_number(o.stat(s), places) if raw else signed(o.stat(s), places) for s in STATS]
+    return [
+        o.policy,
+        o.output,
+        o.unit,
+        o.cases,
+        o.compared,
+        o.changed,
+        o.up,
+        o.down,
+        o.refused_now,
+        o.evaluated_now,
+    ] + stats
+
+
+def _change_cells(o: OutputImpact, c: CaseChange, raw: bool = False) -> list:
+    places = o.places if o.type == "number" else None
+    if raw:
+        values = [_number(c.base, places), _number(c.head, places), _number(c.change, places)]
+    else:
+        values = [_value(o, c.base), _value(o, c.head), signed(c.change, places)]
+    return (
+        [o.policy, o.output, o.unit, c.case.label, c.case.on.isoformat(), c.case.inputs_text()]
+        + values
+        + [c.note]
+    )
+
+
+def _outputs(report: Report):
+    for policy in report.impact.policies:
+        yield from policy.outputs
+
+
+# -- terminal ---------------------------------------------------------------------------------------
+
+
+def terminal_lines(report: Report, biggest: int = 5) -> list[str]:
+    lines = [f"rules: {report.base} → {report.head}"]
+    rules = report.rules
+    if not rules:
+        lines.append("  no policy changed")
+    for change in rules:
+        lines.append(f"  {change.words()}")
+    if report.failing_examples:
+        lines += ["", "example cases that no longer hold (update them, see `ratebook test`):"]
+        lines += [f"  {line}" for line in report.failing_examples]
+    impact = report.impact
+    lines += ["", f"cases: {impact.cases} ({impact.source})"]
+    if impact.unknown:
+        lines.append(f"  {impact.unknown} case(s) name a policy neither version has; not compared")
+    for policy in impact.policies:
+        if policy.status == "added":
+            lines.append(
+                f"  {policy.policy}: {policy.cases} case(s) of a new policy (no base to compare)"
+            )
+        elif policy.status == "removed":
+            lines.append(
+                f"  {policy.policy}: {policy.cases} case(s) no longer evaluated (policy removed)"
+            )
+    changed = [o for o in _outputs(report) if o.any_change]
+    if not changed:
+        lines.append("  no case changed")
+        return lines
+    keep = [
+        i
+        for i, name in enumerate(IMPACT_COLUMNS)
+        if name not in ("compared", "refused now", "evaluated now")
+    ]
+    rows = [[IMPACT_COLUMNS[i] for i in keep]] + [
+        [str(_impact_cells(o)[i]) for i in keep] for o in changed
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(keep))]
+    for row in rows:
+        lines.append(
+            "  "
+            + "  ".join(
+                c.rjust(w) if i >= 3 else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+    for o in changed:
+        if o.refused_now or o.evaluated_now:
+            lines.append(
+                f"  {o.policy} {o.output}: {o.refused_now} case(s) refused now, "
+                f"{o.evaluated_now} refused before and evaluated now"
+            )
+    unchanged = sum(1 for p in impact.policies if p.status == "both" and not p.any_change)
+    if unchanged:
+        lines.append(f"  no case changed in the other {unchanged} policies")
+    for o in changed:
+        lines += ["", f"biggest changes, {o.policy} {o.output}:"]
+        for c in o.biggest(biggest):
+            amount = signed(c.change, o.places) if c.change is not None else ""
+            lines.append(
+                f"  {amount:>10}  {_value(o, c.base)} → {_value(o, c.head)}  on {c.case.on.isoformat()}  "
+                f"{c.case.inputs_text()}  ({c.case.label})" + (f"  {c.note}" if c.note else "")
+            )
+    return lines
+
+
+# -- files ------------------------------------------------------------------------------------------
+
+
+def markdown(report: Report, biggest: int = BIGGEST) -> str:
+    out = [f"# Rule changes: {report.base} → {report.head}", ""]
+    if not report.rules:
+        out.append("No policy changed.")
+    for change in report.rules:
+        if change.status == "changed":
+            out.append(f"- **{change.policy}**")
+            out += [f"  - {w}" for w in change.changes]
+        else:
+            out.append(f"- {change.words()}")
+    if report.failing_examples:
+        out += ["", "Example cases that no longer hold:", ""] + [
+            f"- {_md(line)}" for line in report.failing_examples
+        ]
+    impact = report.impact
+    out += [
+        "",
+        f"## Impact on {impact.cases} cases",
+        "",
+        f"Cases: {impact.source}. Min, median, max and total are of the changes (new − base).",
+    ]
+    if impact.unknown:
+        out += ["", f"{impact.unknown} case(s) name a policy neither version has; not compared."]
+    others = [p for p in impact.policies if p.status != "both"]
+    if others:
+        out.append("")
+    for policy in others:
+        what = (
+            "of a new policy"
+            if policy.status == "added"
+            else "no longer evaluated (policy removed)"
+        )
+        out.append(f"- {policy.policy}: {policy.cases} case(s) {what}")
+    outputs = list(_outputs(report))
+    if outputs:
+        out += ["", "| " + " | ".join(IMPACT_COLUMNS) + " |", "|" + "---|" * len(IMPACT_COLUMNS)]
+        out += ["| " + " | ".join(_md(c) for c in _impact_cells(o)) + " |" for o in outputs]
+    for o in outputs:
+        if not o.any_change:
+            continue
+        out += [
+            "",
+            f"### Biggest changes: {o.policy} {o.output} ({o.unit or 'no unit'})",
+            "",
+            "| " + " | ".join(CHANGE_COLUMNS[3:]) + " |",
+            "|" + "---|" * len(CHANGE_COLUMNS[3:]),
+        ]
+        out += [
+            "| " + " | ".join(_md(c) for c in _change_cells(o, c)[3:]) + " |"
+            for c in o.biggest(biggest)
+        ]
+        if len(o.listed) > biggest:
+            out.append(f"\n{len(o.listed) - biggest} more change(s) not listed.")
+    return "\n".join(out) + "\n"
+
+
+def _md(value) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def changes_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CHANGE_COLUMNS)
+    for o in _outputs(report):
+        for c in o.listed:
+            writer.writerow(_change_cells(o, c))
+    return buffer.getvalue()
+
+
+def workbook(report: Report) -> bytes:
+    """Three sheets: rules, impact, changes. Written in openpyxl's streaming mode, which
+    keeps a year of changed cases (a hundred thousand rows) to seconds, not minutes."""
+    from openpyxl import Workbook
+
+    from generator.core.xlsx_bytes import workbook_bytes
+
+    book = Workbook(write_only=True)
+    rules = [[f"{report.base} → {report.head}"], ["policy", "status", "change"]]
+    for change in report.rules:
+        for words in change.changes if change.status == "changed" else (change.words(),):
+            rules.append([change.policy, change.status, words])
+    impact = [[f"{report.impact.cases} cases: {report.impact.source}"], list(IMPACT_COLUMNS)]
+    impact += [_impact_cells(o, raw=True) for o in _outputs(report)]
+    impact += [
+        [p.policy, f"({p.status})", "", p.cases]
+        for p in report.impact.policies
+        if p.status != "both"
+    ]
+    changes = [list(CHANGE_COLUMNS)] + [
+        _change_cells(o, c, raw=True) for o in _outputs(report) for c in o.listed
+    ]
+    for title, rows, header_row in (
+        ("rules", rules, 2),
+        ("impact", impact, 2),
+        ("changes", changes, 1),
+    ):
+        _sheet(book, title, rows, header_row)
+    return workbook_bytes(book, canonical=False)  # written once for people, never compared
+
+
+def _sheet(book, title: str, rows: list, header_row: int) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    columns = max(len(r) for r in rows)
+    for index in range(columns):
+        width = max(
+            (
+                len(str(r[index]))
+                for r in rows[header_row - 1 : header_row + 200]
+                if index < len(r) and r[index] is not None
+            ),
+            default=8,
+        )
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(max(width + 2, 8), 80)
+    bold = Font(bold=True)
+    for number, row in enumerate(rows, start=1):
+        if number == header_row:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value)
+                cell.font = bold
+                cells.append(cell)
+            sheet.append(cells)
+        else:
+            sheet.append(row)  # plain values: styling each of 10^5 cells would double the time
+
+
+def report_file(report: Report, suffix: str) -> str | bytes:
+    """The report in the format its file name asks for: .md, .csv or .xlsx."""
+    if suffix == ".md":
+        return markdown(report)
+    if suffix == ".csv":
+        return changes_csv(report)
+    if suffix == ".xlsx":
+        return workbook(report)
+    raise ValueError(f"unknown report format {suffix!r}; use .md, .csv or .xlsx")

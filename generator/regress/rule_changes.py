@@ -1,0 +1,281 @@
+"""What changed in the rules between two versions of the policies, in words an officer reads.
+
+"unemployment.benefit: standard 520 → 560 from 2013-01-01". Dated values are compared as
+what is in force on each day, not as lists: adding a value from 2013-01-01, changing one in
+place, or moving its start date each read as the value that now applies and from when (and
+until when, where the two versions agree again). Scales are compared bracket by bracket
+("boundary 30,000 → 35,000", "bracket 30,000–50,000 rate 40% → 45%"), tables row by row.
+Changes of wording only (titles, notes, quotes, examples) are noted but are not rule changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from generator.evaluate.outcome import grouped
+from generator.model.policy import Bracket, Parameter, Policy, fmt
+
+ADDED, REMOVED, CHANGED, WORDING = "added", "removed", "changed", "wording only"
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    policy: str
+    status: str  # added | removed | changed | wording only
+    changes: tuple = ()  # the changes in words, in the order of the policy
+
+    @property
+    def is_rule_change(self) -> bool:
+        return self.status != WORDING
+
+    def words(self) -> str:
+        if self.status == ADDED:
+            return f"{self.policy}: new policy" + (
+                f" ({'; '.join(self.changes)})" if self.changes else ""
+            )
+        if self.status == REMOVED:
+            return f"{self.policy}: policy removed"
+        if self.status == WORDING:
+            return f"{self.policy}: no rule changed (titles, notes, sources or examples only)"
+        return f"{self.policy}: " + "; ".join(self.changes)
+
+
+def rule_changes(base: list[Policy], head: list[Policy]) -> list[PolicyChange]:
+    """Every policy added, removed or changed, sorted by id; unchanged policies are left out."""
+    before = {p.id: p for p in base}
+    after = {p.id: p for p in head}
+    changes = []
+    for policy_id in sorted(set(before) | set(after)):
+        old, new = before.get(policy_id), after.get(policy_id)
+        if old is None:
+            changes.append(PolicyChange(policy_id, ADDED, (new.title.en,) if new.title.en else ()))
+        elif new is None:
+            changes.append(PolicyChange(policy_id, REMOVED))
+        elif old != new:
+            words = tuple(policy_words(old, new))
+            changes.append(PolicyChange(policy_id, CHANGED if words else WORDING, words))
+    return changes
+
+
+def policy_words(old: Policy, new: Policy) -> list[str]:
+    words: list[str] = []
+    words += _fields("input", old.inputs, new.inputs, _input_facts)
+    words += _fields("output", old.outputs, new.outputs, _output_facts)
+    before = {p.name: p for p in old.parameters}
+    after = {p.name: p for p in new.parameters}
+    for name in list(after) + [n for n in before if n not in after]:
+        words += parameter_words(before.get(name), after.get(name))
+    old_formulas = {f.name: f for f in old.formulas}
+    new_formulas = {f.name: f for f in new.formulas}
+    for name in list(new_formulas) + [n for n in old_formulas if n not in new_formulas]:
+        a, b = old_formulas.get(name), new_formulas.get(name)
+        if a is None:
+            words.append(f"new formula {name} = {_squeeze(b.text)}")
+        elif b is None:
+            words.append(f"formula {name} removed")
+        elif _squeeze(a.text) != _squeeze(b.text):
+            words.append(f"formula {name}: {_squeeze(a.text)} → {_squeeze(b.text)}")
+    old_rules = [_squeeze(c.rule) for c in old.checks]
+    new_rules = [_squeeze(c.rule) for c in new.checks]
+    words += [f"new check {r}" for r in new_rules if r not in old_rules]
+    words += [f"check {r} removed" for r in old_rules if r not in new_rules]
+    return words
+
+
+# -- inputs and outputs ------------------------------------------------------------------------
+
+
+def _fields(kind: str, old: tuple, new: tuple, facts) -> list[str]:
+    before = {f.name: f for f in old}
+    after = {f.name: f for f in new}
+    words = []
+    for name in list(after) + [n for n in before if n not in after]:
+        a, b = before.get(name), after.get(name)
+        if a is None:
+            words.append(f"new {kind} {name} ({b.type})")
+        elif b is None:
+            words.append(f"{kind} {name} removed")
+        else:
+            fa, fb = facts(a), facts(b)
+            for key in fa:
+                if fa[key] != fb[key]:
+                    words.append(f"{kind} {name}: {key} {fa[key]} → {fb[key]}")
+    return words
+
+
+def _input_facts(f) -> dict:
+    return {
+        "type": f.type,
+        "unit": f.unit or "none",
+        "min": _number(f.minimum),
+        "max": _number(f.maximum),
+        "values": ", ".join(str(v) for v in f.values) or "none",
+        "ordered": "yes" if f.ordered else "no",
+        "default": str(f.default) if f.has_default else "none",
+    }
+
+
+def _output_facts(o) -> dict:
+    rounding = f"{o.places} places {o.mode.replace('_', '-')}" if o.places is not None else "none"
+    return {"type": o.type, "unit": o.unit or "none", "rounding": rounding}
+
+
+def _number(value) -> str:
+    return "none" if value is None else grouped(value)
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- parameters: what is in force on each day ------------------------------------------------------
+
+
+def parameter_words(old: Parameter | None, new: Parameter | None) -> list[str]:
+    if new is None:
+        return [f"parameter {old.name} removed"]
+    words = []
+    if old is not None:
+        for key in ("kind", "method", "unit", "input_unit", "output_unit", "key"):
+            a, b = getattr(old, key), getattr(new, key)
+            if a != b:
+                words.append(f"{new.name}: {key} {a or 'none'} → {b or 'none'}")
+        if words:
+            return words
+    old_values = old.values if old is not None else ()
+    for start, end, a, b in _differences(old_values, new.values):
+        when = f" from {start.isoformat()}" + (f" to {end.isoformat()}" if end else "")
+        words += [w + when for w in _value_words(new, a, b)]
+    if old is None:
+        words = [f"new parameter {w}" for w in words] or [f"new parameter {new.name} (no values)"]
+    return words
+
+
+def _differences(old: tuple, new: tuple):
+    """(from, to or None, old value, new value) for each stretch of days where the two differ."""
+    dates = sorted({v.start for v in old} | {v.start for v in new})
+    stretches = []
+    current = None  # (start, a, b)
+    for day in dates:
+        a, b = _in_force(old, day), _in_force(new, day)
+        state = None if _same(a, b) else (a, b)
+        if current is not None and (
+            state is None or not (_same(state[0], current[1]) and _same(state[1], current[2]))
+        ):
+            stretches.append((current[0], day - dt.timedelta(days=1), current[1], current[2]))
+            current = None
+        if state is not None and current is None:
+            current = (day, a, b)
+    if current is not None:
+        stretches.append((current[0], None, current[1], current[2]))
+    return stretches
+
+
+def _in_force(values: tuple, day: dt.date):
+    found = None
+    for entry in values:
+        if entry.start <= day:
+            found = entry.value
+    return found
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return a == b
+    if a and isinstance(a[0], Bracket) or b and isinstance(b[0], Bracket):
+        return [_bracket_key(x) for x in a] == [_bracket_key(x) for x in b]
+    return dict(a) == dict(b)
+
+
+def _bracket_key(b: Bracket) -> tuple:
+    return (b.lower, b.lower_inclusive, b.upper, b.upper_inclusive, b.rate, b.amount)
+
+
+def _value_words(p: Parameter, a, b) -> list[str]:
+    if p.kind == "scale":
+        return _scale_words(p, a, b)
+    if p.kind == "table":
+        before, after = dict(a or ()), dict(b or ())
+        keys = list(after) + [k for k in before if k not in after]
+        return [
+            f"{p.name}[{k}] {_shown(p, before.get(k))} → {_shown(p, after.get(k))}"
+            for k in keys
+            if before.get(k) != after.get(k)
+        ]
+    return [f"{p.name} {_shown(p, a)} → {_shown(p, b)}"]
+
+
+def _shown(p: Parameter, value) -> str:
+    if value is None:
+        return "(not in force)" if p.kind != "table" else "(no row)"
+    if p.kind == "rate" or (p.kind == "table" and p.unit == "1"):
+        return percent(value)
+    return grouped(value)
+
+
+def _scale_words(p: Parameter, a, b) -> list[str]:
+    if a is None or b is None or len(a) != len(b):
+        return [f"{p.name} brackets {_all_brackets(a)} → {_all_brackets(b)}"]
+    words = []
+    for upper_old, upper_new in zip(a[:-1], b[:-1], strict=True):  # the boundaries between brackets
+        if upper_old.upper != upper_new.upper:
+            words.append(
+                f"{p.name} boundary {grouped(upper_old.upper)} → {grouped(upper_new.upper)}"
+            )
+        elif upper_old.upper_inclusive != upper_new.upper_inclusive:
+            side = "below" if upper_new.upper_inclusive else "above"
+            words.append(
+                f"{p.name} boundary {grouped(upper_new.upper)} now belongs to the bracket {side} it"
+            )
+    for edge, old_b, new_b in (("lower", a[0], b[0]), ("upper", a[-1], b[-1])):
+        if getattr(old_b, edge) != getattr(new_b, edge) or getattr(
+            old_b, edge + "_inclusive"
+        ) != getattr(new_b, edge + "_inclusive"):
+            words.append(f"{p.name} {edge} end {old_b.describe()} → {new_b.describe()}")
+    for old_b, new_b in zip(a, b, strict=True):
+        if old_b.rate != new_b.rate:
+            words.append(
+                f"{p.name} bracket {bracket_range(new_b)} rate {_pct(old_b.rate)} → {_pct(new_b.rate)}"
+            )
+        if old_b.amount != new_b.amount:
+            words.append(
+                f"{p.name} bracket {bracket_range(new_b)} amount {_num(old_b.amount)} → {_num(new_b.amount)}"
+            )
+    return words
+
+
+def _all_brackets(brackets) -> str:
+    if brackets is None:
+        return "(not in force)"
+    parts = []
+    for b in brackets:
+        what = f"rate {percent(b.rate)}" if b.rate is not None else f"amount {grouped(b.amount)}"
+        parts.append(f"{bracket_range(b)} {what}")
+    return "[" + ", ".join(parts) + "]"
+
+
+def bracket_range(b: Bracket) -> str:
+    """'30,000–50,000', 'over 50,000', 'below 100', 'at least 200'."""
+    if b.lower is not None and b.upper is not None:
+        return f"{grouped(b.lower)}–{grouped(b.upper)}"
+    if b.lower is not None:
+        return f"{'at least' if b.lower_inclusive else 'over'} {grouped(b.lower)}"
+    if b.upper is not None:
+        return f"{'up to' if b.upper_inclusive else 'below'} {grouped(b.upper)}"
+    return "any value"
+
+
+def _pct(value) -> str:
+    return "none" if value is None else percent(value)
+
+
+def _num(value) -> str:
+    return "none" if value is None else grouped(value)
+
+
+def percent(value: Decimal) -> str:
+    return fmt(value * 100) + "%"

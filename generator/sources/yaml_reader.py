@@ -1,0 +1,234 @@
+"""Read a policy YAML file into plain data plus a map from each value to its line and column.
+
+PyYAML follows YAML 1.1, where a bare `no`, `on` or `2012-07-01` silently becomes a boolean or
+a date. An officer's enum value `no` or a key `on` must keep its meaning, so this reader
+resolves only null, integers, decimals and `true`/`false`; everything else stays text and is
+checked later with a located message. Decimals become `Decimal`, never binary floats, so
+`0.3` is exact. Duplicate keys are findings, not a silent last-one-wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+
+from generator.core.findings import Finding
+from generator.core.location import Location
+
+_INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
+_FLOAT = re.compile(
+    r"^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"
+)
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+
+_STR, _INT_TAG, _FLOAT_TAG = (
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+)
+_BOOL_TAG, _NULL_TAG = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+_MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+class _PlainResolver(yaml.resolver.BaseResolver):
+    """Resolves the few scalar kinds a policy needs; all else is text."""
+
+
+_PlainResolver.yaml_implicit_resolvers = {}
+for _tag, _regex, _first in (
+    (_BOOL_TAG, _BOOL, "tTfF"),
+    (_INT_TAG, _INT, "-+0123456789"),
+    (_FLOAT_TAG, _FLOAT, "-+0123456789."),
+    (_NULL_TAG, _NULL, ["~", "n", "N", ""]),
+):
+    _PlainResolver.add_implicit_resolver(_tag, _regex, list(_first))
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    _PlainResolver,
+):
+    def __init__(self, stream):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _PlainResolver.__init__(self)
+
+
+@dataclass
+class SourceDocument:
+    """A policy source as plain data, with the place of every value and mapping key."""
+
+    file: str
+    data: object
+    places: dict = field(default_factory=dict)  # path tuple -> Location of the value
+    key_places: dict = field(default_factory=dict)  # path tuple -> Location of the key
+    raw: bytes = b""
+    text_starts: dict = field(
+        default_factory=dict
+    )  # path tuple -> (style, line0, column0) of text values
+
+    def place(self, path: tuple) -> Location:
+        """The location of `path`, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path and path not in self.places:
+            path = path[:-1]
+        return self.places.get(path, Location(self.file))
+
+    def key_place(self, path: tuple) -> Location:
+        return self.key_places.get(tuple(path)) or self.place(path)
+
+    def text_place(self, path: tuple, offset: int) -> Location:
+        """The line and column of character `offset` inside the text value at `path`.
+
+        Formulas are often written over several lines (folded `>-` blocks or plain text that
+        wraps), so the offset is walked over the source lines the value was folded from.
+        """
+        path = tuple(path)
+        base = self.place(path)
+        if path not in self.text_starts:
+            return base
+        style, line0, col0 = self.text_starts[path]
+        lines = self.raw.decode("utf-8", "replace").splitlines()
+        if style in ("|", ">"):
+            body = lines[line0 + 1 :]
+            indents = [len(x) - len(x.lstrip(" ")) for x in body if x.strip()]
+            indent = indents[0] if indents else 0
+            pieces = [
+                (number, indent, line[indent:].rstrip())
+                for number, line in enumerate(body, start=line0 + 2)
+            ]
+        else:
+            skip = 1 if style in ("'", '"') else 0
+            first = lines[line0][col0 + skip :].rstrip() if line0 < len(lines) else ""
+            pieces = [(line0 + 1, col0 + skip, first)]
+            for number, line in enumerate(lines[line0 + 1 :], start=line0 + 2):
+                stripped = line.lstrip(" ")
+                if (
+                    not stripped
+                    or stripped.startswith("#")
+                    or (stripped[0] not in "-?:" and ": " in stripped and style is None)
+                ):
+                    break
+                pieces.append((number, len(line) - len(stripped), stripped.rstrip()))
+        remaining = offset
+        for number, column, content in pieces:
+            if not content:
+                continue
+            if remaining <= len(content):
+                return Location(self.file, number, column + 1 + remaining, path=base.path)
+            remaining -= len(content) + 1
+        return base
+
+
+def read_yaml(path: Path, display: str) -> tuple[SourceDocument | None, list[Finding]]:
+    """Parse one YAML file; return the document (None when unreadable) and the problems."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [
+            Finding("unreadable", f"cannot read the file: {exc.strerror}", Location(display))
+        ]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Finding("encoding", f"not UTF-8 text (byte {exc.start})", Location(display))]
+    return read_yaml_text(text, display, raw)
+
+
+def read_yaml_text(
+    text: str, display: str, raw: bytes = b""
+) -> tuple[SourceDocument | None, list[Finding]]:
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
+        return None, [
+            Finding("yaml-syntax", f"not valid YAML: {exc.problem or exc.context}", where)
+        ]
+    except yaml.YAMLError as exc:
+        return None, [Finding("yaml-syntax", f"not valid YAML: {exc}", Location(display))]
+    doc = SourceDocument(display, None, raw=raw or text.encode("utf-8"))
+    findings: list[Finding] = []
+    if node is None:
+        return doc, [Finding("empty", "the file is empty", Location(display))]
+    doc.data = _convert(node, (), doc, findings)
+    return doc, findings
+
+
+def _where(doc: SourceDocument, node: yaml.Node, path: tuple) -> Location:
+    from generator.core.location import dotted
+
+    mark = node.start_mark
+    return Location(doc.file, mark.line + 1, mark.column + 1, path=dotted(path))
+
+
+def _convert(node: yaml.Node, path: tuple, doc: SourceDocument, findings: list[Finding]):
+    doc.places[path] = _where(doc, node, path)
+    if isinstance(node, yaml.MappingNode):
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                findings.append(
+                    Finding("yaml-key", "a key must be plain text", _where(doc, key_node, path))
+                )
+                continue
+            key = _scalar(key_node, path, doc, findings)
+            if key in result:
+                findings.append(
+                    Finding(
+                        "duplicate-key",
+                        f"duplicate key '{key}'",
+                        _where(doc, key_node, path + (key,)),
+                    )
+                )
+                continue
+            doc.key_places[path + (key,)] = _where(doc, key_node, path + (key,))
+            result[key] = _convert(value_node, path + (key,), doc, findings)
+        if node.tag not in (_MAP_TAG,):
+            findings.append(
+                Finding("yaml-tag", f"tag '{node.tag}' is not allowed", doc.places[path])
+            )
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ_TAG:
+            findings.append(
+                Finding("yaml-tag", f"tag '{node.tag}' is not allowed", doc.places[path])
+            )
+        return [_convert(item, path + (i,), doc, findings) for i, item in enumerate(node.value)]
+    return _scalar(node, path, doc, findings)
+
+
+def _scalar(node: yaml.ScalarNode, path: tuple, doc: SourceDocument, findings: list[Finding]):
+    tag, text = node.tag, node.value
+    if tag == _STR:
+        doc.text_starts[path] = (node.style, node.start_mark.line, node.start_mark.column)
+        return text
+    if tag == _NULL_TAG:
+        return None
+    if tag == _BOOL_TAG and _BOOL.match(text):
+        return text.lower() == "true"
+    if tag == _INT_TAG and _INT.match(text):
+        return int(text.replace("_", ""))
+    if tag == _FLOAT_TAG:
+        try:
+            return Decimal(text.replace("_", ""))
+        except InvalidOperation:
+            pass
+    if tag in (_BOOL_TAG, _INT_TAG, _FLOAT_TAG):
+        kind = tag.rsplit(":", 1)[1]
+        message = f"'{text}' is not a plain {kind} (tag !!{kind}); write the value without a tag"
+    else:
+        message = f"tag '{tag}' is not allowed; write plain values"
+    findings.append(Finding("yaml-tag", message, _where(doc, node, path)))
+    return text
