@@ -4,15 +4,25 @@ Formulas come from files officers edit, so they are never handed to Python's `ev
 module reads them character by character into a closed set of node types, and the checker
 and the compilers walk only those. Every node keeps its character offset so an error can
 point at the exact column in the policy file.
+
+The parser gives an untyped tree. The type checker (`formula/types.py`) gives a typed copy:
+each node's `type` set, and each comparison of enum values rewritten into an `EnumTest`,
+which is the tree every backend reads.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-FUNCTIONS = ("min", "max", "clamp", "round", "floor", "ceil", "scale", "table", "date")
+from generator.formula.registry import NAMES
+
+if TYPE_CHECKING:
+    from generator.formula.types import Type
+
+FUNCTIONS = NAMES  # the parser accepts exactly the registered functions
 KEYWORDS = ("if", "then", "else", "and", "or", "not", "true", "false")
 _OPERATOR_SPELLINGS = {
     "×": "*",
@@ -46,6 +56,8 @@ class FormulaError(Exception):
 @dataclass(frozen=True)
 class Node:
     offset: int
+    # set by the type checker on the typed tree; None on a parsed tree or where typing failed
+    type: Type | None = field(default=None, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,51 @@ class Conditional(Node):
 class Call(Node):
     function: str
     args: tuple
+
+
+@dataclass(frozen=True)
+class EnumValue(Node):
+    """A text literal the type checker found to name a value of an enum: `"2"` as 2, rank 1."""
+
+    value: object  # the enum's own value, as declared
+    rank: int  # its place in the declared order, from 0
+    text: str  # as written in the formula
+
+
+@dataclass(frozen=True)
+class EnumTest(Node):
+    """A comparison of enum values, made once by the type checker from a `Binary`.
+
+    `scheme = "employee"` or `education >= "college"`: the backends read here whether to
+    compare values or ranks instead of each deciding it again. One side may be an EnumValue.
+    """
+
+    op: str  # = != < <= > >=
+    left: Node
+    right: Node
+    values: tuple  # the enum's values in declared order (a value's rank is its index)
+    enum: str  # the input the values belong to
+    ranked: bool  # compare ranks: an ordering of an ordered enum; else compare values
+
+    def rank_of(self, value: object) -> int:
+        """The rank of a value of the enum (values are matched as text, as in case files)."""
+        text = str(value)
+        return next(i for i, v in enumerate(self.values) if str(v) == text)
+
+
+# every node class; each backend has one visit_<kind> method per class (see visitor.py)
+NODE_KINDS: tuple[type[Node], ...] = (
+    Number,
+    Text,
+    Boolean,
+    Name,
+    Unary,
+    Binary,
+    Conditional,
+    Call,
+    EnumValue,
+    EnumTest,
+)
 
 
 @dataclass(frozen=True)
@@ -272,7 +329,7 @@ def names_in(node: Node) -> set[str]:
 def children(node: Node) -> tuple:
     if isinstance(node, Unary):
         return (node.operand,)
-    if isinstance(node, Binary):
+    if isinstance(node, (Binary, EnumTest)):
         return (node.left, node.right)
     if isinstance(node, Conditional):
         return (node.condition, node.then, node.otherwise)
