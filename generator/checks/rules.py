@@ -15,7 +15,7 @@ from generator.core.units import Unit
 from generator.evaluate.interpreter import evaluate, read_field
 from generator.evaluate.outcome import output_text
 from generator.formula.syntax import names_in
-from generator.formula.types import BOOLEAN, Checker, Type, input_type, number
+from generator.formula.types import BOOLEAN, Type
 from generator.model.plan import formula_order
 from generator.model.policy import Policy, fmt
 
@@ -358,14 +358,6 @@ def _place(item, offset: int):
     return doc.text_place(path, offset) if doc is not None else item.location
 
 
-def _base_names(policy: Policy) -> dict:
-    names = {f.name: input_type(f) for f in policy.inputs}
-    for p in policy.parameters:
-        if p.kind in ("amount", "rate") and not p.unnumbered:
-            names[p.name] = number(Unit.parse(p.unit or "1"))
-    return names
-
-
 def _formulas(policy: Policy):
     findings: list[Finding] = []
     order, cyclic = formula_order(policy)
@@ -378,43 +370,24 @@ def _formulas(policy: Policy):
                 formula.location,
             )
         )
-    names = _base_names(policy)
-    parameters = {p.name: p for p in policy.parameters}
-    failed: set[str] = set(cyclic)
     outputs = {o.name: o for o in policy.outputs}
     for name in order:
-        formula = policy.formula(name)
-        if formula.tree is None:
-            failed.add(name)
+        typed = policy.types.formulas.get(name)
+        if typed is None:
             continue
-        problems: list = []
-        checker = Checker(
-            names,
-            parameters,
-            lambda message, offset, sink=problems: sink.append((message, offset)),
-            failed,
-        )
-        result = checker.check(formula.tree)
-        for message, offset in problems:
+        formula = policy.formula(name)
+        for message, offset in typed.problems:
             findings.append(Finding("formula", message, _place(formula, offset)))
-        if result is None:
-            failed.add(name)
+        if typed.result is None:
             continue
         output = outputs.get(name)
         if output is not None:
-            mismatch = _output_mismatch(output, result)
+            mismatch = _output_mismatch(output, typed.result)
             if mismatch:
                 findings.append(
                     Finding("formula-type", f"output '{name}': {mismatch}", _place(formula, 0))
                 )
-        names[name] = _as_output_type(output, result)
     return findings
-
-
-def _as_output_type(output, result: Type) -> Type:
-    if output is not None and output.type in ("number", "integer") and result.unit is None:
-        return number(Unit.parse(output.unit or "1"))
-    return result
 
 
 def _output_mismatch(output, result: Type) -> str:
@@ -433,20 +406,16 @@ def _output_mismatch(output, result: Type) -> str:
 
 
 def _checks(policy: Policy):
-    names = _base_names(policy)
-    parameters = {p.name: p for p in policy.parameters}
     formula_names = {f.name for f in policy.formulas}
-    for check in policy.checks:
-        if check.tree is None:
+    for check, typed in zip(policy.checks, policy.types.checks, strict=True):
+        if typed is None:
             continue
         problems = []
         for n in sorted(names_in(check.tree) & formula_names):
             problems.append((f"a check may use inputs and parameters, not the formula '{n}'", 0))
-        result = Checker(names, parameters, lambda m, o, sink=problems: sink.append((m, o))).check(
-            check.tree
-        )
-        if result is not None and result != BOOLEAN:
-            problems.append((f"a check must be true or false, not {result}", 0))
+        problems += typed.problems
+        if typed.result is not None and typed.result != BOOLEAN:
+            problems.append((f"a check must be true or false, not {typed.result}", 0))
         for message, offset in problems:
             yield Finding("check", message, _place(check, offset))
 

@@ -7,20 +7,25 @@ the caller turns into a line and column in the policy file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 
 from generator.core.units import DIMENSIONLESS, Unit
+from generator.formula.registry import BY_NAME, REGISTRY, Function
 from generator.formula.syntax import (
     Binary,
     Boolean,
     Call,
     Conditional,
+    EnumTest,
+    EnumValue,
     Name,
     Node,
     Number,
     Text,
     Unary,
 )
+from generator.formula.visitor import FormulaVisitor
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,14 @@ def number(unit: Unit | None) -> Type:
     return Type("number", unit)
 
 
-class Checker:
-    """Infers the type of a formula tree; `report(message, offset)` collects problems."""
+class Checker(FormulaVisitor[Node]):
+    """Types a formula tree once; `report(message, offset)` collects problems.
+
+    `check` returns a typed copy of the tree: every node's `type` set where it is known, and
+    each valid comparison of enum values rewritten into an `EnumTest` (its text literal into
+    an `EnumValue`). That copy is what the backends read (see `generator/model/typed.py`).
+    A function call is typed by its registered type rule, a `type_<rule>` method here.
+    """
 
     def __init__(self, names: dict, parameters: dict, report, failed: set | None = None):
         self.names = names  # name -> Type (inputs, amounts, rates, other formulas)
@@ -56,20 +67,33 @@ class Checker:
         self.report = report
         self.failed = failed or set()  # formulas already reported broken: no second message
 
-    def check(self, node: Node) -> Type | None:
-        method = getattr(self, "_" + type(node).__name__.lower())
-        return method(node)
+    @classmethod
+    def required_call_methods(cls) -> list[str]:
+        return sorted({f"type_{f.type_rule}" for f in REGISTRY})
 
-    def _number(self, node: Number) -> Type:
-        return number(None)
+    def check(self, node: Node) -> Node:
+        """The typed tree of `node`; its `.type` is None when a problem was reported."""
+        return self.visit(node)
 
-    def _text(self, node: Text) -> Type:
-        return Type("text", origin=node.value)
+    def visit_number(self, node: Number) -> Node:
+        return replace(node, type=number(None))
 
-    def _boolean(self, node: Boolean) -> Type:
-        return BOOLEAN
+    def visit_text(self, node: Text) -> Node:
+        return replace(node, type=Type("text", origin=node.value))
 
-    def _name(self, node: Name) -> Type | None:
+    def visit_boolean(self, node: Boolean) -> Node:
+        return replace(node, type=BOOLEAN)
+
+    def visit_enum_value(self, node: EnumValue) -> Node:
+        return node  # made by this checker: already typed
+
+    def visit_enum_test(self, node: EnumTest) -> Node:
+        return node  # made by this checker: already typed
+
+    def visit_name(self, node: Name) -> Node:
+        return replace(node, type=self._name_type(node))
+
+    def _name_type(self, node: Name) -> Type | None:
         if node.name in self.names:
             return self.names[node.name]
         if node.name in self.failed:
@@ -91,108 +115,161 @@ class Checker:
         self.report(f"unknown name '{node.name}'; known names: {known}", node.offset)
         return None
 
-    def _unary(self, node: Unary) -> Type | None:
-        operand = self.check(node.operand)
-        if operand is None:
+    def visit_unary(self, node: Unary) -> Node:
+        operand = self.visit(node.operand)
+        return replace(node, operand=operand, type=self._unary_type(node, operand))
+
+    def _unary_type(self, node: Unary, operand: Node) -> Type | None:
+        if operand.type is None:
             return None
         if node.op == "not":
-            return self._expect_boolean(operand, node.operand, "'not'") and BOOLEAN
-        if operand.kind != "number":
-            self.report(f"'-' needs a number, not {operand}", node.offset)
+            return self._expect_boolean(operand.type, operand, "'not'") and BOOLEAN or None
+        if operand.type.kind != "number":
+            self.report(f"'-' needs a number, not {operand.type}", node.offset)
             return None
-        return operand
+        return operand.type
 
-    def _binary(self, node: Binary) -> Type | None:
-        left, right = self.check(node.left), self.check(node.right)
+    def visit_binary(self, node: Binary) -> Node:
+        typed = replace(node, left=self.visit(node.left), right=self.visit(node.right))
+        left, right = typed.left.type, typed.right.type
         if left is None or right is None:
-            return None
+            return typed
         op = node.op
         if op in ("and", "or"):
-            ok = self._expect_boolean(left, node.left, f"'{op}'") & self._expect_boolean(
-                right, node.right, f"'{op}'"
+            ok = self._expect_boolean(left, typed.left, f"'{op}'") & self._expect_boolean(
+                right, typed.right, f"'{op}'"
             )
-            return BOOLEAN if ok else None
+            return replace(typed, type=BOOLEAN) if ok else typed
         if op in ("=", "!=", "<", "<=", ">", ">="):
-            return BOOLEAN if self._comparable(left, right, node) else None
+            return self._comparison(typed, left, right)
         if left.kind != "number" or right.kind != "number":
             bad = left if left.kind != "number" else right
             self.report(f"'{op}' needs numbers, not {bad}", node.offset)
-            return None
+            return typed
         if op in ("+", "-"):
             unit = self._same_unit([left, right], node, f"'{op}'")
-            return None if unit is False else number(unit)
+            return typed if unit is False else replace(typed, type=number(unit))
         if left.unit is None and right.unit is None:
-            return number(None)
+            return replace(typed, type=number(None))
         lu, ru = left.unit or DIMENSIONLESS, right.unit or DIMENSIONLESS
-        return number(lu * ru if op == "*" else lu / ru)
+        return replace(typed, type=number(lu * ru if op == "*" else lu / ru))
 
-    def _conditional(self, node: Conditional) -> Type | None:
-        condition = self.check(node.condition)
-        then, otherwise = self.check(node.then), self.check(node.otherwise)
-        if condition is not None:
-            self._expect_boolean(condition, node.condition, "'if'")
+    def visit_conditional(self, node: Conditional) -> Node:
+        typed = replace(
+            node,
+            condition=self.visit(node.condition),
+            then=self.visit(node.then),
+            otherwise=self.visit(node.otherwise),
+        )
+        if typed.condition.type is not None:
+            self._expect_boolean(typed.condition.type, typed.condition, "'if'")
+        then, otherwise = typed.then.type, typed.otherwise.type
         if then is None or otherwise is None:
-            return None
-        return self._unify(then, otherwise, node, "the two branches of 'if'")
+            return typed
+        return replace(typed, type=self._unify(then, otherwise, node, "the two branches of 'if'"))
 
-    def _call(self, node: Call) -> Type | None:
+    # -- functions: each typed by its registered rule -------------------------------------------
+
+    def visit_call(self, node: Call) -> Node:
+        function = BY_NAME[node.function]
+        return getattr(self, f"type_{function.type_rule}")(node, function)
+
+    def _numbers(self, node: Call, function: Function) -> tuple[Call, list[Type] | None]:
+        """The call with its arguments typed, and their types when all are numbers."""
         f, args = node.function, node.args
-        if f in ("scale", "table"):
-            return self._lookup(node)
-        if f == "date":
-            if len(args) != 1 or not isinstance(args[0], Text):
-                self.report('date() takes one text such as date("2012-07-01")', node.offset)
-                return None
-            import datetime as dt
-
-            try:
-                dt.date.fromisoformat(args[0].value)
-            except ValueError:
-                self.report(f"'{args[0].value}' is not a date (YYYY-MM-DD)", args[0].offset)
-                return None
-            return DATE
-        counts = {
-            "min": (2, None),
-            "max": (2, None),
-            "clamp": (3, 3),
-            "round": (2, 2),
-            "floor": (1, 1),
-            "ceil": (1, 1),
-        }
-        low, high = counts[f]
-        if len(args) < low or (high is not None and len(args) > high):
+        if not function.accepts(len(args)):
+            low, high = function.min_args, function.max_args
             wanted = f"{low}" if low == high else f"at least {low}"
             self.report(f"{f}() takes {wanted} arguments, not {len(args)}", node.offset)
-            return None
-        types = [self.check(a) for a in args]
+            return node, None
+        typed = replace(node, args=tuple(self.visit(a) for a in args))
+        types = [a.type for a in typed.args]
         if any(t is None for t in types):
-            return None
-        for t, a in zip(types, args, strict=True):
+            return typed, None
+        for t, a in zip(types, typed.args, strict=True):
             if t.kind != "number":
                 self.report(f"{f}() needs numbers, not {t}", a.offset)
-                return None
-        if f == "round":
-            places = args[1]
-            if (
-                not isinstance(places, Number)
-                or places.value != places.value.to_integral_value()
-                or not 0 <= places.value <= 6
-            ):
-                self.report(
-                    "round(x, places) needs a whole number of places from 0 to 6", places.offset
-                )
-                return None
-            return types[0]
-        if f in ("floor", "ceil"):
-            return types[0]
-        unit = self._same_unit(types, node, f"{f}()")
-        return None if unit is False else number(unit)
+                return typed, None
+        return typed, types
 
-    def _lookup(self, node: Call) -> Type | None:
+    def type_same_unit(self, node: Call, function: Function) -> Node:
+        typed, types = self._numbers(node, function)
+        if types is None:
+            return typed
+        unit = self._same_unit(types, node, f"{node.function}()")
+        return typed if unit is False else replace(typed, type=number(unit))
+
+    def type_first_unit(self, node: Call, function: Function) -> Node:
+        typed, types = self._numbers(node, function)
+        return typed if types is None else replace(typed, type=types[0])
+
+    def type_round_places(self, node: Call, function: Function) -> Node:
+        typed, types = self._numbers(node, function)
+        if types is None:
+            return typed
+        places = node.args[1]
+        if (
+            not isinstance(places, Number)
+            or places.value != places.value.to_integral_value()
+            or not 0 <= places.value <= 6
+        ):
+            self.report(
+                "round(x, places) needs a whole number of places from 0 to 6", places.offset
+            )
+            return typed
+        return replace(typed, type=types[0])
+
+    def type_date_literal(self, node: Call, function: Function) -> Node:
+        args = node.args
+        if not function.accepts(len(args)) or not isinstance(args[0], Text):
+            self.report('date() takes one text such as date("2012-07-01")', node.offset)
+            return node
+        try:
+            dt.date.fromisoformat(args[0].value)
+        except ValueError:
+            self.report(f"'{args[0].value}' is not a date (YYYY-MM-DD)", args[0].offset)
+            return node
+        return replace(node, type=DATE)
+
+    def type_scale_lookup(self, node: Call, function: Function) -> Node:
+        parameter, typed = self._lookup(node, function)
+        if parameter is None:
+            return typed
+        key = typed.args[1].type
+        if key.kind != "number":
+            self.report(f"scale '{parameter.name}' needs a number, not {key}", node.args[1].offset)
+            return typed
+        input_unit = Unit.parse(parameter.input_unit or "1")
+        if key.unit is not None and key.unit != input_unit:
+            self.report(
+                f"scale '{parameter.name}' takes {input_unit}, not {key.unit}", node.args[1].offset
+            )
+            return typed
+        uses_amounts = any(b.amount is not None for v in parameter.values for b in v.value or ())
+        if uses_amounts:
+            return replace(typed, type=number(Unit.parse(parameter.output_unit or "1")))
+        return replace(typed, type=number(input_unit))
+
+    def type_table_lookup(self, node: Call, function: Function) -> Node:
+        parameter, typed = self._lookup(node, function)
+        if parameter is None:
+            return typed
+        key = typed.args[1].type
+        if key.kind != "enum" or key.origin != parameter.key:
+            self.report(
+                f"table '{parameter.name}' is keyed by {parameter.key}, not {key}",
+                node.args[1].offset,
+            )
+            return typed
+        return replace(typed, type=number(Unit.parse(parameter.unit or "1")))
+
+    def _lookup(self, node: Call, function: Function):
+        """(the parameter, the call with its key typed) of scale(NAME, x) or table(NAME, key);
+        the parameter is None when a problem was reported. NAME stays an untyped Name."""
         f, args = node.function, node.args
-        if len(args) != 2 or not isinstance(args[0], Name):
+        if not function.accepts(len(args)) or not isinstance(args[0], Name):
             self.report(f"{f}() takes a {f} name and a value: {f}(NAME, x)", node.offset)
-            return None
+            return None, node
         parameter = self.parameters.get(args[0].name)
         if parameter is None or parameter.kind != f:
             kinds = sorted(p.name for p in self.parameters.values() if p.kind == f)
@@ -200,36 +277,16 @@ class Checker:
                 f"'{args[0].name}' is not a {f}; {f}s here: {', '.join(kinds) or 'none'}",
                 args[0].offset,
             )
-            return None
+            return None, node
         if parameter.unnumbered:
             self.report(
                 f"'{parameter.name}' has no values (the source gives no number)", args[0].offset
             )
-            return None
-        key = self.check(args[1])
-        if key is None:
-            return None
-        if f == "table":
-            if key.kind != "enum" or key.origin != parameter.key:
-                self.report(
-                    f"table '{parameter.name}' is keyed by {parameter.key}, not {key}",
-                    args[1].offset,
-                )
-                return None
-            return number(Unit.parse(parameter.unit or "1"))
-        if key.kind != "number":
-            self.report(f"scale '{parameter.name}' needs a number, not {key}", args[1].offset)
-            return None
-        input_unit = Unit.parse(parameter.input_unit or "1")
-        if key.unit is not None and key.unit != input_unit:
-            self.report(
-                f"scale '{parameter.name}' takes {input_unit}, not {key.unit}", args[1].offset
-            )
-            return None
-        uses_amounts = any(b.amount is not None for v in parameter.values for b in v.value or ())
-        if uses_amounts:
-            return number(Unit.parse(parameter.output_unit or "1"))
-        return number(input_unit)
+            return None, node
+        typed = replace(node, args=(args[0], self.visit(args[1])))
+        if typed.args[1].type is None:
+            return None, typed
+        return parameter, typed
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -258,29 +315,50 @@ class Checker:
         self.report(f"{what} give different kinds of value: {a} and {b}", node.offset)
         return None
 
-    def _comparable(self, left: Type, right: Type, node: Binary) -> bool:
+    def _comparison(self, node: Binary, left: Type, right: Type) -> Node:
+        """The typed comparison: an EnumTest for enum values, else the Binary typed boolean
+        (left untyped when a problem was reported)."""
         op = node.op
         if left.kind == "number" and right.kind == "number":
-            return self._same_unit([left, right], node, f"'{op}'") is not False
-        for enum, other, other_node in ((left, right, node.right), (right, left, node.left)):
+            ok = self._same_unit([left, right], node, f"'{op}'") is not False
+            return replace(node, type=BOOLEAN) if ok else node
+        for enum, other, enum_side, other_side in (
+            (left, right, node.left, node.right),
+            (right, left, node.right, node.left),
+        ):
             if enum.kind == "enum" and other.kind == "text":
-                if not any(str(v) == other.origin for v in enum.values):
+                rank = next((i for i, v in enumerate(enum.values) if str(v) == other.origin), None)
+                if rank is None:
                     allowed = ", ".join(str(v) for v in enum.values)
                     self.report(
                         f"'{other.origin}' is not a value of {enum.origin}; allowed: {allowed}",
-                        other_node.offset,
+                        other_side.offset,
                     )
-                    return False
-                return self._ordering_allowed(enum, op, node)
+                    return node
+                if not self._ordering_allowed(enum, op, node):
+                    return node
+                literal = EnumValue(
+                    other_side.offset, enum.values[rank], rank, other.origin, type=enum
+                )
+                sides = (enum_side, literal) if enum_side is node.left else (literal, enum_side)
+                return self._enum_test(node, enum, *sides)
         if left.kind == "enum" and right.kind == "enum" and left.origin == right.origin:
-            return self._ordering_allowed(left, op, node)
+            if not self._ordering_allowed(left, op, node):
+                return node
+            return self._enum_test(node, left, node.left, node.right)
         if left.kind == right.kind and left.kind in ("boolean", "date"):
             if left.kind == "boolean" and op not in ("=", "!="):
                 self.report(f"'{op}' cannot order true/false", node.offset)
-                return False
-            return True
+                return node
+            return replace(node, type=BOOLEAN)
         self.report(f"cannot compare {left} with {right}", node.offset)
-        return False
+        return node
+
+    def _enum_test(self, node: Binary, enum: Type, left: Node, right: Node) -> EnumTest:
+        ranked = node.op not in ("=", "!=")  # _ordering_allowed let it through: enum is ordered
+        return EnumTest(
+            node.offset, node.op, left, right, enum.values, enum.origin, ranked, type=BOOLEAN
+        )
 
     def _ordering_allowed(self, enum: Type, op: str, node: Node) -> bool:
         if op in ("=", "!=") or enum.ordered:

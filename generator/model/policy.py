@@ -13,11 +13,13 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from generator.core.findings import Finding
 from generator.core.location import Location
 from generator.core.units import Unit
 from generator.formula.syntax import Node
+from generator.model.typed import PolicyTypes, infer_types
 
 MONEY_UNIT_BASE = "yuan"
 
@@ -174,6 +176,12 @@ class Policy:
 
     def formula(self, name: str) -> Formula | None:
         return next((f for f in self.formulas if f.name == name), None)
+
+    @cached_property
+    def types(self) -> PolicyTypes:
+        """The type checker's result, inferred on first use and kept: every formula's and
+        check's typed tree (the tree the backends walk) and the problems found."""
+        return infer_types(self)
 
     @property
     def module_name(self) -> str:
