@@ -13,6 +13,7 @@ body, so importing the module for one case stays light.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,12 +23,16 @@ from generator.formula.syntax import (
     Boolean,
     Call,
     Conditional,
+    EnumTest,
+    EnumValue,
     Name,
+    Node,
     Number,
     Text,
     Unary,
     names_in,
 )
+from generator.formula.visitor import FormulaVisitor
 from generator.model.plan import formula_order
 from generator.model.policy import Policy
 from generator.runtime import INPUT_LIMIT, INPUT_SCALE
@@ -99,7 +104,9 @@ def marginal_steps(brackets, bound_num, rate_scale: int) -> tuple:
     return tuple((edge, change) for edge, change in steps if change != 0)
 
 
-class _BatchCompiler:
+class _BatchCompiler(FormulaVisitor[V]):
+    """Typed formula tree → numpy code over int64 numerators, with each value's scale and bound."""
+
     def __init__(self, policy: Policy):
         self.policy = policy
         self.params = {p.name: p for p in policy.parameters}
@@ -125,27 +132,31 @@ class _BatchCompiler:
 
     # -- nodes ------------------------------------------------------------------------------
 
-    def compile(self, node) -> V:
-        if isinstance(node, Number):
-            places = decimals(node.value)
-            n = numerator(node.value, places)
-            return V("num", str(n), places, abs(n))
-        if isinstance(node, Boolean):
-            return V("bool", f"np.bool_({node.value})")
-        if isinstance(node, Text):
-            return V("text", repr(node.value), enum=node.value)
-        if isinstance(node, Name):
-            return self.name(node.name)
-        if isinstance(node, Unary):
-            operand = self.compile(node.operand)
-            if node.op == "not":
-                return V("bool", f"(~{operand.code})")
-            return V("num", f"(-{operand.code})", operand.scale, operand.bound)
-        if isinstance(node, Binary):
-            return self.binary(node)
-        if isinstance(node, Conditional):
-            return self.conditional(node)
-        return self.call(node)
+    def compile(self, node: Node) -> V:
+        return self.visit(node)
+
+    def visit_number(self, node: Number) -> V:
+        places = decimals(node.value)
+        n = numerator(node.value, places)
+        return V("num", str(n), places, abs(n))
+
+    def visit_boolean(self, node: Boolean) -> V:
+        return V("bool", f"np.bool_({node.value})")
+
+    def visit_text(self, node: Text) -> V:
+        return V("text", repr(node.value), enum=node.value)
+
+    def visit_enum_value(self, node: EnumValue) -> V:
+        return V("num", str(node.rank), 0, node.rank)  # an enum column holds ranks
+
+    def visit_name(self, node: Name) -> V:
+        return self.name(node.name)
+
+    def visit_unary(self, node: Unary) -> V:
+        operand = self.visit(node.operand)
+        if node.op == "not":
+            return V("bool", f"(~{operand.code})")
+        return V("num", f"(-{operand.code})", operand.scale, operand.bound)
 
     def name(self, name: str) -> V:
         if name in self.env:
@@ -160,15 +171,16 @@ class _BatchCompiler:
     def version(self, name: str) -> str:
         return f"v_{name}"
 
-    def binary(self, node: Binary) -> V:
+    def visit_binary(self, node: Binary) -> V:
         op = node.op
-        left, right = self.compile(node.left), self.compile(node.right)
+        left, right = self.visit(node.left), self.visit(node.right)
         if op in ("and", "or"):
             return V("bool", f"({left.code} {'&' if op == 'and' else '|'} {right.code})")
         if op in ("=", "!=", "<", "<=", ">", ">="):
             python_op = {"=": "==", "!=": "!="}.get(op, op)
-            a, b = self.comparable(left, right)
-            return V("bool", f"({a} {python_op} {b})")
+            if node.left.type is not None and node.left.type.kind == "number":
+                left, right = self.aligned([left, right])
+            return V("bool", f"({left.code} {python_op} {right.code})")
         if op in ("+", "-"):
             a, b = self.aligned([left, right])
             bound = a.bound + b.bound
@@ -199,21 +211,16 @@ class _BatchCompiler:
         )
         return V("num", code, left.scale + right.scale, bound)
 
-    def comparable(self, left: V, right: V) -> tuple[str, str]:
-        for enum_side, other in ((left, right), (right, left)):
-            if enum_side.kind == "enum" and other.kind == "text":
-                values = enum_side.enum.values
-                code = str(next(i for i, v in enumerate(values) if str(v) == other.enum))
-                return (enum_side.code, code) if enum_side is left else (code, enum_side.code)
-        if left.kind == "num" and right.kind == "num":
-            a, b = self.aligned([left, right])
-            return a.code, b.code
-        return left.code, right.code
+    def visit_enum_test(self, node: EnumTest) -> V:
+        """An enum column holds each value's rank, so values and ranks compare alike."""
+        left, right = self.visit(node.left), self.visit(node.right)
+        python_op = {"=": "==", "!=": "!="}.get(node.op, node.op)
+        return V("bool", f"({left.code} {python_op} {right.code})")
 
-    def conditional(self, node: Conditional) -> V:
-        condition = self.compile(node.condition)
-        then, otherwise = self.compile(node.then), self.compile(node.otherwise)
-        if then.kind == "num":
+    def visit_conditional(self, node: Conditional) -> V:
+        condition = self.visit(node.condition)
+        then, otherwise = self.visit(node.then), self.visit(node.otherwise)
+        if node.type is not None and node.type.kind == "number":
             fused = self.marginal_pick(condition, then, otherwise)
             if fused is not None:
                 return fused
@@ -247,40 +254,55 @@ class _BatchCompiler:
         )
         return V("num", code, then.scale, max(then.bound, otherwise.bound))
 
-    def call(self, node: Call) -> V:
-        f = node.function
-        if f == "scale":
-            return self.scale(node.args[0].name, self.compile(node.args[1]))
-        if f == "table":
-            return self.table(node.args[0].name, self.compile(node.args[1]))
-        if f == "date":
-            import datetime as dt
+    # -- functions --------------------------------------------------------------------------------
 
-            day = dt.date.fromisoformat(node.args[0].value)
-            return V("date", str((day - dt.date(1970, 1, 1)).days))
-        args = [self.compile(a) for a in node.args]
-        if f in ("min", "max"):
-            values = self.aligned(args)
-            code = values[0].code
-            for v in values[1:]:
-                code = f"np.{'minimum' if f == 'min' else 'maximum'}({code}, {v.code})"
-            return V("num", code, values[0].scale, max(v.bound for v in values))
-        if f == "clamp":
-            x, low, high = self.aligned(args)
-            return V(
-                "num",
-                f"b.clamp({x.code}, {low.code}, {high.code})",
-                x.scale,
-                max(x.bound, low.bound, high.bound),
-            )
-        if f == "round":
-            return self.rounded(args[0], int(node.args[1].value), "half_up")
-        x = args[0]
+    def call_scale(self, node: Call) -> V:
+        return self.scale(node.args[0].name, self.visit(node.args[1]))
+
+    def call_table(self, node: Call) -> V:
+        return self.table(node.args[0].name, self.visit(node.args[1]))
+
+    def call_date(self, node: Call) -> V:
+        day = dt.date.fromisoformat(node.args[0].value)
+        return V("date", str((day - dt.date(1970, 1, 1)).days))
+
+    def call_min(self, node: Call) -> V:
+        return self.extreme(node, "minimum")
+
+    def call_max(self, node: Call) -> V:
+        return self.extreme(node, "maximum")
+
+    def extreme(self, node: Call, numpy_function: str) -> V:
+        values = self.aligned([self.visit(a) for a in node.args])
+        code = values[0].code
+        for v in values[1:]:
+            code = f"np.{numpy_function}({code}, {v.code})"
+        return V("num", code, values[0].scale, max(v.bound for v in values))
+
+    def call_clamp(self, node: Call) -> V:
+        x, low, high = self.aligned([self.visit(a) for a in node.args])
+        return V(
+            "num",
+            f"b.clamp({x.code}, {low.code}, {high.code})",
+            x.scale,
+            max(x.bound, low.bound, high.bound),
+        )
+
+    def call_round(self, node: Call) -> V:
+        return self.rounded(self.visit(node.args[0]), int(node.args[1].value), "half_up")
+
+    def call_floor(self, node: Call) -> V:
+        x = self.visit(node.args[0])
         if x.scale == 0:
             return x
         unit = 10**x.scale
-        if f == "floor":
-            return V("num", f"np.floor_divide({x.code}, {unit})", 0, x.bound // unit + 1)
+        return V("num", f"np.floor_divide({x.code}, {unit})", 0, x.bound // unit + 1)
+
+    def call_ceil(self, node: Call) -> V:
+        x = self.visit(node.args[0])
+        if x.scale == 0:
+            return x
+        unit = 10**x.scale
         return V("num", f"(-np.floor_divide(-{x.code}, {unit}))", 0, x.bound // unit + 1)
 
     def rounded(self, x: V, places: int, mode: str) -> V:
@@ -418,9 +440,9 @@ def emit_batch_function(policy: Policy) -> list[str]:
     for p in policy.parameters:
         if p.name in used and not p.unnumbered:
             lines.append(f"    {c.version(p.name)} = b.version({constant(p.name)}_FROM)")
-    for check in policy.checks:
+    for index, check in enumerate(policy.checks):
         c.lines = []
-        value = c.compile(check.tree)
+        value = c.compile(policy.types.check_tree(index, check))
         lines += c.lines
         lines.append(f"    b.flag(~{value.code})  # {' '.join(check.rule.split())}")
     order, _ = formula_order(policy)
@@ -429,7 +451,7 @@ def emit_batch_function(policy: Policy) -> list[str]:
     for name in order:
         formula = policy.formula(name)
         c.lines = []
-        value = c.compile(formula.tree)
+        value = c.compile(policy.types.formula_tree(formula))
         lines += c.lines
         output = outputs.get(name)
         lines.append(f"    # {name} = {' '.join(formula.text.split())}")

@@ -14,7 +14,20 @@ from generator.compile.batch_kernel import emit_batch_function
 from generator.compile.wrap import wrap_code
 from generator.core.naming import constant, local
 from generator.core.version import __version__
-from generator.formula.syntax import Binary, Boolean, Call, Conditional, Name, Number, Text, Unary
+from generator.formula.syntax import (
+    Binary,
+    Boolean,
+    Call,
+    Conditional,
+    EnumTest,
+    EnumValue,
+    Name,
+    Node,
+    Number,
+    Text,
+    Unary,
+)
+from generator.formula.visitor import FormulaVisitor
 from generator.model.plan import formula_order, used_parameters
 from generator.model.policy import Policy
 
@@ -129,10 +142,10 @@ def _evaluate_lines(policy: Policy) -> list[str]:
     for p in used_parameters(policy):
         c = constant(p.name)
         lines.append(f"    {local(p.name)} = _rt.at({c}_FROM, {c}, on, {p.name!r})")
-    for check in policy.checks:
+    for index, check in enumerate(policy.checks):
         message = f"{check.message} (rule: {check.rule})"
         lines += [
-            f"    if not {compiler.compile(check.tree)}:",
+            f"    if not {compiler.compile(policy.types.check_tree(index, check))}:",
             f"        raise _rt.InvalidCase([('', {message!r})])",
         ]
     order, _ = formula_order(policy)
@@ -140,7 +153,7 @@ def _evaluate_lines(policy: Policy) -> list[str]:
     for name in order:
         formula = policy.formula(name)
         lines.append(f"    {_comment(name + ' = ' + formula.text)}")
-        expression = compiler.compile(formula.tree)
+        expression = compiler.compile(policy.types.formula_tree(formula))
         output = outputs.get(name)
         if output is not None:
             expression = _finish(output, expression)
@@ -210,92 +223,95 @@ def _validate_lines() -> list[str]:
     ]
 
 
-class _Compiler:
-    """Formula tree → one Python expression, node by node; nothing else is ever emitted."""
+class _Compiler(FormulaVisitor[str]):
+    """Typed formula tree → one Python expression, node by node; nothing else is ever emitted."""
 
     def __init__(self, policy: Policy):
         self.policy = policy
         self.params = {p.name: p for p in policy.parameters}
-        self.enums = {f.name: f for f in policy.inputs if f.type == "enum"}
 
-    def compile(self, node) -> str:
-        if isinstance(node, Number):
-            return dec(node.value)
-        if isinstance(node, Text):
-            return repr(node.value)
-        if isinstance(node, Boolean):
-            return repr(node.value)
-        if isinstance(node, Name):
-            if node.name in self.params:
-                return self.parameter(node.name)
-            return local(node.name)
-        if isinstance(node, Unary):
-            operand = self.compile(node.operand)
-            return f"(not {operand})" if node.op == "not" else f"(-{operand})"
-        if isinstance(node, Binary):
-            return self.binary(node)
-        if isinstance(node, Conditional):
-            return f"({self.compile(node.then)} if {self.compile(node.condition)} else {self.compile(node.otherwise)})"
-        return self.call(node)
+    def compile(self, node: Node) -> str:
+        return self.visit(node)
+
+    def visit_number(self, node: Number) -> str:
+        return dec(node.value)
+
+    def visit_text(self, node: Text) -> str:
+        return repr(node.value)
+
+    def visit_boolean(self, node: Boolean) -> str:
+        return repr(node.value)
+
+    def visit_enum_value(self, node: EnumValue) -> str:
+        return repr(node.value)
+
+    def visit_name(self, node: Name) -> str:
+        if node.name in self.params:
+            return self.parameter(node.name)
+        return local(node.name)
 
     def parameter(self, name: str) -> str:
         return local(name)  # looked up once at the top of evaluate()
 
-    def binary(self, node: Binary) -> str:
-        op = node.op
-        if op in ("and", "or"):
-            return f"({self.compile(node.left)} {op} {self.compile(node.right)})"
-        if op in ("=", "!=", "<", "<=", ">", ">="):
-            left, right = self.comparable(node)
-            python_op = {"=": "==", "!=": "!="}.get(op, op)
-            return f"({left} {python_op} {right})"
-        if op == "/":
-            return f"_rt.divide({self.compile(node.left)}, {self.compile(node.right)}, 'formula')"
-        return f"({self.compile(node.left)} {op} {self.compile(node.right)})"
+    def visit_unary(self, node: Unary) -> str:
+        operand = self.visit(node.operand)
+        return f"(not {operand})" if node.op == "not" else f"(-{operand})"
 
-    def comparable(self, node: Binary) -> tuple[str, str]:
-        """Enum sides compare as the enum's own values, and by rank when ordered."""
-        enum = next(
-            (
-                self.enums[s.name]
-                for s in (node.left, node.right)
-                if isinstance(s, Name) and s.name in self.enums
-            ),
-            None,
-        )
-        if enum is None:
-            return self.compile(node.left), self.compile(node.right)
-        ranked = enum.ordered and node.op not in ("=", "!=")
+    def visit_conditional(self, node: Conditional) -> str:
+        return f"({self.visit(node.then)} if {self.visit(node.condition)} else {self.visit(node.otherwise)})"
+
+    def visit_binary(self, node: Binary) -> str:
+        op = node.op
+        if op == "/":
+            return f"_rt.divide({self.visit(node.left)}, {self.visit(node.right)}, 'formula')"
+        python_op = {"=": "==", "!=": "!="}.get(op, op)
+        return f"({self.visit(node.left)} {python_op} {self.visit(node.right)})"
+
+    def visit_enum_test(self, node: EnumTest) -> str:
+        """Enum values compare as the enum's own values, or by rank (RANK_<INPUT>) when ranked."""
         sides = []
         for side in (node.left, node.right):
-            if isinstance(side, Text):
-                value = next(v for v in enum.values if str(v) == side.value)
-                sides.append(repr(enum.values.index(value)) if ranked else repr(value))
-            elif ranked:
-                sides.append(f"RANK_{enum.name.upper()}[{self.compile(side)}]")
+            if isinstance(side, EnumValue):
+                sides.append(repr(side.rank) if node.ranked else repr(side.value))
+            elif node.ranked:
+                sides.append(f"RANK_{node.enum.upper()}[{self.visit(side)}]")
             else:
-                sides.append(self.compile(side))
-        return sides[0], sides[1]
+                sides.append(self.visit(side))
+        python_op = {"=": "==", "!=": "!="}.get(node.op, node.op)
+        return f"({sides[0]} {python_op} {sides[1]})"
 
-    def call(self, node: Call) -> str:
-        f = node.function
-        if f in ("scale", "table"):
-            name = node.args[0].name
-            value = self.compile(node.args[1])
-            if f == "table":
-                return f"_rt.table({self.parameter(name)}, {value}, {name!r})"
-            if self.params[name].method == "marginal":
-                return f"_rt.marginal({self.parameter(name)}, {value})"
-            return f"_rt.whole_amount({self.parameter(name)}, {value}, {name!r})"
-        if f == "date":
-            day = node.args[0].value
-            y, m, d = (int(part) for part in day.split("-"))
-            return f"_dt.date({y}, {m}, {d})"
-        args = [self.compile(a) for a in node.args]
-        if f in ("min", "max"):
-            return f"{f}({', '.join(args)})"
-        if f == "clamp":
-            return f"_rt.clamp({args[0]}, {args[1]}, {args[2]}, 'clamp')"
-        if f == "round":
-            return f"_rt.round_to({args[0]}, {int(node.args[1].value)})"
-        return f"_rt.{f}({args[0]})"
+    # -- functions --------------------------------------------------------------------------------
+
+    def call_scale(self, node: Call) -> str:
+        name = node.args[0].name
+        value = self.visit(node.args[1])
+        if self.params[name].method == "marginal":
+            return f"_rt.marginal({self.parameter(name)}, {value})"
+        return f"_rt.whole_amount({self.parameter(name)}, {value}, {name!r})"
+
+    def call_table(self, node: Call) -> str:
+        name = node.args[0].name
+        return f"_rt.table({self.parameter(name)}, {self.visit(node.args[1])}, {name!r})"
+
+    def call_date(self, node: Call) -> str:
+        y, m, d = (int(part) for part in node.args[0].value.split("-"))
+        return f"_dt.date({y}, {m}, {d})"
+
+    def call_min(self, node: Call) -> str:
+        return f"min({', '.join(self.visit(a) for a in node.args)})"
+
+    def call_max(self, node: Call) -> str:
+        return f"max({', '.join(self.visit(a) for a in node.args)})"
+
+    def call_clamp(self, node: Call) -> str:
+        x, low, high = (self.visit(a) for a in node.args)
+        return f"_rt.clamp({x}, {low}, {high}, 'clamp')"
+
+    def call_round(self, node: Call) -> str:
+        return f"_rt.round_to({self.visit(node.args[0])}, {int(node.args[1].value)})"
+
+    def call_floor(self, node: Call) -> str:
+        return f"_rt.floor({self.visit(node.args[0])})"
+
+    def call_ceil(self, node: Call) -> str:
+        return f"_rt.ceil({self.visit(node.args[0])})"

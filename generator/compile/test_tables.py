@@ -26,7 +26,18 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from generator.compile.python_module import header_lines
 from generator.evaluate.interpreter import evaluate
 from generator.evaluate.outcome import Outcome, grouped, output_text, run, text
-from generator.formula.syntax import Binary, Call, Conditional, Name, Number, Text, children
+from generator.formula.syntax import (
+    Binary,
+    Call,
+    Conditional,
+    EnumTest,
+    EnumValue,
+    Name,
+    Node,
+    Number,
+    children,
+)
+from generator.formula.visitor import FormulaVisitor
 from generator.model.policy import Policy, fmt
 
 NUMBER_STEP = Decimal("0.01")  # the smallest money step, a fen
@@ -180,29 +191,53 @@ def _ordinary_example(policy: Policy):
 
 
 def _probes(policy: Policy) -> list[_Probe]:
-    found: list[_Probe] = []
+    finder = _ProbeFinder(policy)
     for formula in policy.formulas:
-        if formula.tree is not None:
-            _walk(policy, formula.tree, (), found)
+        tree = policy.types.formula_tree(formula)
+        if tree is not None:
+            finder.visit(tree)
     unique: dict[tuple, _Probe] = {}
-    for probe in found:
+    for probe in finder.found:
         unique.setdefault((probe.name, probe.edge, probe.on, probe.given), probe)
     return list(unique.values())
 
 
-def _walk(policy: Policy, node, given: tuple, found: list) -> None:
-    """Collect probes under `node`; `given` holds the enum values the path to it requires."""
-    if isinstance(node, Conditional):
-        _walk(policy, node.condition, given, found)
-        _walk(policy, node.then, given + _implied(policy, node.condition, True), found)
-        _walk(policy, node.otherwise, given + _implied(policy, node.condition, False), found)
-        return
-    if isinstance(node, Call) and node.function == "scale":
-        _scale_probes(policy, node, given, found)
-    if isinstance(node, Binary) and node.op in COMPARISONS:
-        _comparison_probes(policy, node, given, found)
-    for child in children(node):
-        _walk(policy, child, given, found)
+class _ProbeFinder(FormulaVisitor[None]):
+    """Collects the probes of a typed tree: scale lookups, comparisons with numeric inputs,
+    each under the enum values the path to it requires (`self.given`)."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.given: tuple = ()
+        self.found: list[_Probe] = []
+
+    def descend(self, node: Node) -> None:
+        for child in children(node):
+            self.visit(child)
+
+    def visit_conditional(self, node: Conditional) -> None:
+        given = self.given
+        self.visit(node.condition)
+        self.given = given + _implied(self.policy, node.condition, True)
+        self.visit(node.then)
+        self.given = given + _implied(self.policy, node.condition, False)
+        self.visit(node.otherwise)
+        self.given = given
+
+    def visit_binary(self, node: Binary) -> None:
+        if node.op in COMPARISONS:
+            _comparison_probes(self.policy, node, self.given, self.found)
+        self.descend(node)
+
+    def call_scale(self, node: Call) -> None:
+        _scale_probes(self.policy, node, self.given, self.found)
+        self.descend(node)
+
+    # no edges of their own: only what their operands hold
+    visit_number = visit_text = visit_boolean = visit_name = descend
+    visit_enum_value = visit_enum_test = visit_unary = descend
+    call_table = call_min = call_max = call_clamp = descend
+    call_round = call_floor = call_ceil = call_date = descend
 
 
 def _implied(policy: Policy, condition, holds: bool) -> tuple:
@@ -213,19 +248,17 @@ def _implied(policy: Policy, condition, holds: bool) -> tuple:
                 policy, condition.right, holds
             )
         return ()
-    if not (isinstance(condition, Binary) and condition.op in ("=", "!=")):
+    if not (isinstance(condition, EnumTest) and condition.op in ("=", "!=")):
         return ()
     name, literal = condition.left, condition.right
-    if isinstance(name, Text):
+    if isinstance(name, EnumValue):
         name, literal = literal, name
     field = policy.input(name.name) if isinstance(name, Name) else None
-    if field is None or field.type != "enum" or not isinstance(literal, Text):
+    if field is None or not isinstance(literal, EnumValue):
         return ()
-    equal = holds == (condition.op == "=")
-    named = next((v for v in field.values if str(v) == literal.value), None)
-    if equal:
-        return ((field.name, named),) if named is not None else ()
-    other = next((v for v in field.values if str(v) != literal.value), None)
+    if holds == (condition.op == "="):
+        return ((field.name, literal.value),)
+    other = next((v for v in field.values if str(v) != literal.text), None)
     return ((field.name, other),) if other is not None else ()
 
 

@@ -8,13 +8,37 @@ tree; it never compiles or executes policy text.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from generator import runtime as rt
-from generator.formula.syntax import Binary, Boolean, Call, Conditional, Name, Number, Text, Unary
+from generator.formula.syntax import (
+    Binary,
+    Boolean,
+    Call,
+    Conditional,
+    EnumTest,
+    EnumValue,
+    Name,
+    Node,
+    Number,
+    Text,
+    Unary,
+)
+from generator.formula.visitor import FormulaVisitor
 from generator.model.plan import formula_order, runtime_brackets, used_parameters
 from generator.model.policy import Policy, fmt
+
+_COMPARE = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 
 @dataclass
@@ -65,7 +89,9 @@ def _typed_default(f):
     return f.default
 
 
-class _Evaluator:
+class _Evaluator(FormulaVisitor[Any]):
+    """Walks the typed tree of a formula and gives its value, adding steps to `trace`."""
+
     def __init__(self, policy: Policy, on: dt.date, env: dict, trace: Trace | None):
         self.policy = policy
         self.on = on
@@ -83,45 +109,43 @@ class _Evaluator:
             self.trace.add(f"{name} = {shown} (in force from {entry.start.isoformat()})", source)
         return entry.value
 
-    def eval(self, node):
-        if isinstance(node, Number):
-            return node.value
-        if isinstance(node, Text):
-            return node.value
-        if isinstance(node, Boolean):
-            return node.value
-        if isinstance(node, Name):
-            if node.name in self.env:
-                return self.env[node.name]
-            raise KeyError(
-                node.name
-            )  # the checker guarantees every name is an input, parameter or formula
-        if isinstance(node, Unary):
-            value = self.eval(node.operand)
-            return (not value) if node.op == "not" else -value
-        if isinstance(node, Binary):
-            return self.binary(node)
-        if isinstance(node, Conditional):
-            return self.eval(node.then) if self.eval(node.condition) else self.eval(node.otherwise)
-        return self.call(node)
+    def eval(self, node: Node):
+        return self.visit(node)
 
-    def binary(self, node: Binary):
+    def visit_number(self, node: Number):
+        return node.value
+
+    def visit_text(self, node: Text):
+        return node.value
+
+    def visit_boolean(self, node: Boolean):
+        return node.value
+
+    def visit_enum_value(self, node: EnumValue):
+        return node.value
+
+    def visit_name(self, node: Name):
+        if node.name in self.env:
+            return self.env[node.name]
+        # the checker guarantees every name is an input, parameter or formula
+        raise KeyError(node.name)
+
+    def visit_unary(self, node: Unary):
+        value = self.visit(node.operand)
+        return (not value) if node.op == "not" else -value
+
+    def visit_conditional(self, node: Conditional):
+        return self.visit(node.then) if self.visit(node.condition) else self.visit(node.otherwise)
+
+    def visit_binary(self, node: Binary):
         op = node.op
         if op == "and":
-            return bool(self.eval(node.left)) and bool(self.eval(node.right))
+            return bool(self.visit(node.left)) and bool(self.visit(node.right))
         if op == "or":
-            return bool(self.eval(node.left)) or bool(self.eval(node.right))
-        left, right = self.eval(node.left), self.eval(node.right)
-        if op in ("=", "!=", "<", "<=", ">", ">="):
-            left, right = self.comparable(node, left, right)
-            return {
-                "=": left == right,
-                "!=": left != right,
-                "<": left < right,
-                "<=": left <= right,
-                ">": left > right,
-                ">=": left >= right,
-            }[op]
+            return bool(self.visit(node.left)) or bool(self.visit(node.right))
+        left, right = self.visit(node.left), self.visit(node.right)
+        if op in _COMPARE:
+            return _COMPARE[op](left, right)
         if op == "+":
             return left + right
         if op == "-":
@@ -130,48 +154,50 @@ class _Evaluator:
             return left * right
         return rt.divide(left, right, "formula")
 
-    def comparable(self, node: Binary, left, right):
-        """Enum values compare by text with literals, and by rank when ordered."""
-        for side in (node.left, node.right):
-            if (
-                isinstance(side, Name)
-                and self.policy.input(side.name)
-                and self.policy.input(side.name).type == "enum"
-            ):
-                field_ = self.policy.input(side.name)
-                rank = {str(v): i for i, v in enumerate(field_.values)}
-                return rank[str(left)], rank[str(right)]
-        return left, right
+    def visit_enum_test(self, node: EnumTest):
+        """Enum values compare by rank, which orders them and, for = and !=, tells them apart."""
+        left, right = self.visit(node.left), self.visit(node.right)
+        return _COMPARE[node.op](node.rank_of(left), node.rank_of(right))
 
-    def call(self, node: Call):
-        f = node.function
-        if f == "scale":
-            name = node.args[0].name
-            brackets = self.env[name]
-            x = self.eval(node.args[1])
-            return self.scale(self.params[name], brackets, x)
-        if f == "table":
-            name = node.args[0].name
-            rows = dict(self.env[name])
-            key = self.eval(node.args[1])
-            value = rt.table(rows, key, name)
-            if self.trace is not None:
-                self.trace.add(f"{name}[{key}] = {fmt(value)}")
-            return value
-        if f == "date":
-            return dt.date.fromisoformat(node.args[0].value)
-        args = [self.eval(a) for a in node.args]
-        if f == "min":
-            return min(args)
-        if f == "max":
-            return max(args)
-        if f == "clamp":
-            return rt.clamp(args[0], args[1], args[2], "clamp")
-        if f == "round":
-            return rt.round_to(args[0], int(args[1]))
-        if f == "floor":
-            return rt.floor(args[0])
-        return rt.ceil(args[0])
+    # -- functions --------------------------------------------------------------------------------
+
+    def call_scale(self, node: Call):
+        name = node.args[0].name
+        brackets = self.env[name]
+        x = self.visit(node.args[1])
+        return self.scale(self.params[name], brackets, x)
+
+    def call_table(self, node: Call):
+        name = node.args[0].name
+        rows = dict(self.env[name])
+        key = self.visit(node.args[1])
+        value = rt.table(rows, key, name)
+        if self.trace is not None:
+            self.trace.add(f"{name}[{key}] = {fmt(value)}")
+        return value
+
+    def call_date(self, node: Call):
+        return dt.date.fromisoformat(node.args[0].value)
+
+    def call_min(self, node: Call):
+        return min(self.visit(a) for a in node.args)
+
+    def call_max(self, node: Call):
+        return max(self.visit(a) for a in node.args)
+
+    def call_clamp(self, node: Call):
+        x, low, high = (self.visit(a) for a in node.args)
+        return rt.clamp(x, low, high, "clamp")
+
+    def call_round(self, node: Call):
+        x, places = (self.visit(a) for a in node.args)
+        return rt.round_to(x, int(places))
+
+    def call_floor(self, node: Call):
+        return rt.floor(self.visit(node.args[0]))
+
+    def call_ceil(self, node: Call):
+        return rt.ceil(self.visit(node.args[0]))
 
     def scale(self, parameter, brackets, x: Decimal) -> Decimal:
         plain = runtime_brackets(brackets)
@@ -219,8 +245,8 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
     for parameter in used_parameters(policy):
         env[parameter.name] = evaluator.parameter_value(parameter.name)
     failed = []
-    for check in policy.checks:
-        if not evaluator.eval(check.tree):
+    for index, check in enumerate(policy.checks):
+        if not evaluator.eval(policy.types.check_tree(index, check)):
             failed.append(("", f"{check.message} (rule: {check.rule})"))
     if failed:
         raise rt.InvalidCase(failed)
@@ -228,7 +254,7 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
     outputs = {f.name: f for f in policy.outputs}
     for name in order:
         formula = policy.formula(name)
-        value = evaluator.eval(formula.tree)
+        value = evaluator.eval(policy.types.formula_tree(formula))
         if name in outputs:
             value = finish_output(outputs[name], value)
         env[name] = value

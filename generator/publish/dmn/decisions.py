@@ -33,6 +33,8 @@ from generator.formula.syntax import (
     Boolean,
     Call,
     Conditional,
+    EnumTest,
+    EnumValue,
     Name,
     Node,
     Number,
@@ -41,6 +43,7 @@ from generator.formula.syntax import (
     children,
     names_in,
 )
+from generator.formula.visitor import FormulaVisitor
 from generator.model.plan import formula_order
 from generator.model.policy import Bracket, Parameter, Policy, fmt
 from generator.publish.dmn.xml import (
@@ -165,7 +168,7 @@ class _Builder:
             name = self.fresh(f"check_{index}")
             saved = self.snapshot()
             try:
-                text, requires = self.feel(check.tree, name)
+                text, requires = self.feel(policy.types.check_tree(index - 1, check), name)
             except _Unexpressible as why:
                 self.restore(saved)
                 self.gap(f"check {check.rule}", f"not in the DMN: {why}")
@@ -264,7 +267,8 @@ class _Builder:
         output = self.policy.output(name)
         saved = self.snapshot()
         try:
-            if formula.tree is None:
+            tree = self.policy.types.formula_tree(formula)
+            if tree is None:
                 raise _Unexpressible("the formula did not parse")
             rounded = (
                 output is not None
@@ -272,12 +276,7 @@ class _Builder:
                 and output.type in ("number", "integer")
             )
             target = self.fresh(f"{name}_unrounded") if rounded else name
-            type_ref = (
-                "boolean"
-                if output is not None and output.type == "boolean"
-                else self.type_of(formula.tree)
-            )
-            self.define(target, formula.tree, type_ref, f"{name} = {formula.text}", owner=name)
+            self.define(target, tree, self.type_of(tree), f"{name} = {formula.text}", owner=name)
             if rounded:
                 self.round_decision(
                     name,
@@ -367,24 +366,7 @@ class _Builder:
 
     def feel(self, node: Node, owner: str) -> tuple[str, list[str]]:
         """(FEEL text, names of the inputs and decisions it reads)."""
-        if isinstance(node, Number):
-            return fmt(node.value), []
-        if isinstance(node, Text):
-            return feel_string(node.value), []
-        if isinstance(node, Boolean):
-            return ("true" if node.value else "false"), []
-        if isinstance(node, Name):
-            return self.name(node.name)
-        if isinstance(node, Unary):
-            text, requires = self.feel(node.operand, owner)
-            return (f"not({text})" if node.op == "not" else f"-({text})"), requires
-        if isinstance(node, Binary):
-            return self.binary(node, owner)
-        if isinstance(node, Conditional):
-            name = self.fresh(f"{owner}_choice")
-            self.conditional(name, node, self.type_of(node), f"a choice inside {owner}", owner)
-            return name, [name]
-        return self.call(node, owner)
+        return _Feel(self, owner).visit(node)
 
     def name(self, name: str) -> tuple[str, list[str]]:
         if self.policy.input(name) is not None:
@@ -397,91 +379,6 @@ class _Builder:
         if parameter is None or parameter.kind not in ("amount", "rate"):
             raise _Unexpressible(f"unknown name {name}")
         return self.dated_value(parameter), [self.dated_value(parameter)]
-
-    def binary(self, node: Binary, owner: str) -> tuple[str, list[str]]:
-        ordered = self.ordered_comparison(node)
-        if ordered is not None:
-            return ordered
-        left, left_requires = self.feel(node.left, owner)
-        right, right_requires = self.feel(node.right, owner)
-        return f"({left} {node.op} {right})", _merge(left_requires, right_requires)
-
-    def ordered_comparison(self, node: Binary):
-        """`education >= "college"` on an ordered enum, as a list of the values that pass."""
-        if node.op not in ("<", "<=", ">", ">="):
-            return None
-        enum_side = [
-            s for s in (node.left, node.right) if isinstance(s, Name) and self._enum(s.name)
-        ]
-        if not enum_side:
-            return None
-        if (
-            isinstance(node.left, Name)
-            and self._enum(node.left.name)
-            and isinstance(node.right, (Text, Number))
-        ):
-            field_, literal, op = self._enum(node.left.name), node.right, node.op
-        elif (
-            isinstance(node.right, Name)
-            and self._enum(node.right.name)
-            and isinstance(node.left, (Text, Number))
-        ):
-            flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
-            field_, literal, op = self._enum(node.right.name), node.left, flipped[node.op]
-        else:
-            raise _Unexpressible("it compares two ordered enum values by rank, which FEEL cannot")
-        values = list(field_.values)
-        rank = {str(v): i for i, v in enumerate(values)}
-        pivot = rank[str(literal.value if isinstance(literal, Text) else fmt(literal.value))]
-        keep = {
-            "<": lambda r: r < pivot,
-            "<=": lambda r: r <= pivot,
-            ">": lambda r: r > pivot,
-            ">=": lambda r: r >= pivot,
-        }[op]
-        chosen = ", ".join(feel_literal(v) for i, v in enumerate(values) if keep(i))
-        return f"list contains([{chosen}], {field_.name})", [field_.name]
-
-    def _enum(self, name: str):
-        f = self.policy.input(name)
-        return f if f is not None and f.type == "enum" else None
-
-    def call(self, node: Call, owner: str) -> tuple[str, list[str]]:
-        f = node.function
-        if f == "date":
-            return f"date({feel_string(node.args[0].value)})", []
-        if f == "scale":
-            name = self.scale(
-                self.params[node.args[0].name],
-                self.variable_for(node.args[1], owner, "scale_input"),
-            )
-            return name, [name]
-        if f == "table":
-            name = self.table(
-                self.params[node.args[0].name], self.variable_for(node.args[1], owner, "table_key")
-            )
-            return name, [name]
-        if f == "round":
-            if not isinstance(node.args[1], Number):
-                raise _Unexpressible("round() with places that are not a plain number")
-            source = self.variable_for(node.args[0], owner, "to_round")
-            name = self.fresh(f"{owner}_rounded")
-            self.round_decision(
-                name, source, int(node.args[1].value), "half_up", f"{source} rounded half up"
-            )
-            return name, [name]
-        parts = [self.feel(a, owner) for a in node.args]
-        texts = [t for t, _ in parts]
-        requires = _merge(*[r for _, r in parts])
-        if f in ("min", "max"):
-            return f"{f}({', '.join(texts)})", requires
-        if f == "clamp":
-            return f"min(max({texts[0]}, {texts[1]}), {texts[2]})", requires
-        if f == "floor":
-            return f"floor({texts[0]})", requires
-        if f == "ceil":
-            return f"ceiling({texts[0]})", requires
-        raise _Unexpressible(f"the function {f}()")
 
     # -- parameters as dated decision tables ----------------------------------------------------
 
@@ -611,31 +508,136 @@ class _Builder:
     # -- types --------------------------------------------------------------------------------------
 
     def type_of(self, node: Node) -> str:
-        if isinstance(node, (Text,)):
-            return "string"
-        if isinstance(node, Boolean):
-            return "boolean"
-        if isinstance(node, Unary):
-            return "boolean" if node.op == "not" else "number"
-        if isinstance(node, Binary):
-            return (
-                "boolean" if node.op in ("=", "!=", "<", "<=", ">", ">=", "and", "or") else "number"
-            )
-        if isinstance(node, Conditional):
-            return self.type_of(node.then)
-        if isinstance(node, Call):
-            return "date" if node.function == "date" else "number"
-        if isinstance(node, Name):
-            f = self.policy.input(node.name)
-            if f is not None:
-                return input_type_ref(f)
-            formula = self.policy.formula(node.name)
-            if formula is not None:
-                output = self.policy.output(node.name)
-                if output is not None:
-                    return "boolean" if output.type == "boolean" else "number"
-                return self.type_of(formula.tree) if formula.tree is not None else "number"
-        return "number"
+        """The typeRef of a node, from the type the checker gave it (number when unknown)."""
+        t = node.type
+        if t is None:
+            return "number"
+        if t.kind == "enum":
+            field_ = self.policy.input(t.origin)
+            return input_type_ref(field_) if field_ is not None else "string"
+        return {"text": "string"}.get(t.kind, t.kind)
+
+
+class _Feel(FormulaVisitor[tuple[str, list[str]]]):
+    """A typed formula tree as (FEEL text, the inputs and decisions it reads), for `owner`.
+
+    Parts FEEL cannot hold inline (a choice, a scale or table lookup, a rounding) become
+    decisions of their own through the builder, and the text names them."""
+
+    def __init__(self, builder: _Builder, owner: str):
+        self.builder = builder
+        self.owner = owner
+
+    def visit_number(self, node: Number) -> tuple[str, list[str]]:
+        return fmt(node.value), []
+
+    def visit_text(self, node: Text) -> tuple[str, list[str]]:
+        return feel_string(node.value), []
+
+    def visit_enum_value(self, node: EnumValue) -> tuple[str, list[str]]:
+        return feel_literal(node.value), []
+
+    def visit_boolean(self, node: Boolean) -> tuple[str, list[str]]:
+        return ("true" if node.value else "false"), []
+
+    def visit_name(self, node: Name) -> tuple[str, list[str]]:
+        return self.builder.name(node.name)
+
+    def visit_unary(self, node: Unary) -> tuple[str, list[str]]:
+        text, requires = self.visit(node.operand)
+        return (f"not({text})" if node.op == "not" else f"-({text})"), requires
+
+    def visit_binary(self, node: Binary) -> tuple[str, list[str]]:
+        left, left_requires = self.visit(node.left)
+        right, right_requires = self.visit(node.right)
+        return f"({left} {node.op} {right})", _merge(left_requires, right_requires)
+
+    def visit_enum_test(self, node: EnumTest) -> tuple[str, list[str]]:
+        """Equality as it is; `education >= "college"` on an ordered enum as the list of the
+        values that pass, `list contains([...], education)`."""
+        if not node.ranked:
+            return self.visit_binary(Binary(node.offset, node.op, node.left, node.right))
+        if isinstance(node.right, EnumValue) and not isinstance(node.left, EnumValue):
+            subject, literal, op = node.left, node.right, node.op
+        elif isinstance(node.left, EnumValue) and not isinstance(node.right, EnumValue):
+            flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+            subject, literal, op = node.right, node.left, flipped[node.op]
+        else:
+            raise _Unexpressible("it compares two ordered enum values by rank, which FEEL cannot")
+        pivot = literal.rank
+        keep = {
+            "<": lambda r: r < pivot,
+            "<=": lambda r: r <= pivot,
+            ">": lambda r: r > pivot,
+            ">=": lambda r: r >= pivot,
+        }[op]
+        chosen = ", ".join(feel_literal(v) for i, v in enumerate(node.values) if keep(i))
+        text, requires = self.visit(subject)
+        return f"list contains([{chosen}], {text})", requires
+
+    def visit_conditional(self, node: Conditional) -> tuple[str, list[str]]:
+        builder = self.builder
+        name = builder.fresh(f"{self.owner}_choice")
+        builder.conditional(
+            name, node, builder.type_of(node), f"a choice inside {self.owner}", self.owner
+        )
+        return name, [name]
+
+    # -- functions --------------------------------------------------------------------------------
+
+    def call_date(self, node: Call) -> tuple[str, list[str]]:
+        return f"date({feel_string(node.args[0].value)})", []
+
+    def call_scale(self, node: Call) -> tuple[str, list[str]]:
+        builder = self.builder
+        name = builder.scale(
+            builder.params[node.args[0].name],
+            builder.variable_for(node.args[1], self.owner, "scale_input"),
+        )
+        return name, [name]
+
+    def call_table(self, node: Call) -> tuple[str, list[str]]:
+        builder = self.builder
+        name = builder.table(
+            builder.params[node.args[0].name],
+            builder.variable_for(node.args[1], self.owner, "table_key"),
+        )
+        return name, [name]
+
+    def call_round(self, node: Call) -> tuple[str, list[str]]:
+        builder = self.builder
+        if not isinstance(node.args[1], Number):
+            raise _Unexpressible("round() with places that are not a plain number")
+        source = builder.variable_for(node.args[0], self.owner, "to_round")
+        name = builder.fresh(f"{self.owner}_rounded")
+        builder.round_decision(
+            name, source, int(node.args[1].value), "half_up", f"{source} rounded half up"
+        )
+        return name, [name]
+
+    def arguments(self, node: Call) -> tuple[list[str], list[str]]:
+        parts = [self.visit(a) for a in node.args]
+        return [t for t, _ in parts], _merge(*[r for _, r in parts])
+
+    def call_min(self, node: Call) -> tuple[str, list[str]]:
+        texts, requires = self.arguments(node)
+        return f"min({', '.join(texts)})", requires
+
+    def call_max(self, node: Call) -> tuple[str, list[str]]:
+        texts, requires = self.arguments(node)
+        return f"max({', '.join(texts)})", requires
+
+    def call_clamp(self, node: Call) -> tuple[str, list[str]]:
+        texts, requires = self.arguments(node)
+        return f"min(max({texts[0]}, {texts[1]}), {texts[2]})", requires
+
+    def call_floor(self, node: Call) -> tuple[str, list[str]]:
+        texts, requires = self.arguments(node)
+        return f"floor({texts[0]})", requires
+
+    def call_ceil(self, node: Call) -> tuple[str, list[str]]:
+        texts, requires = self.arguments(node)
+        return f"ceiling({texts[0]})", requires
 
 
 def _merge(*lists) -> list[str]:
