@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
@@ -21,14 +22,16 @@ from generator.formula.syntax import (
     EnumTest,
     EnumValue,
     FormulaError,
+    Name,
     Node,
+    Number,
     children,
     parse,
 )
-from generator.formula.types import Checker
+from generator.formula.types import BOOLEAN, DATE, Checker, input_type
 from generator.formula.visitor import FormulaVisitor, missing_methods
 from generator.model.policy import Formula
-from generator.publish.dmn.decisions import _Feel, build_dmn
+from generator.publish.dmn.decisions import _Builder, _Feel, build_dmn
 
 # every walker of formula trees; a new one is added here and found below if it is forgotten
 BACKENDS = {
@@ -65,8 +68,10 @@ def test_the_parser_accepts_exactly_the_registered_functions():
     for name in NAMES:
         call = parse(f"{name}(1)")
         assert call.function == name
-    with pytest.raises(FormulaError, match="unknown function 'abs'; allowed: " + ", ".join(NAMES)):
-        parse("abs(1)")
+    with pytest.raises(
+        FormulaError, match="unknown function 'no_such_function'; allowed: " + ", ".join(NAMES)
+    ):
+        parse("no_such_function(1)")
 
 
 @pytest.mark.parametrize("function", REGISTRY, ids=NAMES)
@@ -166,7 +171,9 @@ def with_formulas(policy, *formulas: tuple[str, str]):
 
 
 def test_an_enum_valued_formula_compares_by_rank_in_every_backend(project):
-    """The one EnumTest tells every backend to rank, also when the enum comes from a formula."""
+    """The one EnumTest tells every backend to rank, also when the enum comes from a formula
+    (each backend used to decide this itself, and the interpreter and the generated module
+    compared such values as text: "high_school" >= "college")."""
     policy = with_formulas(
         project.policy("platform.coordinator_eligibility"),
         ("chosen", "if computer_skills then education else education"),
@@ -178,6 +185,9 @@ def test_an_enum_valued_formula_compares_by_rank_in_every_backend(project):
         expected = education != "high_school"
         assert evaluate(policy, case, on)["eligible"] is expected
         assert module.evaluate(case, on)["eligible"] is expected
+    columns = {"age": [30] * 3, "education": ["high_school", "college", "doctor"]}
+    batch = module.evaluate_batch({**columns, "computer_skills": [True] * 3}, on)
+    assert list(batch.outputs["eligible"]) == [False, True, True]
     text, _ = build_dmn(policy)
     assert 'list contains(["college", "bachelor", "master", "doctor"], chosen)' in text
     assert '<variable id="decision_chosen_variable" name="chosen" typeRef="string" />' in text
@@ -185,8 +195,13 @@ def test_an_enum_valued_formula_compares_by_rank_in_every_backend(project):
 
 def test_the_dmn_writer_takes_its_types_from_the_checker(project):
     policy = project.policy("platform.coordinator_eligibility")
+    builder = _Builder(policy, None)
+    # the typeRef follows the type the checker put on the node, not the node's shape
+    assert builder.type_of(Number(0, Decimal(1), "1", type=DATE)) == "date"
+    assert builder.type_of(Number(0, Decimal(1), "1", type=BOOLEAN)) == "boolean"
+    assert builder.type_of(Name(0, "x", type=input_type(policy.input("education")))) == "string"
     tree = policy.types.formula_tree(policy.formula("eligible"))
-    assert tree.type is not None and tree.type.kind == "boolean"
+    assert tree.type == BOOLEAN
     text, _ = build_dmn(policy)
     assert re.search(
         r'<decision id="[^"]*" name="eligible">\s*<description>[^<]*</description>\s*<variable [^>]*typeRef="boolean"',

@@ -29,12 +29,6 @@ NODE_METHODS: dict[type[Node], str] = {kind: method_name(kind) for kind in NODE_
 CALL_METHODS: dict[str, str] = {name: f"call_{name}" for name in NAMES}
 
 
-def missing_methods(visitor: type) -> list[str]:
-    """The node and function methods `visitor` does not define (its type rules for the checker)."""
-    wanted = list(NODE_METHODS.values()) + list(visitor.required_call_methods())
-    return [name for name in wanted if not callable(getattr(visitor, name, None))]
-
-
 class FormulaVisitor(Generic[R]):
     """Base of every formula backend; subclasses define `visit_<kind>` and `call_<name>`."""
 
@@ -70,3 +64,9 @@ class FormulaVisitor(Generic[R]):
         if method is None:
             raise NotImplementedError(f"{type(self).__name__} has no call_{node.function}")
         return method(self, node)
+
+
+def missing_methods(visitor: type[FormulaVisitor[Any]]) -> list[str]:
+    """The node and function methods `visitor` does not define (its type rules for the checker)."""
+    wanted = list(NODE_METHODS.values()) + list(visitor.required_call_methods())
+    return [name for name in wanted if not callable(getattr(visitor, name, None))]
