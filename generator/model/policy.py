@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import Protocol
 
 from generator.core.findings import Finding
 from generator.core.location import Location
@@ -22,6 +23,22 @@ from generator.formula.syntax import Node
 from generator.model.typed import PolicyTypes, infer_types
 
 MONEY_UNIT_BASE = "yuan"
+
+# A value as a source writes it where the schema allows text, a number or a boolean (an
+# input's default, a case's inputs and expected outputs); YAML gives Decimal for 0.3.
+Scalar = str | int | Decimal | bool
+EnumValue = str | int  # an enum input's values are written as text or whole numbers
+PathPart = str | int  # a step of a path inside a policy document: a key or a list index
+
+
+class TextPlaces(Protocol):
+    """A source document that can place one character of a text value (formulas, rules),
+    so that a formula's problem points at its column; the model does not import a reader."""
+
+    def text_place(self, path: tuple[PathPart, ...], offset: int) -> Location: ...
+
+
+Origin = tuple[TextPlaces, tuple[PathPart, ...]]
 
 
 @dataclass(frozen=True)
@@ -37,10 +54,10 @@ class InputField:
     unit: str = ""
     minimum: Decimal | None = None
     maximum: Decimal | None = None
-    values: tuple = ()  # enum values, in order
+    values: tuple[EnumValue, ...] = ()  # enum values, in order
     ordered: bool = False
     has_default: bool = False
-    default: object = None
+    default: Scalar | None = None
     label: Label = Label()
     note: str = ""
     location: Location = field(default=Location(""), compare=False)
@@ -84,13 +101,42 @@ class Bracket:
         return " ".join(parts) or "any value"
 
 
+# What a DatedValue holds, by its parameter's kind: an amount or a rate is a number (None
+# when it was missing or not a number, already a finding); a scale is its brackets in order;
+# a table is (key, value) rows, the key being the enum input's own value when one matches.
+TableRow = tuple[EnumValue, Decimal | None]
+ScaleValue = tuple[Bracket, ...]
+TableValue = tuple[TableRow, ...]
+PeriodValue = Decimal | ScaleValue | TableValue | None
+
+
 @dataclass(frozen=True)
 class DatedValue:
     start: dt.date
-    value: object  # Decimal (amount, rate) | tuple[Bracket, ...] (scale) | tuple[(key, Decimal), ...] (table)
+    value: PeriodValue
     note: str = ""
     location: Location = field(default=Location(""), compare=False)
-    value_locations: tuple = field(default=(), compare=False)  # of the value, or of each table row
+    # of the value, or of each table row
+    value_locations: tuple[Location, ...] = field(default=(), compare=False)
+
+    @property
+    def number(self) -> Decimal | None:
+        """An amount's or a rate's value; None for another kind or a value that was no number."""
+        return self.value if isinstance(self.value, Decimal) else None
+
+    @property
+    def brackets(self) -> tuple[Bracket, ...]:
+        """A scale's brackets in order; none for another kind."""
+        if not isinstance(self.value, tuple):
+            return ()
+        return tuple(b for b in self.value if isinstance(b, Bracket))
+
+    @property
+    def rows(self) -> tuple[TableRow, ...]:
+        """A table's (key, value) rows in order; none for another kind."""
+        if not isinstance(self.value, tuple):
+            return ()
+        return tuple(row for row in self.value if isinstance(row, tuple))
 
 
 @dataclass(frozen=True)
@@ -108,7 +154,7 @@ class Parameter:
     quote: str = ""
     note: str = ""
     unnumbered: bool = False
-    values: tuple = ()  # DatedValue, ascending
+    values: tuple[DatedValue, ...] = ()  # ascending
     location: Location = field(default=Location(""), compare=False)
 
 
@@ -118,7 +164,7 @@ class Formula:
     text: str
     tree: Node | None = field(default=None, compare=False)
     location: Location = field(default=Location(""), compare=False)
-    origin: object = field(default=None, compare=False, repr=False)  # (doc, path) for column places
+    origin: Origin | None = field(default=None, compare=False, repr=False)  # for column places
 
 
 @dataclass(frozen=True)
@@ -127,15 +173,15 @@ class Check:
     message: str
     tree: Node | None = field(default=None, compare=False)
     location: Location = field(default=Location(""), compare=False)
-    origin: object = field(default=None, compare=False, repr=False)
+    origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
     on: dt.date | None
-    inputs: tuple  # ((name, value), ...) as written
-    expected: tuple  # ((name, value), ...) as written
+    inputs: tuple[tuple[str, Scalar], ...]  # (name, value) as written
+    expected: tuple[tuple[str, Scalar], ...]  # (name, value) as written
     why: str = ""
     location: Location = field(default=Location(""), compare=False)
 
@@ -155,13 +201,13 @@ class Policy:
     title: Label
     jurisdiction: str
     source: Source
-    notes: tuple
-    inputs: tuple  # InputField
-    outputs: tuple  # OutputField
-    parameters: tuple  # Parameter
-    formulas: tuple  # Formula
-    checks: tuple  # Check
-    cases: tuple  # Case
+    notes: tuple[str, ...]
+    inputs: tuple[InputField, ...]
+    outputs: tuple[OutputField, ...]
+    parameters: tuple[Parameter, ...]
+    formulas: tuple[Formula, ...]
+    checks: tuple[Check, ...]
+    cases: tuple[Case, ...]
     file: str = field(default="", compare=False)
     sha256: str = field(default="", compare=False)
 
@@ -198,7 +244,7 @@ def is_money_unit(unit: str) -> bool:
     return dict(Unit.parse(unit).powers).get(MONEY_UNIT_BASE) == 1 if unit else False
 
 
-def fmt(value) -> str:
+def fmt(value: object) -> str:
     """A Decimal as an officer writes it: 20000, 0.3, 1.5 (no exponent, no trailing zeros)."""
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
