@@ -76,7 +76,7 @@ class BatchResult:
     def text(self, name: str) -> list:
         """An output as the strings `eval --json` prints ("5000.00"), None for rejected rows."""
         values, places = self.outputs[name], self.places[name]
-        shown = []
+        shown: list[object] = []
         for ok, value in zip(self.valid.tolist(), values.tolist(), strict=True):
             if not ok:
                 shown.append(None)
@@ -235,7 +235,7 @@ class Batch:
                 )
             else:
                 codes = np.take(lookup, indices.astype(np.intp, copy=False))
-        elif _is_arrow(raw):
+        elif column is None:  # an Arrow array (a missing column returned above)
             import pyarrow as pa
             import pyarrow.compute as pc
 
@@ -257,7 +257,7 @@ class Batch:
                 codes[column == float(value)] = i
         else:
             text = np.array(
-                [None if v is None else str(v).strip() for v in column.tolist()], dtype=object
+                [None if v is None else str(v).strip() for v in column.tolist()], dtype=np.object_
             )
             for i, value in enumerate(allowed):
                 codes[text == str(value)] = i

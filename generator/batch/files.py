@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMATS = (".csv", ".parquet", ".jsonl", ".xlsx")
 
@@ -30,7 +35,7 @@ class Source:
     batches: Iterator[pa.RecordBatch]
     total_rows: int | None  # known up front for Parquet; None otherwise
     total_bytes: int
-    bytes_read: callable  # () -> bytes consumed so far (for progress)
+    bytes_read: Callable[[], int]  # bytes consumed so far (for progress)
 
 
 def file_format(path: Path) -> str:
@@ -147,7 +152,8 @@ def _jsonl(path: Path, chunk_rows: int, size: int) -> Source:
 def _json_batch(lines: list[bytes], path: Path) -> pa.RecordBatch:
     """One chunk of JSON Lines as text columns; a line that is not an object becomes a row
     whose `_line_error` says why, so it is rejected, not lost."""
-    rows, problems = [], []
+    rows: list[dict] = []
+    problems: list[str | None] = []
     for line in lines:
         text = line.strip()
         if not text:
@@ -156,9 +162,11 @@ def _json_batch(lines: list[bytes], path: Path) -> pa.RecordBatch:
             continue
         try:
             value = json.loads(text)
-        except ValueError as exc:
+        except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes not UTF-8
             rows.append({})
-            problems.append(f"not JSON: {exc.msg}")
+            problems.append(
+                f"not JSON: {exc.msg if isinstance(exc, json.JSONDecodeError) else exc}"
+            )
             continue
         if not isinstance(value, dict):
             rows.append({})
@@ -255,10 +263,11 @@ class ResultWriter:
         self.path = path
         self.kind = file_format(path)
         self.temporary = path.with_name(f".{path.name}.partial")
-        self.writer = None
+        self.writer: Any = None  # pyarrow's CSV or Parquet writer
         self.rows = 0
-        self._stream = None
-        self._workbook = None
+        self._stream: IO[str] | None = None
+        self._workbook: Workbook | None = None
+        self._sheet: WriteOnlyWorksheet | None = None
 
     def write(self, batch: pa.RecordBatch) -> None:
         self.rows += batch.num_rows
@@ -306,6 +315,7 @@ class ResultWriter:
             self._workbook = openpyxl.Workbook(write_only=True)
             self._sheet = self._workbook.create_sheet("results")
             self._sheet.append(batch.schema.names)
+        assert self._sheet is not None  # made with the workbook
         if self.rows > 1_048_575:
             raise CaseFileError(
                 f"{self.path}: more than 1,048,575 result rows do not fit in one sheet; write .csv or .parquet"

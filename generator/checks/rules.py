@@ -361,13 +361,13 @@ def _place(item, offset: int):
 def _formulas(policy: Policy):
     findings: list[Finding] = []
     order, cyclic = formula_order(policy)
+    formulas = {f.name: f for f in policy.formulas}
     for name in cyclic:
-        formula = policy.formula(name)
         findings.append(
             Finding(
                 "formula-cycle",
                 f"formula '{name}' depends on itself through {', '.join(cyclic)}",
-                formula.location,
+                formulas[name].location,
             )
         )
     outputs = {o.name: o for o in policy.outputs}
@@ -375,7 +375,7 @@ def _formulas(policy: Policy):
         typed = policy.types.formulas.get(name)
         if typed is None:
             continue
-        formula = policy.formula(name)
+        formula = formulas[name]
         for message, offset in typed.problems:
             findings.append(Finding("formula", message, _place(formula, offset)))
         if typed.result is None:
@@ -408,7 +408,7 @@ def _output_mismatch(output, result: Type) -> str:
 def _checks(policy: Policy):
     formula_names = {f.name for f in policy.formulas}
     for check, typed in zip(policy.checks, policy.types.checks, strict=True):
-        if typed is None:
+        if typed is None or check.tree is None:  # did not parse (both None together)
             continue
         problems = []
         for n in sorted(names_in(check.tree) & formula_names):

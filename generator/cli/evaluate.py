@@ -103,6 +103,7 @@ def eval_(
             root, entry, Path(cases_file), Path(out_file), errors_file, date, chunk_rows, engine
         )
         return
+    assert date is not None  # one case is always evaluated on a date
     from generator import runtime as rt
 
     trace = None

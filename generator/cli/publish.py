@@ -63,7 +63,7 @@ def publish(ctx: click.Context, out: str, formats: str, on, policy_ids) -> None:
         _fail(str(error))
     for policy in publication.not_in_force:
         click.echo(
-            f"note: {policy.id} is not in force on {date.isoformat()} (from "
+            f"note: {policy.id} is not in force on {date.isoformat() if date else 'any day'} (from "
             f"{policy.in_force_from.isoformat() if policy.in_force_from else 'never'}); not published",
             err=True,
         )

@@ -34,7 +34,7 @@ from generator.formula.syntax import (
 )
 from generator.formula.visitor import FormulaVisitor
 from generator.model.plan import formula_order
-from generator.model.policy import Policy
+from generator.model.policy import InputField, Policy
 from generator.runtime import INPUT_LIMIT, INPUT_SCALE
 
 SAFE = 2**62
@@ -61,12 +61,14 @@ class V:
     code: str
     scale: int = 0
     bound: int = 0
-    enum: object = None  # the InputField of an enum
+    enum: InputField | str | None = None  # the InputField of an enum; a text's literal
     marginal: MarginalScale | None = None  # set when the value is a whole marginal scale
 
 
 def decimals(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):  # 'n', 'N', 'F': a policy's numbers are finite
+        raise ValueError(f"{value} is not a finite number")
     return max(0, -exponent)
 
 
@@ -162,7 +164,7 @@ class _BatchCompiler(FormulaVisitor[V]):
         if name in self.env:
             return self.env[name]
         p = self.params[name]
-        values = [v.value for v in p.values]
+        values = [v.number for v in p.values]
         scale = max(decimals(v) for v in values)
         nums = [numerator(v, scale) for v in values]
         code = f"np.array({nums!r}, dtype=np.int64)[{self.version(name)}]"
@@ -182,13 +184,13 @@ class _BatchCompiler(FormulaVisitor[V]):
                 left, right = self.aligned([left, right])
             return V("bool", f"({left.code} {python_op} {right.code})")
         if op in ("+", "-"):
-            a, b = self.aligned([left, right])
-            bound = a.bound + b.bound
+            x, y = self.aligned([left, right])
+            bound = x.bound + y.bound
             if bound >= SAFE:
-                code = f"b.add({a.code}, {b.code})" if op == "+" else f"b.add({a.code}, -{b.code})"
+                code = f"b.add({x.code}, {y.code})" if op == "+" else f"b.add({x.code}, -{y.code})"
             else:
-                code = f"({a.code} {op} {b.code})"
-            return V("num", code, a.scale, bound)
+                code = f"({x.code} {op} {y.code})"
+            return V("num", code, x.scale, bound)
         if op == "*":
             return self.multiply(left, right)
         if isinstance(node.right, Number):
@@ -314,11 +316,11 @@ class _BatchCompiler(FormulaVisitor[V]):
     def scale(self, name: str, x: V) -> V:
         p = self.params[name]
         bounds = [
-            e for v in p.values for bk in v.value for e in (bk.lower, bk.upper) if e is not None
+            e for v in p.values for bk in v.brackets for e in (bk.lower, bk.upper) if e is not None
         ]
         x = self.align(x, max([x.scale] + [decimals(e) for e in bounds]))
-        rates = [bk.rate for v in p.values for bk in v.value if bk.rate is not None]
-        amounts = [bk.amount for v in p.values for bk in v.value if bk.amount is not None]
+        rates = [bk.rate for v in p.values for bk in v.brackets if bk.rate is not None]
+        amounts = [bk.amount for v in p.values for bk in v.brackets if bk.amount is not None]
         rate_scale = max([decimals(r) for r in rates], default=0)
         amount_scale = max([decimals(a) for a in amounts], default=0)
 
@@ -331,7 +333,7 @@ class _BatchCompiler(FormulaVisitor[V]):
         if p.method == "marginal":
             all_steps, any_checked = [], False
             for version in p.values:
-                steps = marginal_steps(version.value, bound_num, rate_scale)
+                steps = marginal_steps(version.brackets, bound_num, rate_scale)
                 top = sum(abs(change) for _, change in steps)
                 checked = x.bound * top >= SAFE
                 any_checked |= checked
@@ -362,7 +364,7 @@ class _BatchCompiler(FormulaVisitor[V]):
                         None if bk.rate is None else numerator(bk.rate, rate_scale),
                         None if bk.amount is None else numerator(bk.amount, amount_scale),
                     )
-                    for bk in version.value
+                    for bk in version.brackets
                 )
                 variants.append(f"lambda: b.whole_amount({x.code}, {brackets!r})")
             if uses_amounts:
@@ -377,10 +379,10 @@ class _BatchCompiler(FormulaVisitor[V]):
     def table(self, name: str, key: V) -> V:
         p = self.params[name]
         enum = self.inputs[p.key]
-        scale = max(decimals(value) for v in p.values for _, value in v.value)
+        scale = max(decimals(value) for v in p.values for _, value in v.rows)
         rows = []
         for version in p.values:
-            lookup = dict(version.value)
+            lookup = dict(version.rows)
             rows.append([numerator(lookup[value], scale) for value in enum.values])
         bound = max(abs(n) for row in rows for n in row)
         code = f"np.array({rows!r}, dtype=np.int64)[{self.version(name)}, {key.code}]"
@@ -434,24 +436,30 @@ def emit_batch_function(policy: Policy) -> list[str]:
         code, value = _reader(f)
         lines.append(f"    {local(f.name)} = {code}")
         c.env[f.name] = value
-    used = set()
+    used: set[str] = set()
     for tree in [f.tree for f in policy.formulas] + [ch.tree for ch in policy.checks]:
-        used |= names_in(tree)
+        if tree is not None:
+            used |= names_in(tree)
     for p in policy.parameters:
         if p.name in used and not p.unnumbered:
             lines.append(f"    {c.version(p.name)} = b.version({constant(p.name)}_FROM)")
     for index, check in enumerate(policy.checks):
         c.lines = []
-        value = c.compile(policy.types.check_tree(index, check))
+        tree = policy.types.check_tree(index, check)
+        assert tree is not None  # only a valid policy is compiled: its checks parse
+        value = c.compile(tree)
         lines += c.lines
         lines.append(f"    b.flag(~{value.code})  # {' '.join(check.rule.split())}")
     order, _ = formula_order(policy)
     outputs = {o.name: o for o in policy.outputs}
-    places = {}
+    places: dict[str, int | None] = {}
     for name in order:
         formula = policy.formula(name)
+        assert formula is not None  # the order lists the policy's formulas
         c.lines = []
-        value = c.compile(policy.types.formula_tree(formula))
+        tree = policy.types.formula_tree(formula)
+        assert tree is not None  # only a valid policy is compiled: its formulas parse
+        value = c.compile(tree)
         lines += c.lines
         output = outputs.get(name)
         lines.append(f"    # {name} = {' '.join(formula.text.split())}")
@@ -471,6 +479,7 @@ def emit_batch_function(policy: Policy) -> list[str]:
             places[name] = None
         else:
             target = output.places
+            assert target is not None  # a valid number output has its places (checks.rules)
             if value.scale > target:
                 value = c.rounded(value, target, output.mode)
             elif value.scale < target:

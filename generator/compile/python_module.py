@@ -144,16 +144,21 @@ def _evaluate_lines(policy: Policy) -> list[str]:
         lines.append(f"    {local(p.name)} = _rt.at({c}_FROM, {c}, on, {p.name!r})")
     for index, check in enumerate(policy.checks):
         message = f"{check.message} (rule: {check.rule})"
+        tree = policy.types.check_tree(index, check)
+        assert tree is not None  # only a valid policy is compiled: its checks parse
         lines += [
-            f"    if not {compiler.compile(policy.types.check_tree(index, check))}:",
+            f"    if not {compiler.compile(tree)}:",
             f"        raise _rt.InvalidCase([('', {message!r})])",
         ]
     order, _ = formula_order(policy)
     outputs = {o.name: o for o in policy.outputs}
     for name in order:
         formula = policy.formula(name)
+        assert formula is not None  # the order lists the policy's formulas
         lines.append(f"    {_comment(name + ' = ' + formula.text)}")
-        expression = compiler.compile(policy.types.formula_tree(formula))
+        tree = policy.types.formula_tree(formula)
+        assert tree is not None  # only a valid policy is compiled: its formulas parse
+        expression = compiler.compile(tree)
         output = outputs.get(name)
         if output is not None:
             expression = _finish(output, expression)

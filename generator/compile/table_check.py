@@ -42,17 +42,15 @@ def check_tables(project: Project, files: dict) -> list[Finding]:
 
 
 def same(a: Outcome, b: Outcome) -> bool:
-    if a.ok != b.ok:
-        return False
-    if not a.ok:
-        return a.error == b.error
+    if a.outputs is None or b.outputs is None:  # refused: the same only if both, for one reason
+        return a.outputs is None and b.outputs is None and a.error == b.error
     return a.outputs.keys() == b.outputs.keys() and all(
         type(a.outputs[k]) is type(b.outputs[k]) and a.outputs[k] == b.outputs[k] for k in a.outputs
     )
 
 
 def describe(policy, outcome: Outcome) -> str:
-    if not outcome.ok:
+    if outcome.outputs is None:
         return outcome.error
     return ", ".join(
         f"{o.name} {output_text(o, outcome.outputs[o.name])}"

@@ -179,12 +179,13 @@ def _baseline(policy: Policy) -> tuple[dict, dt.date]:
 
 def _ordinary_example(policy: Policy):
     """The first example with no zero or false output, else the first example (or None)."""
-    examples = [c for c in policy.cases if c.on is not None]
-    for case in examples:
-        outcome = run(lambda c, on: evaluate(policy, c, on), dict(case.inputs), case.on)
-        if outcome.ok and all(v is not False and v != 0 for v in outcome.outputs.values()):
+    examples = [(c, c.on) for c in policy.cases if c.on is not None]
+    for case, on in examples:
+        outcome = run(lambda c, on: evaluate(policy, c, on), dict(case.inputs), on)
+        outputs = outcome.outputs
+        if outputs is not None and all(v is not False and v != 0 for v in outputs.values()):
             return case
-    return examples[0] if examples else None
+    return examples[0][0] if examples else None
 
 
 # -- edges: scales and comparisons ------------------------------------------------------------------
@@ -274,7 +275,7 @@ def _scale_probes(policy: Policy, node: Call, given: tuple, found: list) -> None
         return  # looked up with a computed value: no input value sits on its edges
     dated = len(parameter.values) > 1
     for entry in parameter.values:
-        edges = sorted({e for b in entry.value for e in (b.lower, b.upper) if e is not None})
+        edges = sorted({e for b in entry.brackets for e in (b.lower, b.upper) if e is not None})
         for edge in edges:
             when = f" (values from {entry.start.isoformat()})" if dated else ""
             found.append(
@@ -307,8 +308,8 @@ def _comparison_probes(policy: Policy, node: Binary, given: tuple, found: list) 
         found.append(
             _Probe(
                 field.name,
-                entry.value,
-                f"{field.name} {op} {parameter.name} ({fmt(entry.value)})",
+                entry.number,
+                f"{field.name} {op} {parameter.name} ({fmt(entry.number)})",
                 _in_force(policy, parameter, entry),
                 given,
             )
@@ -414,11 +415,13 @@ def _csv(policy: Policy, rows: list[tuple[TableRow, Outcome]]) -> str:
 def _xlsx(policy: Policy, rows: list[tuple[TableRow, Outcome]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     from generator.core.xlsx_bytes import workbook_bytes
 
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
     sheet.title = "cases"
     for line in _comments(policy):
         sheet.append([line])
@@ -427,7 +430,7 @@ def _xlsx(policy: Policy, rows: list[tuple[TableRow, Outcome]]) -> bytes:
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1).coordinate
     first_output = 3 + len(policy.inputs)
     for row, outcome in rows:
         fixed, inputs, outputs, error = _cells(policy, row, outcome)
@@ -438,9 +441,7 @@ def _xlsx(policy: Policy, rows: list[tuple[TableRow, Outcome]]) -> bytes:
                 cell.number_format = "0." + "0" * output.places
     widths = {"policy": 28, "case": 48, "on": 11, "error": 60}
     for index, name in enumerate(header, start=1):
-        sheet.column_dimensions[
-            sheet.cell(row=header_row, column=index).column_letter
-        ].width = widths.get(name, 16)
+        sheet.column_dimensions[get_column_letter(index)].width = widths.get(name, 16)
     return workbook_bytes(book)
 
 

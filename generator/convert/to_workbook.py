@@ -36,7 +36,8 @@ def emit_workbook(policy: Policy) -> bytes:
     from generator.core.xlsx_bytes import workbook_bytes
 
     book = Workbook()
-    book.remove(book.active)
+    if book.active is not None:  # the one empty sheet a new workbook starts with
+        book.remove(book.active)
     book.properties.creator = "ratebook"
     book.properties.title = policy.id
     writer = _Writer(policy, book)
@@ -74,15 +75,21 @@ def list_cell(values) -> str:
 def percent_format(value: Decimal | None) -> str:
     if value is None:
         return "0%"
-    places = max(0, -(value * 100).normalize().as_tuple().exponent)
+    places = _places(value * 100)
     return "0%" if places == 0 else "0." + "0" * places + "%"
 
 
 def money_format(value: Decimal | None) -> str:
     if value is None:
         return MONEY
-    places = max(2, -value.normalize().as_tuple().exponent)
+    places = max(2, _places(value))
     return "#,##0." + "0" * places
+
+
+def _places(value: Decimal) -> int:
+    """Digits after the point of a finite decimal: 0.30 → 1, 20000 → 0."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _width(text: str) -> int:
@@ -164,7 +171,8 @@ class _Writer:
         by_header = {c.header: c for c in layout.columns}
         for column, width in widths.items():
             header = ws.cell(row=1, column=column).value
-            fixed = by_header.get(header).width if by_header.get(header) else 0
+            spec = by_header.get(header)
+            fixed = spec.width if spec else 0
             size = min(width + 2, fixed or 40)
             ws.column_dimensions[get_column_letter(column)].width = max(size, 10)
             if fixed and width + 2 > fixed:
@@ -355,15 +363,15 @@ class _Writer:
             for entry in p.values:
                 row += 1
                 fmt = (
-                    percent_format(entry.value)
+                    percent_format(entry.number)
                     if p.kind == "rate"
-                    else money_format(entry.value)
+                    else money_format(entry.number)
                     if is_money_unit(p.unit)
                     else None
                 )
                 self.put(ws, row, 1, p.name)
                 self.put(ws, row, 2, entry.start)
-                self.put(ws, row, 3, entry.value, fmt)
+                self.put(ws, row, 3, entry.number, fmt)
                 self.put(ws, row, 4, entry.note)
                 if p.kind == "rate":
                     limit = self._rate_limit(p)
@@ -389,7 +397,7 @@ class _Writer:
                 continue
             limit = max(limit, self._rate_limit(p))
             for entry in p.values:
-                for i, b in enumerate(entry.value):
+                for i, b in enumerate(entry.brackets):
                     row += 1
                     lower_word = (
                         None if b.lower is None else "at_least" if b.lower_inclusive else "over"
@@ -460,7 +468,7 @@ class _Writer:
             key_input = self.policy.input(p.key)
             first_row = row + 1
             for entry in p.values:
-                for i, (key, value) in enumerate(entry.value):
+                for i, (key, value) in enumerate(entry.rows):
                     row += 1
                     fmt = (
                         percent_format(value)
@@ -532,11 +540,11 @@ class _Writer:
                     ws, row, 3 + offset, _case_cell(given.get(n), field.type if field else None)
                 )
             for offset, n in enumerate(outputs):
-                field = policy.output(n)
+                output = policy.output(n)
                 value = expected.get(n)
                 fmt = (
                     money_format(value)
-                    if field is not None and field.is_money and isinstance(value, Decimal)
+                    if output is not None and output.is_money and isinstance(value, Decimal)
                     else None
                 )
                 self.put(ws, row, 3 + len(inputs) + offset, value, fmt)

@@ -140,10 +140,10 @@ def _parameter(p: Parameter) -> list[str]:
         out.append(f"      - from: {start}")
         if p.kind == "scale":
             out.append("        brackets:")
-            out.extend(f"          - {_bracket(b)}" for b in entry.value)
+            out.extend(f"          - {_bracket(b)}" for b in entry.brackets)
         else:
             rows = ", ".join(
-                f"{scalar(k, flow=True)}: {_number(v, percent)}" for k, v in entry.value
+                f"{scalar(k, flow=True)}: {_number(v, percent)}" for k, v in entry.rows
             )
             out.append(f"        rows: {{{rows}}}")
         if entry.note:

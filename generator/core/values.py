@@ -22,6 +22,7 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Context, Decimal, InvalidOperation
+from typing import overload
 
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 FIRST_DATE, LAST_DATE = dt.date(1950, 1, 1), dt.date(2099, 12, 31)
@@ -97,7 +98,11 @@ def plain(value: Decimal) -> str:
 # -- numbers ---------------------------------------------------------------------------------
 
 
-def number(value) -> Decimal | None:
+@overload
+def number(value: int | float) -> Decimal: ...
+@overload
+def number(value: object) -> Decimal | None: ...
+def number(value: object) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool):

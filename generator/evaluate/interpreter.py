@@ -226,6 +226,7 @@ class _Evaluator(FormulaVisitor[Any]):
                     continue
                 bracket = b
                 break
+            assert bracket is not None  # the whole amount above came from one of them
             how = (
                 f"amount {fmt(bracket.amount)}"
                 if bracket.amount is not None
@@ -246,7 +247,9 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
         env[parameter.name] = evaluator.parameter_value(parameter.name)
     failed = []
     for index, check in enumerate(policy.checks):
-        if not evaluator.eval(policy.types.check_tree(index, check)):
+        tree = policy.types.check_tree(index, check)
+        assert tree is not None  # a policy is evaluated only when its checks parse
+        if not evaluator.eval(tree):
             failed.append(("", f"{check.message} (rule: {check.rule})"))
     if failed:
         raise rt.InvalidCase(failed)
@@ -254,7 +257,10 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
     outputs = {f.name: f for f in policy.outputs}
     for name in order:
         formula = policy.formula(name)
-        value = evaluator.eval(policy.types.formula_tree(formula))
+        assert formula is not None  # the order lists the policy's formulas
+        tree = policy.types.formula_tree(formula)
+        assert tree is not None  # and a policy is evaluated only when they parse
+        value = evaluator.eval(tree)
         if name in outputs:
             value = finish_output(outputs[name], value)
         env[name] = value

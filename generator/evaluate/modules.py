@@ -19,6 +19,8 @@ from pathlib import Path
 def load_module(path: Path | str):
     path = Path(path)
     spec = importlib.util.spec_from_file_location("ratebook_generated_" + path.stem, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{path} is not a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

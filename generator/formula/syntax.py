@@ -165,7 +165,7 @@ def tokenize(text: str) -> list[_Token]:
         match = _TOKEN.match(text, position)
         if not match:
             raise FormulaError(f"unexpected character '{text[position]}'", position)
-        kind = match.lastgroup
+        kind = match.lastgroup or ""  # every alternative of _TOKEN is a named group
         value = match.group()
         if kind == "op":
             value = _OPERATOR_SPELLINGS.get(value, value)

@@ -119,24 +119,40 @@ class DatedValue:
     # of the value, or of each table row
     value_locations: tuple[Location, ...] = field(default=(), compare=False)
 
+    # The backends (compilers, publishers, the interpreter) read a valid policy, in which an
+    # amount's or a rate's period holds a number, a scale's its brackets and a table's rows of
+    # numbers. These views give them that, typed; a period that holds something else there is
+    # a bug upstream, raised rather than computed with. Checks, which also see invalid
+    # policies, read `value` itself.
+
     @property
-    def number(self) -> Decimal | None:
-        """An amount's or a rate's value; None for another kind or a value that was no number."""
-        return self.value if isinstance(self.value, Decimal) else None
+    def number(self) -> Decimal:
+        """An amount's or a rate's value."""
+        if not isinstance(self.value, Decimal):
+            raise TypeError(f"the value from {self.start} is not a number: {self.value!r}")
+        return self.value
 
     @property
     def brackets(self) -> tuple[Bracket, ...]:
-        """A scale's brackets in order; none for another kind."""
-        if not isinstance(self.value, tuple):
-            return ()
-        return tuple(b for b in self.value if isinstance(b, Bracket))
+        """A scale's brackets, in order."""
+        value = self.value if isinstance(self.value, tuple) else ()
+        brackets = tuple(b for b in value if isinstance(b, Bracket))
+        if len(brackets) != len(value) or not isinstance(self.value, tuple):
+            raise TypeError(f"the value from {self.start} is not a scale: {self.value!r}")
+        return brackets
 
     @property
-    def rows(self) -> tuple[TableRow, ...]:
-        """A table's (key, value) rows in order; none for another kind."""
-        if not isinstance(self.value, tuple):
-            return ()
-        return tuple(row for row in self.value if isinstance(row, tuple))
+    def rows(self) -> tuple[tuple[EnumValue, Decimal], ...]:
+        """A table's (key, value) rows, in order."""
+        value = self.value if isinstance(self.value, tuple) else ()
+        rows = tuple(
+            (row[0], row[1])
+            for row in value
+            if isinstance(row, tuple) and isinstance(row[1], Decimal)
+        )
+        if len(rows) != len(value) or not isinstance(self.value, tuple):
+            raise TypeError(f"the value from {self.start} is not a table: {self.value!r}")
+        return rows
 
 
 @dataclass(frozen=True)
@@ -258,5 +274,5 @@ def sha256_of(raw: bytes) -> str:
 
 @dataclass
 class BuildResult:
-    policy: Policy | None
+    policy: Policy  # built even with errors among the findings; usable only without
     findings: list[Finding]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 
 from generator.core.version import __version__
 from generator.model.policy import Policy
@@ -31,7 +32,7 @@ def emit_manifest(
     files: dict[str, str | bytes],
     formats: list[str],
     on: dt.date | None = None,
-    not_in_force: list[Policy] = (),
+    not_in_force: Sequence[Policy] = (),
     dmn_gaps: dict[str, list[dict]] | None = None,
 ) -> dict[str, str]:
     """{manifest.json: text} describing `files` (every other file of the publication)."""

@@ -137,7 +137,8 @@ def policy_page(policy: Policy, on: dt.date | None = None) -> str:
         "",
         "```text",
     ]
-    lines += [f"{name} = {' '.join(policy.formula(name).text.split())}" for name in order]
+    texts = {f.name: f.text for f in policy.formulas}
+    lines += [f"{name} = {' '.join(texts[name].split())}" for name in order]
     lines += ["```", ""]
     if policy.checks:
         lines += ["## Checks", "", "A case that breaks one of these rules is refused:", ""]

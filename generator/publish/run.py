@@ -77,7 +77,7 @@ def publish(
     skipped = [p for p in policies if p not in in_force]
     if not in_force:
         raise PublishError(
-            f"no policy is in force on {on.isoformat()}: "
+            f"no policy is in force on {on.isoformat() if on else 'any day'}: "
             + ", ".join(
                 f"{p.id} starts {p.in_force_from.isoformat() if p.in_force_from else 'never'}"
                 for p in skipped

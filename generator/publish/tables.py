@@ -56,7 +56,7 @@ def columns(parameter: Parameter) -> tuple:
 
 def rows(policy: Policy, parameter: Parameter, on: dt.date | None = None) -> list[tuple]:
     """The flat rows of one parameter, as Python values (Decimal, date, bool, str, None)."""
-    found = []
+    found: list[tuple] = []
     for period in periods(parameter, on):
         start, end = period.start, period.end
         if parameter.kind == "scale":
@@ -160,6 +160,7 @@ def emit_xlsx(policy: Policy, on: dt.date | None = None) -> dict[str, bytes]:
 
     workbook = Workbook()
     about = workbook.active
+    assert about is not None  # a new workbook has one sheet
     about.title = "policy"
     src = policy.source
     for row in (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import overload
 
 from generator.model.policy import Bracket, DatedValue, Parameter, Policy, fmt
 
@@ -100,14 +101,22 @@ def published_cases(policy: Policy, on: dt.date | None = None) -> list:
     return [
         c
         for c in policy.cases
-        if c.on is not None and first <= c.on and (last is None or c.on <= last)
+        if c.on is not None and (first is None or first <= c.on) and (last is None or c.on <= last)
     ]
 
 
+@overload
+def iso(day: dt.date) -> str: ...
+@overload
+def iso(day: None) -> None: ...
 def iso(day: dt.date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+@overload
+def decimal_text(value: Decimal) -> str: ...
+@overload
+def decimal_text(value: None) -> None: ...
 def decimal_text(value: Decimal | None) -> str | None:
     """An exact decimal as text (0.3, 20000), never a binary float; None stays None."""
     return None if value is None else fmt(value)

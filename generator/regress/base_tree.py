@@ -60,4 +60,6 @@ def _extract(archive: bytes, prefix: str, into: Path) -> None:
                 continue
             target = into.joinpath(*relative.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(tar.extractfile(member).read())
+            content = tar.extractfile(member)
+            if content is not None:  # a regular file always has content
+                target.write_bytes(content.read())

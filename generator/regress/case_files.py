@@ -372,7 +372,7 @@ def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: lis
             bad = True
             value = {}
         parts[key] = tuple((str(k), v) for k, v in value.items() if v is not None)
-    if bad:
+    if bad or on is None:
         return None
     return CaseSpec(
         policy,

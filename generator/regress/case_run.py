@@ -79,13 +79,13 @@ def differences(by_id: dict, case: CaseSpec) -> list[str]:
         ]
     outcome = run(lambda c, on: evaluate(policy, c, on), dict(case.inputs), case.on)
     if case.error:
-        if outcome.ok:
+        if outcome.outputs is not None:
             got = ", ".join(f"{n} {output_text(outputs[n], v)}" for n, v in outcome.outputs.items())
             return [f"expected a refusal ({case.error!r}), the rules give {got}"]
         if case.error not in outcome.error:
             return [f"expected a refusal containing {case.error!r}, got: {outcome.error}"]
         return []
-    if not outcome.ok:
+    if outcome.outputs is None:
         return [outcome.error]
     found = []
     for name, written in case.expected:

@@ -176,18 +176,17 @@ def _compare(old, new, cases: list[ImpactCase]) -> list[OutputImpact]:
 
 def _count(impact: OutputImpact, case: ImpactCase, a: Outcome, b: Outcome) -> None:
     name = impact.output
-    if not a.ok and not b.ok:
+    if a.outputs is None:
+        if b.outputs is not None:
+            impact.evaluated_now += 1
+            impact.listed.append(
+                CaseChange(case, name, None, b.outputs[name], None, f"refused before: {a.error}")
+            )
         return
-    if a.ok and not b.ok:
+    if b.outputs is None:
         impact.refused_now += 1
         impact.listed.append(
             CaseChange(case, name, a.outputs[name], None, None, f"refused now: {b.error}")
-        )
-        return
-    if b.ok and not a.ok:
-        impact.evaluated_now += 1
-        impact.listed.append(
-            CaseChange(case, name, None, b.outputs[name], None, f"refused before: {a.error}")
         )
         return
     impact.compared += 1

@@ -273,7 +273,10 @@ def workbook(report: Report) -> bytes:
     for change in report.rules:
         for words in change.changes if change.status == "changed" else (change.words(),):
             rules.append([change.policy, change.status, words])
-    impact = [[f"{report.impact.cases} cases: {report.impact.source}"], list(IMPACT_COLUMNS)]
+    impact: list[list[object]] = [
+        [f"{report.impact.cases} cases: {report.impact.source}"],
+        list(IMPACT_COLUMNS),
+    ]
     impact += [_impact_cells(o, raw=True) for o in _outputs(report)]
     impact += [
         [p.policy, f"({p.status})", "", p.cases]

@@ -49,10 +49,10 @@ def rule_changes(base: list[Policy], head: list[Policy]) -> list[PolicyChange]:
     changes = []
     for policy_id in sorted(set(before) | set(after)):
         old, new = before.get(policy_id), after.get(policy_id)
-        if old is None:
-            changes.append(PolicyChange(policy_id, ADDED, (new.title.en,) if new.title.en else ()))
-        elif new is None:
+        if new is None:
             changes.append(PolicyChange(policy_id, REMOVED))
+        elif old is None:
+            changes.append(PolicyChange(policy_id, ADDED, (new.title.en,) if new.title.en else ()))
         elif old != new:
             words = tuple(policy_words(old, new))
             changes.append(PolicyChange(policy_id, CHANGED if words else WORDING, words))
@@ -71,10 +71,10 @@ def policy_words(old: Policy, new: Policy) -> list[str]:
     new_formulas = {f.name: f for f in new.formulas}
     for name in list(new_formulas) + [n for n in old_formulas if n not in new_formulas]:
         a, b = old_formulas.get(name), new_formulas.get(name)
-        if a is None:
-            words.append(f"new formula {name} = {_squeeze(b.text)}")
-        elif b is None:
+        if b is None:
             words.append(f"formula {name} removed")
+        elif a is None:
+            words.append(f"new formula {name} = {_squeeze(b.text)}")
         elif _squeeze(a.text) != _squeeze(b.text):
             words.append(f"formula {name}: {_squeeze(a.text)} → {_squeeze(b.text)}")
     old_rules = [_squeeze(c.rule) for c in old.checks]
@@ -93,10 +93,10 @@ def _fields(kind: str, old: tuple, new: tuple, facts) -> list[str]:
     words = []
     for name in list(after) + [n for n in before if n not in after]:
         a, b = before.get(name), after.get(name)
-        if a is None:
-            words.append(f"new {kind} {name} ({b.type})")
-        elif b is None:
+        if b is None:
             words.append(f"{kind} {name} removed")
+        elif a is None:
+            words.append(f"new {kind} {name} ({b.type})")
         else:
             fa, fb = facts(a), facts(b)
             for key in fa:
@@ -135,7 +135,7 @@ def _squeeze(text: str) -> str:
 
 def parameter_words(old: Parameter | None, new: Parameter | None) -> list[str]:
     if new is None:
-        return [f"parameter {old.name} removed"]
+        return [f"parameter {old.name} removed"] if old is not None else []
     words = []
     if old is not None:
         for key in ("kind", "method", "unit", "input_unit", "output_unit", "key"):

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -69,7 +70,7 @@ class SourceDocument:
     """A policy source as plain data, with the place of every value and mapping key."""
 
     file: str
-    data: object
+    data: Any  # plain data (dicts, lists, scalars) that the schema check then examines
     places: dict = field(default_factory=dict)  # path tuple -> Location of the value
     key_places: dict = field(default_factory=dict)  # path tuple -> Location of the key
     raw: bytes = b""
@@ -149,7 +150,8 @@ def read_yaml_text(
     text: str, display: str, raw: bytes = b""
 ) -> tuple[SourceDocument | None, list[Finding]]:
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        # The stubs name only PyYAML's own loaders; _Loader is built from the same parts.
+        node = yaml.compose(text, Loader=_Loader)  # type: ignore[arg-type]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
@@ -206,6 +208,7 @@ def _convert(node: yaml.Node, path: tuple, doc: SourceDocument, findings: list[F
                 Finding("yaml-tag", f"tag '{node.tag}' is not allowed", doc.places[path])
             )
         return [_convert(item, path + (i,), doc, findings) for i, item in enumerate(node.value)]
+    assert isinstance(node, yaml.ScalarNode)  # the one kind of node left
     return _scalar(node, path, doc, findings)
 
 

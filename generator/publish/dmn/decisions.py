@@ -168,7 +168,10 @@ class _Builder:
             name = self.fresh(f"check_{index}")
             saved = self.snapshot()
             try:
-                text, requires = self.feel(policy.types.check_tree(index - 1, check), name)
+                tree = policy.types.check_tree(index - 1, check)
+                if tree is None:
+                    raise _Unexpressible("the rule did not parse")
+                text, requires = self.feel(tree, name)
             except _Unexpressible as why:
                 self.restore(saved)
                 self.gap(f"check {check.rule}", f"not in the DMN: {why}")
@@ -264,26 +267,30 @@ class _Builder:
 
     def define_formula(self, name: str) -> None:
         formula = self.policy.formula(name)
+        assert formula is not None  # the order lists the policy's formulas
         output = self.policy.output(name)
         saved = self.snapshot()
         try:
             tree = self.policy.types.formula_tree(formula)
             if tree is None:
                 raise _Unexpressible("the formula did not parse")
-            rounded = (
-                output is not None
+            rounding = (
+                (output.places, output.mode)
+                if output is not None
                 and output.places is not None
                 and output.type in ("number", "integer")
+                else None
             )
-            target = self.fresh(f"{name}_unrounded") if rounded else name
+            target = self.fresh(f"{name}_unrounded") if rounding else name
             self.define(target, tree, self.type_of(tree), f"{name} = {formula.text}", owner=name)
-            if rounded:
+            if rounding is not None:
+                places, mode = rounding
                 self.round_decision(
                     name,
                     target,
-                    output.places,
-                    output.mode,
-                    f"{name}: {target} rounded {output.mode.replace('_', ' ')} to {output.places} places",
+                    places,
+                    mode,
+                    f"{name}: {target} rounded {mode.replace('_', ' ')} to {places} places",
                 )
         except _Unexpressible as why:
             self.restore(saved)

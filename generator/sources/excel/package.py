@@ -136,8 +136,8 @@ def column_number(letters: str) -> int:
 
 def _range(ref: str):
     parts = ref.split(":")
-    cells = [_CELL.match(p) for p in parts]
-    if not all(cells):
+    cells = [match for p in parts if (match := _CELL.match(p))]
+    if len(cells) < len(parts):
         return None
     first, last = cells[0], cells[-1]
     return (

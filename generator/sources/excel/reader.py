@@ -15,6 +15,7 @@ that mode hides, merged ranges and formulas with no saved result, comes from
 from __future__ import annotations
 
 import io
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,7 +165,8 @@ def _load(raw: bytes):
 
     workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     try:
-        grids, states = {}, {}
+        grids: dict[str, dict] = {}
+        states: dict[str, str] = {}
         for sheet in workbook.worksheets:
             states[sheet.title] = sheet.sheet_state
             grid = {}
@@ -212,7 +214,7 @@ class _Reader:
             letter = first
         return self.at(row.title, f"{letter}{row.number}", path)
 
-    def put(self, row: _Row, key: str, path: tuple, convert, target: dict, name: str) -> None:
+    def put(self, row: _Row, key: str, path: tuple, convert, target: dict, name: Hashable) -> None:
         """Convert the cell of column `key` and store it at target[name] with its place."""
         cell = row.cells.get(key)
         where = self.cell_place(row, key, path)
@@ -232,7 +234,7 @@ class _Reader:
         if converted is not None:
             target[name] = converted
 
-    def value(self, cell: _Cell, row: _Row, key: str, where: Location):
+    def value(self, cell: _Cell, row: _Row, key: str | tuple[str, str], where: Location):
         """The cell's value, or _SKIP after reporting an error value or an unsaved formula."""
         value = cell.value
         if isinstance(value, _Error):
@@ -256,7 +258,7 @@ class _Reader:
             return _SKIP
         return value
 
-    def column_name(self, row: _Row, key: str) -> str:
+    def column_name(self, row: _Row, key: str | tuple[str, str]) -> str:
         if isinstance(key, tuple):
             return f"{key[0]}:{key[1]}"
         column = next((c for c in row.sheet.columns if c.key == key), None)
@@ -903,7 +905,7 @@ class _Reader:
             formulas.setdefault(name, "")
 
     def _checks(self, rows: list[_Row]) -> None:
-        checks = []
+        checks: list[dict] = []
         for row in rows:
             path = ("checks", len(checks))
             check: dict = {}
@@ -919,7 +921,7 @@ class _Reader:
         data = self.doc.data
         input_types = {n: s.get("type") for n, s in data["inputs"].items()}
         output_types = {n: s.get("type") for n, s in data["outputs"].items()}
-        cases = []
+        cases: list[dict] = []
         for row in rows:
             path = ("cases", len(cases))
             case: dict = {}
