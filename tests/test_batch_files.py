@@ -242,7 +242,6 @@ def test_dask_on_a_local_cluster_of_two_workers_gives_the_single_machine_result(
             tmp_path / "dask_out",
             tmp_path / "dask_errors.csv",
             dt.date(2012, 6, 1),
-            1000,
             client,
         )
     assert (summary.rows_in, summary.rows_out, summary.rows_rejected) == (3000, 2999, 1)

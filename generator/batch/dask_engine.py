@@ -57,7 +57,6 @@ def run_dask(
     out: Path,
     errors: Path,
     on: dt.date | None,
-    chunk_rows: int,
     client=None,
 ) -> RunSummary:
     import dask.dataframe as dd

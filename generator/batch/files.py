@@ -141,15 +141,15 @@ def _jsonl(path: Path, chunk_rows: int, size: int) -> Source:
                 state["bytes"] += len(line)
                 lines.append(line)
                 if len(lines) >= chunk_rows:
-                    yield _json_batch(lines, path)
+                    yield _json_batch(lines)
                     lines = []
             if lines:
-                yield _json_batch(lines, path)
+                yield _json_batch(lines)
 
     return Source(batches(), None, size, lambda: state["bytes"])
 
 
-def _json_batch(lines: list[bytes], path: Path) -> pa.RecordBatch:
+def _json_batch(lines: list[bytes]) -> pa.RecordBatch:
     """One chunk of JSON Lines as text columns; a line that is not an object becomes a row
     whose `_line_error` says why, so it is rejected, not lost."""
     rows: list[dict] = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import os
 import sys
 import time
@@ -244,12 +243,6 @@ def _dates(column) -> tuple[np.ndarray, list]:
     bad = [(i, column[i].as_py()) for i in np.flatnonzero(missing).tolist()]
     days = values.fill_null(0).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     return days, bad
-
-
-def csv_text(rows: list[tuple]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()
 
 
 def evaluate_columns(module, columns: dict, on, chunk_rows: int = 262_144, threads: int = 2):

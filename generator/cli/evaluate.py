@@ -180,9 +180,7 @@ def _eval_file(
                 from generator.batch.dask_engine import run_dask
             except ImportError as error:
                 _fail(f"{error}; install the extra: pip install -e '.[dask]'")
-            summary = run_dask(
-                root / GENERATED / entry["module"], cases, out, errors, date, chunk_rows
-            )
+            summary = run_dask(root / GENERATED / entry["module"], cases, out, errors, date)
         else:
             from generator.batch.run import run_file
 

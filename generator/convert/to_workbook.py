@@ -24,7 +24,7 @@ from generator.core.values import FIRST_DATE, LAST_DATE, plain
 from generator.model.policy import Parameter, Policy, is_money_unit
 
 DATA_ROWS = 500  # rows below the header that get drop-downs and bounds, for rows officers add
-TEXT, DATE, MONEY, GENERAL = "@", "yyyy-mm-dd", "#,##0.00", "General"
+TEXT, DATE, MONEY = "@", "yyyy-mm-dd", "#,##0.00"
 _HEADER_FILL = "DDEBF7"
 _ABOUT_FILL = "F2F2F2"
 

@@ -33,14 +33,6 @@ class Location:
             )
         return self.file
 
-    def shifted(self, columns: int) -> Location:
-        """The place `columns` characters further on the same line (inside a formula)."""
-        if not self.line:
-            return self
-        return Location(
-            self.file, self.line, self.column + columns, self.sheet, self.cell, self.path
-        )
-
 
 def dotted(path: tuple) -> str:
     """('parameters', 'rate', 'values', 0) -> 'parameters.rate.values[0]'."""

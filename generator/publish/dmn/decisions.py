@@ -69,11 +69,6 @@ def emit_dmn(policy: Policy, on: dt.date | None = None) -> dict[str, str]:
     return {dmn_path(policy): text}
 
 
-def dmn_gaps(policy: Policy, on: dt.date | None = None) -> list[dict]:
-    """What the DMN of `policy` does not express, each {"what", "reason"}, for the manifest."""
-    return build_dmn(policy, on)[1]
-
-
 def date_input_name(policy: Policy) -> str:
     """The inputData holding the evaluation date (renamed only if a policy input took the name)."""
     taken = {f.name for f in policy.inputs}

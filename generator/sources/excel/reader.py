@@ -364,7 +364,7 @@ class _Reader:
                     self.at(title, f"{_letter(first[1])}{first[0]}"),
                 )
             return []
-        origin = self._merges(sheet, title, grid, header_row, extras)
+        origin = self._merges(title, grid, header_row, extras)
         columns, extra_columns = self._header(sheet, title, grid, header_row)
         self.header_cells[sheet.key] = f"{_letter(min(columns.values(), default=1))}{header_row}"
         letters = {key: _letter(number) for key, number in columns.items()}
@@ -398,7 +398,7 @@ class _Reader:
                 return row
         return None
 
-    def _merges(self, sheet: L.Sheet, title: str, grid: dict, header_row: int, extras) -> dict:
+    def _merges(self, title: str, grid: dict, header_row: int, extras) -> dict:
         """Resolve merged cells in place; return {(row, col): the coordinate typed in}."""
         origin = {}
         for min_col, min_row, max_col, max_row in extras.merges if extras else []:
