@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
 from generator.core.findings import Finding
 from generator.core.location import dotted
-
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "policy.schema.json"
+from generator.core.schema_files import POLICY_SCHEMA, schema_text
 
 
 @lru_cache(maxsize=1)
 def policy_validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(schema_text(POLICY_SCHEMA))
     return Draft202012Validator(schema)
 
 

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.core.schema_files import PUBLISHED_SCHEMA, schema_text
 from generator.model.policy import Policy
 from generator.publish.dmn.decisions import build_dmn, dmn_path
 from generator.publish.json_doc import SCHEMA_FILE, emit_json
@@ -23,7 +24,6 @@ from generator.publish.tables import emit_csv, emit_xlsx
 from generator.publish.view import in_force_on
 
 FORMATS = ("json", "csv", "xlsx", "dmn", "md")
-SCHEMA_SOURCE = Path(__file__).resolve().parents[2] / SCHEMA_FILE
 
 
 class PublishError(Exception):
@@ -63,7 +63,7 @@ def select(policies: list[Policy], ids: tuple | list) -> list[Policy]:
 
 
 def published_schema() -> str:
-    return SCHEMA_SOURCE.read_text(encoding="utf-8")
+    return schema_text(PUBLISHED_SCHEMA)
 
 
 def publish(
