@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import numpy as np
 
 from generator import runtime as rt
+from generator.core import values as V
 from generator.runtime import INPUT_LIMIT, INPUT_SCALE  # noqa: E402  (shared with the compiler, which must not import numpy)
 
 OVERFLOW = float(2**62)
@@ -619,22 +620,19 @@ def _parse_numbers(values: list, scale: int, default) -> tuple[np.ndarray, np.nd
     numerators = np.zeros(len(values), dtype=np.int64)
     bad = np.zeros(len(values), dtype=bool)
     for i, value in enumerate(values):
-        if value is None or (isinstance(value, float) and value != value) or value == "":
+        if isinstance(value, float) and value != value:
+            value = None  # NaN: missing
+        try:
+            number = V.read_number(_plain(value))  # the one-case path's reader
+        except V.Refusal:
+            bad[i] = True  # the exact path says why
+            continue
+        if number is None:
             if default is None:
                 bad[i] = True
                 continue
-            value = str(default)
-        if isinstance(value, bool):
-            bad[i] = True
-            continue
-        try:
-            number = (
-                Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-            )
-        except InvalidOperation:
-            bad[i] = True
-            continue
-        if not number.is_finite() or abs(number) >= INPUT_LIMIT:
+            number = Decimal(str(default))
+        if abs(number) >= INPUT_LIMIT:
             bad[i] = True
             continue
         scaled = number.scaleb(scale)

@@ -1,7 +1,8 @@
 """What generated modules and the interpreter share at evaluation time.
 
-Kept to the standard library (decimal, datetime, bisect) so that importing a generated module
-for one case costs milliseconds. Both paths call these same primitives for dated lookups,
+Kept to the standard library (decimal, datetime, bisect, and `generator.core.values`, the one
+reader of values, itself standard library only) so that importing a generated module for one
+case costs milliseconds. Both paths call these same primitives for dated lookups,
 scales, rounding and input checks, so they can only differ in how formulas are walked,
 which is exactly what the agreement tests compare.
 """
@@ -18,8 +19,9 @@ from decimal import (
     ROUND_HALF_UP,
     ROUND_UP,
     Decimal,
-    InvalidOperation,
 )
+
+from generator.core import values as _V
 
 D = Decimal
 MISSING = object()
@@ -139,12 +141,14 @@ def as_integer(x: Decimal, name: str) -> int:
 
 # -- inputs ------------------------------------------------------------------------------------
 # Each reader of a case field appends (field, message) to `problems` and returns the typed
-# value (or None), so one call reports every bad field of a case at once.
+# value (or None), so one call reports every bad field of a case at once. What a text means
+# is decided by `generator.core.values`, the one reader shared with policy workbooks, YAML
+# policies and case files; the refusal's English sentence is the message.
 
 
 def _given(case: dict, name: str, default, problems: list):
     value = case.get(name, MISSING)
-    if value is MISSING or value is None or value == "":
+    if value is MISSING or value is None or (type(value) is str and not value.strip(_V.SPACES)):
         if default is MISSING:
             problems.append((name, "is required"))
             return MISSING
@@ -164,23 +168,13 @@ def number(case: dict, name: str, minimum=None, maximum=None, default=MISSING, p
     value = _given(case, name, default, problems)
     if value is MISSING:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        problems.append((name, f"{value!r} is not a number"))
-        return None
     try:
-        parsed = (
-            D(repr(value))
-            if isinstance(value, float)
-            else D(value.strip() if isinstance(value, str) else value)
-        )
-    except InvalidOperation:
-        problems.append((name, f"{value!r} is not a number"))
-        return None
-    if not parsed.is_finite():
-        problems.append((name, f"{value!r} is not a finite number"))
+        parsed = _V.read_number(value)
+    except _V.Refusal as refusal:
+        problems.append((name, refusal.message))
         return None
     if abs(parsed) >= LARGEST:
-        problems.append((name, f"{value!r} is too large (limit 10^15)"))
+        problems.append((name, f"{_V.shown(value)} is too large (limit 10^15)"))
         return None
     return _bounds(name, parsed, minimum, maximum, problems)
 
@@ -189,22 +183,13 @@ def integer(case: dict, name: str, minimum=None, maximum=None, default=MISSING, 
     value = _given(case, name, default, problems)
     if value is MISSING:
         return None
-    parsed = None
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < LARGEST:
-        parsed = value
-    elif isinstance(value, (str, Decimal, float)) and not isinstance(value, bool):
-        try:
-            number_value = D(repr(value)) if isinstance(value, float) else D(str(value).strip())
-            if (
-                number_value.is_finite()
-                and abs(number_value) < LARGEST
-                and number_value == number_value.to_integral_value()
-            ):
-                parsed = int(number_value)
-        except InvalidOperation:
-            pass
-    if parsed is None:
-        problems.append((name, f"{value!r} is not a whole number"))
+    try:
+        parsed = _V.read_integer(value)
+    except _V.Refusal as refusal:
+        problems.append((name, refusal.message))
+        return None
+    if abs(parsed) >= LARGEST:
+        problems.append((name, f"{_V.shown(value)} is not a whole number"))
         return None
     return _bounds(name, parsed, minimum, maximum, problems)
 
@@ -213,39 +198,32 @@ def choice(case: dict, name: str, allowed: tuple, default=MISSING, problems=None
     value = _given(case, name, default, problems)
     if value is MISSING:
         return None
-    for candidate in allowed:
-        if value == candidate and type(value) is type(candidate):
-            return candidate
-    text = str(value).strip()
-    for candidate in allowed:
-        if not isinstance(value, bool) and text == str(candidate):
-            return candidate
-    problems.append((name, f"{value!r} is not one of: {', '.join(str(a) for a in allowed)}"))
-    return None
+    try:
+        return _V.choice(value, allowed)
+    except _V.Refusal as refusal:
+        problems.append((name, refusal.message))
+        return None
 
 
 def boolean(case: dict, name: str, default=MISSING, problems=None):
     value = _given(case, name, default, problems)
     if value is MISSING:
         return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    problems.append((name, f"{value!r} is not true or false"))
-    return None
+    try:
+        return _V.flag(value)
+    except _V.Refusal as refusal:
+        problems.append((name, refusal.message))
+        return None
 
 
 def date(case: dict, name: str, default=MISSING, problems=None):
     value = _given(case, name, default, problems)
     if value is MISSING:
         return None
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        problems.append((name, f"{value!r} is not a date (YYYY-MM-DD)"))
+        return _V.read_date(value)
+    except _V.Refusal as refusal:
+        problems.append((name, refusal.message))
         return None
 
 

@@ -148,7 +148,7 @@ def test_a_column_of_dates_applies_each_rows_rules_and_rejects_bad_dates(tmp_pat
     errors = {
         int(e["row"]): (e["field"], e["reason"]) for e in read_errors(tmp_path / "out.errors.csv")
     }
-    assert errors[3] == ("on", "'2012-02-30' is not a date (YYYY-MM-DD)")
+    assert errors[3] == ("on", "'2012-02-30' is not a real date")
     assert errors[4][0] == "funeral_grant_by_cause" and "not in force on 2010-12-31" in errors[4][1]
     assert errors[5][0] == "on"
 

@@ -377,4 +377,4 @@ def test_a_bad_case_file_stops_the_diff_with_its_place(trees, tmp_path):
     given = cases_file(tmp_path, "policy,on,in:min_wage", "unemployment.benefit,2013-02-30,1140")
     result = run("diff", "--base", str(base), "--cases", str(given), root=head)
     assert result.exit_code == 1
-    assert "cases.csv:2: on: '2013-02-30' is not a date (YYYY-MM-DD)" in result.output
+    assert "cases.csv:2: on: '2013-02-30' is not a real date" in result.output

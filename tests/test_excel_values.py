@@ -49,7 +49,7 @@ REFUSED_NUMBERS = [
     ("20 000", "remove the spaces between the digits"),
     ("(500)", "is not a number"),
     ("2万%", "is not a number"),
-    (True, "TRUE is a TRUE/FALSE cell, not a number"),
+    (True, "TRUE is a TRUE/FALSE value, not a number"),
     (dt.datetime(2012, 7, 1), "is a date cell, not a number"),
 ]
 

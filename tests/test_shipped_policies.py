@@ -496,7 +496,7 @@ def test_a_date_before_the_first_value_is_not_in_force_not_zero(
             "platform.coordinator_eligibility",
             {"age": "30", "education": "college", "computer_skills": "maybe"},
             "computer_skills",
-            "not true or false",
+            "is not TRUE or FALSE",
         ),
         ("unemployment.benefit", {"min_living_standard": "500", "min_wage": "600"}, "", "1.3"),
     ],

@@ -186,10 +186,16 @@ def _json_batch(lines: list[bytes]) -> pa.RecordBatch:
 
 
 def _text(value):
+    """A JSON value as the text the value reader reads: a JSON number as its plain decimal
+    (1e-05 is 0.00001: JSON's own number syntax, not text typed with an exponent)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        from decimal import Decimal
+
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -237,7 +243,11 @@ def _xlsx_batch(names: list[str], rows: list[tuple]) -> pa.RecordBatch:
 
 
 def _cell_text(value):
+    """A cell as the text the value reader reads: a float as the number Excel shows (its 15
+    significant digits, as in a policy workbook), a date cell as YYYY-MM-DD."""
     import datetime as dt
+
+    from generator.core import values
 
     if value is None:
         return None
@@ -248,7 +258,10 @@ def _cell_text(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
-        return repr(value)
+        try:
+            return format(values.from_float(value), "f")
+        except values.Refusal:
+            return repr(value)
     return str(value).strip()
 
 

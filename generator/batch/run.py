@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from generator.batch.files import ResultWriter, open_cases
+from generator.core import values as V
 
 ROW_COLUMN = "row"
 DATE_COLUMN = "on"
@@ -202,8 +203,8 @@ def evaluate_chunk(module, batch: pa.RecordBatch, on: dt.date | None, first_row:
                 early[index] = ("", message)
     if DATE_COLUMN in names and on is None:
         when, bad_dates = _dates(batch.column(DATE_COLUMN))
-        for index, text in bad_dates:
-            early.setdefault(index, (DATE_COLUMN, f"{text!r} is not a date (YYYY-MM-DD)"))
+        for index, message in bad_dates:
+            early.setdefault(index, (DATE_COLUMN, message))
     else:
         when = on if on is not None else dt.date.today()
     result = module.evaluate_batch(columns, when)
@@ -225,8 +226,11 @@ def evaluate_chunk(module, batch: pa.RecordBatch, on: dt.date | None, first_row:
 
 
 def _dates(column) -> tuple[np.ndarray, list]:
-    """A column of YYYY-MM-DD text or dates as datetime64[D], and the (row, text) of those that
-    are no date (their rows get a placeholder date here and are rejected by the caller)."""
+    """A column of dates or date text as datetime64[D], and the (row, why) of those that are
+    no date (their rows get a placeholder date here and are rejected by the caller).
+
+    YYYY-MM-DD text is read vectorised; any other text (2012/7/1, 2012年7月1日, a blank) goes
+    row by row through the value reader every other date field uses."""
     if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
         values = column.cast(pa.date32())
         missing = values.is_null().to_numpy(zero_copy_only=False)
@@ -240,8 +244,19 @@ def _dates(column) -> tuple[np.ndarray, list]:
         )
         values = pc.if_else(plain, stamps, pa.scalar(None, stamps.type)).cast(pa.date32())
         missing = values.is_null().to_numpy(zero_copy_only=False)
-    bad = [(i, column[i].as_py()) for i in np.flatnonzero(missing).tolist()]
     days = values.fill_null(0).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    bad = []
+    for i in np.flatnonzero(missing).tolist():
+        given = column[i].as_py()
+        try:
+            day = V.read_date(given)
+        except V.Refusal as refusal:
+            bad.append((i, refusal.message))
+            continue
+        if day is None:
+            bad.append((i, f"{given!r} is not a date (YYYY-MM-DD)"))
+        else:
+            days[i] = np.datetime64(day, "D")
     return days, bad
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from generator import runtime as rt
+from generator.core import values as V
 from generator.core.findings import ERROR, WARNING, Finding
 from generator.core.units import Unit
 from generator.evaluate.interpreter import evaluate, read_field
@@ -462,9 +463,10 @@ def _cases(policy: Policy):
 def expected_value(output, written):
     """A hand-written expected output as the type the evaluator returns."""
     if output.type == "boolean":
-        if isinstance(written, bool):
-            return written
-        return {"true": True, "false": False}.get(str(written).strip().lower())
+        try:
+            return V.flag(written)
+        except V.Refusal:
+            return None
     problems: list = []
     if output.type == "integer":
         value = rt.integer({"x": written}, "x", problems=problems)

@@ -1,72 +1,156 @@
-"""What a spreadsheet cell holds, read exactly or refused with a reason.
+"""One reader of values: what a cell, a text field or a YAML scalar means, read exactly or refused.
 
-Officers type numbers and dates in many ways, and spreadsheet programs store them in more.
-Each function here takes a cell's value as openpyxl gives it (None, str, int, float, bool,
-datetime) and returns the one value it means, or raises `CellProblem` with a message that
-quotes the cell and says what is allowed. Nothing is guessed: a form that could mean two
-things (`1,5`, `7/1/2012`, a bare 2012 in a date column) is refused, not read one way.
+The same text reaches ratebook through a policy workbook, a YAML policy, a case file (CSV,
+Excel, YAML, JSON Lines, Parquet) and `--set`. Every one of those readers calls this module,
+so one text means one value everywhere, or is refused everywhere with the same reason: a
+`Refusal` carrying a stable code, named parameters and an English sentence. Nothing is
+guessed: a form that could mean two things (`1,5`, `7/1/2012`, a bare 2012 in a date column)
+is refused, not read one way.
 
-Accepted, beyond plain numbers and dates:
-- numbers as text, with surrounding spaces, full-width digits (`２００００`), thousands
-  separators in groups of three (`20,000`), a trailing `%` (`30%` is 0.3) or `万` (`2万` is
-  20000), and the minus signs `-`, `－`, `−`;
-- a float as Excel stores it, kept to Excel's own 15 significant digits (so a cached
-  0.1+0.2 reads as 0.3, exactly);
-- dates as date cells (no time of day), serial numbers between 1950 and 2099, and the text
-  forms 2012-07-01, 2012/7/1, 2012.7.1 and 2012年7月1日.
+What a text may be, beyond the plain forms (`20000`, `0.3`, `2012-07-01`, `true`):
+- any field: surrounding spaces (also no-break and full-width ones) are dropped, full-width
+  letters, digits and signs (`２００００`, `ＴＲＵＥ`) read as their plain forms, and a text of
+  spaces is empty, as if the field were not given;
+- a number (amounts, rates and counts alike: the unit never changes how text is read):
+  thousands separators in groups of three (`20,000`), a trailing `%` (`30%` is 0.3) or `万`
+  (`2万` is 20000), and the minus signs `-`, `－`, `−`. Refused with a hint: a unit or
+  currency sign (`35000元`, `¥35,000`), an exponent (`1e3`), spaces or a comma inside the
+  digits (`20 000`, `1,5`), a point with no digit after it (`5.`);
+- an integer: a number as above whose value is whole (`2.0`, `3.5万`);
+- true or false: `true`/`yes`/`是` and `false`/`no`/`否`, in any case;
+- a date: 2012-07-01, 2012-7-1, 2012/7/1, 2012.7.1 and 2012年7月1日 (year first, always);
+- an enum: one of its values, as written.
+
+Two kinds of caller, which differ only in what a non-text value means:
+- a spreadsheet *cell* (`number`, `integer`, `date`, `flag`, `text`, `case_value`): a float
+  is what Excel stored and is kept to Excel's own 15 significant digits (a cached 0.1+0.2 is
+  0.3), and a whole number in a date column is a date serial between 1950 and 2099;
+- a *value* a program or a typed file passes (`read_number`, `read_integer`, `read_date`,
+  `flag`, `choice`, or `read` for any kind): a float is its shortest decimal (`repr`), and
+  a number is never a date.
+
+Kept to the standard library: `generator.runtime` reads every input of a case through it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Context, Decimal, InvalidOperation
 from typing import overload
 
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 FIRST_DATE, LAST_DATE = dt.date(1950, 1, 1), dt.date(2099, 12, 31)
+KINDS = ("number", "integer", "boolean", "enum", "date")
+
 _NUMBER = re.compile(
-    r"^(?P<sign>[-+]?)(?P<whole>\d{1,3}(?:,\d{3})+|\d*)(?P<fraction>\.\d+)?(?P<suffix>%|万)?$"
+    r"(?P<sign>[-+]?)(?P<whole>\d{1,3}(?:,\d{3})+|\d*)(?P<fraction>\.\d+)?\s*(?P<suffix>%|万)?"
 )
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")  # read by Decimal() alone: the fast path
 _DATE = re.compile(
-    r"^(\d{4})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日)$"
+    r"(\d{4})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日)"
 )
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR_MONTH = re.compile(r"^(\d{4})\s*(?:-\s*(\d{1,2})|年\s*(\d{1,2})\s*月)$")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
-_SPACES = "\u00a0\u3000\u2002\u2003\u2009\ufeff"
+# what str.strip() drops (every character with isspace()), and the invisible BOM and zero-width
+# space that spreadsheets and editors leave at the ends of a field
+SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u200b"
+)
+# full-width ASCII (what a Chinese input method types in full-width mode) and the minus signs
+_PLAIN_FORMS = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_PLAIN_FORMS.update({0x3000: " ", 0x2212: "-", 0xFE63: "-"})
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "是"), ("false", "no", "否")
 NUMBER_FORMS = "digits such as 20000, 0.3, 30%, 20,000 or 2万"
-DATE_FORMS = "2012-07-01 (also 2012/7/1, 2012年7月1日, or a date cell)"
+DATE_FORMS = "2012-07-01 (also 2012/7/1 or 2012年7月1日)"
+
+# The English sentence of each refusal, keyed by its stable code. `value` is the value as
+# `shown` quotes it; the other parameters are named where they are used.
+MESSAGES = {
+    "number.form": "{value} is not a number; write " + NUMBER_FORMS,
+    "number.unit": "{value} is not a number: write it without its unit",
+    "number.comma": (
+        "{value} is not a number: a comma is read only between groups of three digits "
+        "(20,000); write a decimal point as ."
+    ),
+    "number.exponent": "{value} is not a number: write it out in full, without an exponent",
+    "number.spaces": "{value} is not a number: remove the spaces between the digits",
+    "number.flag": "{value} is a TRUE/FALSE value, not a number; write " + NUMBER_FORMS,
+    "number.date": "{value} is a date cell, not a number; format the cell as a number",
+    "number.not_finite": "{value} is not a finite number",
+    "integer.not_whole": "{value} is not a whole number",
+    "boolean.form": "{value} is not TRUE or FALSE; write TRUE or FALSE (also yes/no, 是/否)",
+    "enum.not_allowed": "{value} is not one of: {allowed}",
+    "date.form": "{value} is not a date ratebook reads; write " + DATE_FORMS,
+    "date.not_real": "{value} is not a real date",
+    "date.time_of_day": "{value} has a time of day; a date alone is expected",
+    "date.serial_fraction": "{value} is a number with a fraction, not a date; write " + DATE_FORMS,
+    "date.serial_range": (
+        "{value} is a number, not a date (as a date serial it is outside {first}–{last}); "
+        "write " + DATE_FORMS
+    ),
+    "source_date.form": (
+        "{value} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD "
+        "(also 2012年, 2012年8月, 2012年8月14日)"
+    ),
+    "source_date.month": "{value} is not a real month",
+    "text.flag": "{value} is a TRUE/FALSE cell; text is expected here",
+    "text.form": "{value} is not text",
+    "list.form": (
+        "{value} is not a list of values; separate them with commas, "
+        'and quote a value only as a whole ("a, b")'
+    ),
+    "list.flag": "{value} is not a list of values; write them separated by commas",
+    "list.empty_item": "{value} has an empty item; separate the values with single commas",
+}
 
 
-class CellProblem(Exception):
-    """A cell whose value cannot be read as what its column needs."""
+class Refusal(Exception):
+    """A value that cannot be read as what is expected.
 
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+    `code` is stable (the same text refused anywhere gives the same code), `params` names the
+    parts of the sentence, and `message` is the English sentence built from them."""
+
+    def __init__(self, code: str, **params: str):
+        self.code = code
+        self.params = params
+        self.message = MESSAGES[code].format(**params)
+        super().__init__(self.message)
+
+
+CellProblem = Refusal  # the name the workbook reader has always caught
 
 
 def shown(value) -> str:
-    """A cell value as quoted in a message."""
+    """A value as quoted in a message: text in quotes, TRUE/FALSE as a spreadsheet shows them."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, float):
         return f"{value!r}"
-    return f"'{value}'"
+    if isinstance(value, str):
+        return repr(clean_text(value))
+    if isinstance(value, (int, Decimal, dt.date)):
+        return f"'{value}'"
+    return repr(value)
 
 
 def clean_text(text: str) -> str:
     """Surrounding spaces (including no-break and full-width ones) removed."""
-    return text.strip(" \t\r\n" + _SPACES)
+    return text.strip(SPACES)
+
+
+def is_blank(value) -> bool:
+    """Nothing given: no value, or a text of spaces."""
+    return value is None or (isinstance(value, str) and not clean_text(value))
 
 
 def _ascii(text: str) -> str:
-    """Full-width digits and signs made plain; the Unicode minus made a hyphen."""
-    return unicodedata.normalize("NFKC", clean_text(text)).replace("\u2212", "-").strip()
+    """Trimmed, with full-width letters, digits and signs and the Unicode minus made plain."""
+    return clean_text(clean_text(text).translate(_PLAIN_FORMS))
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -79,20 +163,19 @@ def text(value) -> str | None:
     if isinstance(value, str):
         return clean_text(value) or None
     if isinstance(value, bool):
-        raise CellProblem(f"{shown(value)} is a TRUE/FALSE cell; text is expected here")
+        raise Refusal("text.flag", value=shown(value))
     if isinstance(value, (int, float)):
         return plain(number(value))
     if isinstance(value, dt.datetime):
         return _date_of(value).isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    raise CellProblem(f"{shown(value)} is not text")
+    raise Refusal("text.form", value=shown(value))
 
 
 def plain(value: Decimal) -> str:
     """20000, 0.3, 1.5: no exponent, no trailing zeros."""
-    text_ = format(value.normalize(), "f")
-    return text_
+    return format(value.normalize(), "f")
 
 
 # -- numbers ---------------------------------------------------------------------------------
@@ -103,28 +186,50 @@ def number(value: int | float) -> Decimal: ...
 @overload
 def number(value: object) -> Decimal | None: ...
 def number(value: object) -> Decimal | None:
+    """A cell as a number (a float kept to Excel's 15 digits); None for an empty cell."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return from_float(value)
+    return read_number(value)
+
+
+def read_number(value) -> Decimal | None:
+    """A value as a number (a float read as its shortest decimal); None when empty."""
+    kind = type(value)
+    if kind is str:
+        if (value.isdigit() and value.isascii()) or _PLAIN_NUMBER.fullmatch(value):
+            return Decimal(value)
+        return number_text(value)
+    if kind is Decimal:
+        if not value.is_finite():
+            raise Refusal("number.not_finite", value=shown(value))
+        return value
+    if kind is int:
+        return Decimal(value)
     if value is None:
         return None
     if isinstance(value, bool):
-        raise CellProblem(
-            f"{shown(value)} is a TRUE/FALSE cell, not a number; write {NUMBER_FORMS}"
-        )
-    if isinstance(value, int):
-        return Decimal(value)
+        raise Refusal("number.flag", value=shown(value))
     if isinstance(value, float):
-        return from_float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Refusal("number.not_finite", value=shown(value))
+        return Decimal(repr(value))
+    if isinstance(value, str):  # a subclass, such as numpy's str_
+        return read_number(str(value))
+    if isinstance(value, int):
+        return Decimal(int(value))
+    if isinstance(value, Decimal):
+        return read_number(Decimal(value))
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        raise CellProblem(
-            f"{shown(value)} is a date cell, not a number; format the cell as a number"
-        )
-    if isinstance(value, str):
-        return number_text(value)
-    raise CellProblem(f"{shown(value)} is not a number; write {NUMBER_FORMS}")
+        raise Refusal("number.date", value=shown(value))
+    raise Refusal("number.form", value=shown(value))
 
 
 def from_float(value: float) -> Decimal:
+    """A float as Excel stored it: its shortest decimal, cut to Excel's 15 significant digits."""
     if value != value or value in (float("inf"), float("-inf")):
-        raise CellProblem(f"{value!r} is not a finite number")
+        raise Refusal("number.not_finite", value=shown(value))
     if value.is_integer() and abs(value) < 1e15:
         return Decimal(int(value))
     exact = Decimal(repr(value))
@@ -139,46 +244,69 @@ def number_text(raw: str) -> Decimal | None:
     typed = _ascii(raw)
     if not typed:
         return None
-    compact = re.sub(r"\s+(?=[%万])", "", typed)
-    match = _NUMBER.match(compact)
+    match = _NUMBER.fullmatch(typed)
     if not match or not (match.group("whole") or match.group("fraction")):
-        raise CellProblem(_number_hint(raw, compact))
-    digits = (match.group("whole") or "0").replace(",", "") + (match.group("fraction") or "")
+        raise _number_refusal(raw, typed)
+    digits = match.group("whole").replace(",", "") + (match.group("fraction") or "")
     try:
         value = Decimal(digits)
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise CellProblem(_number_hint(raw, compact)) from None
+        raise _number_refusal(raw, typed) from None
     if match.group("sign") == "-":
         value = -value
     suffix = match.group("suffix")
-    if suffix == "%":
-        value = value / 100
-    elif suffix == "万":
-        value = value * 10000
-        if value == value.to_integral_value():
-            value = Decimal(int(value))
+    if suffix:
+        exact = Context(prec=len(digits) + 6)  # enough digits that × or ÷ is never rounded
+        if suffix == "%":
+            value = exact.divide(value, Decimal(100))
+        else:
+            value = exact.multiply(value, Decimal(10000))
+            if value == value.to_integral_value():
+                value = Decimal(int(value))
     return value
 
 
-def _number_hint(raw: str, typed: str) -> str:
-    quoted = f"'{clean_text(raw)}'"
-    if re.search(r"[0-9.]\s*(万?元|yuan|m2|㎡|平方米|人|名|个月|月|年|person|month|year)$", typed):
-        return f"{quoted} is not a number: write it without its unit (the unit has its own column)"
+def _number_refusal(raw: str, typed: str) -> Refusal:
+    """The refusal of a text that is not a number, with a hint when its form shows why."""
+    quoted = shown(raw)
+    if re.search(
+        r"[0-9.]\s*(万?元|yuan|m2|㎡|平方米|人|名|个月|月|年|person|month|year)$", typed
+    ) or re.match(r"[¥￥$]|RMB|CNY", typed):
+        return Refusal("number.unit", value=quoted)
     if "," in typed:
-        return f"{quoted} is not a number: a comma is read only between groups of three digits (20,000); write a decimal point as ."
+        return Refusal("number.comma", value=quoted)
     if re.search(r"\d[eE][-+]?\d", typed):
-        return f"{quoted} is not a number: write it out in full, without an exponent"
+        return Refusal("number.exponent", value=quoted)
     if re.search(r"\d\s+\d", typed):
-        return f"{quoted} is not a number: remove the spaces between the digits"
-    return f"{quoted} is not a number; write {NUMBER_FORMS}"
+        return Refusal("number.spaces", value=quoted)
+    return Refusal("number.form", value=quoted)
 
 
 def integer(value) -> int | None:
-    parsed = number(value)
+    """A cell as a whole number; None for an empty cell."""
+    return _whole(value, number)
+
+
+def read_integer(value) -> int | None:
+    """A value as a whole number; None when empty."""
+    if type(value) is int:
+        return value
+    return _whole(value, read_number)
+
+
+def _whole(value, read) -> int | None:
+    """`read(value)` if it is whole; 'not a whole number' also for a text that is no number,
+    unless its form tells more (a unit, a comma, an exponent)."""
+    try:
+        parsed = read(value)
+    except Refusal as refusal:
+        if refusal.code == "number.form":
+            raise Refusal("integer.not_whole", value=shown(value)) from None
+        raise
     if parsed is None:
         return None
     if parsed != parsed.to_integral_value():
-        raise CellProblem(f"{shown(value)} is not a whole number")
+        raise Refusal("integer.not_whole", value=shown(value))
     return int(parsed)
 
 
@@ -186,10 +314,11 @@ def integer(value) -> int | None:
 
 
 def flag(value) -> bool | None:
-    if value is None:
-        return None
+    """TRUE or FALSE (also yes/no, 是/否 in any case or width); None when empty."""
     if isinstance(value, bool):
         return value
+    if value is None:
+        return None
     if isinstance(value, str):
         word = _ascii(value).casefold()
         if not word:
@@ -198,8 +327,26 @@ def flag(value) -> bool | None:
             return True
         if word in FALSE_WORDS:
             return False
-    raise CellProblem(
-        f"{shown(value)} is not TRUE or FALSE; write TRUE or FALSE (also yes/no, 是/否)"
+    raise Refusal("boolean.form", value=shown(value))
+
+
+# -- enum --------------------------------------------------------------------------------------
+
+
+def choice(value, allowed: tuple):
+    """The one of `allowed` that `value` names (as written, trimmed); None when empty."""
+    for candidate in allowed:
+        if value == candidate and type(value) is type(candidate):
+            return candidate
+    if is_blank(value):
+        return None
+    if not isinstance(value, bool):
+        typed = clean_text(str(value))
+        for candidate in allowed:
+            if typed == str(candidate):
+                return candidate
+    raise Refusal(
+        "enum.not_allowed", value=shown(value), allowed=", ".join(str(a) for a in allowed)
     )
 
 
@@ -208,7 +355,7 @@ def flag(value) -> bool | None:
 
 def _date_of(value: dt.datetime) -> dt.date:
     if value.time() != dt.time(0, 0):
-        raise CellProblem(f"{shown(value)} has a time of day; a date alone is expected")
+        raise Refusal("date.time_of_day", value=shown(value))
     return value.date()
 
 
@@ -216,9 +363,7 @@ def _serial(value, epoch: dt.datetime) -> dt.date:
     from openpyxl.utils.datetime import from_excel
 
     if isinstance(value, float) and not value.is_integer():
-        raise CellProblem(
-            f"{shown(value)} is a number with a fraction, not a date; write {DATE_FORMS}"
-        )
+        raise Refusal("date.serial_fraction", value=shown(value))
     serial = int(value)
     try:
         day = from_excel(serial, epoch)
@@ -226,44 +371,53 @@ def _serial(value, epoch: dt.datetime) -> dt.date:
         day = None
     day = day.date() if isinstance(day, dt.datetime) else day
     if day is None or not FIRST_DATE <= day <= LAST_DATE:
-        raise CellProblem(
-            f"'{serial}' is a number, not a date (as a date serial it is outside "
-            f"{FIRST_DATE.year}–{LAST_DATE.year}); write {DATE_FORMS}"
+        raise Refusal(
+            "date.serial_range",
+            value=f"'{serial}'",
+            first=str(FIRST_DATE.year),
+            last=str(LAST_DATE.year),
         )
     return day
 
 
 def date(value, epoch: dt.datetime | None = None) -> str | None:
-    """'YYYY-MM-DD' for a date in any accepted form; None for an empty cell."""
+    """A cell as 'YYYY-MM-DD' (a whole number is a date serial); None for an empty cell."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _serial(value, epoch or _default_epoch()).isoformat()
+    day = read_date(value)
+    return None if day is None else day.isoformat()
+
+
+def read_date(value) -> dt.date | None:
+    """A value as a date (a number is never one); None when empty."""
+    if isinstance(value, dt.datetime):
+        return _date_of(value)
+    if isinstance(value, dt.date):
+        return value
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise CellProblem(f"{shown(value)} is not a date; write {DATE_FORMS}")
-    if isinstance(value, dt.datetime):
-        return _date_of(value).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (int, float)):
-        return _serial(value, epoch or _default_epoch()).isoformat()
-    if isinstance(value, str):
-        typed = _ascii(value)
-        if not typed:
-            return None
-        match = _DATE.match(typed)
-        if not match:
-            raise CellProblem(
-                f"'{clean_text(value)}' is not a date ratebook reads; write {DATE_FORMS}"
-            )
-        year, month, day = (
-            match.group(1),
-            match.group(2) or match.group(4),
-            match.group(3) or match.group(5),
-        )
+    if not isinstance(value, str):
+        raise Refusal("date.form", value=shown(value))
+    if _ISO_DATE.fullmatch(value):
         try:
-            return dt.date(int(year), int(month), int(day)).isoformat()
+            return dt.date.fromisoformat(value)
         except ValueError:
-            raise CellProblem(f"'{clean_text(value)}' is not a real date") from None
-    raise CellProblem(f"{shown(value)} is not a date; write {DATE_FORMS}")
+            raise Refusal("date.not_real", value=shown(value)) from None
+    typed = _ascii(value)
+    if not typed:
+        return None
+    match = _DATE.fullmatch(typed)
+    if not match:
+        raise Refusal("date.form", value=shown(value))
+    year, month, day = (
+        match.group(1),
+        match.group(2) or match.group(4),
+        match.group(3) or match.group(5),
+    )
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise Refusal("date.not_real", value=shown(value)) from None
 
 
 def source_date(value, epoch: dt.datetime | None = None) -> str | None:
@@ -279,21 +433,37 @@ def source_date(value, epoch: dt.datetime | None = None) -> str | None:
         if month:
             number_ = int(month.group(2) or month.group(3))
             if not 1 <= number_ <= 12:
-                raise CellProblem(f"'{clean_text(value)}' is not a real month")
+                raise Refusal("source_date.month", value=shown(value))
             return f"{month.group(1)}-{number_:02d}"
     try:
         return date(value, epoch)
-    except CellProblem:
-        raise CellProblem(
-            f"{shown(value)} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD "
-            "(also 2012年, 2012年8月, 2012年8月14日)"
-        ) from None
+    except Refusal:
+        raise Refusal("source_date.form", value=shown(value)) from None
 
 
 def _default_epoch() -> dt.datetime:
     from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 
     return CALENDAR_WINDOWS_1900
+
+
+# -- any kind ----------------------------------------------------------------------------------
+
+
+def read(value, kind: str, allowed: tuple = ()):
+    """`value` as a `kind` expects it (one of KINDS; `allowed` lists an enum's values):
+    Decimal, int, bool, one of `allowed`, or a date; None when empty; Refusal otherwise."""
+    if kind == "number":
+        return read_number(value)
+    if kind == "integer":
+        return read_integer(value)
+    if kind == "boolean":
+        return flag(value)
+    if kind == "enum":
+        return choice(value, allowed)
+    if kind == "date":
+        return read_date(value)
+    raise ValueError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
 
 
 # -- lists and case values -----------------------------------------------------------------------
@@ -310,7 +480,7 @@ def name_list(value) -> list | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise CellProblem(f"{shown(value)} is not a list of values; write them separated by commas")
+        raise Refusal("list.flag", value=shown(value))
     if isinstance(value, (int, float)):
         return [integer(value)]
     typed = clean_text(str(value))
@@ -321,10 +491,7 @@ def name_list(value) -> list | None:
     while position < len(typed):
         match = _ITEM.match(typed, position)
         if match is None or match.end() == position:
-            raise CellProblem(
-                f"'{typed}' is not a list of values; separate them with commas, "
-                'and quote a value only as a whole ("a, b")'
-            )
+            raise Refusal("list.form", value=shown(typed))
         quoted, bare = match.group(1), match.group(2)
         position = match.end()
         if quoted is not None:
@@ -332,9 +499,7 @@ def name_list(value) -> list | None:
             continue
         item = _ascii(bare)
         if not item:
-            raise CellProblem(
-                f"'{typed}' has an empty item; separate the values with single commas"
-            )
+            raise Refusal("list.empty_item", value=shown(typed))
         items.append(int(item) if re.fullmatch(r"-?\d+", item) else item)
     return items
 

@@ -8,8 +8,9 @@ not parse), and each such failure becomes a located finding rather than an excep
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from generator.core import values as V
 from generator.core.findings import Finding
 from generator.core.location import dotted
 from generator.formula.syntax import FormulaError, parse
@@ -31,36 +32,6 @@ from generator.model.policy import (
 )
 
 
-def to_decimal(value) -> Decimal | None:
-    """A number as written in a source: 0.3, 30, '30%'. None when it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if text.endswith("%"):
-                return Decimal(text[:-1]) / 100
-            return Decimal(text)
-        except InvalidOperation:
-            return None
-    return None
-
-
-def to_date(text) -> dt.date | None:
-    if isinstance(text, dt.date):
-        return text
-    try:
-        return dt.date.fromisoformat(str(text))
-    except ValueError:
-        return None
-
-
 class _Builder:
     def __init__(self, doc):
         self.doc = doc
@@ -73,19 +44,30 @@ class _Builder:
     def problem(self, code: str, message: str, *path) -> None:
         self.findings.append(Finding(code, message, self.place(*path)))
 
-    def date(self, value, *path) -> dt.date | None:
-        parsed = to_date(value)
+    def read(self, value, kind: str, code: str, *path):
+        """A value of the document as the one reader of values reads it (text included:
+        `30%`, `20,000`, `2012/7/1`, `是`); a located finding when it is refused or empty."""
+        try:
+            parsed = V.read(value, kind)
+        except V.Refusal as refusal:
+            self.problem(code, refusal.message, *path)
+            return None
         if parsed is None:
-            self.problem("bad-date", f"'{value}' is not a real date (YYYY-MM-DD)", *path)
+            self.problem(code, f"{V.shown(value)} is empty; write a {kind}", *path)
         return parsed
+
+    def date(self, value, *path) -> dt.date | None:
+        return self.read(value, "date", "bad-date", *path)
 
     def number(self, value, *path) -> Decimal | None:
         if value is None:
             return None
-        parsed = to_decimal(value)
-        if parsed is None:
-            self.problem("bad-number", f"'{value}' is not a number", *path)
-        return parsed
+        return self.read(value, "number", "bad-number", *path)
+
+    def flag(self, value, *path) -> bool:
+        if value is None:
+            return False
+        return bool(self.read(value, "boolean", "bad-flag", *path))
 
     def formula_tree(self, text: str, *path):
         try:
@@ -145,7 +127,7 @@ def build_policy(doc) -> BuildResult:
         source=Source(
             source["title"],
             source.get("number"),
-            source["date"],
+            _source_date(b, source["date"]),
             source["clause"],
             source.get("seed", ""),
         ),
@@ -160,6 +142,31 @@ def build_policy(doc) -> BuildResult:
         sha256=sha256_of(doc.raw),
     )
     return BuildResult(policy, b.findings)
+
+
+def _source_date(b: _Builder, value) -> str:
+    """The source's date as precise as it gives it (YYYY, YYYY-MM or YYYY-MM-DD)."""
+    try:
+        return V.source_date(value) or ""
+    except V.Refusal as refusal:
+        b.problem("bad-date", refusal.message, "source", "date")
+        return str(value)
+
+
+def _default(b: _Builder, spec: dict, path: tuple):
+    """A default written as text (`30%`, `2012/7/1`, `是`) as the value it means, so that every
+    later reader (the case reader, the emitted module, the case schema) gets it typed; one the
+    reader refuses stays as written for the default check to report."""
+    value = spec.get("default")
+    if not isinstance(value, str) or spec["type"] not in ("number", "integer", "boolean", "date"):
+        return value
+    try:
+        typed = V.read(value, spec["type"])
+    except V.Refusal:
+        return value
+    if typed is None:
+        return value
+    return typed.isoformat() if spec["type"] == "date" else typed
 
 
 def _unit(spec: dict, key: str = "unit") -> str:
@@ -183,9 +190,9 @@ def _input(b: _Builder, name: str, spec: dict) -> InputField:
         minimum=b.number(spec.get("min"), *path, "min"),
         maximum=b.number(spec.get("max"), *path, "max"),
         values=values,
-        ordered=bool(spec.get("ordered", False)),
+        ordered=b.flag(spec.get("ordered"), *path, "ordered"),
         has_default=has_default,
-        default=spec.get("default"),
+        default=_default(b, spec, path),
         label=_label(spec.get("label")),
         note=spec.get("note", ""),
         location=b.place(*path),
@@ -239,7 +246,7 @@ def _parameter(b: _Builder, name: str, spec: dict, enum_values: dict) -> Paramet
         clause=source.get("clause", ""),
         quote=source.get("quote", ""),
         note=spec.get("note", ""),
-        unnumbered=bool(spec.get("unnumbered", False)),
+        unnumbered=b.flag(spec.get("unnumbered"), *path, "unnumbered"),
         values=tuple(values),
         location=b.place(*path),
     )

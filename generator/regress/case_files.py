@@ -28,9 +28,9 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
+from generator.core import values as V
 from generator.core.findings import Finding
 from generator.core.location import Location
 
@@ -119,8 +119,9 @@ def read_case_file(path: Path, shown: str) -> tuple[list[CaseSpec], list[Finding
 class _Table:
     """Rows of cells with a place for each cell, however the file was read."""
 
-    def __init__(self, shown: str):
+    def __init__(self, shown: str, cells: bool = False):
         self.shown = shown
+        self.cells = cells  # Excel cells: a float is Excel's, a number in `on` a date serial
         self.cases: list[CaseSpec] = []
         self.findings: list[Finding] = []
 
@@ -192,23 +193,18 @@ class _Table:
                 Finding("case-policy", "no policy given", place(key, header["policy"]))
             )
             return
-        on = _date(cell("on"))
+        on, problem = _date(cell("on"), self.cells)
         if on is None:
-            self.findings.append(
-                Finding(
-                    "case-date",
-                    f"on: {_quoted(cell('on'))} is not a date (YYYY-MM-DD)",
-                    place(key, header["on"]),
-                )
-            )
+            self.findings.append(Finding("case-date", problem, place(key, header["on"])))
             return
+        value = _cell_value if self.cells else _text_value
         inputs = tuple(
-            (n[3:].strip(), _value(cells[i]))
+            (n[3:].strip(), value(cells[i]))
             for n, i in header.items()
             if n.startswith("in:") and i < len(cells) and not _blank(cells[i])
         )
         expected = tuple(
-            (n[4:].strip(), _value(cells[i]))
+            (n[4:].strip(), value(cells[i]))
             for n, i in header.items()
             if n.startswith("out:") and i < len(cells) and not _blank(cells[i])
         )
@@ -270,7 +266,7 @@ def _read_xlsx(path: Path, shown: str):
             ]
             if not any(not _blank(c) for _, cells in rows for c in cells):
                 continue
-            table = _Table(shown)
+            table = _Table(shown, cells=True)
 
             def place(row, column, title=sheet.title):
                 if row is None:
@@ -348,15 +344,9 @@ def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: lis
     if not policy:
         findings.append(Finding("case-policy", "no policy given", where))
         bad = True
-    on = _date(item.get("on"))
+    on, problem = _date(item.get("on"))
     if on is None:
-        findings.append(
-            Finding(
-                "case-date",
-                f"on: {_quoted(item.get('on'))} is not a date (YYYY-MM-DD)",
-                doc.place(path + ("on",)),
-            )
-        )
+        findings.append(Finding("case-date", problem, doc.place(path + ("on",))))
         bad = True
     parts = {}
     for key in ("inputs", "expected"):
@@ -391,36 +381,40 @@ def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: lis
 
 
 def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return V.is_blank(value)
 
 
 def _plain(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _quoted(value) -> str:
-    return (
-        "(empty)" if _blank(value) else repr(value if not isinstance(value, str) else value.strip())
-    )
-
-
-def _date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date() if value.time() == dt.time(0) else None
-    if isinstance(value, dt.date):
-        return value
+def _date(value, cell: bool = False) -> tuple[dt.date | None, str]:
+    """The case's date and "", or None and why not (read as every other date field is)."""
+    if _blank(value):
+        return None, "on: (empty) is not a date (YYYY-MM-DD)"
     try:
-        return dt.date.fromisoformat(str(value).strip()) if not _blank(value) else None
-    except ValueError:
-        return None
+        if cell:
+            return dt.date.fromisoformat(V.date(value)), ""
+        return V.read_date(value), ""
+    except V.Refusal as refusal:
+        return None, f"on: {refusal.message}"
 
 
-def _value(value):
-    """A cell as the evaluator reads it: text stripped, Excel floats as exact decimals."""
+def _text_value(value):
+    """A field of a CSV file as written (trimmed); the evaluator reads it as the input's type."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _cell_value(value):
+    """An Excel cell as the evaluator reads it: text trimmed, a float as the number Excel
+    shows (its 15 significant digits, as in a policy workbook), a date cell as its day."""
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, float):
-        return Decimal(repr(value))
+        try:
+            return V.from_float(value)
+        except V.Refusal:
+            return value
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time(0) else value
     return value

@@ -2,9 +2,11 @@
 
 PyYAML follows YAML 1.1, where a bare `no`, `on` or `2012-07-01` silently becomes a boolean or
 a date. An officer's enum value `no` or a key `on` must keep its meaning, so this reader
-resolves only null, integers, decimals and `true`/`false`; everything else stays text and is
-checked later with a located message. Decimals become `Decimal`, never binary floats, so
-`0.3` is exact. Duplicate keys are findings, not a silent last-one-wins.
+resolves only null, integers and decimals written in plain digits, and `true`/`false`;
+everything else stays text and is read later, with a located message when it is refused, by
+the one value reader that also reads workbook cells and case files (`30%`, `20,000`,
+`2012/7/1`). Decimals become `Decimal`, never binary floats, so `0.3` is exact. Duplicate
+keys are findings, not a silent last-one-wins.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import yaml
 from generator.core.findings import Finding
 from generator.core.location import Location
 
-_INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
-_FLOAT = re.compile(
-    r"^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"
-)
+# plain digits only: `1e3` or `35_000` stay text, which the one value reader
+# (generator.core.values) refuses with a reason, as it does in a workbook or a case file
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?[0-9]*\.[0-9]+$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 
@@ -222,10 +224,10 @@ def _scalar(node: yaml.ScalarNode, path: tuple, doc: SourceDocument, findings: l
     if tag == _BOOL_TAG and _BOOL.match(text):
         return text.lower() == "true"
     if tag == _INT_TAG and _INT.match(text):
-        return int(text.replace("_", ""))
+        return int(text)
     if tag == _FLOAT_TAG:
         try:
-            return Decimal(text.replace("_", ""))
+            return Decimal(text)
         except InvalidOperation:
             pass
     if tag in (_BOOL_TAG, _INT_TAG, _FLOAT_TAG):
