@@ -92,8 +92,12 @@ def _csv(path: Path, chunk_rows: int, size: int) -> Source:
         reader = pcsv.open_csv(
             path,
             read_options=pcsv.ReadOptions(block_size=block, encoding="utf8"),
+            # only an empty field is missing: "NaN", "N/A" or "null" are text the value
+            # reader refuses, as it does in a case file or after --set, not a silent default
             convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=True
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=True,
+                null_values=[""],
             ),
         )
     except pa.ArrowInvalid as exc:

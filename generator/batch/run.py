@@ -237,7 +237,9 @@ def _dates(column) -> tuple[np.ndarray, list]:
     else:
         text = pc.utf8_trim_whitespace(column.cast(pa.string()))
         stamps = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-        plain = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), False)
+        # years 1000-9999 only: strptime takes year 0, which no date has
+        iso = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
+        plain = pc.fill_null(pc.match_substring_regex(text, iso), False)
         # strptime is lenient (2012-02-30 → 2012-03-01): keep only dates that print back as written
         plain = pc.and_(
             plain, pc.fill_null(pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), text), False)

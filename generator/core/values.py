@@ -539,7 +539,9 @@ def case_value(value, field_type: str | None, epoch: dt.datetime | None = None):
     typed = clean_text(str(value))
     if not typed:
         return None
-    if field_type in ("number", "integer") and not is_plain_number_text(typed):
+    if field_type == "integer" and not is_plain_number_text(typed):
+        return integer(typed)  # refused here as the case reader would, quoting the cell
+    if field_type == "number" and not is_plain_number_text(typed):
         return number_text(typed)
     if field_type == "date":
         canonical = date(typed, epoch)

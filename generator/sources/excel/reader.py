@@ -938,8 +938,7 @@ class _Reader:
                 section, types = (
                     ("inputs", input_types) if side == "in" else ("expected", output_types)
                 )
-                field_type = types.get(name)
-                kind = "number" if field_type == "integer" else field_type
+                kind = types.get(name)
                 where = self.at(row.title, cell.coordinate, path + (section, name))
                 self.doc.places[path + (section, name)] = where
                 self.doc.key_places[path + (section, name)] = where
