@@ -631,3 +631,47 @@ def _true_false_and_enum_agree(texts: list, column) -> None:
     for text, code, off_path in zip(texts, codes.tolist(), batch.exact.tolist(), strict=True):
         if not off_path:
             assert one_reading(lambda t: V.choice(t, allowed), text) == ("value", allowed[code])
+
+
+# -- typed files: a number of the file's own syntax is a number ------------------------------------
+
+
+def test_a_json_number_and_an_excel_number_cell_are_numbers_not_text(project, tmp_path):
+    """JSON's 1e-05 is a number written in JSON, not text with an exponent, and an Excel float
+    cell is the number Excel shows (15 significant digits), in a batch file as in a policy."""
+    (tmp_path / "cases.jsonl").write_text(
+        '{"n": 1e-05}\n{"n": 35000}\n{"n": "1e3"}\n', encoding="utf-8"
+    )
+    book = openpyxl.Workbook()
+    book.active.append(["n"])
+    for value in (123456789012.34567, 1e-05, "30%"):
+        book.active.append([value])
+    book.save(tmp_path / "cases.xlsx")
+    for name, wanted in (
+        ("cases.jsonl", {1: "0.0000", 2: "35000.0000"}),  # n_out keeps 4 places
+        ("cases.xlsx", {1: "123456789012.3460", 2: "0.0000", 3: "0.3000"}),
+    ):
+        out = tmp_path / f"{name.replace('.', '_')}.csv"
+        result = CliRunner().invoke(
+            cli.main,
+            ["--root", str(project), "eval", "probe.values", "--on", "2012-07-01"]
+            + ["--cases", str(tmp_path / name), "--out", str(out)],
+        )
+        assert result.exit_code == 0, result.output
+        with open(out, newline="", encoding="utf-8") as stream:
+            assert {int(r["row"]): r["n_out"] for r in csv.DictReader(stream)} == wanted
+    errors = (tmp_path / "cases_jsonl.errors.csv").read_text(encoding="utf-8")
+    assert refusal("number", "1e3").message in errors
+
+
+def test_an_excel_float_cell_in_a_case_workbook_is_read_as_in_a_policy_workbook(policy, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["policy", "on", "in:n", "out:n_out"])
+    book.active.append(
+        ["probe.values", dt.datetime(2012, 7, 1), 123456789012.34567, "123456789012.346"]
+    )
+    book.save(tmp_path / "cases.xlsx")
+    cases, findings = read_cases([tmp_path / "cases.xlsx"], tmp_path)
+    excel_shows = D("123456789012.346")  # Excel's 15 significant digits
+    assert findings == [] and dict(cases[0].inputs) == {"n": excel_shows}
+    assert run_cases([policy], cases)[0].passed
