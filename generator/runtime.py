@@ -173,6 +173,9 @@ def number(case: dict, name: str, minimum=None, maximum=None, default=MISSING, p
     except _V.Refusal as refusal:
         problems.append((name, refusal.message))
         return None
+    if parsed is None:  # a value that reads as empty is not given
+        problems.append((name, "is required"))
+        return None
     if abs(parsed) >= LARGEST:
         problems.append((name, f"{_V.shown(value)} is too large (limit 10^15)"))
         return None
@@ -187,6 +190,9 @@ def integer(case: dict, name: str, minimum=None, maximum=None, default=MISSING, 
         parsed = _V.read_integer(value)
     except _V.Refusal as refusal:
         problems.append((name, refusal.message))
+        return None
+    if parsed is None:  # a value that reads as empty is not given
+        problems.append((name, "is required"))
         return None
     if abs(parsed) >= LARGEST:
         problems.append((name, f"{_V.shown(value)} is not a whole number"))
@@ -234,9 +240,13 @@ def unknown_fields(case: dict, known: tuple, problems: list) -> None:
 
 
 def evaluation_date(on) -> dt.date:
+    """The date a case is evaluated on, read as every other date (2012-07-01, 2012/7/1, …)."""
     if isinstance(on, dt.date) and not isinstance(on, dt.datetime):
         return on
     try:
-        return dt.date.fromisoformat(str(on))
-    except ValueError:
-        raise InvalidCase([("on", f"{on!r} is not a date (YYYY-MM-DD)")]) from None
+        day = _V.read_date(on if isinstance(on, (str, dt.date)) else str(on))  # numpy's too
+    except _V.Refusal as refusal:
+        raise InvalidCase([("on", refusal.message)]) from None
+    if day is None:
+        raise InvalidCase([("on", f"{on!r} is not a date (YYYY-MM-DD)")])
+    return day

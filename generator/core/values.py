@@ -60,7 +60,7 @@ SPACES = (
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u200b"
 )
 # full-width ASCII (what a Chinese input method types in full-width mode) and the minus signs
-_PLAIN_FORMS = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_PLAIN_FORMS: dict[int, int | str] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _PLAIN_FORMS.update({0x3000: " ", 0x2212: "-", 0xFE63: "-"})
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "是"), ("false", "no", "否")
 NUMBER_FORMS = "digits such as 20000, 0.3, 30%, 20,000 or 2万"
@@ -165,7 +165,7 @@ def text(value) -> str | None:
     if isinstance(value, bool):
         raise Refusal("text.flag", value=shown(value))
     if isinstance(value, (int, float)):
-        return plain(number(value))
+        return plain(_cell_number(value))
     if isinstance(value, dt.datetime):
         return _date_of(value).isoformat()
     if isinstance(value, dt.date):
@@ -192,6 +192,11 @@ def number(value: object) -> Decimal | None:
     if isinstance(value, float):
         return from_float(value)
     return read_number(value)
+
+
+def _cell_number(value: int | float) -> Decimal:
+    """A number cell (never empty) as the number Excel shows."""
+    return from_float(value) if isinstance(value, float) else Decimal(value)
 
 
 def read_number(value) -> Decimal | None:
@@ -530,7 +535,7 @@ def case_value(value, field_type: str | None, epoch: dt.datetime | None = None):
     if isinstance(value, (int, float)):
         if field_type == "date":
             return date(value, epoch)
-        parsed = number(value)
+        parsed = _cell_number(value)
         return (
             int(parsed)
             if parsed == parsed.to_integral_value() and isinstance(value, int)

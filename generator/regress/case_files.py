@@ -393,9 +393,8 @@ def _date(value, cell: bool = False) -> tuple[dt.date | None, str]:
     if _blank(value):
         return None, "on: (empty) is not a date (YYYY-MM-DD)"
     try:
-        if cell:
-            return dt.date.fromisoformat(V.date(value)), ""
-        return V.read_date(value), ""
+        iso = V.date(value) if cell else None  # a cell: a whole number is a date serial
+        return (dt.date.fromisoformat(iso) if iso else V.read_date(value)), ""
     except V.Refusal as refusal:
         return None, f"on: {refusal.message}"
 
