@@ -38,12 +38,76 @@ ROUNDING_MODES = {
 }
 
 
-class EvaluationError(Exception):
-    """A case that cannot be evaluated; `problems` is a list of (field, message)."""
+class Problem:
+    """One reason a case cannot be evaluated: the field it concerns ("" for the whole case), a
+    catalogue key and its parameters (see `generator.core.messages`).
 
-    def __init__(self, problems: list[tuple[str, str]]):
+    Generated modules build and read plain `(field, message)` pairs, so a Problem unpacks,
+    indexes, compares and prints as that pair. Its words are rendered from the catalogue only
+    when they are read, so evaluating a valid case never loads the catalogue, and a reason can
+    fill in another message (`{problem}`) in that message's language.
+    """
+
+    __slots__ = ("field", "key", "params")
+
+    def __init__(self, field: str, key: str, /, **params: object):
+        self.field = field
+        self.key = key
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        from generator.core.messages import render
+
+        return render(self.key, self.params)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __format__(self, spec: str) -> str:
+        return format(self.message, spec)
+
+    def pair(self) -> tuple[str, str]:
+        return (self.field, self.message)
+
+    def __iter__(self):
+        return iter(self.pair())
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index):
+        return self.pair()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (tuple, Problem)):
+            return self.pair() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pair())
+
+    def __repr__(self) -> str:
+        return repr(self.pair())
+
+    def __reduce__(self):
+        return (_problem, (self.field, self.key, self.params))
+
+
+def _problem(field: str, key: str, params: dict) -> Problem:
+    return Problem(field, key, **params)
+
+
+class EvaluationError(Exception):
+    """A case that cannot be evaluated; `problems` is a list of (field, message) pairs
+    (Problems, or plain pairs from a generated module's cross-field rules)."""
+
+    def __init__(self, problems: list):
         self.problems = problems
-        super().__init__("; ".join(f"{f}: {m}" if f else m for f, m in problems))
+        super().__init__(problems)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{f}: {m}" if f else m for f, m in self.problems)
 
 
 class InvalidCase(EvaluationError):
@@ -62,12 +126,7 @@ def at(starts: tuple, values: tuple, on: dt.date, name: str):
     index = bisect_right(starts, on) - 1
     if index < 0:
         raise NotInForce(
-            [
-                (
-                    name,
-                    f"not in force on {on.isoformat()}: the first value applies from {starts[0].isoformat()}",
-                )
-            ]
+            [Problem(name, "not-in-force", on=on.isoformat(), first=starts[0].isoformat())]
         )
     return values[index]
 
@@ -96,14 +155,14 @@ def whole_amount(brackets: tuple, x: Decimal, name: str) -> Decimal:
         if upper is not None and (x > upper or (x == upper and not upper_inclusive)):
             continue
         return amount if amount is not None else x * rate
-    raise EvaluationError([(name, f"{x} falls in no bracket of the scale")])
+    raise EvaluationError([Problem(name, "no-bracket", value=x)])
 
 
 def table(rows: dict, key, name: str) -> Decimal:
     try:
         return rows[key]
     except KeyError:
-        raise EvaluationError([(name, f"no row for {key!r}")]) from None
+        raise EvaluationError([Problem(name, "no-table-row", key=key)]) from None
 
 
 # -- arithmetic ------------------------------------------------------------------------------
@@ -111,13 +170,13 @@ def table(rows: dict, key, name: str) -> Decimal:
 
 def divide(a: Decimal, b: Decimal, where: str) -> Decimal:
     if b == 0:
-        raise EvaluationError([(where, "division by zero")])
+        raise EvaluationError([Problem(where, "division-by-zero")])
     return a / b
 
 
 def clamp(x: Decimal, low: Decimal, high: Decimal, where: str) -> Decimal:
     if low > high:
-        raise EvaluationError([(where, f"clamp bounds cross: low {low} is above high {high}")])
+        raise EvaluationError([Problem(where, "clamp-crossed", low=low, high=high)])
     return low if x < low else high if x > high else x
 
 
@@ -135,22 +194,27 @@ def ceil(x: Decimal) -> Decimal:
 
 def as_integer(x: Decimal, name: str) -> int:
     if x != x.to_integral_value():
-        raise EvaluationError([(name, f"the formula gives {x}, which is not a whole number")])
+        raise EvaluationError([Problem(name, "not-whole-result", value=x)])
     return int(x)
 
 
 # -- inputs ------------------------------------------------------------------------------------
-# Each reader of a case field appends (field, message) to `problems` and returns the typed
-# value (or None), so one call reports every bad field of a case at once. What a text means
-# is decided by `generator.core.values`, the one reader shared with policy workbooks, YAML
-# policies and case files; the refusal's English sentence is the message.
+# Each reader of a case field appends a Problem to `problems` and returns the typed value (or
+# None), so one call reports every bad field of a case at once. What a text means is decided
+# by `generator.core.values`, the one reader shared with policy workbooks, YAML policies and
+# case files; a refusal's code and parameters become the Problem's.
+
+
+def _refused(name: str, refusal: _V.Refusal) -> Problem:
+    """A value the reader refused, as the case's problem with the same code and words."""
+    return Problem(name, refusal.code, **refusal.params)
 
 
 def _given(case: dict, name: str, default, problems: list):
     value = case.get(name, MISSING)
     if value is MISSING or value is None or (type(value) is str and not value.strip(_V.SPACES)):
         if default is MISSING:
-            problems.append((name, "is required"))
+            problems.append(Problem(name, "input-required"))
             return MISSING
         return default
     return value
@@ -158,9 +222,9 @@ def _given(case: dict, name: str, default, problems: list):
 
 def _bounds(name: str, value, minimum, maximum, problems: list):
     if minimum is not None and value < minimum:
-        problems.append((name, f"{value} is below the minimum {minimum}"))
+        problems.append(Problem(name, "input-below-minimum", value=value, minimum=minimum))
     elif maximum is not None and value > maximum:
-        problems.append((name, f"{value} is above the maximum {maximum}"))
+        problems.append(Problem(name, "input-above-maximum", value=value, maximum=maximum))
     return value
 
 
@@ -171,13 +235,13 @@ def number(case: dict, name: str, minimum=None, maximum=None, default=MISSING, p
     try:
         parsed = _V.read_number(value)
     except _V.Refusal as refusal:
-        problems.append((name, refusal.message))
+        problems.append(_refused(name, refusal))
         return None
     if parsed is None:  # a value that reads as empty is not given
-        problems.append((name, "is required"))
+        problems.append(Problem(name, "input-required"))
         return None
     if abs(parsed) >= LARGEST:
-        problems.append((name, f"{_V.shown(value)} is too large (limit 10^15)"))
+        problems.append(Problem(name, "input-too-large", value=_V.shown(value)))
         return None
     return _bounds(name, parsed, minimum, maximum, problems)
 
@@ -189,13 +253,13 @@ def integer(case: dict, name: str, minimum=None, maximum=None, default=MISSING, 
     try:
         parsed = _V.read_integer(value)
     except _V.Refusal as refusal:
-        problems.append((name, refusal.message))
+        problems.append(_refused(name, refusal))
         return None
     if parsed is None:  # a value that reads as empty is not given
-        problems.append((name, "is required"))
+        problems.append(Problem(name, "input-required"))
         return None
     if abs(parsed) >= LARGEST:
-        problems.append((name, f"{_V.shown(value)} is not a whole number"))
+        problems.append(Problem(name, "integer.not_whole", value=_V.shown(value)))
         return None
     return _bounds(name, parsed, minimum, maximum, problems)
 
@@ -207,7 +271,7 @@ def choice(case: dict, name: str, allowed: tuple, default=MISSING, problems=None
     try:
         return _V.choice(value, allowed)
     except _V.Refusal as refusal:
-        problems.append((name, refusal.message))
+        problems.append(_refused(name, refusal))
         return None
 
 
@@ -218,7 +282,7 @@ def boolean(case: dict, name: str, default=MISSING, problems=None):
     try:
         return _V.flag(value)
     except _V.Refusal as refusal:
-        problems.append((name, refusal.message))
+        problems.append(_refused(name, refusal))
         return None
 
 
@@ -229,14 +293,14 @@ def date(case: dict, name: str, default=MISSING, problems=None):
     try:
         return _V.read_date(value)
     except _V.Refusal as refusal:
-        problems.append((name, refusal.message))
+        problems.append(_refused(name, refusal))
         return None
 
 
 def unknown_fields(case: dict, known: tuple, problems: list) -> None:
     for name in case:
         if name not in known:
-            problems.append((name, f"unknown field; allowed: {', '.join(known)}"))
+            problems.append(Problem(name, "input-unknown", allowed=", ".join(known)))
 
 
 def evaluation_date(on) -> dt.date:
@@ -246,7 +310,7 @@ def evaluation_date(on) -> dt.date:
     try:
         day = _V.read_date(on if isinstance(on, (str, dt.date)) else str(on))  # numpy's too
     except _V.Refusal as refusal:
-        raise InvalidCase([("on", refusal.message)]) from None
+        raise InvalidCase([_refused("on", refusal)]) from None
     if day is None:
-        raise InvalidCase([("on", f"{on!r} is not a date (YYYY-MM-DD)")])
+        raise InvalidCase([Problem("on", "input-not-date", value=on)])
     return day

@@ -1244,7 +1244,9 @@ VALIDATION_MODULES = (
 
 
 def finding_codes_in_generator() -> set[str]:
-    pattern = re.compile(r'(?:Finding\(|\.add\(|\.problem\()\s*"([a-z][a-z-]*)"')
+    pattern = re.compile(
+        r'(?:\bfinding\(|Finding\(|\.add\(|\.problem\()\s*"([a-z][a-z-]*)(?:\.[a-z-]+)?"'
+    )
     codes = set()
     for path in (GENERATOR / name for name in VALIDATION_MODULES):
         codes |= set(pattern.findall(path.read_text(encoding="utf-8")))

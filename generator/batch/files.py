@@ -19,6 +19,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from generator.core.findings import Finding, RatebookError
+from generator.core.location import Location
+from generator.core.messages import Message
+
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -26,8 +30,13 @@ if TYPE_CHECKING:
 FORMATS = (".csv", ".parquet", ".jsonl", ".xlsx")
 
 
-class CaseFileError(Exception):
-    """A case file that cannot be read at all (missing, wrong format, no header)."""
+class CaseFileError(RatebookError):
+    """A case or result file that cannot be read or written at all (missing, wrong format, no
+    header): one finding at the file."""
+
+    def __init__(self, key: str, where: Path | Location, /, **params: object):
+        location = where if isinstance(where, Location) else Location(str(where))
+        super().__init__([Finding(key, location, params)])
 
 
 @dataclass
@@ -41,15 +50,13 @@ class Source:
 def file_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise CaseFileError(
-            f"{path}: unknown case file type '{suffix}'; use one of {', '.join(FORMATS)}"
-        )
+        raise CaseFileError("case-file.type", path, suffix=suffix, formats=", ".join(FORMATS))
     return suffix
 
 
 def open_cases(path: Path, chunk_rows: int) -> Source:
     if not path.is_file():
-        raise CaseFileError(f"{path}: no such file")
+        raise CaseFileError("case-file.missing", path)
     kind = file_format(path)
     size = path.stat().st_size
     if kind == ".parquet":
@@ -67,7 +74,7 @@ def _parquet(path: Path, chunk_rows: int, size: int) -> Source:
     try:
         reader = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise CaseFileError(f"{path}: not a readable Parquet file ({exc})") from None
+        raise CaseFileError("case-file.parquet", path, reason=str(exc)) from None
     total = reader.metadata.num_rows
     done = {"rows": 0}
 
@@ -85,7 +92,7 @@ def _csv(path: Path, chunk_rows: int, size: int) -> Source:
     with open(path, "rb") as probe:
         header = probe.readline().decode("utf-8-sig", "replace").strip()
     if not header:
-        raise CaseFileError(f"{path}: empty file; the first line must name the columns")
+        raise CaseFileError("case-file.empty", path)
     names = [n.strip() for n in next(iter(__import__("csv").reader([header])))]
     block = max(1 << 20, min(64 << 20, chunk_rows * 24))
     try:
@@ -101,7 +108,7 @@ def _csv(path: Path, chunk_rows: int, size: int) -> Source:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise CaseFileError(f"{path}: not a readable CSV file ({exc})") from None
+        raise CaseFileError("case-file.csv", path, reason=str(exc)) from None
     state = {"bytes": 0, "rows": 0}
 
     def batches():
@@ -113,7 +120,7 @@ def _csv(path: Path, chunk_rows: int, size: int) -> Source:
             except StopIteration:
                 break
             except pa.ArrowInvalid as exc:
-                raise CaseFileError(f"{path}: {exc}") from None
+                raise CaseFileError("case-file.csv-block", path, reason=str(exc)) from None
             state["rows"] += batch.num_rows
             state["bytes"] = min(size, state["bytes"] + batch.nbytes)
             pending.append(batch)
@@ -162,19 +169,18 @@ def _json_batch(lines: list[bytes]) -> pa.RecordBatch:
         text = line.strip()
         if not text:
             rows.append({})
-            problems.append("empty line")
+            problems.append(str(Message("case-line.empty")))
             continue
         try:
             value = json.loads(text)
         except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes not UTF-8
             rows.append({})
-            problems.append(
-                f"not JSON: {exc.msg if isinstance(exc, json.JSONDecodeError) else exc}"
-            )
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            problems.append(str(Message("case-line.not-json", reason=reason)))
             continue
         if not isinstance(value, dict):
             rows.append({})
-            problems.append("not a JSON object")
+            problems.append(str(Message("case-line.not-object")))
             continue
         rows.append(value)
         problems.append(None)
@@ -211,14 +217,14 @@ def _xlsx(path: Path, chunk_rows: int, size: int) -> Source:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise CaseFileError(
-            f"{path}: not a readable .xlsx workbook ({type(exc).__name__})"
-        ) from None
+        raise CaseFileError("case-file.xlsx", path, kind=type(exc).__name__) from None
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if not header or not any(header):
-        raise CaseFileError(f"{path}!{sheet.title}!A1: the first row must name the columns")
+        raise CaseFileError(
+            "case-file.no-header", Location(str(path), sheet=sheet.title, cell="A1")
+        )
     names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
     state = {"rows": 0}
 
@@ -334,9 +340,7 @@ class ResultWriter:
             self._sheet.append(batch.schema.names)
         assert self._sheet is not None  # made with the workbook
         if self.rows > 1_048_575:
-            raise CaseFileError(
-                f"{self.path}: more than 1,048,575 result rows do not fit in one sheet; write .csv or .parquet"
-            )
+            raise CaseFileError("case-file.too-many-rows", self.path)
         for row in batch.to_pylist():
             self._sheet.append([_xlsx_value(v) for v in row.values()])
 

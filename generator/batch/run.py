@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from generator.batch.files import ResultWriter, open_cases
 from generator.core import values as V
+from generator.core.messages import Message
 
 ROW_COLUMN = "row"
 DATE_COLUMN = "on"
@@ -256,7 +257,7 @@ def _dates(column) -> tuple[np.ndarray, list]:
             bad.append((i, refusal.message))
             continue
         if day is None:
-            bad.append((i, f"{given!r} is not a date (YYYY-MM-DD)"))
+            bad.append((i, str(Message("input-not-date", value=given))))
         else:
             days[i] = np.datetime64(day, "D")
     return days, bad

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from generator.checks.rules import check_policy
 from generator.checks.structure import check_structure
-from generator.core.findings import ERROR, Finding, Findings
+from generator.core.findings import ERROR, Finding, Findings, finding
 from generator.core.location import Location
 from generator.model.build import build_policy
 from generator.model.policy import Policy
@@ -68,13 +68,7 @@ def _placement(policy: Policy, path: Path, root: Path, doc) -> list[Finding]:
         return []
     expected = ".".join(relative.with_suffix("").parts)
     if policy.id != expected:
-        return [
-            Finding(
-                "id-path",
-                f"id '{policy.id}' does not match the file's place; expected '{expected}'",
-                doc.place(("id",)),
-            )
-        ]
+        return [finding("id-path", doc.place(("id",)), id=policy.id, expected=expected)]
     return []
 
 
@@ -82,9 +76,7 @@ def load_project(root: Path) -> Project:
     project = Project(root)
     files = source_files(root)
     if not files:
-        project.findings.add(
-            "no-policies", "no policy files found (policies/**/*.yaml)", Location("policies")
-        )
+        project.findings.add("no-policies", Location("policies"))
     project.findings.extend(workbook_folder_findings(root))
     seen: dict[str, Policy] = {}
     for path in files:
@@ -94,9 +86,7 @@ def load_project(root: Path) -> Project:
             continue
         if policy.id in seen:
             project.findings.add(
-                "duplicate-id",
-                f"policy id '{policy.id}' is also defined in {seen[policy.id].file}",
-                Location(policy.file),
+                "duplicate-id", Location(policy.file), id=policy.id, other=seen[policy.id].file
             )
             continue
         seen[policy.id] = policy

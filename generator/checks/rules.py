@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from generator import runtime as rt
 from generator.core import values as V
-from generator.core.findings import ERROR, WARNING, Finding
+from generator.core.findings import ERROR, WARNING, Finding, finding
+from generator.core.messages import Message
 from generator.core.units import Unit
 from generator.evaluate.interpreter import evaluate, read_field
 from generator.evaluate.outcome import output_text
@@ -37,68 +38,50 @@ def _inputs(policy: Policy):
     for f in policy.inputs:
         where = f.location
         if f.type in ("number", "integer") and not f.unit:
-            yield Finding(
-                "missing-unit", f"input '{f.name}' needs a unit (use 1 for a pure number)", where
-            )
+            yield finding("missing-unit.input", where, name=f.name)
         if f.type in ("enum", "boolean", "date") and f.unit:
-            yield Finding(
-                "unit-not-allowed", f"input '{f.name}' is {f.type}: it takes no unit", where
-            )
+            yield finding("unit-not-allowed.input", where, name=f.name, type=f.type)
         if f.type == "enum":
             if not f.values:
-                yield Finding("enum-empty", f"input '{f.name}' is an enum: list its values", where)
+                yield finding("enum-empty", where, name=f.name)
             duplicates = sorted(
                 {str(v) for v in f.values if [str(x) for x in f.values].count(str(v)) > 1}
             )
             if duplicates:
-                yield Finding(
-                    "enum-duplicate", f"input '{f.name}' lists {', '.join(duplicates)} twice", where
+                yield finding(
+                    "enum-duplicate", where, name=f.name, duplicates=", ".join(duplicates)
                 )
         elif f.values:
-            yield Finding(
-                "values-not-allowed", f"input '{f.name}' is {f.type}: only enums list values", where
-            )
+            yield finding("values-not-allowed", where, name=f.name, type=f.type)
         if f.ordered and f.type != "enum":
-            yield Finding("ordered-not-enum", f"input '{f.name}': only enums can be ordered", where)
+            yield finding("ordered-not-enum", where, name=f.name)
         if (f.minimum is not None or f.maximum is not None) and f.type not in ("number", "integer"):
-            yield Finding(
-                "bounds-not-allowed",
-                f"input '{f.name}' is {f.type}: min and max apply to numbers",
-                where,
-            )
+            yield finding("bounds-not-allowed", where, name=f.name, type=f.type)
         if f.minimum is not None and f.maximum is not None and f.minimum > f.maximum:
-            yield Finding(
+            yield finding(
                 "bounds-crossed",
-                f"input '{f.name}': min {fmt(f.minimum)} is above max {fmt(f.maximum)}",
                 where,
+                name=f.name,
+                minimum=fmt(f.minimum),
+                maximum=fmt(f.maximum),
             )
         if f.has_default:
             problems: list = []
             read_field(f, {f.name: f.default}, problems)
-            for _, message in problems:
-                yield Finding("bad-default", f"input '{f.name}': default {message}", where)
+            for problem in problems:
+                yield finding("bad-default", where, name=f.name, problem=problem)
 
 
 def _outputs(policy: Policy):
     for f in policy.outputs:
         if f.type in ("number", "integer") and not f.unit:
-            yield Finding(
-                "missing-unit",
-                f"output '{f.name}' needs a unit (use 1 for a pure number)",
-                f.location,
-            )
+            yield finding("missing-unit.output", f.location, name=f.name)
         if f.type == "boolean" and (f.unit or f.places is not None):
-            yield Finding(
-                "unit-not-allowed", f"output '{f.name}' is boolean: no unit or rounding", f.location
-            )
+            yield finding("unit-not-allowed.output", f.location, name=f.name)
         if f.type == "number" and f.places is None:
-            yield Finding(
-                "missing-rounding",
-                f"output '{f.name}' needs a rounding rule (places and mode)",
-                f.location,
-            )
+            yield finding("missing-rounding", f.location, name=f.name)
         if policy.formula(f.name) is None:
-            yield Finding("missing-formula", f"output '{f.name}' has no formula", f.location)
+            yield finding("missing-formula", f.location, name=f.name)
 
 
 # -- parameters --------------------------------------------------------------------------------
@@ -110,52 +93,34 @@ def _parameters(policy: Policy):
         where = p.location
         if p.unnumbered:
             if p.values:
-                yield Finding(
-                    "unnumbered-has-values",
-                    f"parameter '{p.name}' is marked unnumbered but has values",
-                    where,
-                )
+                yield finding("unnumbered-has-values", where, name=p.name)
             else:
-                yield Finding(
-                    "unnumbered",
-                    f"parameter '{p.name}' has no number: the source leaves it open",
-                    where,
-                    WARNING,
-                )
+                yield finding("unnumbered", where, WARNING, name=p.name)
             continue
         if not p.values:
-            yield Finding(
-                "no-values",
-                f"parameter '{p.name}' has no values; give at least one, or mark it unnumbered: true",
-                where,
-            )
+            yield finding("no-values", where, name=p.name)
             continue
         yield from _dates(p)
         if p.kind == "amount" and not p.unit:
-            yield Finding("missing-unit", f"parameter '{p.name}' needs a unit", where)
+            yield finding("missing-unit.parameter", where, name=p.name)
         if p.kind == "scale":
             yield from _scale(p)
         if p.kind == "table":
             yield from _table(p, inputs)
         if p.kind != "scale" and (p.method or p.input_unit or p.output_unit):
-            yield Finding(
-                "scale-only",
-                f"parameter '{p.name}': method, input_unit and output_unit belong to scales",
-                where,
-            )
+            yield finding("scale-only", where, name=p.name)
         if p.kind != "table" and p.key:
-            yield Finding("table-only", f"parameter '{p.name}': key belongs to tables", where)
+            yield finding("table-only", where, name=p.name)
         limit = p.maximum if p.maximum is not None else Decimal(1)
         for entry in p.values:
             for rate, place in _rates_of(p, entry):
-                if rate is not None and (rate < 0 or rate > limit):
-                    side = "below 0" if rate < 0 else f"above {fmt(limit)}"
-                    extra = (
-                        ""
-                        if p.maximum is not None or rate < 0
-                        else " (declare max: on the parameter if the source allows it)"
+                if rate is not None and rate < 0:
+                    yield finding("rate-range.negative", place, rate=fmt(rate))
+                elif rate is not None and rate > limit:
+                    key = (
+                        "rate-range.above-max" if p.maximum is not None else "rate-range.above-one"
                     )
-                    yield Finding("rate-range", f"rate {fmt(rate)} is {side}{extra}", place)
+                    yield finding(key, place, rate=fmt(rate), limit=fmt(limit))
 
 
 def _rates_of(p, entry):
@@ -178,22 +143,21 @@ def _dates(p):
     previous = None
     for entry in p.values:
         if previous is not None and entry.start <= previous.start:
-            word = "repeats" if entry.start == previous.start else "comes before"
-            yield Finding(
-                "date-order",
-                f"parameter '{p.name}': from {entry.start.isoformat()} {word} {previous.start.isoformat()}; list dates in ascending order, once each",
+            yield finding(
+                "date-order.repeats" if entry.start == previous.start else "date-order.before",
                 entry.location,
+                name=p.name,
+                start=entry.start.isoformat(),
+                previous=previous.start.isoformat(),
             )
         previous = entry
 
 
 def _scale(p):
     if not p.method:
-        yield Finding(
-            "scale-method", f"scale '{p.name}' needs method: marginal or whole_amount", p.location
-        )
+        yield finding("scale-method", p.location, name=p.name)
     if not p.input_unit:
-        yield Finding("missing-unit", f"scale '{p.name}' needs an input_unit", p.location)
+        yield finding("missing-unit.scale-input", p.location, name=p.name)
     for entry in p.values:
         brackets = entry.value
         uses = {
@@ -202,23 +166,13 @@ def _scale(p):
         }
         if "none" in uses:
             bad = next(b for b in brackets if b.rate is None and b.amount is None)
-            yield Finding("bracket-value", "a bracket needs a rate or an amount", bad.location)
+            yield finding("bracket-value.none", bad.location)
         if len(uses - {"none"}) > 1:
-            yield Finding(
-                "bracket-value",
-                f"scale '{p.name}' mixes rates and amounts; use one kind",
-                entry.location,
-            )
+            yield finding("bracket-value.mixed", entry.location, name=p.name)
         if p.method == "marginal" and "amount" in uses:
-            yield Finding(
-                "bracket-value",
-                f"marginal scale '{p.name}' takes rates, not amounts",
-                entry.location,
-            )
+            yield finding("bracket-value.marginal", entry.location, name=p.name)
         if "amount" in uses and not p.output_unit:
-            yield Finding(
-                "missing-unit", f"scale '{p.name}' gives amounts: declare output_unit", p.location
-            )
+            yield finding("missing-unit.scale-output", p.location, name=p.name)
         yield from _bracket_sequence(brackets)
 
 
@@ -226,82 +180,72 @@ def _bracket_sequence(brackets):
     """Each bracket well formed; neighbours meet exactly, one side owning the boundary."""
     for i, b in enumerate(brackets):
         if b.lower is not None and b.upper is not None and b.lower >= b.upper:
-            yield Finding(
-                "bracket-empty",
-                f"bracket {b.describe()} is empty: its lower bound is not below its upper bound",
-                b.location,
-            )
+            yield finding("bracket-empty", b.location, bracket=b.describe())
         if i > 0 and b.lower is None:
-            yield Finding(
-                "bracket-open",
-                "only the first bracket may leave out its lower bound (over/at_least)",
-                b.location,
-            )
+            yield finding("bracket-open.lower", b.location)
         if i < len(brackets) - 1 and b.upper is None:
-            yield Finding(
-                "bracket-open",
-                "only the last bracket may leave out its upper bound (up_to/below)",
-                b.location,
-            )
+            yield finding("bracket-open.upper", b.location)
     for previous, b in zip(brackets, brackets[1:], strict=False):
         if previous.upper is None or b.lower is None:
             continue
         if b.lower < previous.upper:
-            yield Finding(
-                "bracket-overlap",
-                f"brackets overlap between {fmt(b.lower)} and {fmt(previous.upper)}: '{previous.describe()}' and '{b.describe()}' both cover it",
+            yield finding(
+                "bracket-overlap.range",
                 b.location,
+                lower=fmt(b.lower),
+                upper=fmt(previous.upper),
+                first=previous.describe(),
+                second=b.describe(),
             )
         elif b.lower > previous.upper:
-            yield Finding(
-                "bracket-gap",
-                f"gap between {fmt(previous.upper)} and {fmt(b.lower)}: no bracket covers it",
-                b.location,
+            yield finding(
+                "bracket-gap.range", b.location, upper=fmt(previous.upper), lower=fmt(b.lower)
             )
         elif previous.upper_inclusive and b.lower_inclusive:
-            yield Finding(
-                "bracket-overlap",
-                f"boundary {fmt(b.lower)} is claimed by two brackets ('{previous.describe()}' and '{b.describe()}'); make one side exclude it (below/over)",
+            yield finding(
+                "bracket-overlap.boundary",
                 b.location,
+                boundary=fmt(b.lower),
+                first=previous.describe(),
+                second=b.describe(),
             )
         elif not previous.upper_inclusive and not b.lower_inclusive:
-            yield Finding(
-                "bracket-gap",
-                f"boundary {fmt(b.lower)} belongs to no bracket ('{previous.describe()}' then '{b.describe()}'); make one side include it (up_to/at_least)",
+            yield finding(
+                "bracket-gap.boundary",
                 b.location,
+                boundary=fmt(b.lower),
+                first=previous.describe(),
+                second=b.describe(),
             )
 
 
 def _table(p, inputs):
     key_input = inputs.get(p.key)
     if not p.key:
-        yield Finding(
-            "table-key", f"table '{p.name}' needs key: the enum input its rows are for", p.location
-        )
+        yield finding("table-key.missing", p.location, name=p.name)
         return
     if key_input is None or key_input.type != "enum":
-        enums = ", ".join(sorted(n for n, f in inputs.items() if f.type == "enum")) or "none"
-        yield Finding(
-            "table-key",
-            f"table '{p.name}' is keyed by '{p.key}', which is not an enum input; enum inputs: {enums}",
-            p.location,
+        enums = ", ".join(sorted(n for n, f in inputs.items() if f.type == "enum")) or Message(
+            "words.none"
         )
+        yield finding("table-key.not-enum", p.location, name=p.name, key=p.key, enums=enums)
         return
     for entry in p.values:
         keys = [k for k, _ in entry.value]
         missing = [str(v) for v in key_input.values if v not in keys]
         extra = [str(k) for k in keys if k not in key_input.values]
         if missing:
-            yield Finding(
-                "table-rows",
-                f"table '{p.name}' has no row for {', '.join(missing)}",
-                entry.location,
+            yield finding(
+                "table-rows.missing", entry.location, name=p.name, keys=", ".join(missing)
             )
         if extra:
-            yield Finding(
-                "table-rows",
-                f"table '{p.name}' has rows for unknown keys {', '.join(extra)}; {p.key} allows {', '.join(str(v) for v in key_input.values)}",
+            yield finding(
+                "table-rows.unknown",
                 entry.location,
+                name=p.name,
+                keys=", ".join(extra),
+                key=p.key,
+                allowed=", ".join(str(v) for v in key_input.values),
             )
 
 
@@ -313,19 +257,19 @@ def _names(policy: Policy):
     for kind, items in (("input", policy.inputs), ("parameter", policy.parameters)):
         for item in items:
             if item.name in seen:
-                yield Finding(
-                    "name-clash",
-                    f"'{item.name}' is both an {seen[item.name]} and a {kind}",
+                yield finding(
+                    "name-clash.twice",
                     item.location,
+                    name=item.name,
+                    first=seen[item.name],
+                    second=kind,
                 )
             seen[item.name] = kind
     outputs = {o.name for o in policy.outputs}
     for formula in policy.formulas:
         if formula.name in seen:
-            yield Finding(
-                "name-clash",
-                f"formula '{formula.name}' has the name of an {seen[formula.name]}",
-                formula.location,
+            yield finding(
+                "name-clash.formula", formula.location, name=formula.name, kind=seen[formula.name]
             )
     used: set[str] = set()
     for tree in [f.tree for f in policy.formulas] + [c.tree for c in policy.checks]:
@@ -333,25 +277,13 @@ def _names(policy: Policy):
             used |= names_in(tree)
     for f in policy.inputs:
         if f.name not in used:
-            yield Finding(
-                "unused-input", f"input '{f.name}' is used by no formula", f.location, WARNING
-            )
+            yield finding("unused-input", f.location, WARNING, name=f.name)
     for p in policy.parameters:
         if p.name not in used and not p.unnumbered:
-            yield Finding(
-                "unused-parameter",
-                f"parameter '{p.name}' is used by no formula",
-                p.location,
-                WARNING,
-            )
+            yield finding("unused-parameter", p.location, WARNING, name=p.name)
     for formula in policy.formulas:
         if formula.name not in outputs and formula.name not in used:
-            yield Finding(
-                "unused-formula",
-                f"formula '{formula.name}' is no output and used by no formula",
-                formula.location,
-                WARNING,
-            )
+            yield finding("unused-formula", formula.location, WARNING, name=formula.name)
 
 
 def _place(item, offset: int):
@@ -365,11 +297,7 @@ def _formulas(policy: Policy):
     formulas = {f.name: f for f in policy.formulas}
     for name in cyclic:
         findings.append(
-            Finding(
-                "formula-cycle",
-                f"formula '{name}' depends on itself through {', '.join(cyclic)}",
-                formulas[name].location,
-            )
+            finding("formula-cycle", formulas[name].location, name=name, cycle=", ".join(cyclic))
         )
     outputs = {o.name: o for o in policy.outputs}
     for name in order:
@@ -378,7 +306,7 @@ def _formulas(policy: Policy):
             continue
         formula = formulas[name]
         for message, offset in typed.problems:
-            findings.append(Finding("formula", message, _place(formula, offset)))
+            findings.append(finding("formula", _place(formula, offset), reason=message))
         if typed.result is None:
             continue
         output = outputs.get(name)
@@ -386,24 +314,20 @@ def _formulas(policy: Policy):
             mismatch = _output_mismatch(output, typed.result)
             if mismatch:
                 findings.append(
-                    Finding("formula-type", f"output '{name}': {mismatch}", _place(formula, 0))
+                    finding("formula-type", _place(formula, 0), name=name, reason=mismatch)
                 )
     return findings
 
 
-def _output_mismatch(output, result: Type) -> str:
+def _output_mismatch(output, result: Type) -> Message | None:
     if output.type == "boolean":
-        return (
-            ""
-            if result.kind == "boolean"
-            else f"the formula gives {result}, the output is true/false"
-        )
+        return None if result.kind == "boolean" else Message("type.output-boolean", type=result)
     if result.kind != "number":
-        return f"the formula gives {result}, the output is a number in {output.unit}"
+        return Message("type.output-number", type=result, unit=output.unit)
     expected = Unit.parse(output.unit or "1")
     if result.unit is not None and result.unit != expected:
-        return f"the formula gives {result.unit}, the output is in {expected}"
-    return ""
+        return Message("type.output-unit", unit=result.unit, expected=expected)
+    return None
 
 
 def _checks(policy: Policy):
@@ -413,12 +337,12 @@ def _checks(policy: Policy):
             continue
         problems = []
         for n in sorted(names_in(check.tree) & formula_names):
-            problems.append((f"a check may use inputs and parameters, not the formula '{n}'", 0))
+            problems.append((Message("type.check-uses-formula", name=n), 0))
         problems += typed.problems
         if typed.result is not None and typed.result != BOOLEAN:
-            problems.append((f"a check must be true or false, not {typed.result}", 0))
+            problems.append((Message("type.check-boolean", type=typed.result), 0))
         for message, offset in problems:
-            yield Finding("check", message, _place(check, offset))
+            yield finding("check", _place(check, offset), reason=message)
 
 
 # -- example cases -----------------------------------------------------------------------------
@@ -427,36 +351,43 @@ def _checks(policy: Policy):
 def _cases(policy: Policy):
     outputs = {o.name: o for o in policy.outputs}
     for case in policy.cases:
-        label = f"case '{case.name}'"
         if case.on is None:
             continue
         unknown = [n for n, _ in case.expected if n not in outputs]
         if unknown:
-            yield Finding(
+            yield finding(
                 "case-output",
-                f"{label}: expects unknown output '{unknown[0]}'; outputs: {', '.join(outputs)}",
                 case.location,
+                case=case.name,
+                output=unknown[0],
+                outputs=", ".join(outputs),
             )
             continue
         try:
             result = evaluate(policy, dict(case.inputs), case.on)
         except rt.EvaluationError as error:
-            yield Finding("case-error", f"{label}: cannot be evaluated: {error}", case.location)
+            yield finding("case-error", case.location, case=case.name, reason=str(error))
             continue
         for name, expected in case.expected:
             got = result[name]
             wanted = expected_value(outputs[name], expected)
             if wanted is None:
-                yield Finding(
+                yield finding(
                     "case-expected",
-                    f"{label}: expected {name} {expected!r} is not a {outputs[name].type}",
                     case.location,
+                    case=case.name,
+                    output=name,
+                    value=expected,
+                    type=outputs[name].type,
                 )
             elif wanted != got or type(wanted) is not type(got):
-                yield Finding(
+                yield finding(
                     "case-mismatch",
-                    f"{label}: {name} expected {output_text(outputs[name], wanted)}, the formulas give {output_text(outputs[name], got)}",
                     case.location,
+                    case=case.name,
+                    output=name,
+                    expected=output_text(outputs[name], wanted),
+                    got=output_text(outputs[name], got),
                 )
 
 

@@ -12,8 +12,9 @@ from functools import lru_cache
 
 from jsonschema import Draft202012Validator
 
-from generator.core.findings import Finding
-from generator.core.location import dotted
+from generator.core.findings import Finding, finding
+from generator.core.location import Location, dotted
+from generator.core.messages import Message
 from generator.core.schema_files import POLICY_SCHEMA, schema_text
 
 
@@ -33,22 +34,29 @@ def check_structure(doc) -> list[Finding]:
             findings.extend(_unknown_keys(error, path, doc))
             continue
         message, where = _describe(error, path, doc)
-        findings.append(Finding("schema", message, where))
+        findings.append(message.at(where))
     return findings
 
 
 def _unknown_keys(error, path: tuple, doc) -> list[Finding]:
     """One finding per unknown key, each at the key, listing what is allowed."""
     allowed = sorted(error.schema.get("properties", {}))
-    shown = dotted(path) or "the policy"
+    shown = _shown(path)
     return [
-        Finding(
-            "schema",
-            f"unknown key '{key}' in {shown}; allowed: {', '.join(allowed)}",
+        finding(
+            "schema.unknown-key",
             doc.key_place(path + (key,)),
+            key=key,
+            path=shown,
+            allowed=", ".join(allowed),
         )
         for key in sorted(set(error.instance) - set(allowed), key=str)
     ]
+
+
+def _shown(path: tuple) -> object:
+    """A place inside the policy as messages name it: its dotted path, or the policy itself."""
+    return dotted(path) or Message("words.the-policy")
 
 
 def _most_specific(error):
@@ -60,9 +68,9 @@ def _most_specific(error):
     return error
 
 
-def _describe(error, path: tuple, doc):
+def _describe(error, path: tuple, doc) -> tuple[Message, Location]:
     where = doc.place(path)
-    shown = dotted(path) or "the policy"
+    shown = _shown(path)
     hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
     kind = error.validator
     if kind == "additionalProperties":
@@ -73,12 +81,12 @@ def _describe(error, path: tuple, doc):
         key = extras[0] if extras else "?"
         where = doc.key_place(path + (key,))
         listed = ", ".join(allowed)
-        return f"unknown key '{key}' in {shown}; allowed: {listed}", where
+        return Message("schema.unknown-key", key=key, path=shown, allowed=listed), where
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return f"{shown} is missing the key '{missing}'", where
+        return Message("schema.required", path=shown, key=missing), where
     if kind == "propertyNames":
-        return f"{shown}: {error.message}", where
+        return Message("schema.other", path=shown, reason=error.message), where
     if kind == "pattern":
         container = _value_at(doc.data, path)
         if (
@@ -87,27 +95,40 @@ def _describe(error, path: tuple, doc):
             and error.instance in container
         ):
             # propertyNames: jsonschema reports the mapping; point at the bad name itself
-            return f"name '{error.instance}' in {shown} is not {hint}", doc.key_place(
-                path + (error.instance,)
-            )
-        return f"{shown}: '{error.instance}' is not {hint or 'in the expected form'}", where
+            return Message(
+                "schema.name-pattern", name=error.instance, path=shown, hint=hint
+            ), doc.key_place(path + (error.instance,))
+        if not hint:
+            return Message("schema.pattern-unhinted", path=shown, value=error.instance), where
+        return Message("schema.pattern", path=shown, value=error.instance, hint=hint), where
     if kind in ("anyOf", "oneOf"):
-        return f"{shown}: {_quote(error.instance)} is not {hint or 'allowed here'}", where
+        if not hint:
+            return Message("schema.not-allowed", path=shown, value=_quote(error.instance)), where
+        return Message("schema.choice", path=shown, value=_quote(error.instance), hint=hint), where
     if kind == "enum":
         allowed = ", ".join(str(v) for v in error.validator_value)
-        return f"{shown}: {_quote(error.instance)} is not one of: {allowed}", where
+        return Message(
+            "schema.enum", path=shown, value=_quote(error.instance), allowed=allowed
+        ), where
     if kind == "const":
-        return f"{shown} must be {error.validator_value}, not {_quote(error.instance)}", where
+        return Message(
+            "schema.const", path=shown, expected=error.validator_value, value=_quote(error.instance)
+        ), where
     if kind == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         article = "an" if expected[0] in "aeiou" else "a"
-        return f"{shown}: {_quote(error.instance)} is not {article} {expected}", where
+        return Message(
+            "schema.type",
+            path=shown,
+            value=_quote(error.instance),
+            expected=f"{article} {expected}",
+        ), where
     if kind in ("minItems", "minProperties"):
-        return f"{shown} must not be empty", where
+        return Message("schema.empty", path=shown), where
     if kind == "minLength":
-        return f"{shown} must not be empty text", where
-    return f"{shown}: {error.message}", where
+        return Message("schema.empty-text", path=shown), where
+    return Message("schema.other", path=shown, reason=error.message), where
 
 
 def _value_at(data, path: tuple):
@@ -119,7 +140,9 @@ def _value_at(data, path: tuple):
     return data
 
 
-def _quote(value) -> str:
-    if isinstance(value, (dict, list)):
-        return "a " + ("mapping" if isinstance(value, dict) else "list")
+def _quote(value) -> object:
+    if isinstance(value, dict):
+        return Message("words.a-mapping")
+    if isinstance(value, list):
+        return Message("words.a-list")
     return repr(value) if isinstance(value, str) else str(value)

@@ -1,39 +1,56 @@
-"""The `ratebook` command group and what every command shares: the project root, exits, findings.
+"""The `ratebook` command group and what every command shares: the project root, how problems
+are shown, and the one place where a command that cannot go on ends.
 
 Each command group lives in its own module of this package and registers itself on `main`;
-`cli.py` at the top imports them all. Heavy libraries load inside the commands, so a one-case
-`ratebook eval` imports only click, the generated module and `generator.runtime`.
+`cli.py` at the top imports them all. Commands never exit themselves: the library (and a
+command, for a problem of its own options) raises `RatebookError`, and `RatebookGroup.invoke`
+prints its findings and exits with its code. Heavy libraries load inside the commands, so a
+one-case `ratebook eval` imports only click, the generated module and `generator.runtime`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import sys
-from decimal import Decimal
+from collections.abc import Iterable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
-GENERATED = "generated"
+from generator.core.errors import RatebookError
+
+if TYPE_CHECKING:
+    from generator.core.findings import Finding
+
+
+class RatebookGroup(click.Group):
+    """click's group with the CLI's one catch point.
+
+    A RatebookError raised while a command runs is shown (its findings in order, on stderr)
+    and ends the command with the error's exit code. click's own usage errors are not
+    RatebookErrors: click shows them as always, with the "Try 'ratebook --help'" line, and
+    exits 2.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except RatebookError as error:
+            show(error.findings)
+            ctx.exit(error.exit_code)
 
 
 def _root(ctx: click.Context) -> Path:
     return Path(ctx.obj["root"])
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(code)
-
-
-def _show_findings(findings) -> None:
+def show(findings: Iterable[Finding]) -> None:
+    """Findings (errors, warnings, notes) on stderr, one per line, as the user reads them."""
     for finding in findings:
         click.echo(str(finding), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=RatebookGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--root",
     default=".",
@@ -48,39 +65,24 @@ def main(ctx: click.Context, root: str) -> None:
     ctx.obj["root"] = root
 
 
-def _load_index(root: Path) -> dict:
-    from generator.evaluate.modules import read_index
+def failure(key: str, /, *before: Finding, exit_code: int = 1, **params: object) -> RatebookError:
+    """The error that ends a command: the findings `before`, then the catalogue's line `key`
+    about the whole run ("3 error(s) in policies")."""
+    from generator.core.findings import summary
 
-    path = root / GENERATED / "index.json"
-    try:
-        return read_index(root / GENERATED)
-    except FileNotFoundError:
-        _fail(f"{path} is missing: run `ratebook build` first")
-    except (OSError, ValueError) as exc:
-        _fail(f"{path} is unreadable ({exc}): run `ratebook build`")
+    return RatebookError([*before, summary(key, **params)], exit_code)
 
 
-def _import_generated(root: Path, entry: dict):
-    from generator.evaluate.modules import load_module
-
-    return load_module(root / GENERATED / entry["module"])
-
-
-def _source_is_current(root: Path, entry: dict) -> bool:
-    try:
-        return (
-            hashlib.sha256((root / entry["source"]).read_bytes()).hexdigest()
-            == entry["source_sha256"]
-        )
-    except OSError:
-        return False
+def usage_error(key: str, /, **params: object) -> RatebookError:
+    """A problem with how a command was called that click cannot see (exit code 2)."""
+    return failure(key, exit_code=2, **params)
 
 
 def _parse_sets(pairs) -> dict:
     case = {}
     for pair in pairs:
         if "=" not in pair:
-            _fail(f"--set {pair!r}: write NAME=VALUE", 2)
+            raise usage_error("usage.set", pair=pair)
         name, value = pair.split("=", 1)
         case[name.strip()] = value.strip()
     return case
@@ -92,12 +94,4 @@ def _parse_on(on: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(on)
     except ValueError:
-        _fail(f"--on {on!r} is not a date (YYYY-MM-DD)", 2)
-
-
-def _show_value(value) -> object:
-    if isinstance(value, bool) or isinstance(value, int):
-        return value
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
+        raise usage_error("usage.on", on=on) from None

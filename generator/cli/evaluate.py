@@ -7,19 +7,8 @@ from pathlib import Path
 
 import click
 
-from generator.cli.app import (
-    GENERATED,
-    _fail,
-    _import_generated,
-    _load_index,
-    _parse_on,
-    _parse_sets,
-    _root,
-    _show_findings,
-    _show_value,
-    _source_is_current,
-    main,
-)
+from generator.cli.app import _parse_on, _parse_sets, _root, main, show, usage_error
+from generator.evaluate.modules import policy_entry, project_index
 
 
 @main.command(name="eval")
@@ -90,114 +79,39 @@ def eval_(
     root = _root(ctx)
     case = _parse_sets(sets)
     date = _parse_on(on) if (on is not None or not cases_file) else None
-    index = _load_index(root)
-    entry = index.get(policy_id)
-    if entry is None:
-        _fail(f"unknown policy '{policy_id}'; policies: {', '.join(sorted(index))}")
+    entry = policy_entry(project_index(root), policy_id)
     if cases_file:
         if sets or explain or as_json:
-            _fail("--cases evaluates a file: leave out --set, --explain and --json", 2)
+            raise usage_error("usage.cases-alone")
         if not out_file:
-            _fail("--cases needs --out FILE for the results", 2)
-        _eval_file(
-            root, entry, Path(cases_file), Path(out_file), errors_file, date, chunk_rows, engine
+            raise usage_error("usage.cases-out")
+        from generator.batch.case_file import evaluate_case_file
+
+        out = Path(out_file)
+        summary, errors = evaluate_case_file(
+            root,
+            entry,
+            Path(cases_file),
+            out,
+            Path(errors_file) if errors_file else None,
+            date,
+            chunk_rows,
+            engine,
         )
+        for line in summary.lines():
+            click.echo(line)
+        click.echo(f"results: {out}\nrejected rows: {errors}")
         return
     assert date is not None  # one case is always evaluated on a date
-    from generator import runtime as rt
+    from generator.evaluate.case import document, run_case, shown_value
 
-    trace = None
-    if explain or not _source_is_current(root, entry):
-        if not explain:
-            click.echo(
-                f"warning: {entry['source']} changed since the last build; evaluating it directly "
-                "(run `ratebook build` to refresh generated/)",
-                err=True,
-            )
-        policy = _load_policy(root, entry["source"])
-        from generator.evaluate.interpreter import Trace, evaluate
-
-        trace = Trace() if explain else None
-        run = lambda: evaluate(policy, case, date, trace)  # noqa: E731
-    else:
-        module = _import_generated(root, entry)
-        run = lambda: module.evaluate(case, date)  # noqa: E731
-    try:
-        outputs = run()
-    except rt.NotInForce as error:
-        _fail(
-            f"{policy_id} is not in force on {date.isoformat()}: "
-            + "; ".join(f"{f}: {m}" for f, m in error.problems)
-        )
-    except rt.EvaluationError as error:
-        lines = [f"  {f}: {m}" if f else f"  {m}" for f, m in error.problems]
-        _fail(f"{policy_id}: the case cannot be evaluated:\n" + "\n".join(lines))
-    shown = {name: _show_value(value) for name, value in outputs.items()}
+    run = run_case(root, policy_id, entry, case, date, explain)
+    show(run.warnings)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "policy": policy_id,
-                    "on": date.isoformat(),
-                    "inputs": case,
-                    "outputs": shown,
-                    **(
-                        {"explain": [{"step": s, "source": src} for s, src in trace.steps]}
-                        if trace
-                        else {}
-                    ),
-                },
-                ensure_ascii=False,
-            )
-        )
+        click.echo(json.dumps(document(run), ensure_ascii=False))
         return
     click.echo(f"{policy_id} on {date.isoformat()}")
-    if trace is not None:
-        for step, source in trace.steps:
-            click.echo(f"  {step}" + (f"\n      source: {source}" if source else ""))
-    for name, value in shown.items():
-        click.echo(f"{name} = {value}")
-
-
-def _eval_file(
-    root: Path, entry: dict, cases: Path, out: Path, errors_file, date, chunk_rows: int, engine: str
-) -> None:
-    if not _source_is_current(root, entry):
-        _fail(
-            f"{entry['source']} changed since the last build: run `ratebook build` before evaluating a file"
-        )
-    module = _import_generated(root, entry)
-    errors = (
-        Path(errors_file) if errors_file else out.with_name(out.name.split(".")[0] + ".errors.csv")
-    )
-    from generator.batch.files import CaseFileError
-
-    try:
-        if engine == "dask":
-            try:
-                import dask.dataframe  # noqa: F401  (the optional extra)
-
-                from generator.batch.dask_engine import run_dask
-            except ImportError as error:
-                _fail(f"{error}; install the extra: pip install -e '.[dask]'")
-            summary = run_dask(root / GENERATED / entry["module"], cases, out, errors, date)
-        else:
-            from generator.batch.run import run_file
-
-            summary = run_file(module, cases, out, errors, date, chunk_rows)
-    except CaseFileError as error:
-        _fail(str(error))
-    for line in summary.lines():
-        click.echo(line)
-    click.echo(f"results: {out}\nrejected rows: {errors}")
-
-
-def _load_policy(root: Path, source: str):
-    from generator.checks.project import load_source
-
-    policy, findings = load_source(root / source, root)
-    errors = [f for f in findings if f.severity == "error"]
-    if policy is None or errors:
-        _show_findings(errors)
-        _fail(f"{source} is not valid; fix it and run `ratebook validate`")
-    return policy
+    for step, source in run.steps or ():
+        click.echo(f"  {step}" + (f"\n      source: {source}" if source else ""))
+    for name, value in run.outputs.items():
+        click.echo(f"{name} = {shown_value(value)}")

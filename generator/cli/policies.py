@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import click
 
-from generator.cli.app import (
-    GENERATED,
-    _fail,
-    _load_index,
-    _root,
-    _show_findings,
-    main,
-)
+from generator.cli.app import _root, failure, main, show
+from generator.evaluate.modules import GENERATED, project_index
 
 
 @main.command()
@@ -21,11 +15,10 @@ def validate(ctx: click.Context) -> None:
     from generator.checks.project import load_project
 
     project = load_project(_root(ctx))
-    _show_findings(project.findings.warnings)
+    show(project.findings.warnings)
     errors = project.findings.errors
     if errors:
-        _show_findings(errors)
-        _fail(f"{len(errors)} error(s) in policies")
+        raise failure("policies-invalid", *errors, count=len(errors))
     click.echo(
         f"ok: {len(project.policies)} policies valid"
         + (f", {len(project.findings.warnings)} warning(s)" if project.findings.warnings else "")
@@ -47,25 +40,18 @@ def build(ctx: click.Context, check: bool) -> None:
     project = load_project(root)
     errors = project.findings.errors
     if errors:
-        _show_findings(errors)
-        _fail(f"{len(errors)} error(s) in policies; generated/ left as it was")
+        raise failure("policies-invalid.build", *errors, count=len(errors))
     files = emit_all(project)
     from generator.compile.table_check import check_tables
 
     disagreements = check_tables(project, files)  # every test-table row, module vs interpreter
     if disagreements:
-        _show_findings(disagreements)
-        _fail(
-            f"{len(disagreements)} test case(s) where the generated module disagrees with the interpreter; "
-            "generated/ left as it was"
-        )
+        raise failure("build-disagrees", *disagreements, count=len(disagreements))
     target = root / GENERATED
     if check:
         drift = output.compare(target, files)
         if drift:
-            for line in drift.lines(prefix=f"{GENERATED}/"):
-                click.echo(line, err=True)
-            _fail("generated/ is stale: run `ratebook build` and commit the result")
+            raise failure("generated-stale", *drift.findings(prefix=f"{GENERATED}/"))
         click.echo(f"ok: generated/ is up to date ({len(files)} files)")
         return
     drift = output.write(target, files)
@@ -79,7 +65,7 @@ def build(ctx: click.Context, check: bool) -> None:
 @click.pass_context
 def list_(ctx: click.Context) -> None:
     """The policies of generated/, with their inputs and outputs."""
-    index = _load_index(_root(ctx))
+    index = project_index(_root(ctx))
     for policy_id, entry in sorted(index.items()):
         click.echo(f"{policy_id}: {entry['title']['en']} ({entry['title']['zh']})")
         click.echo(

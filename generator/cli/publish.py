@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli.app import _fail, _parse_on, _root, _show_findings, main
+from generator.cli.app import _parse_on, _root, failure, main, show
 
 
 @main.command()
@@ -36,37 +36,26 @@ def publish(ctx: click.Context, out: str, formats: str, on, policy_ids) -> None:
     from generator.checks.project import load_project
     from generator.core import files as output
     from generator.publish.run import (
-        PublishError,
         check_target,
         parse_formats,
         prune_empty_folders,
         select,
+        skipped_notes,
     )
     from generator.publish.run import publish as publish_files
 
     date = _parse_on(on) if on else None
-    try:
-        chosen_formats = parse_formats(formats)
-    except PublishError as error:
-        _fail(str(error), 2)
+    chosen_formats = parse_formats(formats)
     project = load_project(_root(ctx))
     errors = project.findings.errors
     if errors:
-        _show_findings(errors)
-        _fail(f"{len(errors)} error(s) in policies; nothing published")
+        raise failure("policies-invalid.publish", *errors, count=len(errors))
     target = Path(out)
-    try:
-        policies = select(project.policies, policy_ids)
-        check_target(target)
-        publication = publish_files(policies, chosen_formats, date)
-    except PublishError as error:
-        _fail(str(error))
-    for policy in publication.not_in_force:
-        click.echo(
-            f"note: {policy.id} is not in force on {date.isoformat() if date else 'any day'} (from "
-            f"{policy.in_force_from.isoformat() if policy.in_force_from else 'never'}); not published",
-            err=True,
-        )
+    policies = select(project.policies, policy_ids)
+    check_target(target)
+    publication = publish_files(policies, chosen_formats, date)
+    if date is not None:
+        show(skipped_notes(publication, date))
     drift = output.write(target, publication.files)
     prune_empty_folders(target)
     gaps = sum(len(g) for g in publication.dmn_gaps.values())

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from generator.cli.app import _fail, _root, _show_findings, main
+from generator.cli.app import _root, failure, main, usage_error
+from generator.core.errors import RatebookError
 
 
 @main.command(name="test")
@@ -30,12 +30,11 @@ def run_tests(ctx: click.Context, paths, junit_file, verbose: bool) -> None:
     project = load_project(_root(ctx))
     blocking = blocking_errors(project)
     if blocking:
-        _show_findings(blocking)
-        _fail(f"{len(blocking)} error(s) in policies; fix them first (`ratebook validate`)")
+        raise failure("policies-invalid.test", *blocking, count=len(blocking))
     cases, problems = read_cases(paths, Path.cwd())
     if problems:
-        _show_findings(sorted(problems, key=lambda f: f.sort_key()))
-        _fail(f"{len(problems)} problem(s) in case files; no case was run")
+        problems = sorted(problems, key=lambda f: f.sort_key())
+        raise failure("case-files-invalid.test", *problems, count=len(problems))
     results = run_cases(project.policies, example_cases(project.policies) + cases)
     for line in summary_lines(results, verbose):
         click.echo(line)
@@ -44,7 +43,7 @@ def run_tests(ctx: click.Context, paths, junit_file, verbose: bool) -> None:
 
         Path(junit_file).write_bytes(junit_xml(results))
     if any(not r.passed for r in results):
-        sys.exit(1)
+        raise RatebookError([], exit_code=1)  # the failures are in the summary above
 
 
 @main.command()
@@ -76,29 +75,17 @@ def run_tests(ctx: click.Context, paths, junit_file, verbose: bool) -> None:
 @click.pass_context
 def diff(ctx: click.Context, base: str, case_paths, out_files, fail_on_change: bool) -> None:
     """Compare the policies with another version: the rule changes in words and their effect on cases."""
-    from generator.core.findings import RatebookError
-    from generator.regress.diff import BaseError, InvalidTree, compare, save
+    from generator.regress.diff import compare, save
     from generator.regress.report import report_file, terminal_lines
 
     for out in out_files:
         if Path(out).suffix.lower() not in (".md", ".csv", ".xlsx"):
-            _fail(f"--out {out}: write a .md, .xlsx or .csv file", 2)
-    try:
-        report = compare(_root(ctx), base, case_paths)
-    except BaseError as error:
-        _fail(str(error), 2)
-    except InvalidTree as error:
-        _show_findings(error.findings)
-        _fail(
-            f"{len(error.findings)} error(s) in the policies of {error.which}; fix them to compare"
-        )
-    except RatebookError as error:
-        _show_findings(error.findings)
-        _fail(f"{len(error.findings)} problem(s) in case files")
+            raise usage_error("usage.report-format", out=out)
+    report = compare(_root(ctx), base, case_paths)
     for line in terminal_lines(report):
         click.echo(line)
     for out in out_files:
         save(Path(out), report_file(report, Path(out).suffix.lower()))
         click.echo(f"report written to {out}")
     if fail_on_change and report.any_change:
-        sys.exit(1)
+        raise RatebookError([], exit_code=1)  # the changes are in the report above

@@ -10,7 +10,7 @@ from __future__ import annotations
 from generator.checks.project import Project
 from generator.compile.build import module_path
 from generator.compile.test_tables import evaluated_rows, first_row_line, table_path
-from generator.core.findings import Finding
+from generator.core.findings import Finding, finding
 from generator.core.location import Location
 from generator.evaluate.modules import module_from_text
 from generator.evaluate.outcome import Outcome, output_text, run
@@ -31,11 +31,14 @@ def check_tables(project: Project, files: dict) -> list[Finding]:
             if not same(expected, got):
                 where = Location(f"generated/{table_path(policy, 'csv')}", number)
                 findings.append(
-                    Finding(
+                    finding(
                         "table-disagreement",
-                        f"{policy.id}: case '{row.label}' on {row.on.isoformat()}: the interpreter gives "
-                        f"{describe(policy, expected)}, the generated module {describe(policy, got)}",
                         where,
+                        policy=policy.id,
+                        case=row.label,
+                        on=row.on.isoformat(),
+                        expected=describe(policy, expected),
+                        got=describe(policy, got),
                     )
                 )
     return findings

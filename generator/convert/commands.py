@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.core.findings import ERROR, Finding, RatebookError
+from generator.core.findings import ERROR, Finding, RatebookError, closing, finding
 from generator.core.location import Location
 from generator.model.policy import Policy
 
@@ -32,24 +32,9 @@ def locate(root: Path, reference: str) -> Path:
     if len(matches) > 1:
         shown = ", ".join(p.relative_to(root).as_posix() for p in matches)
         raise RatebookError(
-            [
-                Finding(
-                    "policy-ambiguous",
-                    f"policy '{reference}' has more than one source ({shown}); keep one",
-                    Location(reference),
-                )
-            ]
+            [finding("policy-ambiguous", Location(reference), policy=reference, sources=shown)]
         )
-    raise RatebookError(
-        [
-            Finding(
-                "policy-unknown",
-                f"no policy '{reference}': give a policy id such as "
-                "platform.construction_subsidy or the path of a .yaml or .xlsx file",
-                Location(reference),
-            )
-        ]
-    )
+    raise RatebookError([finding("policy-unknown", Location(reference), policy=reference)])
 
 
 def load_valid(root: Path, path: Path) -> tuple[Policy, list[Finding]]:
@@ -61,34 +46,30 @@ def load_valid(root: Path, path: Path) -> tuple[Policy, list[Finding]]:
     if policy is None or errors:
         raise RatebookError(
             sorted(errors, key=Finding.sort_key)
-            or [Finding("unreadable", "cannot be read as a policy", Location(str(path)))]
+            or [finding("unreadable.policy", Location(str(path)))]
         )
     return policy, [f for f in findings if f.severity != ERROR]
 
 
 def export_workbook(root: Path, reference: str) -> tuple[Policy, bytes, list[Finding]]:
+    """(the policy, the workbook's bytes, its warnings); RatebookError ending in "not exported"."""
     from generator.convert.to_workbook import emit_workbook
 
-    policy, warnings = load_valid(root, locate(root, reference))
-    return policy, emit_workbook(policy), warnings
+    with closing("not-exported", policy=reference):
+        policy, warnings = load_valid(root, locate(root, reference))
+        return policy, emit_workbook(policy), warnings
 
 
 def import_workbook(root: Path, path: Path) -> tuple[Policy, str, list[Finding]]:
+    """(the policy, its YAML text, its warnings); RatebookError ending in "not imported"."""
     from generator.convert.to_yaml import emit_yaml
     from generator.sources.discovery import WORKBOOK_SUFFIXES
 
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        raise RatebookError(
-            [
-                Finding(
-                    "workbook-format",
-                    "is not a workbook: import-xlsx reads .xlsx files",
-                    Location(str(path)),
-                )
-            ]
-        )
-    policy, warnings = load_valid(root, path)
-    return policy, emit_yaml(policy), warnings
+    with closing("not-imported", workbook=path):
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            raise RatebookError([finding("workbook-format.import", Location(str(path)))])
+        policy, warnings = load_valid(root, path)
+        return policy, emit_yaml(policy), warnings
 
 
 def other_sources(root: Path, policy: Policy, written: Path) -> list[str]:

@@ -18,7 +18,7 @@ import unicodedata
 from decimal import Decimal
 
 from generator.core import workbook_layout as L
-from generator.core.findings import Finding, RatebookError
+from generator.core.findings import RatebookError, finding
 from generator.core.location import Location
 from generator.core.values import FIRST_DATE, LAST_DATE, plain
 from generator.model.policy import Parameter, Policy, is_money_unit
@@ -136,14 +136,7 @@ class _Writer:
             text = str(value)
             if ILLEGAL_CHARACTERS_RE.search(text):
                 raise RatebookError(
-                    [
-                        Finding(
-                            "export-text",
-                            f"text {text[:40]!r} holds control characters that a "
-                            "workbook cannot store; remove them",
-                            Location(self.policy.file),
-                        )
-                    ]
+                    [finding("export-text", Location(self.policy.file), text=text[:40])]
                 )
             cell = ws.cell(row=row, column=column, value=text)
             cell.data_type = "s"  # never a formula, even when it starts with =

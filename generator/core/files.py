@@ -13,6 +13,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.core.findings import Finding, finding
+from generator.core.location import Location
+
 MANAGED_SUFFIXES = (".py", ".json", ".csv", ".xlsx", ".md", ".dmn")  # .dmn: `ratebook publish`
 
 
@@ -25,12 +28,12 @@ class Drift:
     def __bool__(self) -> bool:
         return bool(self.changed or self.missing or self.extra)
 
-    def lines(self, prefix: str = "") -> list[str]:
-        """One line per file, `prefix` + path first: 'generated/x.py: changed'."""
+    def findings(self, prefix: str = "") -> list[Finding]:
+        """One finding per file, at `prefix` + its path: 'generated/x.py: changed'."""
         return (
-            [f"{prefix}{p}: changed" for p in self.changed]
-            + [f"{prefix}{p}: missing" for p in self.missing]
-            + [f"{prefix}{p}: not generated any more" for p in self.extra]
+            [finding("drift.changed", Location(prefix + p)) for p in self.changed]
+            + [finding("drift.missing", Location(prefix + p)) for p in self.missing]
+            + [finding("drift.extra", Location(prefix + p)) for p in self.extra]
         )
 
 

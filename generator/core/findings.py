@@ -1,33 +1,71 @@
-"""Problems found in a policy, kept as data until the CLI shows them.
+"""Problems found in a policy, a case or a file, kept as data until the CLI shows them.
 
 Checks never raise on bad input: they return findings, so one run reports every problem
-at once, sorted by place, instead of stopping at the first.
+at once, sorted by place, instead of stopping at the first. A finding holds no sentence: its
+key names a template in the message catalogue (`generator.core.messages`) and its parameters
+fill it in, so the words live in one place per language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from generator.core.errors import RatebookError
 from generator.core.location import Location
+from generator.core.messages import render
+
+__all__ = [
+    "ERROR",
+    "NOTE",
+    "NOWHERE",
+    "WARNING",
+    "Finding",
+    "Findings",
+    "RatebookError",
+    "closing",
+    "finding",
+    "summary",
+]
 
 ERROR = "error"
 WARNING = "warning"
+NOTE = "note"  # shown, never fails a command
+NOWHERE = Location("")  # a problem of the whole run (a command's summary), not of one place
+
+_PREFIX = {ERROR: "", WARNING: "warning: ", NOTE: "note: "}
 
 
 @dataclass(frozen=True)
 class Finding:
-    code: str  # stable, for tests and tools: e.g. "bracket-overlap"
-    message: str
+    key: str  # the catalogue key: the code, or "code.variant" where one code has several wordings
     location: Location
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
     severity: str = ERROR
 
+    @property
+    def code(self) -> str:
+        """Stable, for tests and tools: e.g. "bracket-overlap"."""
+        return self.key.partition(".")[0]
+
+    @property
+    def message(self) -> str:
+        return render(self.key, self.params)
+
     def __str__(self) -> str:
-        prefix = "" if self.severity == ERROR else "warning: "
-        return f"{self.location}: {prefix}{self.message}"
+        place = str(self.location)
+        text = _PREFIX[self.severity] + self.message
+        return f"{place}: {text}" if place else text
 
     def sort_key(self) -> tuple:
         loc = self.location
         return (loc.file, loc.sheet, loc.line, loc.column, loc.cell, self.code, self.message)
+
+
+def finding(key: str, location: Location, severity: str = ERROR, /, **params: object) -> Finding:
+    """A finding written the way call sites read best: `finding("bracket-gap", where, low=1)`."""
+    return Finding(key, location, params, severity)
 
 
 @dataclass
@@ -36,10 +74,10 @@ class Findings:
 
     items: list[Finding] = field(default_factory=list)
 
-    def add(self, code: str, message: str, location: Location, severity: str = ERROR) -> None:
-        self.items.append(Finding(code, message, location, severity))
+    def add(self, key: str, location: Location, severity: str = ERROR, /, **params: object) -> None:
+        self.items.append(Finding(key, location, params, severity))
 
-    def extend(self, more) -> None:
+    def extend(self, more: Iterable[Finding]) -> None:
         self.items.extend(more)
 
     @property
@@ -58,9 +96,17 @@ class Findings:
         return bool(self.items)
 
 
-class RatebookError(Exception):
-    """Raised by the library only at its outer edge; carries the findings to show."""
+def summary(key: str, /, **params: object) -> Finding:
+    """A line about the whole run ("3 error(s) in policies"), shown without a place."""
+    return Finding(key, NOWHERE, params)
 
-    def __init__(self, findings: list[Finding]):
-        self.findings = findings
-        super().__init__("\n".join(str(f) for f in findings))
+
+@contextmanager
+def closing(key: str, /, **params: object) -> Iterator[None]:
+    """End any RatebookError raised inside with one more summary line, e.g. what was not done
+    ("platform.staffing: not exported; fix the errors above first")."""
+    try:
+        yield
+    except RatebookError as error:
+        error.findings.append(summary(key, **params))
+        raise

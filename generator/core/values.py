@@ -3,7 +3,8 @@
 The same text reaches ratebook through a policy workbook, a YAML policy, a case file (CSV,
 Excel, YAML, JSON Lines, Parquet) and `--set`. Every one of those readers calls this module,
 so one text means one value everywhere, or is refused everywhere with the same reason: a
-`Refusal` carrying a stable code, named parameters and an English sentence. Nothing is
+`Refusal` carrying a stable code and named parameters, whose sentence comes from the message
+catalogue. Nothing is
 guessed: a form that could mean two things (`1,5`, `7/1/2012`, a bare 2012 in a date column)
 is refused, not read one way.
 
@@ -39,6 +40,8 @@ import re
 from decimal import Context, Decimal, InvalidOperation
 from typing import overload
 
+from generator.core.messages import Message
+
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 FIRST_DATE, LAST_DATE = dt.date(1950, 1, 1), dt.date(2099, 12, 31)
 KINDS = ("number", "integer", "boolean", "enum", "date")
@@ -63,61 +66,28 @@ SPACES = (
 _PLAIN_FORMS: dict[int, int | str] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _PLAIN_FORMS.update({0x3000: " ", 0x2212: "-", 0xFE63: "-"})
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "是"), ("false", "no", "否")
-NUMBER_FORMS = "digits such as 20000, 0.3, 30%, 20,000 or 2万"
-DATE_FORMS = "2012-07-01 (also 2012/7/1 or 2012年7月1日)"
-
-# The English sentence of each refusal, keyed by its stable code. `value` is the value as
-# `shown` quotes it; the other parameters are named where they are used.
-MESSAGES = {
-    "number.form": "{value} is not a number; write " + NUMBER_FORMS,
-    "number.unit": "{value} is not a number: write it without its unit",
-    "number.comma": (
-        "{value} is not a number: a comma is read only between groups of three digits "
-        "(20,000); write a decimal point as ."
-    ),
-    "number.exponent": "{value} is not a number: write it out in full, without an exponent",
-    "number.spaces": "{value} is not a number: remove the spaces between the digits",
-    "number.flag": "{value} is a TRUE/FALSE value, not a number; write " + NUMBER_FORMS,
-    "number.date": "{value} is a date cell, not a number; format the cell as a number",
-    "number.not_finite": "{value} is not a finite number",
-    "integer.not_whole": "{value} is not a whole number",
-    "boolean.form": "{value} is not TRUE or FALSE; write TRUE or FALSE (also yes/no, 是/否)",
-    "enum.not_allowed": "{value} is not one of: {allowed}",
-    "date.form": "{value} is not a date ratebook reads; write " + DATE_FORMS,
-    "date.not_real": "{value} is not a real date",
-    "date.time_of_day": "{value} has a time of day; a date alone is expected",
-    "date.serial_fraction": "{value} is a number with a fraction, not a date; write " + DATE_FORMS,
-    "date.serial_range": (
-        "{value} is a number, not a date (as a date serial it is outside {first}–{last}); "
-        "write " + DATE_FORMS
-    ),
-    "source_date.form": (
-        "{value} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD "
-        "(also 2012年, 2012年8月, 2012年8月14日)"
-    ),
-    "source_date.month": "{value} is not a real month",
-    "text.flag": "{value} is a TRUE/FALSE cell; text is expected here",
-    "text.form": "{value} is not text",
-    "list.form": (
-        "{value} is not a list of values; separate them with commas, "
-        'and quote a value only as a whole ("a, b")'
-    ),
-    "list.flag": "{value} is not a list of values; write them separated by commas",
-    "list.empty_item": "{value} has an empty item; separate the values with single commas",
-}
 
 
 class Refusal(Exception):
     """A value that cannot be read as what is expected.
 
-    `code` is stable (the same text refused anywhere gives the same code), `params` names the
-    parts of the sentence, and `message` is the English sentence built from them."""
+    `code` is stable (the same text refused anywhere gives the same code) and is the key of
+    its sentence in the message catalogue (`generator.core.messages`); `params` names the
+    parts of the sentence (`value` is the value as `shown` quotes it). `reason` is the
+    catalogue message, `message` its English sentence, rendered only when asked for."""
 
     def __init__(self, code: str, **params: str):
         self.code = code
         self.params = params
-        self.message = MESSAGES[code].format(**params)
-        super().__init__(self.message)
+        self.reason = Message(code, **params)
+        super().__init__(code, params)
+
+    @property
+    def message(self) -> str:
+        return str(self.reason)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 CellProblem = Refusal  # the name the workbook reader has always caught

@@ -53,7 +53,7 @@ class Trace:
 
 def read_inputs(policy: Policy, case: dict) -> dict:
     """Typed inputs of a case, or InvalidCase listing every bad field."""
-    problems: list[tuple[str, str]] = []
+    problems: list[rt.Problem] = []
     rt.unknown_fields(case, tuple(f.name for f in policy.inputs), problems)
     values = {f.name: read_field(f, case, problems) for f in policy.inputs}
     if problems:
@@ -250,7 +250,7 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
         tree = policy.types.check_tree(index, check)
         assert tree is not None  # a policy is evaluated only when its checks parse
         if not evaluator.eval(tree):
-            failed.append(("", f"{check.message} (rule: {check.rule})"))
+            failed.append(rt.Problem("", "rule-broken", message=check.message, rule=check.rule))
     if failed:
         raise rt.InvalidCase(failed)
     order, _ = formula_order(policy)

@@ -6,14 +6,23 @@ module against the interpreter before anything is written, and `ratebook diff` e
 base tree that has no generated/ of its own: both load the module from the emitter's text in
 memory. That text is ours (policy values enter it only as repr() literals), never policy
 text. Standard library only: the one-case CLI imports this.
+
+A project's `generated/index.json` says, for each policy, its module and the hash of the
+source it was built from; `source_is_current` compares that hash with the source on disk, so
+a command can tell whether the module still says what the policy says.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import types
 from pathlib import Path
+
+from generator.core.errors import RatebookError
+
+GENERATED = "generated"
 
 
 def load_module(path: Path | str):
@@ -28,6 +37,50 @@ def load_module(path: Path | str):
 
 def read_index(generated: Path) -> dict:
     return json.loads((Path(generated) / "index.json").read_text(encoding="utf-8"))
+
+
+def project_index(root: Path) -> dict:
+    """The index of the project's generated/; RatebookError saying to build when it is missing
+    or unreadable."""
+    path = root / GENERATED / "index.json"
+    try:
+        return read_index(root / GENERATED)
+    except FileNotFoundError:
+        raise _failure("index-missing", path=path) from None
+    except (OSError, ValueError) as exc:
+        raise _failure("index-unreadable", path=path, reason=str(exc)) from None
+
+
+def policy_entry(index: dict, policy_id: str) -> dict:
+    """The index entry of `policy_id`; RatebookError listing the policies when there is none."""
+    entry = index.get(policy_id)
+    if entry is None:
+        raise _failure("unknown-policy", policy=policy_id, policies=", ".join(sorted(index)))
+    return entry
+
+
+def _failure(key: str, /, **params: object) -> RatebookError:
+    """One line about the command, made only when it fails (findings load the dataclasses a
+    fast one-case `eval` does without)."""
+    from generator.core.findings import summary
+
+    return RatebookError([summary(key, **params)])
+
+
+def generated_module(root: Path, entry: dict) -> types.ModuleType:
+    """The generated module of an index entry."""
+    return load_module(root / GENERATED / entry["module"])
+
+
+def source_is_current(root: Path, entry: dict) -> bool:
+    """Whether the policy source on disk is the one its generated module was built from."""
+    try:
+        return (
+            hashlib.sha256((root / entry["source"]).read_bytes()).hexdigest()
+            == entry["source_sha256"]
+        )
+    except OSError:
+        return False
 
 
 def load_policy_module(generated: Path | str, policy_id: str):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from generator.core.messages import Message
 from generator.formula.registry import NAMES
 
 if TYPE_CHECKING:
@@ -45,12 +46,19 @@ _TOKEN = re.compile(
 
 
 class FormulaError(Exception):
-    """A problem in a formula, at a character offset of its text."""
+    """A problem in a formula, at a character offset of its text: a catalogue message."""
 
-    def __init__(self, message: str, offset: int):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, offset: int, /, **params: object):
+        super().__init__(key, offset, params)
+        self.reason = Message(key, **params)
         self.offset = offset
+
+    @property
+    def message(self) -> str:
+        return str(self.reason)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,7 @@ def tokenize(text: str) -> list[_Token]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if not match:
-            raise FormulaError(f"unexpected character '{text[position]}'", position)
+            raise FormulaError("syntax.unexpected-character", position, character=text[position])
         kind = match.lastgroup or ""  # every alternative of _TOKEN is a named group
         value = match.group()
         if kind == "op":
@@ -183,9 +191,7 @@ def parse(text: str) -> Node:
     parser = _Parser(tokenize(text))
     node = parser.expression()
     if parser.peek.kind != "end":
-        raise FormulaError(
-            f"unexpected '{parser.peek.text}' after a complete formula", parser.peek.offset
-        )
+        raise FormulaError("syntax.trailing", parser.peek.offset, text=parser.peek.text)
     return node
 
 
@@ -207,8 +213,9 @@ class _Parser:
 
     def expect(self, text: str) -> _Token:
         if self.peek.text != text or self.peek.kind not in ("op", "keyword"):
-            found = self.peek.text or "the end of the formula"
-            raise FormulaError(f"expected '{text}' but found '{found}'", self.peek.offset)
+            if not self.peek.text:
+                raise FormulaError("syntax.expected-at-end", self.peek.offset, text=text)
+            raise FormulaError("syntax.expected", self.peek.offset, text=text, found=self.peek.text)
         return self.take()
 
     def expression(self) -> Node:
@@ -248,9 +255,7 @@ class _Parser:
             token = self.take()
             node = Binary(token.offset, token.text, node, self.additive())
             if self.peek.kind == "op" and self.peek.text in ("=", "!=", "<", "<=", ">", ">="):
-                raise FormulaError(
-                    "chained comparisons are ambiguous; join them with 'and'", self.peek.offset
-                )
+                raise FormulaError("syntax.chained-comparison", self.peek.offset)
         return node
 
     def additive(self) -> Node:
@@ -297,13 +302,14 @@ class _Parser:
             if self.peek.kind == "op" and self.peek.text == "(":
                 return self.call(token)
             return Name(token.offset, token.text)
-        found = token.text or "the end of the formula"
-        raise FormulaError(f"expected a value but found '{found}'", token.offset)
+        if not token.text:
+            raise FormulaError("syntax.value-at-end", token.offset)
+        raise FormulaError("syntax.value", token.offset, found=token.text)
 
     def call(self, name: _Token) -> Node:
         if name.text not in FUNCTIONS:
             raise FormulaError(
-                f"unknown function '{name.text}'; allowed: {', '.join(FUNCTIONS)}", name.offset
+                "syntax.unknown-function", name.offset, name=name.text, allowed=", ".join(FUNCTIONS)
             )
         self.expect("(")
         args = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from generator.core.messages import Message
 from generator.core.units import DIMENSIONLESS, Unit
 from generator.formula.registry import BY_NAME, REGISTRY, Function
 from generator.formula.syntax import (
@@ -53,7 +54,8 @@ def number(unit: Unit | None) -> Type:
 
 
 class Checker(FormulaVisitor[Node]):
-    """Types a formula tree once; `report(message, offset)` collects problems.
+    """Types a formula tree once; `report(message, offset)` collects problems, each a
+    catalogue `Message` and the offset of the node that caused it.
 
     `check` returns a typed copy of the tree: every node's `type` set where it is known, and
     each valid comparison of enum values rewritten into an `EnumTest` (its text literal into
@@ -100,19 +102,15 @@ class Checker(FormulaVisitor[Node]):
             return None
         parameter = self.parameters.get(node.name)
         if parameter is not None and parameter.unnumbered:
-            self.report(
-                f"'{node.name}' has no value: the source gives no number, so no formula can use it",
-                node.offset,
-            )
+            self.report(Message("type.unnumbered", name=node.name), node.offset)
             return None
         if parameter is not None and parameter.kind in ("scale", "table"):
             self.report(
-                f"'{node.name}' is a {parameter.kind}: write {parameter.kind}({node.name}, …)",
-                node.offset,
+                Message("type.lookup-needed", name=node.name, kind=parameter.kind), node.offset
             )
             return None
-        known = ", ".join(sorted(self.names)) or "none"
-        self.report(f"unknown name '{node.name}'; known names: {known}", node.offset)
+        known = ", ".join(sorted(self.names)) or Message("words.none")
+        self.report(Message("type.unknown-name", name=node.name, known=known), node.offset)
         return None
 
     def visit_unary(self, node: Unary) -> Node:
@@ -125,7 +123,7 @@ class Checker(FormulaVisitor[Node]):
         if node.op == "not":
             return self._expect_boolean(operand.type, operand, "'not'") and BOOLEAN or None
         if operand.type.kind != "number":
-            self.report(f"'-' needs a number, not {operand.type}", node.offset)
+            self.report(Message("type.negate-number", type=operand.type), node.offset)
             return None
         return operand.type
 
@@ -144,7 +142,7 @@ class Checker(FormulaVisitor[Node]):
             return self._comparison(typed, left, right)
         if left.kind != "number" or right.kind != "number":
             bad = left if left.kind != "number" else right
-            self.report(f"'{op}' needs numbers, not {bad}", node.offset)
+            self.report(Message("type.operator-numbers", op=op, type=bad), node.offset)
             return typed
         if op in ("+", "-"):
             unit = self._same_unit([left, right], node, f"'{op}'")
@@ -166,7 +164,7 @@ class Checker(FormulaVisitor[Node]):
         then, otherwise = typed.then.type, typed.otherwise.type
         if then is None or otherwise is None:
             return typed
-        return replace(typed, type=self._unify(then, otherwise, node, "the two branches of 'if'"))
+        return replace(typed, type=self._unify(then, otherwise, node, Message("words.if-branches")))
 
     # -- functions: each typed by its registered rule -------------------------------------------
 
@@ -179,8 +177,8 @@ class Checker(FormulaVisitor[Node]):
         f, args = node.function, node.args
         if not function.accepts(len(args)):
             low, high = function.min_args, function.max_args
-            wanted = f"{low}" if low == high else f"at least {low}"
-            self.report(f"{f}() takes {wanted} arguments, not {len(args)}", node.offset)
+            key = "type.argument-count" if low == high else "type.argument-count-at-least"
+            self.report(Message(key, function=f, wanted=low, given=len(args)), node.offset)
             return node, None
         typed = replace(node, args=tuple(self.visit(a) for a in args))
         types = [a.type for a in typed.args]
@@ -188,7 +186,7 @@ class Checker(FormulaVisitor[Node]):
             return typed, None
         for t, a in zip(types, typed.args, strict=True):
             if t.kind != "number":
-                self.report(f"{f}() needs numbers, not {t}", a.offset)
+                self.report(Message("type.function-numbers", function=f, type=t), a.offset)
                 return typed, None
         return typed, types
 
@@ -213,21 +211,19 @@ class Checker(FormulaVisitor[Node]):
             or places.value != places.value.to_integral_value()
             or not 0 <= places.value <= 6
         ):
-            self.report(
-                "round(x, places) needs a whole number of places from 0 to 6", places.offset
-            )
+            self.report(Message("type.round-places"), places.offset)
             return typed
         return replace(typed, type=types[0])
 
     def type_date_literal(self, node: Call, function: Function) -> Node:
         args = node.args
         if not function.accepts(len(args)) or not isinstance(args[0], Text):
-            self.report('date() takes one text such as date("2012-07-01")', node.offset)
+            self.report(Message("type.date-argument"), node.offset)
             return node
         try:
             dt.date.fromisoformat(args[0].value)
         except ValueError:
-            self.report(f"'{args[0].value}' is not a date (YYYY-MM-DD)", args[0].offset)
+            self.report(Message("type.not-a-date", text=args[0].value), args[0].offset)
             return node
         return replace(node, type=DATE)
 
@@ -237,12 +233,15 @@ class Checker(FormulaVisitor[Node]):
             return typed
         key = typed.args[1].type
         if key.kind != "number":
-            self.report(f"scale '{parameter.name}' needs a number, not {key}", node.args[1].offset)
+            self.report(
+                Message("type.scale-number", name=parameter.name, type=key), node.args[1].offset
+            )
             return typed
         input_unit = Unit.parse(parameter.input_unit or "1")
         if key.unit is not None and key.unit != input_unit:
             self.report(
-                f"scale '{parameter.name}' takes {input_unit}, not {key.unit}", node.args[1].offset
+                Message("type.scale-unit", name=parameter.name, expected=input_unit, unit=key.unit),
+                node.args[1].offset,
             )
             return typed
         uses_amounts = any(b.amount is not None for v in parameter.values for b in v.value or ())
@@ -257,7 +256,7 @@ class Checker(FormulaVisitor[Node]):
         key = typed.args[1].type
         if key.kind != "enum" or key.origin != parameter.key:
             self.report(
-                f"table '{parameter.name}' is keyed by {parameter.key}, not {key}",
+                Message("type.table-key", name=parameter.name, key=parameter.key, type=key),
                 node.args[1].offset,
             )
             return typed
@@ -268,20 +267,23 @@ class Checker(FormulaVisitor[Node]):
         the parameter is None when a problem was reported. NAME stays an untyped Name."""
         f, args = node.function, node.args
         if not function.accepts(len(args)) or not isinstance(args[0], Name):
-            self.report(f"{f}() takes a {f} name and a value: {f}(NAME, x)", node.offset)
+            self.report(Message("type.lookup-arguments", function=f), node.offset)
             return None, node
         parameter = self.parameters.get(args[0].name)
         if parameter is None or parameter.kind != f:
             kinds = sorted(p.name for p in self.parameters.values() if p.kind == f)
             self.report(
-                f"'{args[0].name}' is not a {f}; {f}s here: {', '.join(kinds) or 'none'}",
+                Message(
+                    "type.not-a-lookup",
+                    name=args[0].name,
+                    function=f,
+                    known=", ".join(kinds) or Message("words.none"),
+                ),
                 args[0].offset,
             )
             return None, node
         if parameter.unnumbered:
-            self.report(
-                f"'{parameter.name}' has no values (the source gives no number)", args[0].offset
-            )
+            self.report(Message("type.lookup-unnumbered", name=parameter.name), args[0].offset)
             return None, node
         typed = replace(node, args=(args[0], self.visit(args[1])))
         if typed.args[1].type is None:
@@ -290,21 +292,21 @@ class Checker(FormulaVisitor[Node]):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _expect_boolean(self, t: Type, node: Node, what: str) -> bool:
+    def _expect_boolean(self, t: Type, node: Node, what: object) -> bool:
         if t.kind != "boolean":
-            self.report(f"{what} needs true/false, not {t}", node.offset)
+            self.report(Message("type.needs-boolean", what=what, type=t), node.offset)
             return False
         return True
 
-    def _same_unit(self, types: list, node: Node, what: str):
+    def _same_unit(self, types: list, node: Node, what: object):
         units = {t.unit for t in types if t.unit is not None}
         if len(units) > 1:
             shown = " and ".join(sorted(str(u) for u in units))
-            self.report(f"{what} mixes units: {shown}", node.offset)
+            self.report(Message("type.mixed-units", what=what, units=shown), node.offset)
             return False
         return units.pop() if units else None
 
-    def _unify(self, a: Type, b: Type, node: Node, what: str) -> Type | None:
+    def _unify(self, a: Type, b: Type, node: Node, what: object) -> Type | None:
         if a.kind == "number" and b.kind == "number":
             unit = self._same_unit([a, b], node, what)
             return None if unit is False else number(unit)
@@ -312,7 +314,7 @@ class Checker(FormulaVisitor[Node]):
             return a
         if a.kind == "enum" and b.kind == "enum" and a.origin == b.origin:
             return a
-        self.report(f"{what} give different kinds of value: {a} and {b}", node.offset)
+        self.report(Message("type.different-kinds", what=what, first=a, second=b), node.offset)
         return None
 
     def _comparison(self, node: Binary, left: Type, right: Type) -> Node:
@@ -331,7 +333,12 @@ class Checker(FormulaVisitor[Node]):
                 if rank is None:
                     allowed = ", ".join(str(v) for v in enum.values)
                     self.report(
-                        f"'{other.origin}' is not a value of {enum.origin}; allowed: {allowed}",
+                        Message(
+                            "type.not-an-enum-value",
+                            text=other.origin,
+                            name=enum.origin,
+                            allowed=allowed,
+                        ),
                         other_side.offset,
                     )
                     return node
@@ -348,10 +355,10 @@ class Checker(FormulaVisitor[Node]):
             return self._enum_test(node, left, node.left, node.right)
         if left.kind == right.kind and left.kind in ("boolean", "date"):
             if left.kind == "boolean" and op not in ("=", "!="):
-                self.report(f"'{op}' cannot order true/false", node.offset)
+                self.report(Message("type.order-boolean", op=op), node.offset)
                 return node
             return replace(node, type=BOOLEAN)
-        self.report(f"cannot compare {left} with {right}", node.offset)
+        self.report(Message("type.incomparable", left=left, right=right), node.offset)
         return node
 
     def _enum_test(self, node: Binary, enum: Type, left: Node, right: Node) -> EnumTest:
@@ -363,10 +370,7 @@ class Checker(FormulaVisitor[Node]):
     def _ordering_allowed(self, enum: Type, op: str, node: Node) -> bool:
         if op in ("=", "!=") or enum.ordered:
             return True
-        self.report(
-            f"'{op}' needs an ordered enum; {enum.origin} is not declared ordered: true",
-            node.offset,
-        )
+        self.report(Message("type.unordered-enum", op=op, name=enum.origin), node.offset)
         return False
 
 

@@ -11,8 +11,9 @@ import datetime as dt
 from decimal import Decimal
 
 from generator.core import values as V
-from generator.core.findings import Finding
+from generator.core.findings import Finding, finding
 from generator.core.location import dotted
+from generator.core.messages import Message
 from generator.formula.syntax import FormulaError, parse
 from generator.model.policy import (
     Bracket,
@@ -41,19 +42,20 @@ class _Builder:
         location = self.doc.place(path)
         return location
 
-    def problem(self, code: str, message: str, *path) -> None:
-        self.findings.append(Finding(code, message, self.place(*path)))
+    def problem(self, key: str, path: tuple, /, **params: object) -> None:
+        self.findings.append(finding(key, self.place(*path), **params))
 
-    def read(self, value, kind: str, code: str, *path):
+    def read(self, value, kind: str, key: str, *path):
         """A value of the document as the one reader of values reads it (text included:
-        `30%`, `20,000`, `2012/7/1`, `是`); a located finding when it is refused or empty."""
+        `30%`, `20,000`, `2012/7/1`, `是`); a finding `key` at its place, saying why, when it
+        is refused or empty."""
         try:
             parsed = V.read(value, kind)
         except V.Refusal as refusal:
-            self.problem(code, refusal.message, *path)
+            self.problem(key, path, reason=refusal.reason)
             return None
         if parsed is None:
-            self.problem(code, f"{V.shown(value)} is empty; write a {kind}", *path)
+            self.problem(key, path, reason=Message("value-empty", value=V.shown(value), kind=kind))
         return parsed
 
     def date(self, value, *path) -> dt.date | None:
@@ -74,7 +76,7 @@ class _Builder:
             return parse(text)
         except FormulaError as error:
             where = self.doc.text_place(path, error.offset)
-            self.findings.append(Finding("formula-syntax", error.message, where))
+            self.findings.append(finding("formula-syntax", where, reason=error.reason))
             return None
 
 
@@ -149,7 +151,7 @@ def _source_date(b: _Builder, value) -> str:
     try:
         return V.source_date(value) or ""
     except V.Refusal as refusal:
-        b.problem("bad-date", refusal.message, "source", "date")
+        b.problem("bad-date", ("source", "date"), reason=refusal.reason)
         return str(value)
 
 
@@ -255,18 +257,18 @@ def _parameter(b: _Builder, name: str, spec: dict, enum_values: dict) -> Paramet
 def _dated_content(b: _Builder, kind: str, entry: dict, where: tuple, key_values):
     if kind in ("amount", "rate"):
         if "value" not in entry:
-            b.problem("missing-value", f"{dotted(where)} needs a 'value'", *where)
+            b.problem("missing-value.value", where, path=dotted(where))
             return None
         return b.number(entry["value"], *where, "value")
     if kind == "scale":
         if "brackets" not in entry:
-            b.problem("missing-value", f"{dotted(where)} needs 'brackets'", *where)
+            b.problem("missing-value.brackets", where, path=dotted(where))
             return ()
         return tuple(
             _bracket(b, spec, where + ("brackets", i)) for i, spec in enumerate(entry["brackets"])
         )
     if "rows" not in entry:
-        b.problem("missing-value", f"{dotted(where)} needs 'rows'", *where)
+        b.problem("missing-value.rows", where, path=dotted(where))
         return ()
     rows = []
     for key, value in entry["rows"].items():
@@ -285,7 +287,7 @@ def _enum_key(key, key_values):
 def _bracket(b: _Builder, spec: dict, where: tuple) -> Bracket:
     for a, c in (("over", "at_least"), ("up_to", "below"), ("rate", "amount")):
         if a in spec and c in spec:
-            b.problem("bracket-words", f"a bracket takes '{a}' or '{c}', not both", *where)
+            b.problem("bracket-words", where, first=a, second=c)
     lower_word = "over" if "over" in spec else "at_least" if "at_least" in spec else None
     upper_word = "up_to" if "up_to" in spec else "below" if "below" in spec else None
     return Bracket(

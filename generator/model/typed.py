@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from generator.core.messages import Message
 from generator.core.units import Unit
 from generator.formula.syntax import Node
 from generator.formula.types import Checker, Type, input_type, number
@@ -26,7 +27,7 @@ class Typed:
     """One formula or check after the type checker."""
 
     tree: Node  # the typed tree
-    problems: tuple[tuple[str, int], ...] = ()  # (message, character offset), in order found
+    problems: tuple[tuple[Message, int], ...] = ()  # (message, character offset), in order found
 
     @property
     def result(self) -> Type | None:
@@ -73,7 +74,7 @@ def infer_types(policy: Policy) -> PolicyTypes:
         if formula is None or formula.tree is None:
             failed.add(name)
             continue
-        problems: list[tuple[str, int]] = []
+        problems: list[tuple[Message, int]] = []
         checker = Checker(
             names,
             parameters,

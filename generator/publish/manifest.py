@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
+from generator.core.findings import Finding
 from generator.core.version import __version__
 from generator.model.policy import Policy
 from generator.publish.json_doc import dumps
@@ -27,13 +28,18 @@ def sha256_text(content: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def gap_record(gap: Finding) -> dict:
+    """A DMN gap as the manifest lists it: {"what": the thing not expressed, "reason": why}."""
+    return {"what": str(gap.params["what"]), "reason": gap.message}
+
+
 def emit_manifest(
     policies: list[Policy],
     files: dict[str, str | bytes],
     formats: list[str],
     on: dt.date | None = None,
     not_in_force: Sequence[Policy] = (),
-    dmn_gaps: dict[str, list[dict]] | None = None,
+    dmn_gaps: dict[str, list[Finding]] | None = None,
 ) -> dict[str, str]:
     """{manifest.json: text} describing `files` (every other file of the publication)."""
     entries = {}
@@ -59,7 +65,7 @@ def emit_manifest(
             "files": own,
         }
         if dmn_gaps is not None:
-            entry["dmn_not_expressed"] = dmn_gaps.get(policy.id, [])
+            entry["dmn_not_expressed"] = [gap_record(g) for g in dmn_gaps.get(policy.id, [])]
         entries[policy.id] = entry
     manifest = {
         "format": FORMAT,

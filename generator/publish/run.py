@@ -3,7 +3,7 @@
 Everything here is pure except reading the published JSON Schema that travels with the JSON
 files; `output.write` puts the result on disk. Problems the user can fix (an unknown policy
 or format, nothing in force on the date, a target folder that holds something else) are
-raised as `PublishError` with a message, for the CLI to show.
+raised as `PublishError` with a finding, for the CLI to show.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.core.findings import NOTE, NOWHERE, Finding, RatebookError, finding, summary
+from generator.core.messages import Message
 from generator.core.schema_files import PUBLISHED_SCHEMA, schema_text
 from generator.model.policy import Policy
 from generator.publish.dmn.decisions import build_dmn, dmn_path
@@ -26,8 +28,11 @@ from generator.publish.view import in_force_on
 FORMATS = ("json", "csv", "xlsx", "dmn", "md")
 
 
-class PublishError(Exception):
-    """A request `ratebook publish` cannot carry out; the message says what to change."""
+class PublishError(RatebookError):
+    """A request `ratebook publish` cannot carry out; its one finding says what to change."""
+
+    def __init__(self, key: str, exit_code: int = 1, /, **params: object):
+        super().__init__([summary(key, **params)], exit_code)
 
 
 @dataclass
@@ -35,17 +40,21 @@ class Publication:
     files: dict[str, str | bytes]
     policies: list[Policy]
     not_in_force: list[Policy] = field(default_factory=list)
-    dmn_gaps: dict[str, list[dict]] = field(default_factory=dict)
+    dmn_gaps: dict[str, list[Finding]] = field(default_factory=dict)
 
 
 def parse_formats(text: str) -> list[str]:
     """'json,dmn' -> ['json', 'dmn'] in the canonical order; unknown names are an error."""
     asked = [part.strip().lower() for part in text.split(",") if part.strip()]
     unknown = [a for a in asked if a not in FORMATS]
-    if unknown or not asked:
+    if not asked:
+        raise PublishError("publish-format.none", 2, formats=", ".join(FORMATS))
+    if unknown:
         raise PublishError(
-            f"unknown format {', '.join(repr(u) for u in unknown) or '(none given)'}; "
-            f"formats: {', '.join(FORMATS)}"
+            "publish-format",
+            2,
+            unknown=", ".join(repr(u) for u in unknown),
+            formats=", ".join(FORMATS),
         )
     return [f for f in FORMATS if f in asked]
 
@@ -56,7 +65,9 @@ def select(policies: list[Policy], ids: tuple | list) -> list[Policy]:
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise PublishError(
-            f"unknown policy {', '.join(repr(u) for u in unknown)}; policies: {', '.join(sorted(known))}"
+            "publish-policy",
+            unknown=", ".join(repr(u) for u in unknown),
+            policies=", ".join(sorted(known)),
         )
     chosen = [known[i] for i in dict.fromkeys(ids)] if ids else list(known.values())
     return sorted(chosen, key=lambda p: p.id)
@@ -76,15 +87,18 @@ def publish(
     in_force = [p for p in policies if on is None or in_force_on(p, on)]
     skipped = [p for p in policies if p not in in_force]
     if not in_force:
-        raise PublishError(
-            f"no policy is in force on {on.isoformat() if on else 'any day'}: "
-            + ", ".join(
-                f"{p.id} starts {p.in_force_from.isoformat() if p.in_force_from else 'never'}"
-                for p in skipped
+        starts = ", ".join(
+            str(
+                Message("publish-starts", policy=p.id, date=p.in_force_from.isoformat())
+                if p.in_force_from
+                else Message("publish-starts.never", policy=p.id)
             )
+            for p in skipped
         )
+        day = on.isoformat() if on else Message("words.any-day")
+        raise PublishError("publish-not-in-force", on=day, starts=starts)
     files: dict[str, str | bytes] = {}
-    gaps: dict[str, list[dict]] = {}
+    gaps: dict[str, list[Finding]] = {}
     for policy in in_force:
         if "json" in formats:
             files.update(emit_json(policy, on))
@@ -111,7 +125,7 @@ def check_target(target: Path) -> None:
     if not target.exists():
         return
     if not target.is_dir():
-        raise PublishError(f"{target} is not a folder")
+        raise PublishError("publish-target.not-folder", target=target)
     if not any(target.iterdir()):
         return
     manifest = target / MANIFEST
@@ -120,10 +134,24 @@ def check_target(target: Path) -> None:
     except (OSError, ValueError):
         earlier = None
     if not isinstance(earlier, dict) or earlier.get("format") != MANIFEST_FORMAT:
-        raise PublishError(
-            f"{target} is not empty and holds no earlier ratebook publication ({MANIFEST}); "
-            "publish into a new or empty folder"
+        raise PublishError("publish-target.foreign", target=target, manifest=MANIFEST)
+
+
+def skipped_notes(publication: Publication, on: dt.date) -> list[Finding]:
+    """A note for each policy left out because it is not in force on `on`."""
+    return [
+        finding(
+            "publish-skipped",
+            NOWHERE,
+            NOTE,
+            policy=p.id,
+            on=on.isoformat(),
+            start=p.in_force_from.isoformat(),
         )
+        if p.in_force_from
+        else finding("publish-skipped.never", NOWHERE, NOTE, policy=p.id, on=on.isoformat())
+        for p in publication.not_in_force
+    ]
 
 
 def prune_empty_folders(target: Path) -> None:

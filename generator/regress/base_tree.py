@@ -12,9 +12,15 @@ import subprocess
 import tarfile
 from pathlib import Path, PurePosixPath
 
+from generator.core.findings import RatebookError, summary
 
-class BaseError(Exception):
-    """The base cannot be read; the message says why."""
+
+class BaseError(RatebookError):
+    """The base cannot be read (a usage error: --base names nothing usable); one finding says
+    why."""
+
+    def __init__(self, key: str, /, **params: object):
+        super().__init__([summary(key, **params)], exit_code=2)
 
 
 def base_project(base: str, root: Path, scratch: Path) -> tuple[Path, str]:
@@ -22,20 +28,16 @@ def base_project(base: str, root: Path, scratch: Path) -> tuple[Path, str]:
     folder = Path(base)
     if folder.is_dir():
         if not (folder / "policies").is_dir():
-            raise BaseError(
-                f"--base {base}: the folder has no policies/ (give a project folder or a git ref)"
-            )
+            raise BaseError("base.no-policies", base=base)
         return folder, base
     commit = _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
     if commit is None:
-        raise BaseError(
-            f"--base {base}: neither a folder nor a git ref of the repository at {root}"
-        )
+        raise BaseError("base.unknown", base=base, root=root)
     commit = commit.decode().strip()
     prefix = (_git(root, "rev-parse", "--show-prefix") or b"").decode().strip()
     archive = _git(root, "archive", "--format=tar", commit, "--", f"{prefix}policies")
     if archive is None:
-        raise BaseError(f"--base {base}: {prefix}policies/ does not exist at {commit[:10]}")
+        raise BaseError("base.no-policies-at", base=base, prefix=prefix, commit=commit[:10])
     _extract(archive, prefix, scratch)
     return scratch, f"{base} ({commit[:10]})"
 

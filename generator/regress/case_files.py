@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core import values as V
-from generator.core.findings import Finding
+from generator.core.findings import Finding, finding
 from generator.core.location import Location
+from generator.core.messages import Message
 
 CASE_SUFFIXES = (".csv", ".xlsx", ".yaml", ".yml")
 PLAIN_COLUMNS = ("policy", "case", "on", "error", "why")
@@ -69,20 +70,16 @@ def case_files(paths, root: Path) -> tuple[list[Path], list[Finding]]:
         elif path.is_file():
             if path.suffix.lower() not in CASE_SUFFIXES:
                 findings.append(
-                    Finding(
+                    finding(
                         "case-file-kind",
-                        f"not a case file; use one of: {', '.join(CASE_SUFFIXES)}",
                         Location(display(path, root)),
+                        suffixes=", ".join(CASE_SUFFIXES),
                     )
                 )
             else:
                 found.append(path)
         else:
-            findings.append(
-                Finding(
-                    "case-file-missing", "no such file or folder", Location(display(path, root))
-                )
-            )
+            findings.append(finding("case-file-missing", Location(display(path, root))))
     return found, findings
 
 
@@ -140,11 +137,7 @@ class _Table:
                 continue
             self.row(key, cells, header, place)
         if header is None:
-            self.findings.append(
-                Finding(
-                    "case-file-empty", "no header row (policy, on, in:…, out:…)", place(None, None)
-                )
-            )
+            self.findings.append(finding("case-file-empty", place(None, None)))
 
     def header(self, key, cells, place) -> dict | None:
         names: dict[str, int] = {}
@@ -154,31 +147,24 @@ class _Table:
             if not name:
                 continue
             if name in names:
-                self.findings.append(
-                    Finding("case-column", f"column '{name}' appears twice", place(key, index))
-                )
+                self.findings.append(finding("case-column.twice", place(key, index), name=name))
                 ok = False
             elif name not in PLAIN_COLUMNS and not (
                 name.startswith(("in:", "out:")) and name.split(":", 1)[1].strip()
             ):
                 self.findings.append(
-                    Finding(
-                        "case-column",
-                        f"unknown column '{name}'; allowed: {', '.join(PLAIN_COLUMNS)}, in:<input>, out:<output>",
+                    finding(
+                        "case-column.unknown",
                         place(key, index),
+                        name=name,
+                        allowed=", ".join(PLAIN_COLUMNS),
                     )
                 )
                 ok = False
             names[name] = index
         for required in ("policy", "on"):
             if required not in names:
-                self.findings.append(
-                    Finding(
-                        "case-column",
-                        f"no '{required}' column; the header needs policy and on",
-                        place(key, 0),
-                    )
-                )
+                self.findings.append(finding("case-column.missing", place(key, 0), name=required))
                 ok = False
         return names if ok else None
 
@@ -189,13 +175,11 @@ class _Table:
 
         policy = _plain(cell("policy"))
         if not policy:
-            self.findings.append(
-                Finding("case-policy", "no policy given", place(key, header["policy"]))
-            )
+            self.findings.append(finding("case-policy", place(key, header["policy"])))
             return
         on, problem = _date(cell("on"), self.cells)
         if on is None:
-            self.findings.append(Finding("case-date", problem, place(key, header["on"])))
+            self.findings.append(problem.at(place(key, header["on"])))
             return
         value = _cell_value if self.cells else _text_value
         inputs = tuple(
@@ -228,9 +212,9 @@ def _read_csv(path: Path, shown: str):
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        return [], [Finding("unreadable", f"cannot read the file: {exc.strerror}", Location(shown))]
+        return [], [finding("unreadable", Location(shown), reason=exc.strerror)]
     except UnicodeDecodeError as exc:
-        return [], [Finding("encoding", f"not UTF-8 text (byte {exc.start})", Location(shown))]
+        return [], [finding("encoding", Location(shown), byte=exc.start)]
     reader = csv.reader(io.StringIO(text, newline=""))
 
     def rows():
@@ -241,7 +225,7 @@ def _read_csv(path: Path, shown: str):
                 start = reader.line_num + 1
         except csv.Error as exc:
             table.findings.append(
-                Finding("csv-syntax", f"not valid CSV: {exc}", Location(shown, reader.line_num))
+                finding("csv-syntax", Location(shown, reader.line_num), reason=str(exc))
             )
 
     table.read(rows(), lambda line, column: Location(shown, line or 0))
@@ -255,7 +239,7 @@ def _read_xlsx(path: Path, shown: str):
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        return [], [Finding("unreadable", f"not an Excel workbook (.xlsx): {exc}", Location(shown))]
+        return [], [finding("unreadable.workbook", Location(shown), reason=str(exc))]
     cases: list[CaseSpec] = []
     findings: list[Finding] = []
     try:
@@ -296,22 +280,10 @@ def _read_yaml(path: Path, shown: str):
     if isinstance(data, dict):
         unknown = sorted(set(data) - {"policy", "cases"})
         if unknown:
-            findings.append(
-                Finding(
-                    "case-key",
-                    f"unknown key '{unknown[0]}'; allowed at the top: policy, cases",
-                    doc.key_place((unknown[0],)),
-                )
-            )
+            findings.append(finding("case-key.top", doc.key_place((unknown[0],)), key=unknown[0]))
         default_policy, data, prefix = data.get("policy"), data.get("cases"), ("cases",)
     if not isinstance(data, list):
-        findings.append(
-            Finding(
-                "case-file-shape",
-                "write a list of cases (or `cases:` with a list)",
-                doc.place(prefix),
-            )
-        )
+        findings.append(finding("case-file-shape", doc.place(prefix)))
         return [], findings
     cases = []
     for index, item in enumerate(data):
@@ -325,28 +297,24 @@ def _read_yaml(path: Path, shown: str):
 def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: list):
     where = doc.place(path)
     if not isinstance(item, dict):
-        findings.append(
-            Finding("case-shape", "a case is a mapping (policy, on, inputs, expected)", where)
-        )
+        findings.append(finding("case-shape", where))
         return None
     bad = False
     for key in item:
         if key not in YAML_KEYS:
             findings.append(
-                Finding(
-                    "case-key",
-                    f"unknown key '{key}'; allowed: {', '.join(YAML_KEYS)}",
-                    doc.key_place(path + (key,)),
+                finding(
+                    "case-key", doc.key_place(path + (key,)), key=key, allowed=", ".join(YAML_KEYS)
                 )
             )
             bad = True
     policy = _plain(item.get("policy", default_policy))
     if not policy:
-        findings.append(Finding("case-policy", "no policy given", where))
+        findings.append(finding("case-policy", where))
         bad = True
     on, problem = _date(item.get("on"))
     if on is None:
-        findings.append(Finding("case-date", problem, doc.place(path + ("on",))))
+        findings.append(problem.at(doc.place(path + ("on",))))
         bad = True
     parts = {}
     for key in ("inputs", "expected"):
@@ -354,11 +322,7 @@ def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: lis
         if value is None:
             value = {}
         if not isinstance(value, dict):
-            findings.append(
-                Finding(
-                    "case-shape", f"{key}: write a mapping of name: value", doc.place(path + (key,))
-                )
-            )
+            findings.append(finding("case-shape.part", doc.place(path + (key,)), key=key))
             bad = True
             value = {}
         parts[key] = tuple((str(k), v) for k, v in value.items() if v is not None)
@@ -388,15 +352,17 @@ def _plain(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _date(value, cell: bool = False) -> tuple[dt.date | None, str]:
-    """The case's date and "", or None and why not (read as every other date field is)."""
+def _date(value, cell: bool = False) -> tuple[dt.date | None, Message]:
+    """The case's date (None when it has none) and the reason to give when it has none; read
+    as every other date field is."""
     if _blank(value):
-        return None, "on: (empty) is not a date (YYYY-MM-DD)"
+        return None, Message("case-date.empty")
     try:
         iso = V.date(value) if cell else None  # a cell: a whole number is a date serial
-        return (dt.date.fromisoformat(iso) if iso else V.read_date(value)), ""
+        day = dt.date.fromisoformat(iso) if iso else V.read_date(value)
     except V.Refusal as refusal:
-        return None, f"on: {refusal.message}"
+        return None, Message("case-date", reason=refusal.reason)
+    return day, Message("case-date.empty")
 
 
 def _text_value(value):

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from generator.checks.project import load_project
-from generator.core.findings import RatebookError
+from generator.core.findings import RatebookError, summary
 from generator.regress.base_tree import BaseError, base_project
 from generator.regress.case_files import read_cases
 from generator.regress.case_run import blocking_errors
@@ -25,33 +25,33 @@ TABLES = "the generated test tables of both versions"
 
 
 class InvalidTree(RatebookError):
-    """A version whose policies do not validate; `which` names it."""
+    """A version whose policies do not validate: its errors, then a line naming the version."""
 
-    def __init__(self, which: str, findings: list):
-        self.which = which
-        super().__init__(findings)
+    def __init__(self, errors: list, key: str, /, **params: object):
+        super().__init__([*errors, summary(key, count=len(errors), **params)])
 
 
 def compare(root: Path, base: str, case_paths=(), cwd: Path | None = None) -> Report:
     """The report of the working tree at `root` against `base` (a git ref or a folder).
 
-    Raises BaseError when the base cannot be read, InvalidTree when either version's
-    policies are invalid, and RatebookError for problems in case files.
+    Raises BaseError (exit code 2) when the base cannot be read, InvalidTree when either
+    version's policies are invalid, and RatebookError for problems in case files.
     """
     with tempfile.TemporaryDirectory(prefix="ratebook-base-") as scratch:
         base_root, base_name = base_project(base, root, Path(scratch))
         old = load_project(base_root)
         errors = blocking_errors(old)
         if errors:
-            raise InvalidTree(f"base {base_name}", errors)
+            raise InvalidTree(errors, "diff-invalid.base", base=base_name)
     new = load_project(root)
     errors = blocking_errors(new)
     if errors:
-        raise InvalidTree("the working tree", errors)
+        raise InvalidTree(errors, "diff-invalid.working-tree")
     if case_paths:
         specs, problems = read_cases(case_paths, cwd or Path.cwd())
         if problems:
-            raise RatebookError(sorted(problems, key=lambda f: f.sort_key()))
+            problems = sorted(problems, key=lambda f: f.sort_key())
+            raise RatebookError([*problems, summary("case-files-invalid", count=len(problems))])
         cases, source = file_cases(specs), ", ".join(str(p) for p in case_paths)
     else:
         cases, source = table_cases(old.policies, new.policies), TABLES

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from generator.core.findings import Finding
+from generator.core.findings import Finding, finding
 from generator.core.location import Location
 
 # plain digits only: `1e3` or `35_000` stay text, which the one value reader
@@ -138,13 +138,11 @@ def read_yaml(path: Path, display: str) -> tuple[SourceDocument | None, list[Fin
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [
-            Finding("unreadable", f"cannot read the file: {exc.strerror}", Location(display))
-        ]
+        return None, [finding("unreadable", Location(display), reason=exc.strerror)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Finding("encoding", f"not UTF-8 text (byte {exc.start})", Location(display))]
+        return None, [finding("encoding", Location(display), byte=exc.start)]
     return read_yaml_text(text, display, raw)
 
 
@@ -157,15 +155,13 @@ def read_yaml_text(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
-        return None, [
-            Finding("yaml-syntax", f"not valid YAML: {exc.problem or exc.context}", where)
-        ]
+        return None, [finding("yaml-syntax", where, reason=exc.problem or exc.context)]
     except yaml.YAMLError as exc:
-        return None, [Finding("yaml-syntax", f"not valid YAML: {exc}", Location(display))]
+        return None, [finding("yaml-syntax", Location(display), reason=str(exc))]
     doc = SourceDocument(display, None, raw=raw or text.encode("utf-8"))
     findings: list[Finding] = []
     if node is None:
-        return doc, [Finding("empty", "the file is empty", Location(display))]
+        return doc, [finding("empty", Location(display))]
     doc.data = _convert(node, (), doc, findings)
     return doc, findings
 
@@ -183,32 +179,22 @@ def _convert(node: yaml.Node, path: tuple, doc: SourceDocument, findings: list[F
         result: dict = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                findings.append(
-                    Finding("yaml-key", "a key must be plain text", _where(doc, key_node, path))
-                )
+                findings.append(finding("yaml-key", _where(doc, key_node, path)))
                 continue
             key = _scalar(key_node, path, doc, findings)
             if key in result:
                 findings.append(
-                    Finding(
-                        "duplicate-key",
-                        f"duplicate key '{key}'",
-                        _where(doc, key_node, path + (key,)),
-                    )
+                    finding("duplicate-key", _where(doc, key_node, path + (key,)), key=key)
                 )
                 continue
             doc.key_places[path + (key,)] = _where(doc, key_node, path + (key,))
             result[key] = _convert(value_node, path + (key,), doc, findings)
         if node.tag not in (_MAP_TAG,):
-            findings.append(
-                Finding("yaml-tag", f"tag '{node.tag}' is not allowed", doc.places[path])
-            )
+            findings.append(finding("yaml-tag.collection", doc.places[path], tag=node.tag))
         return result
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ_TAG:
-            findings.append(
-                Finding("yaml-tag", f"tag '{node.tag}' is not allowed", doc.places[path])
-            )
+            findings.append(finding("yaml-tag.collection", doc.places[path], tag=node.tag))
         return [_convert(item, path + (i,), doc, findings) for i, item in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)  # the one kind of node left
     return _scalar(node, path, doc, findings)
@@ -232,8 +218,7 @@ def _scalar(node: yaml.ScalarNode, path: tuple, doc: SourceDocument, findings: l
             pass
     if tag in (_BOOL_TAG, _INT_TAG, _FLOAT_TAG):
         kind = tag.rsplit(":", 1)[1]
-        message = f"'{text}' is not a plain {kind} (tag !!{kind}); write the value without a tag"
+        findings.append(finding("yaml-tag.scalar", _where(doc, node, path), text=text, kind=kind))
     else:
-        message = f"tag '{tag}' is not allowed; write plain values"
-    findings.append(Finding("yaml-tag", message, _where(doc, node, path)))
+        findings.append(finding("yaml-tag.other", _where(doc, node, path), tag=tag))
     return text

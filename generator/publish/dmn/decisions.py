@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from generator.core.findings import NOTE, Finding
+from generator.core.location import Location
+from generator.core.messages import Message
 from generator.formula.syntax import (
     Binary,
     Boolean,
@@ -79,14 +82,20 @@ def date_input_name(policy: Policy) -> str:
     return name
 
 
-def build_dmn(policy: Policy, on: dt.date | None = None) -> tuple[str, list[dict]]:
+def build_dmn(policy: Policy, on: dt.date | None = None) -> tuple[str, list[Finding]]:
+    """The DMN text of `policy`, and a note for each thing it does not express (the note's
+    `what` param names the thing; `generator.publish.manifest.gap_record` lists it)."""
     builder = _Builder(policy, on)
     builder.build()
     return definitions_xml(policy, builder.date_var, builder.decisions, on), builder.gaps
 
 
 class _Unexpressible(Exception):
-    """A formula (or a part of one) DMN cannot state; the message says why."""
+    """A formula (or a part of one) DMN cannot state; `reason` (a catalogue message) says why."""
+
+    def __init__(self, key: str, /, **params: object):
+        super().__init__(key, params)
+        self.reason = Message(key, **params)
 
 
 def feel_date(day: dt.date) -> str:
@@ -119,8 +128,8 @@ class _Builder:
         self.date_var = date_input_name(policy)
         self.decisions: list[Decision] = []
         self.by_key: dict[tuple, str] = {}  # (kind, parameter, argument) -> decision name
-        self.gaps: list[dict] = []
-        self.omitted: dict[str, str] = {}  # formula name -> why it is not in the DMN
+        self.gaps: list[Finding] = []
+        self.omitted: dict[str, Message] = {}  # formula name -> why it is not in the DMN
         self.formula_names: dict[str, str] = {}  # formula -> decision that holds its final value
         self.taken = (
             {f.name for f in policy.inputs}
@@ -149,8 +158,9 @@ class _Builder:
         del self.decisions[count:]
         self.by_key = by_key
 
-    def gap(self, what: str, reason: str) -> None:
-        self.gaps.append({"what": what, "reason": reason})
+    def gap(self, what: Message, key: str, /, **params: object) -> None:
+        """Note that `what` is not expressed in the DMN; the catalogue's `key` says why."""
+        self.gaps.append(Finding(key, Location(self.policy.file), {"what": what, **params}, NOTE))
 
     # -- the whole policy ---------------------------------------------------------------------
 
@@ -165,11 +175,15 @@ class _Builder:
             try:
                 tree = policy.types.check_tree(index - 1, check)
                 if tree is None:
-                    raise _Unexpressible("the rule did not parse")
+                    raise _Unexpressible("dmn-unexpressible.rule-unparsed")
                 text, requires = self.feel(tree, name)
             except _Unexpressible as why:
                 self.restore(saved)
-                self.gap(f"check {check.rule}", f"not in the DMN: {why}")
+                self.gap(
+                    Message("dmn-what.check", rule=check.rule),
+                    "dmn-gap.not-expressed",
+                    reason=why.reason,
+                )
                 continue
             self.decisions.append(
                 Decision(
@@ -181,9 +195,10 @@ class _Builder:
                 )
             )
             self.gap(
-                f"check {check.rule}",
-                f"published as the boolean decision {name}; DMN cannot refuse a case, so a consumer must "
-                f"refuse the case when {name} is false ({check.message})",
+                Message("dmn-what.check", rule=check.rule),
+                "dmn-gap.check",
+                name=name,
+                message=check.message,
             )
         self.note_gaps()
 
@@ -196,36 +211,25 @@ class _Builder:
             used |= names_in(c.tree) if c.tree is not None else set()
         for p in policy.parameters:
             if p.unnumbered:
-                self.gap(
-                    f"parameter {p.name}",
-                    "the source gives no number for it (unnumbered), so there is nothing to evaluate",
-                )
+                self.gap(Message("dmn-what.parameter", name=p.name), "dmn-gap.unnumbered")
             elif p.name not in used:
-                self.gap(
-                    f"parameter {p.name}",
-                    "no formula uses it, so no decision applies it; its values are in the JSON, CSV and XLSX files",
-                )
+                self.gap(Message("dmn-what.parameter", name=p.name), "dmn-gap.unused")
         for f in policy.inputs:
             if f.has_default:
                 self.gap(
-                    f"input {f.name} default",
-                    f"DMN inputs have no default; pass {f.name} = {fmt(f.default) if not isinstance(f.default, str) else f.default} when a case leaves it out",
+                    Message("dmn-what.default", name=f.name),
+                    "dmn-gap.default",
+                    name=f.name,
+                    value=fmt(f.default) if not isinstance(f.default, str) else f.default,
                 )
         if any(
             f.minimum is not None or f.maximum is not None or f.type == "enum"
             for f in policy.inputs
         ):
-            self.gap(
-                "input bounds and enum values",
-                "published as allowedValues of each input's itemDefinition; ratebook refuses a case outside them, "
-                "a DMN engine need not",
-            )
+            self.gap(Message("dmn-what.bounds"), "dmn-gap.bounds")
         for output in policy.outputs:
             if output.type == "integer" and output.places is None:
-                self.gap(
-                    f"output {output.name} must be whole",
-                    "ratebook refuses a result that is not a whole number; the DMN decision returns it as it is",
-                )
+                self.gap(Message("dmn-what.whole", name=output.name), "dmn-gap.whole")
         calls = {
             n.function
             for f in policy.formulas
@@ -234,10 +238,7 @@ class _Builder:
             if isinstance(n, Call)
         }
         if "clamp" in calls:
-            self.gap(
-                "clamp(x, low, high) with low above high",
-                "published as min(max(x, low), high); ratebook refuses such a case, DMN returns high",
-            )
+            self.gap(Message("dmn-what.clamp"), "dmn-gap.clamp")
         divisions = [
             n
             for f in policy.formulas
@@ -248,15 +249,12 @@ class _Builder:
             and not (isinstance(n.right, Number) and n.right.value != 0)
         ]
         if divisions:
-            self.gap("division by zero", "ratebook refuses the case; FEEL gives null")
+            self.gap(Message("dmn-what.division"), "dmn-gap.division")
         first = policy.in_force_from
         if first is not None:
-            self.gap(
-                f"dates before {first.isoformat()}",
-                "ratebook refuses the case as not in force; no rule of the dated decision tables matches, so a DMN engine gives no value",
-            )
+            self.gap(Message("dmn-what.before", date=first.isoformat()), "dmn-gap.before")
         for name, why in self.omitted.items():
-            self.gap(f"formula {name}", why)
+            self.gap(Message("dmn-what.formula", name=name), "dmn-gap.not-expressed", reason=why)
 
     # -- formulas -------------------------------------------------------------------------------
 
@@ -268,7 +266,7 @@ class _Builder:
         try:
             tree = self.policy.types.formula_tree(formula)
             if tree is None:
-                raise _Unexpressible("the formula did not parse")
+                raise _Unexpressible("dmn-unexpressible.unparsed")
             rounding = (
                 (output.places, output.mode)
                 if output is not None
@@ -289,7 +287,7 @@ class _Builder:
                 )
         except _Unexpressible as why:
             self.restore(saved)
-            self.omitted[name] = f"not in the DMN: {why}"
+            self.omitted[name] = why.reason
             return
         self.formula_names[name] = name
 
@@ -375,11 +373,11 @@ class _Builder:
             return name, [name]
         if self.policy.formula(name) is not None:
             if name in self.omitted or name not in self.formula_names:
-                raise _Unexpressible(f"it uses {name}, which the DMN does not express")
+                raise _Unexpressible("dmn-unexpressible.omitted", name=name)
             return name, [name]
         parameter = self.params.get(name)
         if parameter is None or parameter.kind not in ("amount", "rate"):
-            raise _Unexpressible(f"unknown name {name}")
+            raise _Unexpressible("dmn-unexpressible.unknown-name", name=name)
         return self.dated_value(parameter), [self.dated_value(parameter)]
 
     # -- parameters as dated decision tables ----------------------------------------------------
@@ -565,7 +563,7 @@ class _Feel(FormulaVisitor[tuple[str, list[str]]]):
             flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
             subject, literal, op = node.right, node.left, flipped[node.op]
         else:
-            raise _Unexpressible("it compares two ordered enum values by rank, which FEEL cannot")
+            raise _Unexpressible("dmn-unexpressible.enum-rank")
         pivot = literal.rank
         keep = {
             "<": lambda r: r < pivot,
@@ -609,7 +607,7 @@ class _Feel(FormulaVisitor[tuple[str, list[str]]]):
     def call_round(self, node: Call) -> tuple[str, list[str]]:
         builder = self.builder
         if not isinstance(node.args[1], Number):
-            raise _Unexpressible("round() with places that are not a plain number")
+            raise _Unexpressible("dmn-unexpressible.round-places")
         source = builder.variable_for(node.args[0], self.owner, "to_round")
         name = builder.fresh(f"{self.owner}_rounded")
         builder.round_decision(

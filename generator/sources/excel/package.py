@@ -17,6 +17,8 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+from generator.core.messages import Message
+
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -32,20 +34,14 @@ class SheetExtras:
     formulas: dict = field(default_factory=dict)  # "C4" -> (formula text, has a saved result)
 
 
-def file_kind_problem(raw: bytes) -> str | None:
+def file_kind_problem(raw: bytes) -> Message | None:
     """Why these bytes are not an .xlsx workbook, or None when they look like one."""
     if raw.startswith(_OLE_SIGNATURE):
-        return (
-            "is an old-format Excel file (.xls, Excel 97-2003) or an encrypted workbook, not .xlsx: "
-            "open it and save it as 'Excel Workbook (.xlsx)' without a password"
-        )
+        return Message("workbook-format.ole")
     if not raw:
-        return "is empty (0 bytes): it is not an Excel workbook"
+        return Message("workbook-format.empty")
     if not zipfile.is_zipfile(io.BytesIO(raw)):
-        return (
-            "is not an Excel workbook (.xlsx): its content is not a zip package; it may be damaged, "
-            "or another kind of file renamed .xlsx. Open it in Excel or LibreOffice Calc and save it as .xlsx"
-        )
+        return Message("workbook-format.not-zip")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as package:
             names = set(package.namelist())
@@ -53,19 +49,13 @@ def file_kind_problem(raw: bytes) -> str | None:
                 package.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
             )
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        return f"is a damaged zip package ({exc}): open it in Excel or LibreOffice Calc and save it again as .xlsx"
+        return Message("workbook-format.damaged-zip", reason=str(exc))
     if "opendocument" in mimetype:
-        return (
-            "is an OpenDocument spreadsheet (.ods) renamed .xlsx: in LibreOffice Calc choose File > Save As, "
-            "file type 'Excel 2007-365 (.xlsx)'"
-        )
+        return Message("workbook-format.ods-renamed")
     if "xl/workbook.xml" not in names:
-        return (
-            "is a zip package but not an Excel workbook (no xl/workbook.xml): "
-            "open it in Excel or LibreOffice Calc and save it as .xlsx"
-        )
+        return Message("workbook-format.not-workbook")
     if "xl/vbaProject.bin" in names:
-        return "holds macros (xl/vbaProject.bin): save it as a plain 'Excel Workbook (.xlsx)'; ratebook never runs macros"
+        return Message("workbook-format.macros")
     return None
 
 

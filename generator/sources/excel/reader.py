@@ -21,19 +21,20 @@ from pathlib import Path
 
 from generator.core import values as V
 from generator.core import workbook_layout as L
-from generator.core.findings import ERROR, WARNING, Finding
+from generator.core.findings import ERROR, WARNING, Finding, finding
 from generator.core.location import Location, dotted
+from generator.core.messages import Message
 from generator.sources.excel.package import file_kind_problem, sheet_extras
 from generator.sources.yaml_reader import SourceDocument
 
 WORKBOOK_SUFFIXES = (".xlsx",)
-REFUSED_SUFFIXES = {
-    ".xls": "is an old-format Excel file (.xls, Excel 97-2003), which ratebook does not read: open it and save it as 'Excel Workbook (.xlsx)'",
-    ".ods": "is an OpenDocument spreadsheet (.ods), which ratebook does not read: in LibreOffice Calc choose File > Save As, file type 'Excel 2007-365 (.xlsx)'",
-    ".xlsm": "is a macro-enabled workbook (.xlsm), which ratebook does not read: save it as a plain 'Excel Workbook (.xlsx)'; ratebook never runs macros",
-    ".xlsb": "is a binary workbook (.xlsb), which ratebook does not read: save it as 'Excel Workbook (.xlsx)'",
-    ".xltx": "is a workbook template (.xltx): save it as 'Excel Workbook (.xlsx)'",
-    ".numbers": "is an Apple Numbers file: export it as Excel (.xlsx)",
+REFUSED_SUFFIXES = {  # a spreadsheet suffix ratebook does not read -> the catalogue key saying why
+    ".xls": "workbook-format.xls",
+    ".ods": "workbook-format.ods",
+    ".xlsm": "workbook-format.xlsm",
+    ".xlsb": "workbook-format.xlsb",
+    ".xltx": "workbook-format.xltx",
+    ".numbers": "workbook-format.numbers",
 }
 
 
@@ -102,12 +103,12 @@ def lock_file_findings(folder: Path, shown) -> list[Finding]:
         for owner in owners:
             if owner.is_file() and not is_lock_file(owner.name):
                 findings.append(
-                    Finding(
+                    finding(
                         "workbook-open",
-                        f"is open in {program} (lock file {lock.name} beside it): ratebook reads the last saved "
-                        "version; save your changes and close the workbook before building",
                         Location(shown(owner)),
                         WARNING,
+                        program=program,
+                        lock=lock.name,
                     )
                 )
     return findings
@@ -118,7 +119,7 @@ def refused_file_findings(folder: Path, shown) -> list[Finding]:
     if not folder.is_dir():
         return []
     return [
-        Finding("workbook-format", REFUSED_SUFFIXES[p.suffix.lower()], Location(shown(p)))
+        Finding(REFUSED_SUFFIXES[p.suffix.lower()], Location(shown(p)))
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.suffix.lower() in REFUSED_SUFFIXES and not is_lock_file(p.name)
     ]
@@ -128,30 +129,28 @@ def read_excel(path: Path, display: str) -> tuple[SourceDocument | None, list[Fi
     """Read one workbook; return the document (None when unreadable) and the problems."""
     refused = REFUSED_SUFFIXES.get(path.suffix.lower())
     if refused:
-        return None, [Finding("workbook-format", refused, Location(display))]
+        return None, [Finding(refused, Location(display))]
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [
-            Finding("unreadable", f"cannot read the file: {exc.strerror}", Location(display))
-        ]
+        return None, [finding("unreadable", Location(display), reason=exc.strerror)]
     return read_excel_bytes(raw, display)
 
 
 def read_excel_bytes(raw: bytes, display: str) -> tuple[SourceDocument | None, list[Finding]]:
     problem = file_kind_problem(raw)
     if problem:
-        return None, [Finding("workbook-format", problem, Location(display))]
+        return None, [problem.at(Location(display))]
     try:
         grids, states, epoch = _load(raw)
         extras = sheet_extras(raw)
     except Exception as exc:  # noqa: BLE001 - openpyxl parses untrusted files and raises many kinds
         return None, [
-            Finding(
-                "workbook-format",
-                f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc}); "
-                "open it in Excel or LibreOffice Calc and save it again as .xlsx",
+            finding(
+                "workbook-format.unreadable",
                 Location(display),
+                kind=type(exc).__name__,
+                reason=str(exc),
             )
         ]
     reader = _Reader(display, raw, grids, states, extras, epoch)
@@ -201,8 +200,10 @@ class _Reader:
     def at(self, title: str, cell: str = "", path: tuple = ()) -> Location:
         return Location(self.display, sheet=title, cell=cell, path=dotted(path))
 
-    def problem(self, code: str, message: str, where: Location, severity: str = ERROR) -> None:
-        self.findings.append(Finding(code, message, where, severity))
+    def problem(
+        self, key: str, where: Location, severity: str = ERROR, /, **params: object
+    ) -> None:
+        self.findings.append(Finding(key, where, params, severity))
 
     def cell_place(self, row: _Row, key: str, path: tuple = ()) -> Location:
         cell = row.cells.get(key)
@@ -228,7 +229,9 @@ class _Reader:
         try:
             converted = convert(value)
         except V.CellProblem as problem:
-            self.problem("cell-value", f"{self.column_name(row, key)}: {problem.message}", where)
+            self.problem(
+                "cell-value", where, column=self.column_name(row, key), reason=problem.reason
+            )
             target[name] = V.shown(value)
             return
         if converted is not None:
@@ -238,22 +241,16 @@ class _Reader:
         """The cell's value, or _SKIP after reporting an error value or an unsaved formula."""
         value = cell.value
         if isinstance(value, _Error):
-            hint = " (write the formula as text, without a leading =)" if key == "formula" else ""
             self.problem(
-                "cell-error",
-                f"{self.column_name(row, key)}: the cell shows the error {value.code}; "
-                f"correct it{hint}",
+                "cell-error.formula" if key == "formula" else "cell-error.value",
                 where,
+                column=self.column_name(row, key),
+                error=value.code,
             )
             return _SKIP
         if isinstance(value, _Unsaved):
             self.problem(
-                "formula-unsaved",
-                f"{self.column_name(row, key)}: the cell holds the Excel formula "
-                f"{value.formula} but the file has no saved result for it; open the workbook in Excel or "
-                "LibreOffice Calc and save it (ratebook never calculates spreadsheet formulas), "
-                "or type the value itself",
-                where,
+                "formula-unsaved", where, column=self.column_name(row, key), formula=value.formula
             )
             return _SKIP
         return value
@@ -304,39 +301,27 @@ class _Reader:
             sheet = L.sheet_named(title)
             if sheet is None:
                 if state != "chart":
-                    self.problem(
-                        "sheet-unknown",
-                        f"sheet '{title}' is not part of a policy workbook and is not read; "
-                        f"the sheets are: {known}",
-                        self.at(title),
-                        WARNING,
-                    )
+                    self.problem("sheet-unknown", self.at(title), WARNING, title=title, known=known)
                 continue
             if sheet is L.HELP:
                 continue
             if sheet.key in self.titles:
                 self.problem(
-                    "sheet-twice",
-                    f"sheet '{title}' is the same sheet as '{self.titles[sheet.key]}'; "
-                    "keep one of them",
-                    self.at(title),
+                    "sheet-twice", self.at(title), title=title, other=self.titles[sheet.key]
                 )
                 continue
             if state != "visible":
-                self.problem(
-                    "sheet-hidden",
-                    f"sheet '{title}' is hidden; every sheet that makes up the policy must be "
-                    "visible: unhide it (right-click a sheet tab > Unhide / Show Sheet), or delete it",
-                    self.at(title),
-                )
+                self.problem("sheet-hidden", self.at(title), title=title)
             self.titles[sheet.key] = title
         for sheet in L.SHEETS:
             if sheet.required and sheet.key not in self.titles:
                 self.problem(
                     "sheet-missing",
-                    f"has no sheet '{sheet.title}' (named {sheet.en} or {sheet.zh}); "
-                    f"a policy workbook has the sheets: {known}",
                     Location(self.display),
+                    title=sheet.title,
+                    en=sheet.en,
+                    zh=sheet.zh,
+                    known=known,
                 )
 
     def _rows(self, sheet: L.Sheet) -> list[_Row]:
@@ -359,9 +344,9 @@ class _Reader:
                 labels = ", ".join(c.header.replace("\n", " ") for c in sheet.columns)
                 self.problem(
                     "sheet-header",
-                    f"sheet '{title}' has no header row naming its columns; the first row "
-                    f"should hold: {labels}",
                     self.at(title, f"{_letter(first[1])}{first[0]}"),
+                    title=title,
+                    labels=labels,
                 )
             return []
         origin = self._merges(title, grid, header_row, extras)
@@ -408,20 +393,10 @@ class _Reader:
                 continue  # a title above the table
             if min_row <= header_row <= max_row:
                 if max_col > min_col:
-                    self.problem(
-                        "merged-header",
-                        f"header cell {anchor} is merged across {span}; unmerge it so that "
-                        "each column has its own header",
-                        self.at(title, anchor),
-                    )
+                    self.problem("merged-header", self.at(title, anchor), cell=anchor, span=span)
                 continue
             if max_col > min_col:
-                self.problem(
-                    "merged-cells",
-                    f"cells {span} are merged across columns; a value belongs to one column: "
-                    "unmerge them",
-                    self.at(title, anchor),
-                )
+                self.problem("merged-cells", self.at(title, anchor), span=span)
                 continue
             value = grid.get((min_row, min_col))
             for row in range(min_row + 1, max_row + 1):
@@ -443,9 +418,10 @@ class _Reader:
                 if found.key in columns:
                     self.problem(
                         "column-twice",
-                        f"column '{V.clean_text(text)}' appears twice in sheet '{title}' "
-                        f"(also column {_letter(columns[found.key])}); keep one",
                         where,
+                        column=V.clean_text(text),
+                        title=title,
+                        other=_letter(columns[found.key]),
                     )
                     continue
                 columns[found.key] = column
@@ -453,9 +429,10 @@ class _Reader:
                 if case_key in extra:
                     self.problem(
                         "column-twice",
-                        f"column '{case_key[0]}:{case_key[1]}' appears twice in sheet "
-                        f"'{title}' (also column {_letter(extra[case_key])}); keep one",
                         where,
+                        column=f"{case_key[0]}:{case_key[1]}",
+                        title=title,
+                        other=_letter(extra[case_key]),
                     )
                     continue
                 extra[case_key] = column
@@ -465,10 +442,11 @@ class _Reader:
                     allowed += ", in:NAME, out:NAME"
                 self.problem(
                     "column-unknown",
-                    f"column '{V.clean_text(text)}' is not read (its cells are ignored); "
-                    f"the columns of sheet '{title}' are: {allowed}",
                     where,
                     WARNING,
+                    column=V.clean_text(text),
+                    title=title,
+                    allowed=allowed,
                 )
         used = {c for (r, c), v in grid.items() if r == header_row and not _blank(v)}
         stray = sorted(
@@ -480,10 +458,9 @@ class _Reader:
             )
             self.problem(
                 "column-no-header",
-                f"column {_letter(column)} has values but no known header, so they are "
-                "not read; give the column a header or clear it",
                 self.at(title, f"{_letter(column)}{first}"),
                 WARNING,
+                column=_letter(column),
             )
         return columns, extra
 
@@ -496,11 +473,7 @@ class _Reader:
         for row in rows:
             name_cell = row.cells.get("field")
             if name_cell is None:
-                self.problem(
-                    "about-field",
-                    "this row has a value but no field name",
-                    self.cell_place(row, "value"),
-                )
+                self.problem("about-field.no-name", self.cell_place(row, "value"))
                 continue
             label = name_cell.value if isinstance(name_cell.value, str) else str(name_cell.value)
             field_ = L.about_field(label)
@@ -508,16 +481,12 @@ class _Reader:
             if field_ is None:
                 allowed = ", ".join(f"{c.zh} {c.en}" for c in L.ABOUT_FIELDS)
                 self.problem(
-                    "about-field",
-                    f"unknown field '{V.clean_text(label)}'; the fields are: {allowed}",
-                    where,
+                    "about-field.unknown", where, field=V.clean_text(label), allowed=allowed
                 )
                 continue
             if field_.key != "note" and field_.key in seen:
                 self.problem(
-                    "about-field",
-                    f"field '{V.clean_text(label)}' is given twice (also {seen[field_.key]})",
-                    where,
+                    "about-field.twice", where, field=V.clean_text(label), other=seen[field_.key]
                 )
                 continue
             seen[field_.key] = name_cell.coordinate
@@ -556,9 +525,7 @@ class _Reader:
         cell = row.cells.get("name")
         where = self.cell_place(row, "name")
         if cell is None:
-            self.problem(
-                "row-name", f"this {row.sheet.row_name} has no name; fill in the name column", where
-            )
+            self.problem("row-name", where, row=row.sheet.row_name)
             return None
         value = self.value(cell, row, "name", where)
         if value is _SKIP:
@@ -566,7 +533,7 @@ class _Reader:
         try:
             return V.text(value)
         except V.CellProblem as problem:
-            self.problem("cell-value", f"name: {problem.message}", where)
+            self.problem("cell-value", where, column="name", reason=problem.reason)
             return None
 
     def _named_rows(self, sheet: L.Sheet, section: str, build) -> None:
@@ -578,9 +545,7 @@ class _Reader:
             where = self.cell_place(row, "name")
             if name in seen:
                 self.problem(
-                    "duplicate-key",
-                    f"{sheet.row_name} '{name}' is listed twice (also at {seen[name]})",
-                    where,
+                    "duplicate-key.row", where, row=sheet.row_name, name=name, other=seen[name]
                 )
                 continue
             seen[name] = where.cell
@@ -658,12 +623,7 @@ class _Reader:
         cell = row.cells.get("parameter")
         where = self.cell_place(row, "parameter")
         if cell is None:
-            self.problem(
-                "row-parameter",
-                f"this {row.sheet.row_name} names no parameter; fill in the parameter "
-                "column (or merge its cells down over the rows that share it)",
-                where,
-            )
+            self.problem("row-parameter.missing", where, row=row.sheet.row_name)
             return None
         value = self.value(cell, row, "parameter", where)
         if value is _SKIP:
@@ -671,26 +631,23 @@ class _Reader:
         try:
             name = V.text(value)
         except V.CellProblem as problem:
-            self.problem("cell-value", f"parameter: {problem.message}", where)
+            self.problem("cell-value", where, column="parameter", reason=problem.reason)
             return None
         parameters = self.doc.data["parameters"]
         spec = parameters.get(name)
         fitting = sorted(n for n, s in parameters.items() if s.get("kind") in kinds)
         if spec is None:
             self.problem(
-                "row-parameter",
-                f"unknown parameter '{name}'; parameters listed on the Parameters sheet "
-                f"whose values go here: {', '.join(fitting) or 'none'}",
+                "row-parameter.unknown",
                 where,
+                name=name,
+                fitting=", ".join(fitting) or Message("words.none"),
             )
             return None
         kind = spec.get("kind")
         if kind not in kinds and kind in sheet_for:
             self.problem(
-                "row-parameter",
-                f"parameter '{name}' is a {kind}: its values go on sheet "
-                f"'{sheet_for[kind]}', not here",
-                where,
+                "row-parameter.wrong-sheet", where, name=name, kind=kind, sheet=sheet_for[kind]
             )
             return None
         return name
@@ -748,12 +705,7 @@ class _Reader:
             except V.CellProblem:
                 same = False
             if not same:
-                self.problem(
-                    "period-note",
-                    f"a second period note for the same parameter and date (the first is at "
-                    f"{other.cell if other else '?'}); write it once, on the first row",
-                    where,
-                )
+                self.problem("period-note", where, first=other.cell if other else "?")
             return
         self.put(row, "period_note", path + ("note",), V.text, holder, "note")
         if "note" in holder:
@@ -797,10 +749,11 @@ class _Reader:
         place = self.cell_place(row, word_key, where)
         if word_cell is None:
             self.problem(
-                "bracket-word",
-                f"{self.column_name(row, number_key)} is given but "
-                f"{self.column_name(row, word_key)} is empty; write {allowed}",
+                "bracket-word.missing",
                 place,
+                number=self.column_name(row, number_key),
+                word=self.column_name(row, word_key),
+                allowed=allowed,
             )
             return
         value = self.value(word_cell, row, word_key, place)
@@ -811,19 +764,20 @@ class _Reader:
         if word is None:
             listed = ", ".join(words)
             self.problem(
-                "bracket-word",
-                f"{self.column_name(row, word_key)}: '{V.clean_text(str(value))}' is not "
-                f"one of: {listed}",
+                "bracket-word.unknown",
                 place,
+                column=self.column_name(row, word_key),
+                value=V.clean_text(str(value)),
+                allowed=listed,
             )
             return
         if number_cell is None:
             self.problem(
-                "bracket-word",
-                f"{self.column_name(row, word_key)} is '{word}' but "
-                f"{self.column_name(row, number_key)} is empty; give the number, or clear both for an "
-                "open bracket",
+                "bracket-word.no-number",
                 self.cell_place(row, number_key, where),
+                column=self.column_name(row, word_key),
+                word=word,
+                number=self.column_name(row, number_key),
             )
             return
         self.doc.key_places[where + (word,)] = place
@@ -841,11 +795,7 @@ class _Reader:
             key_cell = row.cells.get("key")
             place = self.cell_place(row, "key", path)
             if key_cell is None:
-                self.problem(
-                    "table-key",
-                    "this table row has no key; write one value of the table's key input",
-                    place,
-                )
+                self.problem("table-key.row-without-key", place)
                 continue
             value = self.value(key_cell, row, "key", place)
             if value is _SKIP:
@@ -855,14 +805,10 @@ class _Reader:
                 if isinstance(key, V.Decimal):
                     key = V.integer(value)
             except V.CellProblem as problem:
-                self.problem("cell-value", f"key: {problem.message}", place)
+                self.problem("cell-value", place, column="key", reason=problem.reason)
                 continue
             if key in table:
-                self.problem(
-                    "table-key",
-                    f"key {key!r} is listed twice for parameter '{name}' from {entry['from']}",
-                    place,
-                )
+                self.problem("table-key.twice", place, key=key, name=name, start=entry["from"])
                 continue
             self.doc.key_places[path + ("rows", key)] = place
             self.put(row, "value", path + ("rows", key), V.number, table, key)
@@ -880,11 +826,7 @@ class _Reader:
                 continue
             name_place = self.cell_place(row, "name")
             if name in seen:
-                self.problem(
-                    "duplicate-key",
-                    f"formula '{name}' is listed twice (also at {seen[name]})",
-                    name_place,
-                )
+                self.problem("duplicate-key.formula", name_place, name=name, other=seen[name])
                 continue
             seen[name] = name_place.cell
             path = ("formulas", name)
@@ -893,12 +835,7 @@ class _Reader:
             cell = row.cells.get("formula")
             excel = extras.formulas.get(cell.coordinate) if extras and cell is not None else None
             if excel is not None and excel[1]:
-                self.problem(
-                    "formula-excel",
-                    f"formula: the cell holds the Excel formula {excel[0]}; write ratebook's "
-                    "formula as text, without a leading =",
-                    self.doc.places[path],
-                )
+                self.problem("formula-excel", self.doc.places[path], formula=excel[0])
                 formulas[name] = "?"
                 continue
             self.put(row, "formula", path, V.text, formulas, name)
@@ -949,7 +886,9 @@ class _Reader:
                 try:
                     converted = V.case_value(value, kind, self.epoch)
                 except V.CellProblem as problem:
-                    self.problem("cell-value", f"{side}:{name}: {problem.message}", where)
+                    self.problem(
+                        "cell-value", where, column=f"{side}:{name}", reason=problem.reason
+                    )
                     case[section][name] = V.shown(value)
                     continue
                 case[section][name] = converted

@@ -1,0 +1,142 @@
+"""One case of one policy, as `ratebook eval` runs it, and the forms its answer is shown in.
+
+The generated module answers when it was built from the source as it is now; when the source
+changed since (or with --explain, which needs the steps), the interpreter evaluates the
+source directly, with a warning that generated/ is stale. A case that cannot be evaluated
+raises RatebookError with one finding per reason. Standard library only on the usual path
+(the generated module and `generator.runtime`); the interpreter, the policy reader and even
+the findings (which need `dataclasses`) load only when they are needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator import runtime as rt
+from generator.core.errors import RatebookError
+from generator.evaluate.modules import generated_module, source_is_current
+
+if TYPE_CHECKING:
+    from generator.core.findings import Finding
+
+
+class CaseRun:
+    """What one evaluated case gives (a plain class: no `dataclasses` on the one-case path)."""
+
+    __slots__ = ("policy", "on", "inputs", "outputs", "steps", "warnings")
+
+    def __init__(
+        self,
+        policy: str,
+        on: dt.date,
+        inputs: dict,
+        outputs: dict,
+        steps: list | None = None,
+        warnings: list[Finding] | None = None,
+    ):
+        self.policy = policy
+        self.on = on
+        self.inputs = inputs  # the case as given
+        self.outputs = outputs  # output name -> value as evaluated
+        self.steps = steps  # (step, source clause) pairs, with --explain
+        self.warnings = warnings or []  # to show before the outputs
+
+
+def run_case(
+    root: Path, policy_id: str, entry: dict, case: dict, on: dt.date, explain: bool
+) -> CaseRun:
+    """Evaluate `case` on `on`; RatebookError when the source or the case cannot be used.
+
+    Every RatebookError raised here starts with the warnings, so they are shown either way.
+    """
+    warnings = []
+    if not explain and not source_is_current(root, entry):
+        from generator.core.findings import NOWHERE, WARNING, finding
+
+        warnings.append(finding("source-changed", NOWHERE, WARNING, source=entry["source"]))
+    try:
+        return _run(root, policy_id, entry, case, on, explain, warnings)
+    except RatebookError as error:
+        error.findings[:0] = warnings
+        raise
+
+
+def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
+    trace = None
+    if explain or warnings:
+        policy = _valid_policy(root, entry["source"])
+        from generator.evaluate.interpreter import Trace, evaluate
+
+        trace = Trace() if explain else None
+        run = lambda: evaluate(policy, case, on, trace)  # noqa: E731
+    else:
+        module = generated_module(root, entry)
+        run = lambda: module.evaluate(case, on)  # noqa: E731
+    try:
+        outputs = run()
+    except rt.NotInForce as error:
+        from generator.core.findings import summary
+
+        reasons = "; ".join(f"{f}: {m}" for f, m in error.problems)
+        raise RatebookError(
+            [summary("case-not-in-force", policy=policy_id, on=on.isoformat(), reasons=reasons)]
+        ) from None
+    except rt.EvaluationError as error:
+        from generator.core.findings import summary
+
+        raise RatebookError(
+            [summary("case-invalid", policy=policy_id), *map(_reason, error.problems)]
+        ) from None
+    steps = list(trace.steps) if trace is not None else None
+    return CaseRun(policy_id, on, case, outputs, steps, warnings)
+
+
+def _reason(problem) -> Finding:
+    """One reason of a refused case, as a line under the summary."""
+    from generator.core.findings import summary
+
+    field_name, message = problem
+    reason = problem if isinstance(problem, rt.Problem) else message
+    if field_name:
+        return summary("case-reason.field", field=field_name, reason=reason)
+    return summary("case-reason.case", reason=reason)
+
+
+def _valid_policy(root: Path, source: str):
+    from generator.checks.project import load_source
+    from generator.core.findings import ERROR, summary
+
+    policy, findings = load_source(root / source, root)
+    errors = [f for f in findings if f.severity == ERROR]
+    if policy is None or errors:
+        raise RatebookError([*errors, summary("source-invalid", source=source)])
+    return policy
+
+
+def shown_value(value) -> object:
+    """An output as `eval` shows it, in text and in JSON: whole numbers and true/false as
+    they are, amounts exactly as written out ("5000.00"), anything else as text."""
+    if isinstance(value, bool) or isinstance(value, int):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def document(run: CaseRun) -> dict:
+    """What `eval --json` prints: the policy, the date, the inputs as given, the outputs and,
+    with --explain, each step with its source."""
+    return {
+        "policy": run.policy,
+        "on": run.on.isoformat(),
+        "inputs": run.inputs,
+        "outputs": {name: shown_value(value) for name, value in run.outputs.items()},
+        **(
+            {"explain": [{"step": s, "source": src} for s, src in run.steps]}
+            if run.steps is not None
+            else {}
+        ),
+    }

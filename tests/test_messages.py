@@ -1,0 +1,257 @@
+"""The message catalogue: every problem's words come from it, and it holds nothing unused.
+
+Problems are made by a few factories (`finding`, `Message`, `summary`, `Problem`, the
+library's error classes, ...), always with the catalogue key as a literal (or a choice of
+literals) and the template's parameters as keywords. The source is read with `ast`, so
+these tests see every call site, not only the ones a fixture happens to reach.
+"""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from generator.core import messages
+from generator.core.findings import NOWHERE, WARNING, Finding, RatebookError, finding, summary
+from generator.core.messages import Message, catalogue, render
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted((ROOT / "generator").rglob("*.py")) + [ROOT / "cli.py"]
+
+# factory name -> (position of the key argument, parameters the factory adds itself)
+FACTORIES = {
+    "finding": (0, set()),
+    "Finding": (0, set()),
+    "Message": (0, set()),
+    "summary": (0, set()),
+    "usage_error": (0, set()),
+    "failure": (0, set()),  # the CLI's failure(key, *findings before it, exit_code=..., ...)
+    "closing": (0, set()),
+    "problem": (0, set()),  # the model builder's and the workbook reader's
+    "add": (0, set()),  # Findings.add
+    "Refusal": (0, set()),  # the value reader's (CellProblem is its other name)
+    "CellProblem": (0, set()),
+    "FormulaError": (0, set()),
+    "CaseFileError": (0, set()),
+    "PublishError": (0, set()),
+    "BaseError": (0, set()),
+    "_Unexpressible": (0, set()),
+    "Problem": (1, set()),  # runtime.Problem(field, key, ...)
+    "InvalidTree": (1, {"count"}),  # InvalidTree(errors, key, ...) adds the error count
+    "gap": (1, {"what"}),  # the DMN builder's gap(what, key, ...) keeps what is not expressed
+}
+
+
+def _name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _constants(node: ast.expr, assigned: dict) -> set[str] | None:
+    """The literal keys an argument can be: "a", "a" if c else "b", or a name assigned so."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        body, orelse = _constants(node.body, assigned), _constants(node.orelse, assigned)
+        return body | orelse if body is not None and orelse is not None else None
+    if isinstance(node, ast.Name) and node.id in assigned:
+        return assigned[node.id]
+    return None
+
+
+class _Site:
+    def __init__(self, path: Path, line: int, keys: set[str], params: set[str] | None):
+        self.where = f"{path.relative_to(ROOT)}:{line}"
+        self.keys = keys
+        self.params = params  # None when some are passed as **mapping
+
+
+class _Calls(ast.NodeVisitor):
+    """Factory calls of one module, each resolved with the assignments of its own function."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.sites: list[_Site] = []
+        self.dynamic: list[str] = []
+        self.scopes: list[dict[str, set[str]]] = [{}]
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        assigned: dict[str, set[str]] = {}
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Assign) and len(inner.targets) == 1:
+                found = _constants(inner.value, {})
+                if isinstance(inner.targets[0], ast.Name) and found:
+                    assigned[inner.targets[0].id] = found
+        self.scopes.append(assigned)
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        name = _name(node.func)
+        if name not in FACTORIES:
+            return
+        position, implied = FACTORIES[name]
+        if len(node.args) <= position:
+            return
+        argument = node.args[position]
+        keys = _constants(argument, self.scopes[-1])
+        if keys is None:
+            # `add` is also a set's; a parameter named `key` (or a refusal's `code`) is a key
+            # passed along
+            passed_on = (isinstance(argument, ast.Name) and argument.id in ("key", "code")) or (
+                isinstance(argument, ast.Attribute) and argument.attr in ("key", "code")
+            )
+            if name != "add" and not passed_on:
+                self.dynamic.append(f"{self.path.relative_to(ROOT)}: {ast.unparse(argument)}")
+            return
+        params: set[str] | None = {
+            k.arg for k in node.keywords if k.arg and k.arg != "exit_code"
+        } | implied
+        if any(k.arg is None for k in node.keywords):
+            params = None
+        if name == "Finding" and len(node.args) > 2:
+            mapping = node.args[2]
+            params = (
+                {k.value for k in mapping.keys if isinstance(k, ast.Constant)}
+                if isinstance(mapping, ast.Dict) and all(mapping.keys)
+                else None
+            )
+        self.sites.append(_Site(self.path, node.lineno, keys, params))
+
+
+def call_sites() -> tuple[list[_Site], list[str]]:
+    """Every factory call whose key is known, and the places of those whose key is not."""
+    sites, dynamic = [], []
+    for path in SOURCES:
+        calls = _Calls(path)
+        calls.visit(ast.parse(path.read_text(encoding="utf-8")))
+        sites += calls.sites
+        dynamic += calls.dynamic
+    return sites, dynamic
+
+
+def placeholders(template: str) -> set[str]:
+    return {
+        field.split(".")[0].split("[")[0]
+        for _, field, _, _ in string.Formatter().parse(template)
+        if field is not None
+    }
+
+
+SITES, DYNAMIC = call_sites()
+ENGLISH = catalogue()
+
+
+def test_every_key_used_in_the_code_has_an_english_template():
+    missing = sorted(
+        f"{site.where}: {key}" for site in SITES for key in site.keys if key not in ENGLISH
+    )
+    assert not missing, "keys without a catalogue entry:\n" + "\n".join(missing)
+
+
+def test_every_catalogue_entry_is_used_in_the_code():
+    literals = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+    unused = sorted(set(ENGLISH) - literals)
+    assert not unused, f"catalogue entries no code uses: {unused}"
+
+
+def test_each_call_passes_exactly_the_parameters_its_template_names():
+    wrong = []
+    for site in SITES:
+        if site.params is None:
+            continue
+        for key in site.keys & set(ENGLISH):
+            wanted = placeholders(ENGLISH[key])
+            if wanted != site.params - ({"what"} if key.startswith("dmn-gap.") else set()):
+                wrong.append(
+                    f"{site.where}: {key} names {sorted(wanted)}, given {sorted(site.params)}"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_keys_chosen_at_run_time_are_few_and_known():
+    """A key looked up at run time escapes the checks above; these are the known ones, each a
+    table of literal keys (so the entries still count as used)."""
+    assert sorted(set(DYNAMIC)) == [
+        "generator/sources/excel/reader.py: REFUSED_SUFFIXES[p.suffix.lower()]",
+        "generator/sources/excel/reader.py: refused",  # REFUSED_SUFFIXES.get(suffix)
+    ]
+
+
+def test_every_template_renders_with_its_parameters():
+    for key, template in ENGLISH.items():
+        params = {name: f"<{name}>" for name in placeholders(template)}
+        assert render(key, params), key
+
+
+def test_a_finding_renders_its_words_from_the_catalogue():
+    gap = finding("bracket-gap.range", NOWHERE, upper="100", lower="150")
+    assert gap.code == "bracket-gap"
+    assert gap.message == "gap between 100 and 150: no bracket covers it"
+    assert str(gap) == "gap between 100 and 150: no bracket covers it"
+    assert str(Finding("unused-input", NOWHERE, {"name": "x"}, WARNING)) == (
+        "warning: input 'x' is used by no formula"
+    )
+
+
+def test_a_message_can_fill_in_another():
+    reason = Message("integer.not_whole", value="'2.5'")
+    placed = finding("bad-default", NOWHERE, name="rooms", problem=reason)
+    assert placed.message == "input 'rooms': default '2.5' is not a whole number"
+
+
+def test_a_library_error_carries_findings_and_an_exit_code():
+    error = RatebookError([summary("usage.on", on="x")], exit_code=2)
+    assert error.exit_code == 2
+    assert str(error) == "--on 'x' is not a date (YYYY-MM-DD)"
+
+
+def test_another_language_is_one_more_catalogue_file(tmp_path, monkeypatch):
+    po = tmp_path / "xx" / "LC_MESSAGES" / "ratebook.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "bracket-gap.range"\nmsgstr "{upper} 与 {lower} 之间没有分段"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(
+        messages, "catalogue_path", lambda locale: tmp_path / locale / "LC_MESSAGES" / "ratebook.po"
+    )
+    messages.catalogue.cache_clear()
+    try:
+        assert (
+            render("bracket-gap.range", {"upper": 100, "lower": 150}, "xx")
+            == "100 与 150 之间没有分段"
+        )
+    finally:
+        messages.catalogue.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "problem, pair",
+    [
+        ("input-required", ("age", "is required")),
+        ("input-not-date", ("on", "'x' is not a date (YYYY-MM-DD)")),
+    ],
+)
+def test_a_runtime_problem_is_still_the_field_and_message_pair_generated_modules_use(problem, pair):
+    from generator import runtime as rt
+
+    made = rt.Problem(pair[0], problem, **({"value": "x"} if problem == "input-not-date" else {}))
+    field, message = made
+    assert (field, message) == pair
+    assert made == pair and [made] == [pair] and made[1] == pair[1]
+    assert made.key == problem
