@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from generator import runtime as rt
-
-NOT_IN_FORCE = "not in force"
-INVALID = "invalid case"
-CANNOT = "cannot be evaluated"
+from generator.core.messages import Message
 
 
 @dataclass(frozen=True)
 class Outcome:
     outputs: dict | None  # output name -> typed value; None when the case was refused
-    error: str = ""  # "not in force: standard: not in force on 2012-06-30: …"
+    error: str = ""  # "not in force: standard: not in force on 2012-06-30: …" (in English: test
+    # tables write it, and it is compared between the interpreter and a generated module)
 
     @property
     def ok(self) -> bool:
@@ -33,11 +31,11 @@ def run(evaluate, case: dict, on: dt.date) -> Outcome:
     try:
         return Outcome(dict(evaluate(dict(case), on)))
     except rt.NotInForce as error:
-        return Outcome(None, f"{NOT_IN_FORCE}: {error}")
+        return Outcome(None, str(Message("outcome.not-in-force", reasons=str(error))))
     except rt.InvalidCase as error:
-        return Outcome(None, f"{INVALID}: {error}")
+        return Outcome(None, str(Message("outcome.invalid", reasons=str(error))))
     except rt.EvaluationError as error:
-        return Outcome(None, f"{CANNOT}: {error}")
+        return Outcome(None, str(Message("outcome.cannot", reasons=str(error))))
 
 
 def text(value, places: int | None = None) -> str:

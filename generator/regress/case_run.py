@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from generator.checks.rules import expected_value
+from generator.core.messages import Message
 from generator.evaluate.interpreter import evaluate
 from generator.evaluate.outcome import output_text, run
 from generator.model.policy import Policy
@@ -28,7 +29,7 @@ CASE_CODES = (
 @dataclass
 class CaseResult:
     case: CaseSpec
-    differences: list[str] = field(default_factory=list)  # empty when the case passes
+    differences: list[Message] = field(default_factory=list)  # empty when the case passes
 
     @property
     def passed(self) -> bool:
@@ -67,47 +68,66 @@ def run_cases(policies, cases: list[CaseSpec]) -> list[CaseResult]:
     return [CaseResult(case, differences(by_id, case)) for case in cases]
 
 
-def differences(by_id: dict, case: CaseSpec) -> list[str]:
+def differences(by_id: dict, case: CaseSpec) -> list[Message]:
     policy: Policy | None = by_id.get(case.policy)
     if policy is None:
-        return [f"unknown policy '{case.policy}'; policies: {', '.join(sorted(by_id))}"]
+        return [
+            Message(
+                "case-run.unknown-policy", policy=case.policy, policies=", ".join(sorted(by_id))
+            )
+        ]
     outputs = {o.name: o for o in policy.outputs}
     unknown = [n for n, _ in case.expected if n not in outputs]
     if unknown:
         return [
-            f"unknown output '{n}'; outputs of {policy.id}: {', '.join(outputs)}" for n in unknown
+            Message(
+                "case-run.unknown-output", output=n, policy=policy.id, outputs=", ".join(outputs)
+            )
+            for n in unknown
         ]
     outcome = run(lambda c, on: evaluate(policy, c, on), dict(case.inputs), case.on)
     if case.error:
         if outcome.outputs is not None:
             got = ", ".join(f"{n} {output_text(outputs[n], v)}" for n, v in outcome.outputs.items())
-            return [f"expected a refusal ({case.error!r}), the rules give {got}"]
+            return [Message("case-run.not-refused", expected=case.error, got=got)]
         if case.error not in outcome.error:
-            return [f"expected a refusal containing {case.error!r}, got: {outcome.error}"]
+            return [Message("case-run.other-refusal", expected=case.error, got=outcome.error)]
         return []
     if outcome.outputs is None:
-        return [outcome.error]
-    found = []
+        return [Message("case-run.refused", reason=outcome.error)]
+    found: list[Message] = []
     for name, written in case.expected:
         output = outputs[name]
         wanted = expected_value(output, written)
         got = outcome.outputs[name]
         if wanted is None:
-            found.append(f"{name}: expected {written!r} is not a {output.type}")
+            found.append(
+                Message("case-run.expected-type", output=name, value=written, type=output.type)
+            )
         elif wanted != got or type(wanted) is not type(got):
             found.append(
-                f"{name}: expected {output_text(output, wanted)}, got {output_text(output, got)}"
-                + _difference(output, wanted, got)
+                Message(
+                    "case-run.mismatch",
+                    output=name,
+                    expected=output_text(output, wanted),
+                    got=output_text(output, got),
+                    difference=_difference(output, wanted, got),
+                )
             )
     return found
 
 
-def _difference(output, wanted, got) -> str:
+def _difference(output, wanted, got) -> Message | str:
+    """How far the rules' answer is from the expected one, in the output's unit ("" for a
+    value that is not a number)."""
     if isinstance(got, bool) or not isinstance(got, (int, Decimal)):
         return ""
     change = Decimal(got) - Decimal(wanted)
     shown = output_text(output, change) if output.type == "number" else str(change)
-    return f" (difference {'+' if change > 0 else ''}{shown}{' ' + output.unit if output.unit and output.unit != '1' else ''})"
+    signed = f"{'+' if change > 0 else ''}{shown}"
+    if output.unit and output.unit != "1":
+        return Message("case-run.difference", change=signed, unit=output.unit)
+    return Message("case-run.difference-bare", change=signed)
 
 
 # -- what the terminal shows ------------------------------------------------------------------------

@@ -49,9 +49,11 @@ def junit_xml(results: list[CaseResult]) -> bytes:
             element = ET.SubElement(suite, "testcase", attributes)
             if not result.passed:
                 failure = ET.SubElement(
-                    element, "failure", message=_clean(result.differences[0]), type="mismatch"
+                    element, "failure", message=_clean(str(result.differences[0])), type="mismatch"
                 )
-                failure.text = _clean(f"{case.location}\n" + "\n".join(result.differences))
+                failure.text = _clean(
+                    f"{case.location}\n" + "\n".join(map(str, result.differences))
+                )
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
