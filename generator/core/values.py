@@ -38,9 +38,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Context, Decimal, InvalidOperation
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
-from generator.core.messages import Message
+if TYPE_CHECKING:
+    from generator.core.messages import Message
 
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 FIRST_DATE, LAST_DATE = dt.date(1950, 1, 1), dt.date(2099, 12, 31)
@@ -74,13 +75,19 @@ class Refusal(Exception):
     `code` is stable (the same text refused anywhere gives the same code) and is the key of
     its sentence in the message catalogue (`generator.core.messages`); `params` names the
     parts of the sentence (`value` is the value as `shown` quotes it). `reason` is the
-    catalogue message, `message` its English sentence, rendered only when asked for."""
+    catalogue message, `message` its English sentence, rendered only when asked for (so a
+    case that reads cleanly never loads the catalogue's module)."""
 
     def __init__(self, code: str, **params: str):
         self.code = code
         self.params = params
-        self.reason = Message(code, **params)
         super().__init__(code, params)
+
+    @property
+    def reason(self) -> Message:
+        from generator.core.messages import Message
+
+        return Message(self.code, **self.params)
 
     @property
     def message(self) -> str:
