@@ -2,8 +2,9 @@
 
 It carries findings (what went wrong, where, in the catalogue's words) and the exit code the
 command ends with; the CLI catches it in one place, prints the findings and exits. This
-module imports nothing, because that catch point is loaded on every run of `ratebook`,
-including a one-case `eval` that must start fast; the findings are made only on failure.
+module imports nothing else of ratebook (and no `dataclasses`), because that catch point is
+loaded on every run of `ratebook`, including a one-case `eval` that must start fast; the
+findings are made only on failure.
 """
 
 from __future__ import annotations
