@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -227,6 +229,7 @@ def test_another_language_is_one_more_catalogue_file(tmp_path, monkeypatch):
         'msgid "bracket-gap.range"\nmsgstr "{upper} 与 {lower} 之间没有分段"\n',
         encoding="utf-8",
     )
+    po.with_suffix(".mo").write_bytes(messages.compiled_catalogue(po))
     monkeypatch.setattr(
         messages, "catalogue_path", lambda locale: tmp_path / locale / "LC_MESSAGES" / "ratebook.po"
     )
@@ -255,3 +258,25 @@ def test_a_runtime_problem_is_still_the_field_and_message_pair_generated_modules
     assert (field, message) == pair
     assert made == pair and [made] == [pair] and made[1] == pair[1]
     assert made.key == problem
+
+
+def test_every_compiled_catalogue_is_the_compiled_form_of_its_source():
+    """The `.mo` files are what runs; a `.po` edited without `pybabel compile` fails here."""
+    sources = sorted((Path(messages.__file__).parent / "locale").glob("*/LC_MESSAGES/*.po"))
+    assert sources
+    for po in sources:
+        assert po.with_suffix(".mo").read_bytes() == messages.compiled_catalogue(po), (
+            f"{po} changed: run `pybabel compile -d generator/core/locale -D ratebook`"
+        )
+
+
+def test_showing_a_message_does_not_import_babel():
+    script = (
+        "import sys; from generator.core.messages import render; "
+        "render('bracket-gap.range', {'upper': 1, 'lower': 2}); "
+        "print('babel' in sys.modules)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == "False"

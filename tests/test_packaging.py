@@ -50,6 +50,7 @@ def test_the_wheel_holds_every_module_of_the_source_tree_and_the_schemas(wheel):
     assert "cli.py" in names
     assert {f"generator/schemas/{name}" for name in SCHEMAS} <= names
     assert "generator/core/locale/en/LC_MESSAGES/ratebook.po" in names  # every message's words
+    assert "generator/core/locale/en/LC_MESSAGES/ratebook.mo" in names  # what runs
 
 
 @pytest.mark.parametrize(
