@@ -183,6 +183,35 @@ def test_eval_with_a_malformed_date_is_a_usage_error():
     assert "not a date" in result.output
 
 
+@pytest.mark.parametrize("on", ["2012-09-01", "2012/9/1", "2012年9月1日", "２０１２-０９-０１"])
+def test_eval_reads_the_on_date_as_every_other_date_is_read(on):
+    result = run(
+        "eval",
+        "platform.staffing",
+        "--set",
+        "level=village",
+        "--set",
+        "registered_population=3000",
+        "--on",
+        on,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == "platform.staffing on 2012-09-01\nmin_staff = 2\n"
+
+
+@pytest.mark.parametrize(
+    "on, reason",
+    [
+        ("7/1/2012", "'7/1/2012' is not a date ratebook reads"),
+        ("2012-02-30", "'2012-02-30' is not a real date"),
+    ],
+)
+def test_eval_refuses_an_on_date_with_the_reason_every_reader_gives(on, reason):
+    result = run("eval", "platform.staffing", "--on", on)
+    assert result.exit_code == 2
+    assert f"--on '{on}' is not a date: {reason}" in result.output
+
+
 def test_validate_says_ok_for_the_shipped_policies():
     result = run("validate")
     assert result.exit_code == 0

@@ -89,9 +89,15 @@ def _parse_sets(pairs) -> dict:
 
 
 def _parse_on(on: str | None) -> dt.date:
+    """`--on` read as every other date is read (2012-07-01, 2012/7/1, 2012年7月1日)."""
     if on is None:
         return dt.date.today()
+    from generator.core import values
+
     try:
-        return dt.date.fromisoformat(on)
-    except ValueError:
-        raise usage_error("usage.on", on=on) from None
+        date = values.read_date(on)
+    except values.Refusal as refusal:
+        raise usage_error("usage.on-refused", on=on, reason=refusal.reason) from None
+    if date is None:
+        raise usage_error("usage.on", on=on)
+    return date
