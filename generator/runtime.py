@@ -192,7 +192,9 @@ def ceil(x: Decimal) -> Decimal:
     return x.to_integral_value(rounding=ROUND_CEILING)
 
 
-def as_integer(x: Decimal, name: str) -> int:
+def as_integer(x: Decimal | int, name: str) -> int:
+    if isinstance(x, int):  # an integer output that is an integer input as it is
+        return x
     if x != x.to_integral_value():
         raise EvaluationError([Problem(name, "not-whole-result", value=x)])
     return int(x)

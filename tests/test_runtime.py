@@ -135,3 +135,38 @@ def test_an_integer_enum_accepts_its_value_written_as_text():
     assert rt.choice({"level": "2"}, "level", (1, 2, 3), problems=problems) == 2
     assert rt.choice({"level": True}, "level", (1, 2, 3), problems=problems) is None
     assert problems == [("level", "TRUE is not one of: 1, 2, 3")]
+
+
+def test_an_integer_output_may_be_an_integer_value_as_it_is():
+    assert rt.as_integer(3, "n") == 3
+    assert rt.as_integer(Decimal("3.0"), "n") == 3
+    with pytest.raises(rt.EvaluationError):
+        rt.as_integer(Decimal("2.5"), "n")
+
+
+def test_an_integer_output_that_is_an_integer_input_evaluates_in_the_interpreter_and_module(
+    tmp_path,
+):
+    from generator.checks.project import load_source
+    from generator.compile.python_module import emit_module
+    from generator.evaluate.interpreter import evaluate
+    from generator.evaluate.modules import module_from_text
+
+    path = tmp_path / "policies" / "test" / "rooms.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "ratebook: 1\nid: test.rooms\ntitle: {zh: 测试, en: Test policy}\n"
+        'source: {title: Test source, date: "2012", clause: "1"}\n'
+        'inputs:\n  rooms: {type: integer, unit: "1", min: 0}\n'
+        'outputs:\n  same_rooms: {type: integer, unit: "1"}\n'
+        "parameters: {}\n"
+        "formulas:\n  same_rooms: rooms\n",
+        encoding="utf-8",
+    )
+    policy, findings = load_source(path, tmp_path)
+    assert policy is not None, findings
+    on = dt.date(2012, 6, 1)
+    assert evaluate(policy, {"rooms": "7"}, on) == {"same_rooms": 7}
+    assert module_from_text(emit_module(policy), "test_rooms").evaluate({"rooms": "7"}, on) == {
+        "same_rooms": 7
+    }
