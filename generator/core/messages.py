@@ -48,8 +48,20 @@ def catalogue(locale: str = ENGLISH) -> dict[str, str]:
     return {key: text for key, text in entries.items() if isinstance(key, str) and key}
 
 
+def source_catalogue(po_path: Path) -> dict[str, str]:
+    """Key -> template as the `.po` source says (tests compare it with the compiled `.mo`)."""
+    from babel.messages.pofile import read_po
+
+    with open(po_path, "rb") as file:
+        return {
+            message.id: message.string
+            for message in read_po(file)
+            if isinstance(message.id, str) and message.id and isinstance(message.string, str)
+        }
+
+
 def compiled_catalogue(po_path: Path) -> bytes:
-    """The `.mo` bytes `pybabel compile` writes for a `.po` (tests compare them with the file)."""
+    """The `.mo` bytes `pybabel compile` writes for a `.po` (its header carries the time)."""
     import io
 
     from babel.messages.mofile import write_mo
