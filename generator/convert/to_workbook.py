@@ -21,10 +21,13 @@ from generator.core import workbook_layout as L
 from generator.core.findings import RatebookError, finding
 from generator.core.location import Location
 from generator.core.values import FIRST_DATE, LAST_DATE, plain
-from generator.model.policy import Parameter, Policy, is_money_unit
+from generator.model.policy import InputField, OutputField, Parameter, Policy, is_money_unit
 
-DATA_ROWS = 500  # rows below the header that get drop-downs and bounds, for rows officers add
+# Formats, drop-downs and bounds cover whole columns down to a spreadsheet's last row, so a
+# row an officer adds for next year gets them too: one range per column, not one per cell.
+LAST_ROW = 1048576
 TEXT, DATE, MONEY = "@", "yyyy-mm-dd", "#,##0.00"
+LINE_HEIGHT, ROW_PADDING = 16, 4  # points per line of wrapped text (CJK fonts run tall)
 _HEADER_FILL = "DDEBF7"
 _ABOUT_FILL = "F2F2F2"
 
@@ -103,18 +106,39 @@ class _Writer:
 
     # -- cells ----------------------------------------------------------------------------
 
-    def sheet(self, layout: L.Sheet, headers: list[str] | None = None):
+    def sheet(
+        self,
+        layout: L.Sheet,
+        headers: list[str] | None = None,
+        prompts: list[tuple[str, str]] | None = None,
+    ):
+        """A sheet with its header row; each header cell prompts, in both languages, what goes
+        below it and how to write it (shown when the cell is selected)."""
         from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.datavalidation import DataValidation
 
         ws = self.book.create_sheet(layout.title)
         headers = headers or [c.header for c in layout.columns]
+        prompts = prompts or [c.prompt() for c in layout.columns]
         for column, text in enumerate(headers, start=1):
             cell = ws.cell(row=1, column=column, value=text)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[1].height = 32
+            if column > len(prompts):
+                continue  # a header without words of its own (tests require them)
+            title, prompt = prompts[column - 1]
+            hint = DataValidation(
+                allow_blank=True, showInputMessage=True, promptTitle=title, prompt=prompt
+            )
+            ws.add_data_validation(hint)
+            hint.add(f"{get_column_letter(column)}1")
         ws.freeze_panes = "B2" if layout is not L.ABOUT else "A2"
+        ws.print_title_rows = "1:1"  # printed: the header on every page, the columns on one
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
         return ws
 
     def put(self, ws, row: int, column: int, value, number_format: str | None = None):
@@ -145,8 +169,11 @@ class _Writer:
             cell.number_format = number_format
         return cell
 
-    def finish(self, ws, layout: L.Sheet, last_row: int) -> None:
-        """Size the columns to their content; wrap long text."""
+    def finish(
+        self, ws, layout: L.Sheet, last_row: int, formats: dict[int, str] | None = None
+    ) -> None:
+        """Size the columns to their content; wrap long text; give each column the number
+        format of its cells (or `formats[column]`); fit the rows' heights to their text."""
         from openpyxl.styles import Alignment
         from openpyxl.utils import get_column_letter
 
@@ -174,6 +201,42 @@ class _Writer:
                 ):
                     for cell in cells:
                         cell.alignment = wrap
+        chosen = dict(formats or {})
+        for column, spec in enumerate(layout.columns, start=1):
+            if column not in chosen and ws.cell(row=1, column=column).value == spec.header:
+                found = {
+                    cell.number_format
+                    for (cell,) in ws.iter_rows(
+                        min_row=2, max_row=last_row, min_col=column, max_col=column
+                    )
+                    if isinstance(cell.value, (int, float, dt.date)) and cell.data_type != "b"
+                }
+                chosen[column] = _column_format(found, spec.write)
+        for column, number_format in chosen.items():
+            if number_format:
+                ws.column_dimensions[get_column_letter(column)].number_format = number_format
+        self.fit_rows(ws, last_row)
+
+    def fit_rows(self, ws, last_row: int) -> None:
+        """Each row high enough for its wrapped text, from the text's width and the column's
+        (a CJK character counts double); the other cells of a high row at its top, beside it."""
+        from openpyxl.styles import Alignment
+        from openpyxl.utils import get_column_letter
+
+        top = Alignment(vertical="top")
+        for row in ws.iter_rows(min_row=1, max_row=max(last_row, 1)):
+            lines = 1
+            for cell in row:
+                if cell.value is None or not cell.alignment.wrap_text:
+                    continue
+                width = ws.column_dimensions[get_column_letter(cell.column)].width or 10
+                lines = max(lines, _lines(str(cell.value), width))
+            if lines > 1 or row[0].row == 1:
+                ws.row_dimensions[row[0].row].height = lines * LINE_HEIGHT + ROW_PADDING
+            if lines > 1:
+                for cell in row:
+                    if cell.value is not None and not cell.alignment.wrap_text:
+                        cell.alignment = top
 
     def validate(self, ws, cells: str, *, words=None, low=None, high=None, dates=False, message=""):
         from openpyxl.worksheet.datavalidation import DataValidation
@@ -183,7 +246,7 @@ class _Writer:
             if not words or len(listed) > 250 or any(ch in listed for ch in '"'):
                 return  # too long for an in-cell list; the reader still checks every value
             check = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
-            check.error = message or f"one of: {listed}"
+            check.error = message or L.REFUSED_LIST.format(listed=listed)
         elif dates:
             check = DataValidation(
                 type="date",
@@ -192,8 +255,8 @@ class _Writer:
                 formula1=f"DATE({FIRST_DATE.year},{FIRST_DATE.month},{FIRST_DATE.day})",
                 formula2=f"DATE({LAST_DATE.year},{LAST_DATE.month},{LAST_DATE.day})",
             )
-            check.error = (
-                message or f"a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
+            check.error = message or L.REFUSED_DATE.format(
+                first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()
             )
         else:
             check = DataValidation(
@@ -203,8 +266,8 @@ class _Writer:
                 formula1=plain(Decimal(low)),
                 formula2=plain(Decimal(high)),
             )
-            check.error = message or f"a number from {low} to {high}"
-        check.errorTitle = "ratebook"
+            check.error = message or L.REFUSED_NUMBER.format(low=low, high=high)
+        check.errorTitle = L.REFUSED_TITLE
         check.showErrorMessage = True
         ws.add_data_validation(check)
         check.add(cells)
@@ -215,7 +278,7 @@ class _Writer:
         from openpyxl.utils import get_column_letter
 
         letter = get_column_letter([c.key for c in layout.columns].index(key) + 1)
-        return f"{letter}{first}:{letter}{last or DATA_ROWS + 1}"
+        return f"{letter}{first}:{letter}{last or LAST_ROW}"
 
     # -- sheets ---------------------------------------------------------------------------
 
@@ -302,7 +365,7 @@ class _Writer:
             self.column_range(L.OUTPUTS, "places"),
             low=0,
             high=6,
-            message="0 to 6 decimal places",
+            message=L.REFUSED_PLACES,
         )
         self.finish(ws, L.OUTPUTS, row)
 
@@ -366,20 +429,43 @@ class _Writer:
                 self.put(ws, row, 2, entry.start)
                 self.put(ws, row, 3, entry.number, fmt)
                 self.put(ws, row, 4, entry.note)
+        kinds = {p.kind for p in self.policy.parameters if p.kind in ("amount", "rate")}
+        if kinds == {"rate"}:  # only rates: the whole column is bounded as a rate
+            limit = max(self._rate_limit(p) for p in self.policy.parameters if p.kind == "rate")
+            self.validate(
+                ws,
+                self.column_range(L.VALUES, "value"),
+                low=0,
+                high=limit,
+                message=L.REFUSED_RATE.format(high=plain(limit * 100)),
+            )
+        else:  # amounts and rates share the column: each rate's rows are bounded
+            for first, last, p in self._runs(ws, row):
                 if p.kind == "rate":
                     limit = self._rate_limit(p)
                     self.validate(
                         ws,
-                        f"C{row}",
+                        f"C{first}:C{last}",
                         low=0,
                         high=limit,
-                        message=f"a rate from 0% to {plain(limit * 100)}% (for example 30% or 0.3)",
+                        message=L.REFUSED_RATE.format(high=plain(limit * 100)),
                     )
         self.validate(
             ws, self.column_range(L.VALUES, "parameter"), words=self._names("amount", "rate")
         )
         self.validate(ws, self.column_range(L.VALUES, "from"), dates=True)
         self.finish(ws, L.VALUES, row)
+
+    def _runs(self, ws, last_row: int):
+        """(first row, last row, parameter) of each run of rows naming one parameter."""
+        runs: list = []
+        for row in range(2, last_row + 1):
+            p = self.policy.parameter(ws.cell(row=row, column=1).value)
+            if runs and runs[-1][2] is p and runs[-1][1] == row - 1:
+                runs[-1][1] = row
+            elif p is not None:
+                runs.append([row, row, p])
+        return [tuple(run) for run in runs]
 
     def scales(self) -> None:
         ws = self.sheet(L.SCALES)
@@ -434,21 +520,19 @@ class _Writer:
         self.validate(
             ws,
             self.column_range(L.SCALES, "lower_word"),
-            words=("over", "at_least", "超过", "以上", "不少于"),
-            message="over (超过, the number excluded) or at_least (以上, included)",
+            words=tuple(L.LOWER_WORDS),
         )
         self.validate(
             ws,
             self.column_range(L.SCALES, "upper_word"),
-            words=("up_to", "below", "以下", "不超过", "低于"),
-            message="up_to (以下, the number included) or below (低于, excluded)",
+            words=tuple(L.UPPER_WORDS),
         )
         self.validate(
             ws,
             self.column_range(L.SCALES, "rate"),
             low=0,
             high=limit,
-            message=f"a rate from 0% to {plain(limit * 100)}% (for example 30% or 0.3)",
+            message=L.REFUSED_RATE.format(high=plain(limit * 100)),
         )
         self.finish(ws, L.SCALES, row)
 
@@ -458,8 +542,6 @@ class _Writer:
         for p in self.policy.parameters:
             if p.kind != "table":
                 continue
-            key_input = self.policy.input(p.key)
-            first_row = row + 1
             for entry in p.values:
                 for i, (key, value) in enumerate(entry.rows):
                     row += 1
@@ -474,22 +556,33 @@ class _Writer:
                         [p.name, entry.start, key, value, entry.note if i == 0 else None], start=1
                     ):
                         self.put(ws, row, column, cell, fmt if column == 4 else None)
-            if key_input is not None and key_input.values and row >= first_row:
-                self.validate(
-                    ws,
-                    f"C{first_row}:C{row}",
-                    words=key_input.values,
-                    message=f"one value of {p.key}: {', '.join(str(v) for v in key_input.values)}",
-                )
-            if p.unit == "1" and row >= first_row:
-                limit = self._rate_limit(p)
-                self.validate(
-                    ws,
-                    f"D{first_row}:D{row}",
-                    low=0,
-                    high=limit,
-                    message=f"a rate from 0% to {plain(limit * 100)}% (for example 30% or 0.3)",
-                )
+        tables = [p for p in self.policy.parameters if p.kind == "table"]
+        keys: list = []  # every table's key values, in the order of their inputs
+        for p in tables:
+            key_input = self.policy.input(p.key)
+            keys += [v for v in (key_input.values if key_input else ()) if v not in keys]
+        if keys:
+            self.validate(ws, self.column_range(L.TABLES, "key"), words=keys)
+        if tables and all(p.unit == "1" for p in tables):  # only rates: the whole column
+            limit = max(self._rate_limit(p) for p in tables)
+            self.validate(
+                ws,
+                self.column_range(L.TABLES, "value"),
+                low=0,
+                high=limit,
+                message=L.REFUSED_RATE.format(high=plain(limit * 100)),
+            )
+        else:
+            for first, last, p in self._runs(ws, row):
+                if p.unit == "1":
+                    limit = self._rate_limit(p)
+                    self.validate(
+                        ws,
+                        f"D{first}:D{last}",
+                        low=0,
+                        high=limit,
+                        message=L.REFUSED_RATE.format(high=plain(limit * 100)),
+                    )
         self.validate(ws, self.column_range(L.TABLES, "parameter"), words=self._names("table"))
         self.validate(ws, self.column_range(L.TABLES, "from"), dates=True)
         self.finish(ws, L.TABLES, row)
@@ -521,7 +614,22 @@ class _Writer:
         headers += [f"{L.CASE_INPUT_PREFIX}{n}{label(policy.input(n))}" for n in inputs]
         headers += [f"{L.CASE_OUTPUT_PREFIX}{n}{label(policy.output(n))}" for n in outputs]
         headers.append(why.header)
-        ws = self.sheet(L.CASES, headers)
+        fields: list[tuple[str, str, InputField | OutputField | None]]
+        fields = [("in", n, policy.input(n)) for n in inputs]
+        fields += [("out", n, policy.output(n)) for n in outputs]
+        prompts = [name.prompt(), on.prompt()]
+        prompts += [
+            L.case_prompt(
+                side,
+                n,
+                field.label.zh if field else "",
+                field.label.en if field else "",
+                _write(field),
+            )
+            for side, n, field in fields
+        ]
+        prompts.append(why.prompt())
+        ws = self.sheet(L.CASES, headers, prompts)
         row = 1
         for row, case in enumerate(policy.cases, start=2):
             self.put(ws, row, 1, case.name)
@@ -542,7 +650,7 @@ class _Writer:
                 )
                 self.put(ws, row, 3 + len(inputs) + offset, value, fmt)
             self.put(ws, row, 3 + len(inputs) + len(outputs), case.why)
-        last = DATA_ROWS + 1
+        last = LAST_ROW
         self.validate(ws, f"B2:B{last}", dates=True)
         for offset, n in enumerate(inputs):
             field = policy.input(n)
@@ -554,16 +662,20 @@ class _Writer:
                     ws,
                     f"{letter}2:{letter}{last}",
                     words=field.values,
-                    message=f"{n}: one of {', '.join(str(v) for v in field.values)}",
                 )
             elif field.type == "boolean":
                 self.validate(ws, f"{letter}2:{letter}{last}", words=("TRUE", "FALSE"))
             elif field.type == "date":
                 self.validate(ws, f"{letter}2:{letter}{last}", dates=True)
-        self.finish(ws, L.CASES, row)
+        formats = {
+            column: {"date": DATE, "amount": MONEY}.get(_write(field), "")
+            for column, (_, _, field) in enumerate(fields, start=3)
+        }
+        self.finish(ws, L.CASES, row, formats)
         for column in range(3, 3 + len(inputs) + len(outputs)):
             letter = get_column_letter(column)
             ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, 14)
+        self.fit_rows(ws, row)
 
     def help(self) -> None:
         from openpyxl.styles import Alignment
@@ -577,6 +689,37 @@ class _Writer:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
         self.finish(ws, L.HELP, len(rows) + 1)
         ws.protection.sheet = True
+
+
+def _write(field) -> str:
+    """How a value of an input or output is written (a key of `workbook_layout.WRITE`)."""
+    if field is None:
+        return ""
+    if field.type in ("enum", "boolean", "date"):
+        return "list" if field.type == "enum" else field.type
+    if is_money_unit(field.unit):
+        return "amount"
+    return "number"
+
+
+def _column_format(found: set[str], write: str) -> str:
+    """The number format a whole column gets: that of all its number cells, the widest
+    percentage where rates differ in places, a date or rate format by the column's kind."""
+    if write == "date":
+        return DATE
+    if len(found) == 1 and not found & {"General", TEXT}:
+        return next(iter(found))
+    if found and all(f.endswith("%") for f in found):
+        return max(found, key=len)
+    if not found and write == "rate":
+        return "0%"
+    return ""
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes wrapped in a column `width` characters wide."""
+    room = max(1, int(width) - 1)
+    return sum(max(1, -(-_width(line) // room)) for line in text.split("\n"))
 
 
 def _number(value):

@@ -23,10 +23,15 @@ class Column:
     help_zh: str = ""
     help_en: str = ""
     width: int = 0  # 0: sized from the content
+    write: str = ""  # how a value is written: a key of WRITE, for the header's input prompt
 
     @property
     def header(self) -> str:
         return f"{self.zh}\n{self.en}"
+
+    def prompt(self) -> tuple[str, str]:
+        """(title, text) of the input prompt its header cell shows, in Chinese and English."""
+        return prompt_text(self.zh, self.en, self.help_zh, self.help_en, self.write)
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,42 @@ class Sheet:
         return next(c for c in self.columns if c.key == key)
 
 
-def _c(key, zh, en, help_zh="", help_en="", width=0) -> Column:
-    return Column(key, zh, en, help_zh, help_en, width)
+def _c(key, zh, en, help_zh="", help_en="", width=0, write="") -> Column:
+    return Column(key, zh, en, help_zh, help_en, width, write)
+
+
+# How a value of each kind is written, shown after a column's meaning in its header's prompt.
+# The values are read by generator/core/values.py, which accepts every form named here.
+WRITE = {
+    "date": (
+        "日期写作 2012-07-01、2012/7/1 或 2012年7月1日",
+        "dates: 2012-07-01, 2012/7/1 or 2012年7月1日",
+    ),
+    "rate": ("比例写作 30% 或 0.3", "rates: 30% or 0.3"),
+    "amount": ("金额写作 35000、35,000 或 3.5万", "amounts: 35000, 35,000 or 3.5万"),
+    "value": (
+        "金额写作 35000 或 3.5万；比例写作 30% 或 0.3",
+        "amounts: 35000 or 3.5万; rates: 30% or 0.3",
+    ),
+    "number": ("数字写作 35000、35,000 或 3.5万", "numbers: 35000, 35,000 or 3.5万"),
+    "boolean": ("填 TRUE 或 FALSE", "TRUE or FALSE"),
+    "list": ("从下拉列表中选择", "pick one from the drop-down list"),
+    "name": (
+        "小写英文、数字和 _，如 base_rate",
+        "lower-case letters, digits and _, e.g. base_rate",
+    ),
+    "text": ("自由填写", "free text"),
+}
+PROMPT_TITLE_LIMIT, PROMPT_LIMIT = 32, 255  # what Excel keeps of an input prompt's title and text
+
+
+def prompt_text(zh: str, en: str, help_zh: str, help_en: str, write: str) -> tuple[str, str]:
+    """The input prompt of a header: its names as title; meaning and how to write it, both languages."""
+    how_zh, how_en = WRITE.get(write, ("", ""))
+    chinese = "；".join(x for x in (help_zh or zh, how_zh) if x)
+    english = "; ".join(x for x in (help_en or en, how_en) if x)
+    title = f"{zh} {en}"
+    return title[:PROMPT_TITLE_LIMIT], f"{chinese}。\n{english}."[:PROMPT_LIMIT]
 
 
 # A lower bound is over (excluded) or at_least (included); an upper bound up_to (included) or
@@ -123,8 +162,16 @@ ABOUT = Sheet(
     "概况",
     "About",
     (
-        _c("field", "项目", "field", width=24),
-        _c("value", "内容", "value", width=90),
+        _c("field", "项目", "field", "本行填写的项目", "what this row gives", width=24),
+        _c(
+            "value",
+            "内容",
+            "value",
+            "该项目的内容",
+            "the value of the field",
+            width=90,
+            write="text",
+        ),
     ),
     required=True,
     row_name="field",
@@ -135,17 +182,25 @@ INPUTS = Sheet(
     "输入",
     "Inputs",
     (
-        _c("name", "名称", "name", "小写英文、数字和 _", "lower-case letters, digits and _"),
-        _c("type", "类型", "type", "number, integer, enum, boolean, date"),
+        _c("name", "名称", "name", "输入的名称", "the input's name", write="name"),
+        _c(
+            "type",
+            "类型",
+            "type",
+            "number 数值, integer 整数, enum 可选值, boolean 是否, date 日期",
+            "number, integer, enum, boolean or date",
+            write="list",
+        ),
         _c(
             "unit",
             "单位",
             "unit",
             "如 yuan, yuan/month, m2, person, 1",
             "e.g. yuan, yuan/month, m2, person, 1",
+            write="text",
         ),
-        _c("min", "最小值", "min", "含本数", "inclusive"),
-        _c("max", "最大值", "max", "含本数", "inclusive"),
+        _c("min", "最小值", "min", "含本数", "inclusive", write="number"),
+        _c("max", "最大值", "max", "含本数", "inclusive", write="number"),
         _c("values", "可选值", "values", "仅 enum：用逗号分隔", "enum only: separated by commas"),
         _c(
             "ordered",
@@ -153,6 +208,7 @@ INPUTS = Sheet(
             "ordered",
             "TRUE：可比较大小（从低到高列出）",
             "TRUE: values can be compared (list lowest first)",
+            write="boolean",
         ),
         _c(
             "default",
@@ -160,10 +216,29 @@ INPUTS = Sheet(
             "default",
             "案例未填时使用",
             "used when a case leaves the field out",
+            write="number",
         ),
-        _c("label_zh", "中文名称", "label zh", width=30),
-        _c("label_en", "英文名称", "label en", width=30),
-        _c("note", "备注", "note", width=40),
+        _c(
+            "label_zh",
+            "中文名称",
+            "label zh",
+            "人们读到的中文名称",
+            "the name people read in Chinese",
+            width=30,
+            write="text",
+        ),
+        _c(
+            "label_en",
+            "英文名称",
+            "label en",
+            "人们读到的英文名称",
+            "the name people read in English",
+            width=30,
+            write="text",
+        ),
+        _c(
+            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
+        ),
     ),
     required=True,
     row_name="input",
@@ -174,14 +249,53 @@ OUTPUTS = Sheet(
     "输出",
     "Outputs",
     (
-        _c("name", "名称", "name"),
-        _c("type", "类型", "type", "number, integer, boolean"),
-        _c("unit", "单位", "unit"),
-        _c("places", "小数位数", "places", "元默认 2 位", "2 by default for yuan"),
-        _c("mode", "舍入方式", "rounding", "half_up, half_even, down, up"),
-        _c("label_zh", "中文名称", "label zh", width=30),
-        _c("label_en", "英文名称", "label en", width=30),
-        _c("note", "备注", "note", width=40),
+        _c("name", "名称", "name", "输出的名称", "the output's name", write="name"),
+        _c(
+            "type",
+            "类型",
+            "type",
+            "number 数值, integer 整数, boolean 是否",
+            "number, integer or boolean",
+            write="list",
+        ),
+        _c(
+            "unit",
+            "单位",
+            "unit",
+            "如 yuan, yuan/month, 1",
+            "e.g. yuan, yuan/month, 1",
+            write="text",
+        ),
+        _c("places", "小数位数", "places", "0 至 6；元默认 2 位", "0 to 6; 2 by default for yuan"),
+        _c(
+            "mode",
+            "舍入方式",
+            "rounding",
+            "half_up 四舍五入, half_even, down 舍去, up 进位",
+            "half_up, half_even, down, up",
+            write="list",
+        ),
+        _c(
+            "label_zh",
+            "中文名称",
+            "label zh",
+            "人们读到的中文名称",
+            "the name people read in Chinese",
+            width=30,
+            write="text",
+        ),
+        _c(
+            "label_en",
+            "英文名称",
+            "label en",
+            "人们读到的英文名称",
+            "the name people read in English",
+            width=30,
+            write="text",
+        ),
+        _c(
+            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
+        ),
     ),
     required=True,
     row_name="output",
@@ -192,8 +306,15 @@ PARAMETERS = Sheet(
     "参数",
     "Parameters",
     (
-        _c("name", "名称", "name"),
-        _c("kind", "类别", "kind", "amount 金额, rate 比例, scale 分段, table 对照表"),
+        _c("name", "名称", "name", "参数的名称", "the parameter's name", write="name"),
+        _c(
+            "kind",
+            "类别",
+            "kind",
+            "amount 金额, rate 比例, scale 分段, table 对照表",
+            "amount, rate, scale or table",
+            write="list",
+        ),
         _c(
             "unit",
             "单位",
@@ -207,6 +328,7 @@ PARAMETERS = Sheet(
             "method",
             "分段：marginal 超额累进，whole_amount 全额",
             "scales: marginal or whole_amount",
+            write="list",
         ),
         _c(
             "input_unit",
@@ -228,20 +350,47 @@ PARAMETERS = Sheet(
             "key",
             "对照表：作为行键的 enum 输入",
             "tables: the enum input whose values key the rows",
+            write="list",
         ),
-        _c("max", "比例上限", "max", "比例可超过 100% 时填写", "only when a rate may exceed 100%"),
+        _c(
+            "max",
+            "比例上限",
+            "max",
+            "比例可超过 100% 时填写",
+            "only when a rate may exceed 100%",
+            write="rate",
+        ),
         _c(
             "unnumbered",
             "未给数值",
             "unnumbered",
             "TRUE：原文未给出数字",
             "TRUE: the source gives no number",
+            write="boolean",
         ),
-        _c("label_zh", "中文名称", "label zh", width=30),
-        _c("label_en", "英文名称", "label en", width=30),
-        _c("clause", "条款", "clause", width=16),
-        _c("quote", "原文", "quote", width=60),
-        _c("note", "备注", "note", width=40),
+        _c(
+            "label_zh",
+            "中文名称",
+            "label zh",
+            "人们读到的中文名称",
+            "the name people read in Chinese",
+            width=30,
+            write="text",
+        ),
+        _c(
+            "label_en",
+            "英文名称",
+            "label en",
+            "人们读到的英文名称",
+            "the name people read in English",
+            width=30,
+            write="text",
+        ),
+        _c("clause", "条款", "clause", "出处条款，如 第三条", "the clause, e.g. art. 3", width=16),
+        _c("quote", "原文", "quote", "原文中给出该数字的句子", "the source's sentence", width=60),
+        _c(
+            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
+        ),
     ),
     required=True,
     row_name="parameter",
@@ -258,10 +407,20 @@ VALUES = Sheet(
             "parameter",
             "amount 或 rate 参数的名称",
             "an amount or rate parameter",
+            write="list",
         ),
-        _c("from", "起始日期", "from", "自该日起适用", "in force from this date"),
-        _c("value", "数值", "value", "比例可写 30% 或 0.3", "a rate may be written 30% or 0.3"),
-        _c("note", "备注", "note", width=40),
+        _c("from", "起始日期", "from", "自该日起适用", "in force from this date", write="date"),
+        _c(
+            "value",
+            "数值",
+            "value",
+            "该日起的金额或比例",
+            "the amount or rate from that date",
+            write="value",
+        ),
+        _c(
+            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
+        ),
     ),
     row_name="value",
 )
@@ -271,27 +430,45 @@ SCALES = Sheet(
     "分段",
     "Scales",
     (
-        _c("parameter", "参数", "parameter", "scale 参数的名称", "a scale parameter"),
-        _c("from", "起始日期", "from", "自该日起适用", "in force from this date"),
+        _c("parameter", "参数", "parameter", "scale 参数的名称", "a scale parameter", write="list"),
+        _c("from", "起始日期", "from", "自该日起适用", "in force from this date", write="date"),
         _c(
             "lower_word",
             "下限方式",
             "lower word",
-            "over（超过，不含）或 at_least（以上，含）",
-            "over (excluded) or at_least (included)",
+            "超过、高于不含本数；以上、不少于、不低于含本数",
+            "over (excluded) or at_least (included), or the Chinese word",
+            write="list",
         ),
-        _c("lower", "下限", "lower", "首段可留空", "may be empty in the first bracket"),
+        _c(
+            "lower",
+            "下限",
+            "lower",
+            "首段可留空",
+            "may be empty in the first bracket",
+            write="number",
+        ),
         _c(
             "upper_word",
             "上限方式",
             "upper word",
-            "up_to（以下，含）或 below（低于，不含）",
-            "up_to (included) or below (excluded)",
+            "以下、以内、不超过含本数；低于、不满、未满不含本数",
+            "up_to (included) or below (excluded), or the Chinese word",
+            write="list",
         ),
-        _c("upper", "上限", "upper", "末段可留空", "may be empty in the last bracket"),
-        _c("rate", "比例", "rate", "与金额二选一", "a rate or an amount"),
-        _c("amount", "金额", "amount", "与比例二选一", "an amount or a rate"),
-        _c("note", "备注", "note", width=40),
+        _c(
+            "upper",
+            "上限",
+            "upper",
+            "末段可留空",
+            "may be empty in the last bracket",
+            write="number",
+        ),
+        _c("rate", "比例", "rate", "与金额二选一", "a rate or an amount", write="rate"),
+        _c("amount", "金额", "amount", "与比例二选一", "an amount or a rate", write="amount"),
+        _c(
+            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
+        ),
         _c(
             "period_note",
             "本期说明",
@@ -299,6 +476,7 @@ SCALES = Sheet(
             "该日期整套分段的说明，写在首行",
             "a note on this date's brackets, on their first row",
             width=30,
+            write="text",
         ),
     ),
     row_name="bracket",
@@ -309,10 +487,24 @@ TABLES = Sheet(
     "对照表",
     "Tables",
     (
-        _c("parameter", "参数", "parameter", "table 参数的名称", "a table parameter"),
-        _c("from", "起始日期", "from", "自该日起适用", "in force from this date"),
-        _c("key", "键值", "key", "对照输入的一个值", "one value of the table's key input"),
-        _c("value", "数值", "value"),
+        _c("parameter", "参数", "parameter", "table 参数的名称", "a table parameter", write="list"),
+        _c("from", "起始日期", "from", "自该日起适用", "in force from this date", write="date"),
+        _c(
+            "key",
+            "键值",
+            "key",
+            "对照输入的一个值",
+            "one value of the table's key input",
+            write="list",
+        ),
+        _c(
+            "value",
+            "数值",
+            "value",
+            "该键值对应的金额或比例",
+            "the amount or rate for that key",
+            write="value",
+        ),
         _c(
             "period_note",
             "本期说明",
@@ -320,6 +512,7 @@ TABLES = Sheet(
             "该日期整张表的说明，写在首行",
             "a note on this date's rows, on their first row",
             width=30,
+            write="text",
         ),
     ),
     row_name="table row",
@@ -330,7 +523,7 @@ FORMULAS = Sheet(
     "公式",
     "Formulas",
     (
-        _c("name", "名称", "name", "输出或辅助名称", "an output or a helper name"),
+        _c("name", "名称", "name", "输出或辅助名称", "an output or a helper name", write="name"),
         _c(
             "formula",
             "公式",
@@ -338,6 +531,7 @@ FORMULAS = Sheet(
             "公式语言，开头不要写 =",
             "the formula language; no leading =",
             width=80,
+            write="text",
         ),
     ),
     required=True,
@@ -356,8 +550,17 @@ CHECKS = Sheet(
             "每个案例必须满足的条件",
             "a condition every case must meet",
             width=60,
+            write="text",
         ),
-        _c("message", "提示", "message", width=60),
+        _c(
+            "message",
+            "提示",
+            "message",
+            "不满足时显示的提示",
+            "what to show when it fails",
+            width=60,
+            write="text",
+        ),
     ),
     row_name="check",
 )
@@ -367,9 +570,11 @@ CASES = Sheet(
     "案例",
     "Cases",
     (
-        _c("name", "名称", "name", width=40),
-        _c("on", "日期", "on", "计算日期", "evaluation date"),
-        _c("why", "计算过程", "why", "手工计算过程", "the hand computation", width=60),
+        _c("name", "名称", "name", "案例的名称", "the case's name", width=40, write="text"),
+        _c("on", "日期", "on", "计算日期", "evaluation date", write="date"),
+        _c(
+            "why", "计算过程", "why", "手工计算过程", "the hand computation", width=60, write="text"
+        ),
     ),
     row_name="case",
 )
@@ -383,9 +588,16 @@ HELP = Sheet(
     "填写说明",
     "Help",
     (
-        _c("sheet", "工作表", "sheet", width=18),
-        _c("column", "列", "column", width=22),
-        _c("meaning", "含义", "meaning", width=100),
+        _c("sheet", "工作表", "sheet", "所说明的工作表", "the sheet explained", width=18),
+        _c("column", "列", "column", "所说明的列", "the column explained", width=22),
+        _c(
+            "meaning",
+            "含义",
+            "meaning",
+            "该列填写什么、如何填写",
+            "what goes in it, how to write it",
+            width=100,
+        ),
     ),
     row_name="line",
 )
@@ -452,3 +664,27 @@ def help_rows() -> list[tuple[str, str, str]]:
         )
     )
     return rows
+
+
+def case_prompt(side: str, name: str, zh: str, en: str, write: str) -> tuple[str, str]:
+    """The prompt of a Cases column `in:NAME` or `out:NAME` for the field labelled zh / en."""
+    if side == "in":
+        meaning = (f"输入“{zh or name}”，不填则不给出", f"input {en or name}; empty: not given")
+    else:
+        meaning = (
+            f"预期的“{zh or name}”，不填则不核对",
+            f"expected {en or name}; empty: not checked",
+        )
+    _, text = prompt_text("", "", *meaning, write)
+    return f"{side}:{name}"[:PROMPT_TITLE_LIMIT], text
+
+
+# What a drop-down or a bound says when a typed value breaks it (Excel keeps 255 characters).
+REFUSED_TITLE = "ratebook"
+REFUSED_LIST = "只能填写下列之一 / one of: {listed}"
+REFUSED_DATE = "{first} 至 {last} 之间的日期 / a date from {first} to {last}"
+REFUSED_NUMBER = "{low} 至 {high} 之间的数 / a number from {low} to {high}"
+REFUSED_RATE = (
+    "0% 至 {high}% 之间的比例，如 30% 或 0.3 / a rate from 0% to {high}%, e.g. 30% or 0.3"
+)
+REFUSED_PLACES = "0 至 6 位小数 / 0 to 6 decimal places"
