@@ -197,7 +197,6 @@ INPUTS = Sheet(
             "unit",
             "如 yuan, yuan/month, m2, person, 1",
             "e.g. yuan, yuan/month, m2, person, 1",
-            write="text",
         ),
         _c("min", "最小值", "min", "含本数", "inclusive", write="number"),
         _c("max", "最大值", "max", "含本数", "inclusive", write="number"),
@@ -216,7 +215,6 @@ INPUTS = Sheet(
             "default",
             "案例未填时使用",
             "used when a case leaves the field out",
-            write="number",
         ),
         _c(
             "label_zh",
@@ -264,7 +262,6 @@ OUTPUTS = Sheet(
             "unit",
             "如 yuan, yuan/month, 1",
             "e.g. yuan, yuan/month, 1",
-            write="text",
         ),
         _c("places", "小数位数", "places", "0 至 6；元默认 2 位", "0 to 6; 2 by default for yuan"),
         _c(
@@ -654,6 +651,8 @@ def help_rows() -> list[tuple[str, str, str]]:
         columns = ABOUT_FIELDS if sheet is ABOUT else sheet.columns
         for column in columns:
             meaning = " / ".join(x for x in (column.help_zh, column.help_en) if x)
+            if column.write:  # the words of the header's prompt: what, and how to write it
+                meaning = column.prompt()[1].replace("\n", " / ")
             rows.append((sheet.title, f"{column.zh} {column.en}", meaning))
     rows.append(
         (
