@@ -45,7 +45,9 @@ def one_case(row: dict, on=dt.date(2012, 6, 1)):
 
 
 def read_errors(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as stream:
+    """The errors file: for a person in Excel, so UTF-8 with a byte-order mark."""
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with open(path, newline="", encoding="utf-8-sig") as stream:
         return list(csv.DictReader(stream))
 
 

@@ -307,7 +307,9 @@ def test_diff_prints_a_summary_writes_the_reports_and_fails_on_change_when_asked
         changes[1][:3] == ("unemployment.benefit", "monthly_benefit", "yuan/month")
         and changes[1][8] == 40
     )
-    rows = list(csv.DictReader(io.StringIO(outs[2].read_text(encoding="utf-8"))))
+    # for Excel: UTF-8 with a byte-order mark, which utf-8-sig skips
+    assert outs[2].read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(outs[2].read_text(encoding="utf-8-sig"))))
     assert [(r["policy"], r["base"], r["new"], r["change"]) for r in rows] == [
         ("unemployment.benefit", "520.00", "560.00", "+40.00")
     ]

@@ -438,7 +438,7 @@ def eval_cases_results(project, tmp_path_factory) -> dict:
     assert result.exit_code == 0, result.output
     with open(folder / "out.csv", newline="", encoding="utf-8") as stream:
         outputs = {int(r["row"]): r for r in csv.DictReader(stream)}
-    with open(folder / "out.errors.csv", newline="", encoding="utf-8") as stream:
+    with open(folder / "out.errors.csv", newline="", encoding="utf-8-sig") as stream:
         refused: dict[int, list[str]] = {}
         for r in csv.DictReader(stream):
             refused.setdefault(int(r["row"]), []).append(r["reason"])
@@ -660,7 +660,7 @@ def test_a_json_number_and_an_excel_number_cell_are_numbers_not_text(project, tm
         assert result.exit_code == 0, result.output
         with open(out, newline="", encoding="utf-8") as stream:
             assert {int(r["row"]): r["n_out"] for r in csv.DictReader(stream)} == wanted
-    errors = (tmp_path / "cases_jsonl.errors.csv").read_text(encoding="utf-8")
+    errors = (tmp_path / "cases_jsonl.errors.csv").read_text(encoding="utf-8-sig")
     assert refusal("number", "1e3").message in errors
 
 

@@ -28,6 +28,8 @@ def evaluate_case_file(
     on: dt.date | None,
     chunk_rows: int,
     engine: str,
+    encoding: str | None = None,
+    bom: bool = False,
 ):
     """(the run's summary, the errors file written); RatebookError when the module is stale,
     the engine is missing, or a file cannot be read or written."""
@@ -46,4 +48,4 @@ def evaluate_case_file(
         return run_dask(root / GENERATED / entry["module"], cases, out, errors, on), errors
     from generator.batch.run import run_file
 
-    return run_file(module, cases, out, errors, on, chunk_rows), errors
+    return run_file(module, cases, out, errors, on, chunk_rows, encoding=encoding, bom=bom), errors

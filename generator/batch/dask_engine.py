@@ -122,7 +122,8 @@ def _gather_errors(errors_dir: Path, errors: Path) -> int:
             rows += [(int(r[0]), r[1], r[2]) for r in csv.reader(stream)]
     rows.sort()
     temporary = errors.with_name(f".{errors.name}.partial")
-    with open(temporary, "w", newline="", encoding="utf-8") as stream:
+    # for a person in Excel: UTF-8 with a byte-order mark, as the one-machine run writes it
+    with open(temporary, "w", newline="", encoding="utf-8-sig") as stream:
         writer = csv.writer(stream)
         writer.writerow(["row", "field", "reason"])
         writer.writerows(rows)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMATS = (".csv", ".parquet", ".jsonl", ".xlsx")
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark: Excel reads a CSV that starts with it as UTF-8
 
 
 class CaseFileError(RatebookError):
@@ -54,7 +55,9 @@ def file_format(path: Path) -> str:
     return suffix
 
 
-def open_cases(path: Path, chunk_rows: int) -> Source:
+def open_cases(path: Path, chunk_rows: int, encoding: str | None = None) -> Source:
+    """The file's rows in chunks. `encoding` (a CSV's, as named by the user) overrides the
+    detection of `generator.core.text_encoding`."""
     if not path.is_file():
         raise CaseFileError("case-file.missing", path)
     kind = file_format(path)
@@ -62,7 +65,7 @@ def open_cases(path: Path, chunk_rows: int) -> Source:
     if kind == ".parquet":
         return _parquet(path, chunk_rows, size)
     if kind == ".csv":
-        return _csv(path, chunk_rows, size)
+        return _csv(path, chunk_rows, size, encoding)
     if kind == ".jsonl":
         return _jsonl(path, chunk_rows, size)
     return _xlsx(path, chunk_rows, size)
@@ -86,11 +89,21 @@ def _parquet(path: Path, chunk_rows: int, size: int) -> Source:
     return Source(batches(), total, size, lambda: int(size * done["rows"] / max(total, 1)))
 
 
-def _csv(path: Path, chunk_rows: int, size: int) -> Source:
+def _csv(path: Path, chunk_rows: int, size: int, named: str | None = None) -> Source:
     import pyarrow.csv as pcsv
 
+    from generator.core import text_encoding
+
+    # UTF-8 (with or without Excel's mark) is read by Arrow as it is; any other encoding is
+    # transcoded by Arrow block by block as it reads (ReadOptions.encoding), so memory stays
+    # flat either way. A byte that is not text stops the run with its line.
+    encoding = text_encoding.decide(path, named, str(path))
     with open(path, "rb") as probe:
-        header = probe.readline().decode("utf-8-sig", "replace").strip()
+        first = probe.readline()
+    try:
+        header = first.decode("utf-8-sig" if encoding.is_utf8 else encoding.name).strip()
+    except UnicodeDecodeError:
+        raise text_encoding.undecodable(path, encoding, str(path)) from None
     if not header:
         raise CaseFileError("case-file.empty", path)
     names = [n.strip() for n in next(iter(__import__("csv").reader([header])))]
@@ -98,7 +111,9 @@ def _csv(path: Path, chunk_rows: int, size: int) -> Source:
     try:
         reader = pcsv.open_csv(
             path,
-            read_options=pcsv.ReadOptions(block_size=block, encoding="utf8"),
+            read_options=pcsv.ReadOptions(
+                block_size=block, encoding="utf8" if encoding.is_utf8 else encoding.name
+            ),
             # only an empty field is missing: "NaN", "N/A" or "null" are text the value
             # reader refuses, as it does in a case file or after --set, not a silent default
             convert_options=pcsv.ConvertOptions(
@@ -107,7 +122,11 @@ def _csv(path: Path, chunk_rows: int, size: int) -> Source:
                 null_values=[""],
             ),
         )
+    except UnicodeDecodeError:
+        raise text_encoding.undecodable(path, encoding, str(path)) from None
     except pa.ArrowInvalid as exc:
+        if _not_text(exc):
+            raise text_encoding.undecodable(path, encoding, str(path)) from None
         raise CaseFileError("case-file.csv", path, reason=str(exc)) from None
     state = {"bytes": 0, "rows": 0}
 
@@ -119,7 +138,11 @@ def _csv(path: Path, chunk_rows: int, size: int) -> Source:
                 batch = reader.read_next_batch()
             except StopIteration:
                 break
+            except UnicodeDecodeError:  # from the transcoding of a non-UTF-8 file
+                raise text_encoding.undecodable(path, encoding, str(path)) from None
             except pa.ArrowInvalid as exc:
+                if _not_text(exc):
+                    raise text_encoding.undecodable(path, encoding, str(path)) from None
                 raise CaseFileError("case-file.csv-block", path, reason=str(exc)) from None
             state["rows"] += batch.num_rows
             state["bytes"] = min(size, state["bytes"] + batch.nbytes)
@@ -135,6 +158,11 @@ def _csv(path: Path, chunk_rows: int, size: int) -> Source:
             yield from _rechunk(pa.Table.from_batches(pending))
 
     return Source(batches(), None, size, lambda: state["bytes"])
+
+
+def _not_text(exc: Exception) -> bool:
+    """Arrow's words for bytes that are not UTF-8 in a text column."""
+    return "invalid UTF8" in str(exc) or "invalid utf8" in str(exc).lower()
 
 
 def _rechunk(table: pa.Table) -> Iterator[pa.RecordBatch]:
@@ -282,9 +310,13 @@ class ResultWriter:
     """Writes batches to a temporary file beside the target; `commit` renames it into place,
     `abort` removes it, so a failed run never leaves a half-written result."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, bom: bool = False):
         self.path = path
         self.kind = file_format(path)
+        # a CSV results file is for machines by default (plain UTF-8, as most tools expect);
+        # `bom` starts it with UTF-8's byte-order mark so that Excel reads it as UTF-8
+        self.bom = bom and self.kind == ".csv"
+        self._sink: IO[bytes] | None = None
         self.temporary = path.with_name(f".{path.name}.partial")
         self.writer: Any = None  # pyarrow's CSV or Parquet writer
         self.rows = 0
@@ -298,7 +330,10 @@ class ResultWriter:
             import pyarrow.csv as pcsv
 
             if self.writer is None:
-                self.writer = pcsv.CSVWriter(str(self.temporary), batch.schema)
+                if self.bom:
+                    self._sink = open(self.temporary, "wb")
+                    self._sink.write(BOM)
+                self.writer = pcsv.CSVWriter(self._sink or str(self.temporary), batch.schema)
             self.writer.write_batch(batch)
         elif self.kind == ".parquet":
             import pyarrow.parquet as pq
@@ -352,7 +387,7 @@ class ResultWriter:
         os.replace(self.temporary, self.path)
 
     def write_empty(self) -> None:
-        self.temporary.write_bytes(b"")
+        self.temporary.write_bytes(BOM if self.bom else b"")
 
     def abort(self) -> None:
         try:
@@ -364,6 +399,9 @@ class ResultWriter:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
         if self._stream is not None:
             self._stream.close()
             self._stream = None

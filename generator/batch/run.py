@@ -105,12 +105,16 @@ class Progress:
 
 
 class ErrorsWriter:
-    """The rejected rows as CSV: row, field, reason (one line per problem); atomic like results."""
+    """The rejected rows as CSV: row, field, reason (one line per problem); atomic like results.
+
+    Written for a person to open in Excel, so in UTF-8 with a byte-order mark (without it
+    Excel on a Chinese Windows reads the reasons as GBK: garbage); `csv`/pandas read it with
+    encoding="utf-8-sig"."""
 
     def __init__(self, path: Path):
         self.path = path
         self.temporary = path.with_name(f".{path.name}.partial")
-        self.stream = open(self.temporary, "w", encoding="utf-8", newline="")
+        self.stream = open(self.temporary, "w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.stream)
         self.writer.writerow([ROW_COLUMN, "field", "reason"])
 
@@ -134,10 +138,14 @@ def run_file(
     on: dt.date | None,
     chunk_rows: int = 262_144,
     progress_stream=None,
+    encoding: str | None = None,
+    bom: bool = False,
 ) -> RunSummary:
-    """Evaluate every row of `cases` with `module.evaluate_batch`; write results and errors."""
-    source = open_cases(cases, chunk_rows)
-    results = ResultWriter(out)
+    """Evaluate every row of `cases` with `module.evaluate_batch`; write results and errors.
+    `encoding`: the CSV's, when named; `bom`: a UTF-8 byte-order mark at the start of a CSV
+    results file (for Excel)."""
+    source = open_cases(cases, chunk_rows, encoding)
+    results = ResultWriter(out, bom=bom)
     rejected = ErrorsWriter(errors)
     summary = RunSummary()
     progress = Progress(source, progress_stream)
@@ -157,6 +165,8 @@ def run_file(
                 break
             next_batch = reading.submit(next, batches, None)
             first_row = summary.rows_in + 1
+            if first_row == 1:
+                _check_columns(module, batch, cases)
             summary.rows_in += batch.num_rows
             evaluated, problems, exact_rows = evaluate_chunk(module, batch, on, first_row)
             summary.exact_path_rows += exact_rows
@@ -185,6 +195,25 @@ def run_file(
     return summary
 
 
+def _check_columns(module, batch: pa.RecordBatch, cases: Path) -> None:
+    """A file none of whose columns is an input of the policy (a header in other words, the
+    wrong file) is refused as a whole: every row would be rejected for the same reason."""
+    from generator.batch.files import CaseFileError
+    from generator.core.location import Location
+
+    names = [n for n in batch.schema.names if n not in ("_line_error", "_empty")]
+    inputs = list(module.INPUTS)
+    if inputs and not any(n in module.INPUTS for n in names):
+        where = Location(str(cases), 1) if cases.suffix.lower() == ".csv" else Location(str(cases))
+        raise CaseFileError(
+            "case-file.no-inputs",
+            where,
+            policy=getattr(module, "POLICY_ID", cases.stem),
+            columns=", ".join(n for n in names if n != DATE_COLUMN) or "-",
+            inputs=", ".join(inputs),
+        )
+
+
 def _write(results: ResultWriter, rejected: ErrorsWriter, evaluated, problems) -> None:
     if evaluated.num_rows:
         results.write(evaluated)
@@ -208,6 +237,9 @@ def evaluate_chunk(module, batch: pa.RecordBatch, on: dt.date | None, first_row:
             early.setdefault(index, (DATE_COLUMN, message))
     else:
         when = on if on is not None else dt.date.today()
+        if not columns:  # no input column (a policy whose inputs all have defaults): the
+            # dates tell evaluate_batch how many rows there are
+            when = np.full(batch.num_rows, np.datetime64(when, "D"))
     result = module.evaluate_batch(columns, when)
     valid = result.valid.copy()
     problems = [(int(row_numbers[i]), f, m) for i, (f, m) in early.items()]

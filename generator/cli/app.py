@@ -101,3 +101,13 @@ def _parse_on(on: str | None) -> dt.date:
     if date is None:
         raise usage_error("usage.on", on=on)
     return date
+
+
+def checked_encoding(name: str) -> str:
+    """`--encoding NAME` as Python's codec name; a usage error when there is no such encoding."""
+    from generator.core.text_encoding import known
+
+    canonical = known(name)
+    if canonical is None:
+        raise usage_error("usage.encoding", name=name)
+    return canonical

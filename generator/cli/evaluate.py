@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from generator.cli.app import _parse_on, _parse_sets, _root, main, show, usage_error
+from generator.cli.app import (
+    _parse_on,
+    _parse_sets,
+    _root,
+    checked_encoding,
+    main,
+    show,
+    usage_error,
+)
 from generator.evaluate.modules import policy_entry, project_index
 
 
@@ -47,6 +55,16 @@ from generator.evaluate.modules import policy_entry, project_index
     help="With --cases: the rejected rows (CSV; default: OUT with .errors.csv).",
 )
 @click.option(
+    "--encoding",
+    metavar="NAME",
+    help="With --cases: the CSV's encoding (utf-8, gbk, gb18030, …); default: UTF-8 with or without BOM, or GBK/GB18030, told from the file.",
+)
+@click.option(
+    "--bom",
+    is_flag=True,
+    help="With --cases: start a .csv results file with a UTF-8 BOM, so that Excel opens it as UTF-8 (the errors file always has one).",
+)
+@click.option(
     "--chunk-rows",
     default=262_144,
     show_default=True,
@@ -71,6 +89,8 @@ def eval_(
     cases_file,
     out_file,
     errors_file,
+    encoding,
+    bom: bool,
     chunk_rows: int,
     engine: str,
 ) -> None:
@@ -88,6 +108,12 @@ def eval_(
         from generator.batch.case_file import evaluate_case_file
 
         out = Path(out_file)
+        if encoding is not None:
+            encoding = checked_encoding(encoding)
+            if Path(cases_file).suffix.lower() != ".csv":
+                raise usage_error("usage.encoding-csv", file=cases_file)
+        if bom and out.suffix.lower() != ".csv":
+            raise usage_error("usage.bom", out=out_file)
         summary, errors = evaluate_case_file(
             root,
             entry,
@@ -97,6 +123,8 @@ def eval_(
             date,
             chunk_rows,
             engine,
+            encoding=encoding,
+            bom=bom,
         )
         for line in summary.lines():
             click.echo(line)

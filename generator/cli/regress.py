@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli.app import _root, failure, main, usage_error
+from generator.cli.app import _root, checked_encoding, failure, main, usage_error
 from generator.core.errors import RatebookError
 
 
@@ -20,18 +20,24 @@ from generator.core.errors import RatebookError
     help="Also write the results as JUnit XML.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only the failures.")
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="The encoding of the CSV case files (utf-8, gbk, gb18030, …); default: UTF-8 with or without BOM, or GBK/GB18030, told from each file.",
+)
 @click.pass_context
-def run_tests(ctx: click.Context, paths, junit_file, verbose: bool) -> None:
+def run_tests(ctx: click.Context, paths, junit_file, verbose: bool, encoding) -> None:
     """Run the policies' example cases and the cases in PATHS (CSV, XLSX, YAML files or folders)."""
     from generator.checks.project import load_project
     from generator.regress.case_files import read_cases
     from generator.regress.case_run import blocking_errors, example_cases, run_cases, summary_lines
 
+    encoding = checked_encoding(encoding) if encoding is not None else None
     project = load_project(_root(ctx))
     blocking = blocking_errors(project)
     if blocking:
         raise failure("policies-invalid.test", *blocking, count=len(blocking))
-    cases, problems = read_cases(paths, Path.cwd())
+    cases, problems = read_cases(paths, Path.cwd(), encoding)
     if problems:
         problems = sorted(problems, key=lambda f: f.sort_key())
         raise failure("case-files-invalid.test", *problems, count=len(problems))
@@ -72,8 +78,15 @@ def run_tests(ctx: click.Context, paths, junit_file, verbose: bool) -> None:
 @click.option(
     "--fail-on-change", is_flag=True, help="Exit 1 if a rule or any case changed (for CI)."
 )
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="The encoding of the CSV case files (utf-8, gbk, gb18030, …); default: UTF-8 with or without BOM, or GBK/GB18030, told from each file.",
+)
 @click.pass_context
-def diff(ctx: click.Context, base: str, case_paths, out_files, fail_on_change: bool) -> None:
+def diff(
+    ctx: click.Context, base: str, case_paths, out_files, fail_on_change: bool, encoding
+) -> None:
     """Compare the policies with another version: the rule changes in words and their effect on cases."""
     from generator.regress.diff import compare, save
     from generator.regress.report import report_file, terminal_lines
@@ -81,7 +94,8 @@ def diff(ctx: click.Context, base: str, case_paths, out_files, fail_on_change: b
     for out in out_files:
         if Path(out).suffix.lower() not in (".md", ".csv", ".xlsx"):
             raise usage_error("usage.report-format", out=out)
-    report = compare(_root(ctx), base, case_paths)
+    encoding = checked_encoding(encoding) if encoding is not None else None
+    report = compare(_root(ctx), base, case_paths, encoding=encoding)
     for line in terminal_lines(report):
         click.echo(line)
     for out in out_files:

@@ -17,6 +17,7 @@ from generator.core.findings import Finding
 from generator.core.version import __version__
 from generator.model.policy import Policy
 from generator.publish.json_doc import dumps
+from generator.publish.tables import CSV_NOTE
 from generator.publish.view import iso, periods, versions, window
 
 MANIFEST = "manifest.json"
@@ -74,6 +75,7 @@ def emit_manifest(
         "on": iso(on),
         "formats": list(formats),
         "note": "every `to` is the last day a value is in force (included); null = no end yet",
+        **({"csv": CSV_NOTE} if "csv" in formats else {}),
         "policies": entries,
         "not_in_force": [
             {"policy": p.id, "in_force_from": iso(p.in_force_from)}

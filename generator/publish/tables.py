@@ -39,6 +39,11 @@ SCALE_COLUMNS = (
     "input_unit",
     "output_unit",
 )
+CSV_BOM = "\ufeff"  # UTF-8's byte-order mark once encoded: Excel then reads the file as UTF-8
+CSV_NOTE = (
+    "CSV files are UTF-8 and start with a byte-order mark (EF BB BF) so that Excel reads them "
+    "as UTF-8; read them with encoding utf-8-sig (Python, pandas), which skips the mark"
+)
 TABLE_COLUMNS = ("policy", "parameter", "from", "to", "key_input", "key", "value", "unit")
 
 
@@ -122,12 +127,18 @@ def _text(value) -> str:
 
 
 def emit_csv(policy: Policy, on: dt.date | None = None) -> dict[str, str]:
-    """{csv/<id>/<parameter>.csv: text} for every numbered parameter of the policy."""
+    """{csv/<id>/<parameter>.csv: text} for every numbered parameter of the policy.
+
+    Each text starts with U+FEFF, written as UTF-8's byte-order mark: Excel on a Chinese
+    Windows reads a CSV without it as GBK and shows the Chinese as garbage. A machine reads
+    the files as UTF-8 with the mark skipped (Python's "utf-8-sig", pandas' encoding=
+    "utf-8-sig"); the manifest says so under `csv`."""
     files = {}
     for parameter in policy.parameters:
         if not parameter.values:
             continue
         buffer = io.StringIO()
+        buffer.write(CSV_BOM)
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns(parameter))
         for row in rows(policy, parameter, on):

@@ -5,6 +5,8 @@ the refusal). The same layout serves `ratebook test` (check the expectations) an
 `ratebook diff --cases` (only inputs and dates matter), and the generated test tables are
 themselves case files.
 
+CSV files may be UTF-8 (with or without Excel's byte-order mark) or GBK/GB18030, told from
+the file (`generator.core.text_encoding`), or in an encoding the user names.
 CSV and Excel: one header row, then one case per row. Rows before the header whose first
 cell starts with `#` are comments; blank rows are skipped. Columns:
     policy     the policy id (required)
@@ -90,21 +92,26 @@ def display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def read_cases(paths, root: Path) -> tuple[list[CaseSpec], list[Finding]]:
-    """Every case of every file under `paths`, and every problem of form found in them."""
+def read_cases(
+    paths, root: Path, encoding: str | None = None
+) -> tuple[list[CaseSpec], list[Finding]]:
+    """Every case of every file under `paths`, and every problem of form found in them.
+    `encoding`: the CSV files', when named; otherwise told from each file."""
     files, findings = case_files(paths, root)
     cases: list[CaseSpec] = []
     for path in files:
-        more, problems = read_case_file(path, display(path, root))
+        more, problems = read_case_file(path, display(path, root), encoding)
         cases += more
         findings += problems
     return cases, findings
 
 
-def read_case_file(path: Path, shown: str) -> tuple[list[CaseSpec], list[Finding]]:
+def read_case_file(
+    path: Path, shown: str, encoding: str | None = None
+) -> tuple[list[CaseSpec], list[Finding]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path, shown)
+        return _read_csv(path, shown, encoding)
     if suffix == ".xlsx":
         return _read_xlsx(path, shown)
     return _read_yaml(path, shown)
@@ -207,14 +214,18 @@ class _Table:
         )
 
 
-def _read_csv(path: Path, shown: str):
+def _read_csv(path: Path, shown: str, encoding: str | None = None):
+    from generator.core.errors import RatebookError
+    from generator.core.text_encoding import read_text
+
     table = _Table(shown)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        # UTF-8 with or without BOM, GBK/GB18030 (Chinese Excel's "CSV"), or as named
+        text = read_text(path, encoding, shown)
     except OSError as exc:
         return [], [finding("unreadable", Location(shown), reason=exc.strerror)]
-    except UnicodeDecodeError as exc:
-        return [], [finding("encoding", Location(shown), byte=exc.start)]
+    except RatebookError as error:  # bytes that are not text: the finding has their line
+        return [], error.findings
     reader = csv.reader(io.StringIO(text, newline=""))
 
     def rows():

@@ -31,9 +31,12 @@ class InvalidTree(RatebookError):
         super().__init__([*errors, summary(key, count=len(errors), **params)])
 
 
-def compare(root: Path, base: str, case_paths=(), cwd: Path | None = None) -> Report:
+def compare(
+    root: Path, base: str, case_paths=(), cwd: Path | None = None, encoding: str | None = None
+) -> Report:
     """The report of the working tree at `root` against `base` (a git ref or a folder).
 
+    `encoding`: the CSV case files', when named (otherwise told from each file).
     Raises BaseError (exit code 2) when the base cannot be read, InvalidTree when either
     version's policies are invalid, and RatebookError for problems in case files.
     """
@@ -48,7 +51,7 @@ def compare(root: Path, base: str, case_paths=(), cwd: Path | None = None) -> Re
     if errors:
         raise InvalidTree(errors, "diff-invalid.working-tree")
     if case_paths:
-        specs, problems = read_cases(case_paths, cwd or Path.cwd())
+        specs, problems = read_cases(case_paths, cwd or Path.cwd(), encoding)
         if problems:
             problems = sorted(problems, key=lambda f: f.sort_key())
             raise RatebookError([*problems, summary("case-files-invalid", count=len(problems))])

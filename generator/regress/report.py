@@ -4,7 +4,8 @@
 - .md: the whole report (rules, impact on every output, biggest changes) to attach to a
   commit or a merge request;
 - .xlsx: the same in three sheets (rules, impact, changes), every changed case listed;
-- .csv: every changed case, one row per case and output, for filtering and summing.
+- .csv: every changed case, one row per case and output, for filtering and summing (UTF-8
+  with a byte-order mark, so that Excel opens it as UTF-8).
 Amounts are shown as the policy rounds its outputs (yuan with two decimals), changes signed.
 """
 
@@ -252,7 +253,11 @@ def _md(value) -> str:
 
 
 def changes_csv(report: Report) -> str:
+    """The changed cases as CSV text, starting with U+FEFF (UTF-8's byte-order mark once
+    written): a report is opened in Excel, which reads a CSV without the mark as GBK on a
+    Chinese Windows. Machines read it with encoding="utf-8-sig"."""
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CHANGE_COLUMNS)
     for o in _outputs(report):
