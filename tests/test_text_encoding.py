@@ -205,19 +205,34 @@ def test_the_results_csv_is_for_machines_unless_bom_is_asked_and_the_errors_file
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--encoding", "nosuch"], "--encoding nosuch: no such text encoding"),
-        (["--bom", "--out-kind", ".parquet"], "--bom applies to a .csv results file"),
+        (
+            ["--cases", "{cases}", "--out", "{out}.csv", "--encoding", "nosuch"],
+            "--encoding nosuch: no such text encoding",
+        ),
+        (
+            ["--cases", "{cases}", "--out", "{out}.parquet", "--bom"],
+            "--bom applies to a .csv results file",
+        ),
+        (
+            ["--set", "scheme=employee", "--bom"],
+            "--bom applies to a case file: use it with --cases FILE",
+        ),
+        (["--set", "scheme=employee", "--encoding", "gbk"], "--encoding applies to a case file"),
     ],
 )
 def test_wrong_encoding_options_are_usage_errors(tmp_path, args, message):
     cases = write(tmp_path / "cases.csv", rows_text(), "utf-8")
-    out = tmp_path / "out.csv"
-    if "--out-kind" in args:
-        out = tmp_path / ("out" + args[args.index("--out-kind") + 1])
-        args = args[: args.index("--out-kind")]
-    result = eval_cases(cases, out, *args)
+    given = [a.format(cases=cases, out=tmp_path / "out") for a in args]
+    result = run("eval", POLICY, *given)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_a_utf16_file_with_its_mark_is_read(tmp_path):
+    # Excel's "Unicode text" is UTF-16 with a byte-order mark
+    cases = write(tmp_path / "cases.csv", rows_text(), "utf-16")
+    assert eval_cases(cases, tmp_path / "out.csv").exit_code == 0
+    assert [r["备注"] for r in results(tmp_path / "out.csv")] == [n for *_, n in ROWS]
 
 
 # -- test and diff ------------------------------------------------------------------------------------

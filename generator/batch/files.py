@@ -98,10 +98,10 @@ def _csv(path: Path, chunk_rows: int, size: int, named: str | None = None) -> So
     # transcoded by Arrow block by block as it reads (ReadOptions.encoding), so memory stays
     # flat either way. A byte that is not text stops the run with its line.
     encoding = text_encoding.decide(path, named, str(path))
-    with open(path, "rb") as probe:
-        first = probe.readline()
     try:
-        header = first.decode("utf-8-sig" if encoding.is_utf8 else encoding.name).strip()
+        codec = "utf-8-sig" if encoding.is_utf8 else encoding.name
+        with open(path, encoding=codec, newline="") as probe:
+            header = probe.readline().strip()
     except UnicodeDecodeError:
         raise text_encoding.undecodable(path, encoding, str(path)) from None
     if not header:

@@ -100,6 +100,8 @@ def eval_(
     case = _parse_sets(sets)
     date = _parse_on(on) if (on is not None or not cases_file) else None
     entry = policy_entry(project_index(root), policy_id)
+    if not cases_file and (encoding is not None or bom):
+        raise usage_error("usage.cases-option", option="--encoding" if encoding else "--bom")
     if cases_file:
         if sets or explain or as_json:
             raise usage_error("usage.cases-alone")

@@ -3,7 +3,7 @@
 Case files come from Excel: "CSV UTF-8" (with a byte-order mark), plain "CSV" on a Chinese
 Windows (GBK, whose superset GB18030 reads it), or text tools (UTF-8 without a mark). In order:
     1. an encoding the user named (`--encoding gbk`) is used as named;
-    2. a UTF-8 byte-order mark: UTF-8, the mark skipped;
+    2. a UTF-8 byte-order mark: UTF-8, the mark skipped (a UTF-16 one: UTF-16);
     3. a start that is valid UTF-8: UTF-8 (ASCII is UTF-8);
     4. otherwise charset-normalizer is asked; a file it finds readable as GBK/GB18030 is read
        as GB18030 (what Chinese Excel writes). Any other guess is not taken on trust (a
@@ -68,6 +68,8 @@ def _named(named: str) -> Encoding:
 def _decide(sample: bytes, whole: bool, path: Path, shown: str) -> Encoding:
     if sample.startswith(BOM):
         return Encoding("utf-8-sig", True)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return Encoding("utf-16", True)  # Excel's "Unicode text"; the codec reads the mark
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
         return Encoding("utf-8", True)
