@@ -89,7 +89,7 @@ def _decide(sample: bytes, whole: bool, path: Path, shown: str) -> Encoding:
         if cut > 0 and _gb_among(charset_normalizer.from_bytes(sample[: cut + 1][-(64 << 10) :])):
             raise undecodable(path, Encoding(GB, True), shown)
     best = results.best()
-    line, offset, bad = (
+    line, offset, found = (
         first_undecodable(path, GB) or first_undecodable(path, "utf-8") or (1, 0, b"")
     )
     raise RatebookError(
@@ -97,7 +97,11 @@ def _decide(sample: bytes, whole: bool, path: Path, shown: str) -> Encoding:
             Finding(
                 "text-encoding.unknown",
                 Location(shown, line),
-                {"bytes": bad.hex(" "), "offset": offset, "guess": best.encoding if best else "?"},
+                {
+                    "bytes": found.hex(" "),
+                    "offset": offset,
+                    "guess": best.encoding if best else "?",
+                },
             )
         ]
     )
