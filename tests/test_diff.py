@@ -301,7 +301,7 @@ def test_diff_prints_a_summary_writes_the_reports_and_fails_on_change_when_asked
     from openpyxl import load_workbook
 
     book = load_workbook(outs[1], read_only=True)
-    assert book.sheetnames == ["rules", "impact", "changes"]
+    assert book.sheetnames == ["rules", "impact", "changes", "not compared"]
     changes = list(book["changes"].iter_rows(values_only=True))
     assert (
         changes[1][:3] == ("unemployment.benefit", "monthly_benefit", "yuan/month")
@@ -310,9 +310,9 @@ def test_diff_prints_a_summary_writes_the_reports_and_fails_on_change_when_asked
     # for Excel: UTF-8 with a byte-order mark, which utf-8-sig skips
     assert outs[2].read_bytes().startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(outs[2].read_text(encoding="utf-8-sig"))))
-    assert [(r["policy"], r["base"], r["new"], r["change"]) for r in rows] == [
+    assert [(r["policy"], r["base"], r["new"], r["change"]) for r in rows if r["output"]] == [
         ("unemployment.benefit", "520.00", "560.00", "+40.00")
-    ]
+    ]  # then the table cases neither version has in force, output left empty
     failing = run("diff", "--base", str(base), "--fail-on-change", root=head)
     assert failing.exit_code == 1
 
@@ -380,3 +380,114 @@ def test_a_bad_case_file_stops_the_diff_with_its_place(trees, tmp_path):
     result = run("diff", "--base", str(base), "--cases", str(given), root=head)
     assert result.exit_code == 1
     assert "cases.csv:2: on: '2013-02-30' is not a real date" in result.output
+
+
+# -- nothing dropped silently -------------------------------------------------------------------------
+
+
+def test_every_case_not_compared_is_listed_with_its_reason_and_the_counts_add_up(trees, tmp_path):
+    base, head = trees
+    # the new version: the employee scale in force from March, costs below 100 refused, a new
+    # policy demo.copay2, platform.staffing removed
+    edit(
+        head,
+        "demo/copay.yaml",
+        "      - from: 2012-01-01\n        brackets:",
+        "      - from: 2012-03-01\n        brackets:",
+    )
+    edit(head, "demo/copay.yaml", "    min: 0\n", "    min: 100\n")
+    added = (head / "policies" / "demo" / "copay.yaml").read_text(encoding="utf-8")
+    (head / "policies" / "demo" / "copay2.yaml").write_text(
+        added.replace("id: demo.copay\n", "id: demo.copay2\n"), encoding="utf-8"
+    )
+    (head / "policies" / "platform" / "staffing.yaml").unlink()
+    given = cases_file(
+        tmp_path,
+        "policy,on,in:scheme,in:cost,in:level,in:registered_population",
+        "demo.copay,2012-06-01,employee,3000,,",  # compared: 200 both
+        "demo.copay,2012-06-01,resident,10000,,",  # compared: 500 both
+        "demo.copay,2011-06-01,employee,3000,,",  # neither version in force
+        "demo.copay,2012-02-01,employee,3000,,",  # in force in the base only
+        "demo.copay,2012-06-01,resident,50,,",  # below the new minimum
+        "demo.copay2,2012-06-01,employee,3000,,",  # only the new version has it
+        "platform.staffing,2013-01-01,,,township,10000",  # only the base has it
+        "gone.policy,2013-01-01,,,,",  # neither has it
+    )
+    report = compare(head, str(base), [given])
+    impact = report.impact
+    assert (impact.cases, impact.compared) == (8, 2)
+    assert impact.counts() == [
+        ("refused-both", 1),
+        ("not-in-force-new", 1),
+        ("refused-new", 1),
+        ("policy-added", 1),
+        ("policy-removed", 1),
+        ("policy-unknown", 1),
+    ]
+    assert impact.compared + sum(n for _, n in impact.counts()) == impact.cases
+    listed = {(u.case.policy, u.case.on.isoformat(), u.reason) for u in impact.uncompared}
+    assert listed == {
+        ("demo.copay", "2011-06-01", "refused-both"),
+        ("demo.copay", "2012-02-01", "not-in-force-new"),
+        ("demo.copay", "2012-06-01", "refused-new"),
+        ("demo.copay2", "2012-06-01", "policy-added"),
+        ("platform.staffing", "2013-01-01", "policy-removed"),
+        ("gone.policy", "2013-01-01", "policy-unknown"),
+    }
+    total = (
+        "8 case(s) = 2 compared + 1 refused by both versions + 1 evaluated under the base, "
+        "not in force now + 1 evaluated under the base, refused now + 1 of a policy the base "
+        "does not have + 1 of a policy the new version does not have + 1 of a policy neither "
+        "version has"
+    )
+    refusal = "not in force: employee_scale: not in force on 2011-06-01"
+
+    terminal = "\n".join(terminal_lines(report))
+    assert total in terminal
+    assert "not compared, refused by both versions:" in terminal
+    assert "demo.copay  2011-06-01  scheme=employee, cost=3000" in terminal
+    assert refusal in terminal and "gone.policy  2013-01-01" in terminal
+
+    outs = [tmp_path / "report.md", tmp_path / "report.xlsx", tmp_path / "report.csv"]
+    result = run(
+        "diff",
+        "--base",
+        str(base),
+        "--cases",
+        str(given),
+        *[a for o in outs for a in ("--out", str(o))],
+        root=head,
+    )
+    assert result.exit_code == 0, result.output
+    assert total in result.output
+
+    markdown = outs[0].read_text(encoding="utf-8")
+    assert total + "." in markdown and "### Cases not compared (6)" in markdown
+    table = [line for line in markdown.splitlines() if line.startswith("| demo.copay |")]
+    assert any("refused by both versions" in line and refusal in line for line in table)
+    assert "| gone.policy |" in markdown and "of a policy neither version has" in markdown
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(outs[1], read_only=True)
+    assert book.sheetnames == ["rules", "impact", "changes", "not compared"]
+    sheet = list(book["not compared"].iter_rows(values_only=True))
+    assert sheet[0][0] == total and sheet[1][:5] == ("policy", "case", "on", "inputs", "reason")
+    assert sorted((r[0], r[2], r[4]) for r in sheet[2:]) == sorted(
+        (p, on, w)
+        for p, on, w in [
+            ("demo.copay", "2011-06-01", "refused by both versions"),
+            ("demo.copay", "2012-02-01", "evaluated under the base, not in force now"),
+            ("demo.copay", "2012-06-01", "evaluated under the base, refused now"),
+            ("demo.copay2", "2012-06-01", "of a policy the base does not have"),
+            ("platform.staffing", "2013-01-01", "of a policy the new version does not have"),
+            ("gone.policy", "2013-01-01", "of a policy neither version has"),
+        ]
+    )
+    assert list(book["impact"].iter_rows(values_only=True))[0][1] == total
+
+    rows = list(csv.DictReader(io.StringIO(outs[2].read_text(encoding="utf-8-sig"))))
+    not_compared = [r for r in rows if not r["output"]]
+    assert len(not_compared) == 6
+    both = next(r for r in not_compared if r["on"] == "2011-06-01")
+    assert both["note"].startswith("refused by both versions: " + refusal)

@@ -20,6 +20,7 @@ class Outcome:
     outputs: dict | None  # output name -> typed value; None when the case was refused
     error: str = ""  # "not in force: standard: not in force on 2012-06-30: …" (in English: test
     # tables write it, and it is compared between the interpreter and a generated module)
+    refusal: str = ""  # why it was refused: "not-in-force", "invalid" or "cannot"
 
     @property
     def ok(self) -> bool:
@@ -31,11 +32,13 @@ def run(evaluate, case: dict, on: dt.date) -> Outcome:
     try:
         return Outcome(dict(evaluate(dict(case), on)))
     except rt.NotInForce as error:
-        return Outcome(None, str(Message("outcome.not-in-force", reasons=str(error))))
+        return Outcome(
+            None, str(Message("outcome.not-in-force", reasons=str(error))), "not-in-force"
+        )
     except rt.InvalidCase as error:
-        return Outcome(None, str(Message("outcome.invalid", reasons=str(error))))
+        return Outcome(None, str(Message("outcome.invalid", reasons=str(error))), "invalid")
     except rt.EvaluationError as error:
-        return Outcome(None, str(Message("outcome.cannot", reasons=str(error))))
+        return Outcome(None, str(Message("outcome.cannot", reasons=str(error))), "cannot")
 
 
 def text(value, places: int | None = None) -> str:

@@ -6,6 +6,10 @@ and fast enough for a year of real cases). Per policy and output: how many cases
 compared, how many changed, went up or down, the smallest, median, largest and total
 change (in the output's unit: yuan for money), the cases refused by one side only, and the
 biggest changes with their cases.
+
+No case is dropped silently: every case that could not be compared under both versions is
+kept with its reason (`Uncompared`), so a report can say `cases = compared + refused by
+both + …` and list each one.
 """
 
 from __future__ import annotations
@@ -42,6 +46,49 @@ class CaseChange:
     head: object
     change: Decimal | None  # head − base for numbers; None for booleans and refusals
     note: str = ""  # "refused now: …" / "evaluated now"
+
+
+# Why a case was not compared, in the order reports list them, with the catalogue key of its
+# words (a list heading, a term of the sum).
+REASONS = {
+    # refused by both versions (invalid, not in force, no bracket holds it)
+    "refused-both": "diff-reason.refused-both",
+    # not in force under the base, evaluated under the new rules; and the other way round
+    "not-in-force-base": "diff-reason.not-in-force-base",
+    "not-in-force-new": "diff-reason.not-in-force-new",
+    # refused by one version for another reason (invalid, no bracket holds it)
+    "refused-base": "diff-reason.refused-base",
+    "refused-new": "diff-reason.refused-new",
+    # its policy is only in the new version, only in the base, in neither
+    "policy-added": "diff-reason.policy-added",
+    "policy-removed": "diff-reason.policy-removed",
+    "policy-unknown": "diff-reason.policy-unknown",
+}
+
+
+@dataclass(frozen=True)
+class Uncompared:
+    case: ImpactCase
+    reason: str  # one of REASONS
+    base: str = ""  # the base's refusal, in words ("" when the base evaluated it or lacks it)
+    new: str = ""  # the new version's refusal, likewise
+
+    @property
+    def detail(self) -> str:
+        """The refusals in words: once when both versions say the same."""
+        if self.base and self.new and self.base != self.new:
+            return f"{self.base} | {self.new}"
+        return self.base or self.new
+
+
+def _uncompared(case: ImpactCase, a: Outcome, b: Outcome) -> Uncompared | None:
+    if a.ok and b.ok:
+        return None
+    if not a.ok and not b.ok:
+        return Uncompared(case, "refused-both", a.error, b.error)
+    refused, side = (a, "base") if not a.ok else (b, "new")
+    kind = "not-in-force" if refused.refusal == "not-in-force" else "refused"
+    return Uncompared(case, f"{kind}-{side}", a.error, b.error)
 
 
 @dataclass
@@ -98,10 +145,26 @@ class Impact:
     cases: int
     unknown: int = 0  # cases naming a policy neither version has
     source: str = ""  # "the generated test tables of both versions" or the file names
+    compared: int = 0  # cases evaluated under both versions
+    uncompared: list[Uncompared] = field(default_factory=list)  # every other case, with why
 
     @property
     def any_change(self) -> bool:
         return any(p.any_change for p in self.policies)
+
+    def counts(self) -> list[tuple[str, int]]:
+        """(reason, number of cases) for each reason that has cases, in the order of REASONS;
+        with `compared` they add up to `cases`."""
+        tally = {reason: 0 for reason in REASONS}
+        for item in self.uncompared:
+            tally[item.reason] += 1
+        return [(reason, n) for reason, n in tally.items() if n]
+
+    def by_reason(self) -> list[tuple[str, list[Uncompared]]]:
+        return [
+            (reason, [u for u in self.uncompared if u.reason == reason])
+            for reason, _ in self.counts()
+        ]
 
 
 def table_cases(base: list, head: list) -> list[ImpactCase]:
@@ -135,22 +198,26 @@ def case_impact(base: list, head: list, cases: list[ImpactCase], source: str = "
     before = {p.id: p for p in base}
     after = {p.id: p for p in head}
     by_policy: dict[str, list[ImpactCase]] = {}
-    unknown = 0
+    unknown: list[Uncompared] = []
     for case in cases:
         if case.policy not in before and case.policy not in after:
-            unknown += 1
+            unknown.append(Uncompared(case, "policy-unknown"))
             continue
         by_policy.setdefault(case.policy, []).append(case)
-    impacts = []
+    impacts: list[PolicyImpact] = []
+    result = Impact(impacts, len(cases), len(unknown), source)
     for policy_id in sorted(by_policy):
         old, new = before.get(policy_id), after.get(policy_id)
         items = by_policy[policy_id]
         status = "both" if old and new else "added" if new else "removed"
         impact = PolicyImpact(policy_id, status, len(items))
         if status == "both":
-            impact.outputs = _compare(old, new, items)
+            impact.outputs = _compare(old, new, items, result)
+        else:
+            result.uncompared += [Uncompared(c, f"policy-{status}") for c in items]
         impacts.append(impact)
-    return Impact(impacts, len(cases), unknown, source)
+    result.uncompared += unknown
+    return result
 
 
 def _evaluator(policy):
@@ -158,7 +225,7 @@ def _evaluator(policy):
     return module.evaluate
 
 
-def _compare(old, new, cases: list[ImpactCase]) -> list[OutputImpact]:
+def _compare(old, new, cases: list[ImpactCase], result: Impact) -> list[OutputImpact]:
     base_eval, head_eval = _evaluator(old), _evaluator(new)
     shared = [o for o in new.outputs if old.output(o.name) is not None]
     impacts = [
@@ -167,6 +234,11 @@ def _compare(old, new, cases: list[ImpactCase]) -> list[OutputImpact]:
     for case in cases:
         a = run(base_eval, dict(case.inputs), case.on)
         b = run(head_eval, dict(case.inputs), case.on)
+        missed = _uncompared(case, a, b)
+        if missed is None:
+            result.compared += 1
+        else:
+            result.uncompared.append(missed)
         for impact in impacts:
             _count(impact, case, a, b)
     for impact in impacts:

@@ -3,9 +3,12 @@
 - terminal: the rule changes in words, then only the outputs whose cases changed;
 - .md: the whole report (rules, impact on every output, biggest changes) to attach to a
   commit or a merge request;
-- .xlsx: the same in three sheets (rules, impact, changes), every changed case listed;
-- .csv: every changed case, one row per case and output, for filtering and summing (UTF-8
-  with a byte-order mark, so that Excel opens it as UTF-8).
+- .xlsx: the same in four sheets (rules, impact, changes, not compared), every changed case listed;
+- .csv: every changed case, one row per case and output, for filtering and summing; then
+  every case not compared, one row each with an empty output and its reason as the note
+  (UTF-8 with a byte-order mark, so that Excel opens it as UTF-8).
+Every format states how the cases add up (`146 case(s) = 140 compared + 6 refused by both
+versions`) and lists each case not compared with its reason: none is left out silently.
 Amounts are shown as the policy rounds its outputs (yuan with two decimals), changes signed.
 """
 
@@ -15,8 +18,9 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from generator.core.messages import Message
 from generator.evaluate.outcome import text
-from generator.regress.impact import BIGGEST, CaseChange, Impact, OutputImpact
+from generator.regress.impact import BIGGEST, REASONS, CaseChange, Impact, OutputImpact, Uncompared
 from generator.regress.rule_changes import PolicyChange
 from generator.runtime import round_to
 
@@ -49,6 +53,8 @@ CHANGE_COLUMNS = (
     "change",
     "note",
 )
+
+UNCOMPARED_COLUMNS = ("policy", "case", "on", "inputs", "reason", "refusal")
 
 
 @dataclass
@@ -117,6 +123,24 @@ def _change_cells(o: OutputImpact, c: CaseChange, raw: bool = False) -> list:
     )
 
 
+def reason_words(reason: str) -> str:
+    key = REASONS[reason]
+    return str(Message(key))
+
+
+def sum_line(impact: Impact) -> str:
+    """How the cases add up: "146 case(s) = 140 compared + 6 refused by both versions"."""
+    terms = [(impact.compared, str(Message("diff-reason.compared")))]
+    terms += [(count, reason_words(reason)) for reason, count in impact.counts()]
+    joined = " + ".join(str(Message("diff-term", count=n, reason=words)) for n, words in terms)
+    return str(Message("diff-sum", cases=impact.cases, terms=joined))
+
+
+def _uncompared_cells(u: Uncompared) -> list:
+    c = u.case
+    return [c.policy, c.label, c.on.isoformat(), c.inputs_text(), reason_words(u.reason), u.detail]
+
+
 def _outputs(report: Report):
     for policy in report.impact.policies:
         yield from policy.outputs
@@ -136,9 +160,15 @@ def terminal_lines(report: Report, biggest: int = 5) -> list[str]:
         lines += ["", "example cases that no longer hold (update them, see `ratebook test`):"]
         lines += [f"  {line}" for line in report.failing_examples]
     impact = report.impact
-    lines += ["", f"cases: {impact.cases} ({impact.source})"]
-    if impact.unknown:
-        lines.append(f"  {impact.unknown} case(s) name a policy neither version has; not compared")
+    lines += ["", f"cases: {impact.cases} ({impact.source})", f"  {sum_line(impact)}"]
+    for reason, items in impact.by_reason():
+        lines.append(f"  {Message('diff-not-compared', reason=reason_words(reason))}")
+        for u in items:
+            c = u.case
+            detail = f"  {u.detail}" if u.detail else ""
+            lines.append(
+                f"    {c.policy}  {c.on.isoformat()}  {c.inputs_text()}  ({c.label}){detail}"
+            )
     for policy in impact.policies:
         if policy.status == "added":
             lines.append(
@@ -213,8 +243,7 @@ def markdown(report: Report, biggest: int = BIGGEST) -> str:
         "",
         f"Cases: {impact.source}. Min, median, max and total are of the changes (new − base).",
     ]
-    if impact.unknown:
-        out += ["", f"{impact.unknown} case(s) name a policy neither version has; not compared."]
+    out += ["", sum_line(impact) + "."]
     others = [p for p in impact.policies if p.status != "both"]
     if others:
         out.append("")
@@ -245,6 +274,19 @@ def markdown(report: Report, biggest: int = BIGGEST) -> str:
         ]
         if len(o.listed) > biggest:
             out.append(f"\n{len(o.listed) - biggest} more change(s) not listed.")
+    if impact.uncompared:
+        out += [
+            "",
+            f"### {Message('diff-not-compared.heading', count=len(impact.uncompared))}",
+            "",
+            "| " + " | ".join(UNCOMPARED_COLUMNS) + " |",
+            "|" + "---|" * len(UNCOMPARED_COLUMNS),
+        ]
+        out += [
+            "| " + " | ".join(_md(c) for c in _uncompared_cells(u)) + " |"
+            for _, items in impact.by_reason()
+            for u in items
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -263,11 +305,16 @@ def changes_csv(report: Report) -> str:
     for o in _outputs(report):
         for c in o.listed:
             writer.writerow(_change_cells(o, c))
+    for _, items in report.impact.by_reason():
+        for u in items:
+            policy, label, on, inputs, reason, detail = _uncompared_cells(u)
+            note = f"{reason}: {detail}" if detail else reason
+            writer.writerow([policy, "", "", label, on, inputs, "", "", "", note])
     return buffer.getvalue()
 
 
 def workbook(report: Report) -> bytes:
-    """Three sheets: rules, impact, changes. Written in openpyxl's streaming mode, which
+    """Four sheets: rules, impact, changes, the cases not compared. Written in openpyxl's streaming mode, which
     keeps a year of changed cases (a hundred thousand rows) to seconds, not minutes."""
     from openpyxl import Workbook
 
@@ -279,7 +326,7 @@ def workbook(report: Report) -> bytes:
         for words in change.changes if change.status == "changed" else (change.words(),):
             rules.append([change.policy, change.status, words])
     impact: list[list[object]] = [
-        [f"{report.impact.cases} cases: {report.impact.source}"],
+        [f"{report.impact.cases} cases: {report.impact.source}", sum_line(report.impact)],
         list(IMPACT_COLUMNS),
     ]
     impact += [_impact_cells(o, raw=True) for o in _outputs(report)]
@@ -291,10 +338,14 @@ def workbook(report: Report) -> bytes:
     changes = [list(CHANGE_COLUMNS)] + [
         _change_cells(o, c, raw=True) for o in _outputs(report) for c in o.listed
     ]
+    uncompared = [[sum_line(report.impact)], list(UNCOMPARED_COLUMNS)] + [
+        _uncompared_cells(u) for _, items in report.impact.by_reason() for u in items
+    ]
     for title, rows, header_row in (
         ("rules", rules, 2),
         ("impact", impact, 2),
         ("changes", changes, 1),
+        ("not compared", uncompared, 2),
     ):
         _sheet(book, title, rows, header_row)
     return workbook_bytes(book, canonical=False)  # written once for people, never compared
