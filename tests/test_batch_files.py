@@ -296,3 +296,44 @@ def test_the_progress_line_shows_rows_per_second_and_eta_on_a_terminal_only():
     )
     assert "25.0%" in screen.getvalue()
     assert pipe.getvalue() == ""
+
+
+def test_the_summary_states_the_date_the_rows_were_evaluated_on(tmp_path):
+    dated, plain = tmp_path / "dated.csv", tmp_path / "plain.csv"
+    write_cases(dated, [{"on": "2010-12-31", "cause": "illness"}])  # not in force that day
+    write_cases(plain, [{"cause": "illness"}])
+    out = tmp_path / "out.csv"
+
+    given = run(
+        "eval",
+        "pension.death_benefits",
+        "--cases",
+        str(plain),
+        "--out",
+        str(out),
+        "--on",
+        "2012-03-01",
+    )
+    assert given.exit_code == 0, given.output
+    assert "on 2012-03-01 (--on)\n" in given.output
+
+    column = run("eval", "pension.death_benefits", "--cases", str(dated), "--out", str(out))
+    assert "on each row's date (the file's `on` column)" in column.output
+    assert "rows out: 0  +  rows rejected: 1" in column.output  # 2010-12-31 was used
+
+    over = run(
+        "eval",
+        "pension.death_benefits",
+        "--cases",
+        str(dated),
+        "--out",
+        str(out),
+        "--on",
+        "2012-03-01",
+    )
+    assert "on 2012-03-01 (--on; the file's `on` column is not used)" in over.output
+    assert "rows out: 1  +  rows rejected: 0" in over.output  # 2012-03-01 was used
+
+    today = run("eval", "pension.death_benefits", "--cases", str(plain), "--out", str(out))
+    assert today.exit_code == 0, today.output
+    assert f"on {dt.date.today().isoformat()} (today; give --on to choose)" in today.output

@@ -37,13 +37,28 @@ class RunSummary:
     rows_rejected: int = 0
     exact_path_rows: int = 0
     seconds: float = 0.0
+    dated: str = ""  # the date the rows were evaluated on, in words (`date_used`)
 
     def lines(self) -> list[str]:
         rate = self.rows_in / self.seconds if self.seconds else 0
         return [
             f"rows in: {self.rows_in:,}  =  rows out: {self.rows_out:,}  +  rows rejected: {self.rows_rejected:,}",
+            *([self.dated] if self.dated else []),
             f"{self.seconds:.2f} s, {rate:,.0f} rows/s ({self.exact_path_rows:,} rows took the exact one-case path)",
         ]
+
+
+def date_used(on: dt.date | None, columns, today: dt.date) -> tuple[dt.date | None, str]:
+    """The date to evaluate on, and the summary's words for it: `--on` when given (over the
+    file's own `on` column, which is then said to be unused), else each row's `on` column,
+    else today, said as such so a run without `--on` never uses today silently."""
+    if on is not None:
+        if DATE_COLUMN in columns:
+            return on, str(Message("batch-date.option-over-column", on=on.isoformat()))
+        return on, str(Message("batch-date.option", on=on.isoformat()))
+    if DATE_COLUMN in columns:
+        return None, str(Message("batch-date.column"))
+    return today, str(Message("batch-date.today", on=today.isoformat()))
 
 
 def money_array(numerators: np.ndarray, places: int) -> pa.Array:
@@ -164,6 +179,8 @@ def run_file(
             if batch is None:
                 break
             next_batch = reading.submit(next, batches, None)
+            if not summary.dated:
+                on, summary.dated = date_used(on, batch.schema.names, dt.date.today())
             first_row = summary.rows_in + 1
             if first_row == 1:
                 _check_columns(module, batch, cases)
@@ -178,6 +195,8 @@ def run_file(
             progress.update(summary.rows_in)
         if pending_write is not None:
             pending_write.result()
+        if not summary.dated:  # an empty file
+            on, summary.dated = date_used(on, (), dt.date.today())
         if results.rows == 0:
             results.write_empty()
         results.commit()
