@@ -212,6 +212,29 @@ def test_eval_refuses_an_on_date_with_the_reason_every_reader_gives(on, reason):
     assert f"--on '{on}' is not a date: {reason}" in result.output
 
 
+@pytest.mark.parametrize("second", ["registered_population=4000", " registered_population = 3000"])
+def test_a_repeated_set_is_a_usage_error_naming_the_input(second):
+    result = run(
+        "eval",
+        "platform.staffing",
+        "--set",
+        "level=village",
+        "--set",
+        "registered_population=3000",
+        "--set",
+        second,
+        "--on",
+        "2012-09-01",
+    )
+    assert result.exit_code == 2
+    given = second.split("=")[1].strip()
+    assert (
+        f"--set registered_population is given more than once (3000, {given}); give each input once"
+        in result.output
+    )
+    assert "min_staff" not in result.output
+
+
 def test_validate_says_ok_for_the_shipped_policies():
     result = run("validate")
     assert result.exit_code == 0

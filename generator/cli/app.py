@@ -84,6 +84,13 @@ def _parse_sets(pairs) -> dict:
         if "=" not in pair:
             raise usage_error("usage.set", pair=pair)
         name, value = pair.split("=", 1)
+        if name.strip() in case:  # the second would silently replace the first
+            given = [
+                p.split("=", 1)[1].strip()
+                for p in pairs
+                if p.split("=", 1)[0].strip() == name.strip()
+            ]
+            raise usage_error("usage.set-repeated", name=name.strip(), values=", ".join(given))
         case[name.strip()] = value.strip()
     return case
 
