@@ -88,7 +88,7 @@ def _parse_sets(pairs) -> dict:
             given = [
                 p.split("=", 1)[1].strip()
                 for p in pairs
-                if p.split("=", 1)[0].strip() == name.strip()
+                if "=" in p and p.split("=", 1)[0].strip() == name.strip()
             ]
             raise usage_error("usage.set-repeated", name=name.strip(), values=", ".join(given))
         case[name.strip()] = value.strip()
