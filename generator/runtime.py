@@ -302,7 +302,8 @@ def date(case: dict, name: str, default=MISSING, problems=None):
 def unknown_fields(case: dict, known: tuple, problems: list) -> None:
     for name in case:
         if name not in known:
-            problems.append(Problem(name, "input-unknown", allowed=", ".join(known)))
+            hint = _V.did_you_mean(name, known)  # only for a name that is refused
+            problems.append(Problem(name, "input-unknown", allowed=", ".join(known), hint=hint))
 
 
 def evaluation_date(on) -> dt.date:

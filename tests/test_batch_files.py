@@ -337,3 +337,19 @@ def test_the_summary_states_the_date_the_rows_were_evaluated_on(tmp_path):
     today = run("eval", "pension.death_benefits", "--cases", str(plain), "--out", str(out))
     assert today.exit_code == 0, today.output
     assert f"on {dt.date.today().isoformat()} (today; give --on to choose)" in today.output
+
+
+def test_the_summary_names_the_columns_no_input_reads_with_the_input_they_may_mean(tmp_path):
+    cases, out = tmp_path / "cases.csv", tmp_path / "out.csv"
+    write_cases(cases, [{"schem": "employee", "out_of_pocket": "35000", "note": "x"}])
+    result = run("eval", POLICY, "--cases", str(cases), "--out", str(out), "--on", "2012-06-01")
+    assert result.exit_code == 0, result.output
+    assert (
+        "columns that are no input (copied to the results, not read): "
+        "'schem' (did you mean 'scheme'?), 'note'"
+    ) in result.output
+    assert "rows rejected: 1" in result.output  # scheme is required
+    plain = tmp_path / "plain.csv"
+    write_cases(plain, [{"scheme": "employee", "out_of_pocket": "35000"}])
+    clean = run("eval", POLICY, "--cases", str(plain), "--out", str(out), "--on", "2012-06-01")
+    assert "no input" not in clean.output

@@ -256,10 +256,13 @@ def test_an_unknown_policy_or_output_fails_the_case_with_the_names_allowed(tmp_p
     )
     result = run("test", str(tmp_path / "c.yaml"))
     assert result.exit_code == 1
-    assert "unknown policy 'unemployment.benfit'; policies: " in result.output
     assert (
-        "unknown output 'benefit'; outputs of unemployment.benefit: monthly_benefit"
+        "unknown policy 'unemployment.benfit' (did you mean 'unemployment.benefit'?); policies: "
         in result.output
+    )
+    assert (
+        "unknown output 'benefit' (did you mean 'monthly_benefit'?); outputs of "
+        "unemployment.benefit: monthly_benefit" in result.output
     )
 
 

@@ -326,3 +326,67 @@ def test_the_one_case_path_imports_neither_yaml_nor_jsonschema_nor_numpy_nor_bab
     )
     assert '"subsidy": "80000.00"' in out.stdout
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# -- did you mean ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (
+            ["eval", "secondary_compensaton"],
+            "unknown policy 'secondary_compensaton' (did you mean "
+            "'medical.secondary_compensation'?); policies: ",
+        ),
+        (
+            ["eval", "staffing"],  # matched on the part after the dot
+            "unknown policy 'staffing' (did you mean 'platform.staffing'?)",
+        ),
+        (
+            ["eval", "medical.secondary_compensation", "--set", "schem=employee"],
+            "schem: unknown field (did you mean 'scheme'?); allowed: scheme, out_of_pocket",
+        ),
+        (
+            ["eval", "medical.secondary_compensation", "--set", "scheme=employe"],
+            "scheme: 'employe' is not one of: employee, resident (did you mean 'employee'?)",
+        ),
+    ],
+)
+def test_an_unknown_policy_field_or_enum_value_is_refused_with_the_close_names(args, fragment):
+    result = run(*args, "--set", "out_of_pocket=1000", "--on", "2013-01-01")
+    assert result.exit_code in (1, 2)
+    assert fragment in result.output
+
+
+def test_a_name_close_to_none_is_refused_without_a_guess():
+    result = run(
+        "eval",
+        "medical.secondary_compensation",
+        "--set",
+        "scheme=farmer",
+        "--set",
+        "out_of_pocket=1",
+    )
+    assert "scheme: 'farmer' is not one of: employee, resident\n" in result.output
+    assert "did you mean" not in run("eval", "xyz").output
+
+
+def test_a_valid_case_computes_no_suggestion():
+    code = (
+        "import sys, cli\n"
+        "try:\n"
+        "    cli.main(['--root', sys.argv[1], 'eval', 'medical.secondary_compensation', '--set',"
+        " 'scheme=employee', '--set', 'out_of_pocket=35000', '--on', '2013-01-01'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('difflib' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -675,3 +675,31 @@ def test_an_excel_float_cell_in_a_case_workbook_is_read_as_in_a_policy_workbook(
     excel_shows = D("123456789012.346")  # Excel's 15 significant digits
     assert findings == [] and dict(cases[0].inputs) == {"n": excel_shows}
     assert run_cases([policy], cases)[0].passed
+
+
+@pytest.mark.parametrize(
+    "word, candidates, close",
+    [
+        ("schem", ("scheme", "cost"), ["scheme"]),
+        (
+            "secondary_compensaton",
+            ("medical.secondary_compensation", "medical.inpatient"),
+            ["medical.secondary_compensation"],
+        ),
+        (
+            "inpatient",
+            ("medical.resident_inpatient", "pension.basic"),
+            ["medical.resident_inpatient"],
+        ),
+        ("employe", ("employee", "resident"), ["employee"]),
+        ("farmer", ("employee", "resident"), []),
+    ],
+)
+def test_close_names_are_offered_from_the_candidates_a_dotted_id_also_by_its_last_part(
+    word, candidates, close
+):
+    from generator.core.values import close_names, did_you_mean
+
+    assert close_names(word, candidates) == close
+    hint = did_you_mean(word, candidates)
+    assert (str(hint) == f" (did you mean '{close[0]}'?)") if close else hint == ""

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator.batch.run import RunSummary, date_used
+from generator.batch.run import RunSummary, date_used, unused_columns
 from generator.evaluate.modules import load_module as _load_module
 
 
@@ -78,6 +78,7 @@ def run_dask(
     try:
         frame = dd.read_parquet(str(cases), dtype_backend="pyarrow")
         on, dated = date_used(on, list(frame.columns), dt.date.today())
+        unused = unused_columns(list(frame.columns), _load_module(module_path).INPUTS)
         lengths = frame.map_partitions(len).compute().tolist()
         offsets = [sum(lengths[:i]) for i in range(len(lengths))]
         meta = evaluate_partition(frame._meta, str(module_path), on, [0], str(errors_dir))
@@ -105,6 +106,7 @@ def run_dask(
         rows_rejected=rejected,
         seconds=time.perf_counter() - start,
         dated=dated,
+        unused=unused,
     )
     assert summary.rows_in == summary.rows_out + summary.rows_rejected, summary
     return summary

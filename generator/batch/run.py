@@ -38,14 +38,26 @@ class RunSummary:
     exact_path_rows: int = 0
     seconds: float = 0.0
     dated: str = ""  # the date the rows were evaluated on, in words (`date_used`)
+    unused: str = ""  # the file's columns that are no input, in words (`unused_columns`)
 
     def lines(self) -> list[str]:
         rate = self.rows_in / self.seconds if self.seconds else 0
         return [
             f"rows in: {self.rows_in:,}  =  rows out: {self.rows_out:,}  +  rows rejected: {self.rows_rejected:,}",
             *([self.dated] if self.dated else []),
+            *([self.unused] if self.unused else []),
             f"{self.seconds:.2f} s, {rate:,.0f} rows/s ({self.exact_path_rows:,} rows took the exact one-case path)",
         ]
+
+
+def unused_columns(columns, inputs: tuple) -> str:
+    """The summary's line for the columns that are no input of the policy (copied to the
+    results as they are, never read), each with the input it may have meant; "" for none."""
+    unused = [c for c in columns if c not in inputs and c not in (DATE_COLUMN, "_line_error")]
+    if not unused:
+        return ""
+    named = ", ".join(f"{c!r}{V.did_you_mean(c, inputs)}" for c in unused)
+    return str(Message("batch-columns-unused", columns=named))
 
 
 def date_used(on: dt.date | None, columns, today: dt.date) -> tuple[dt.date | None, str]:
@@ -181,6 +193,7 @@ def run_file(
             next_batch = reading.submit(next, batches, None)
             if not summary.dated:
                 on, summary.dated = date_used(on, batch.schema.names, dt.date.today())
+                summary.unused = unused_columns(batch.schema.names, module.INPUTS)
             first_row = summary.rows_in + 1
             if first_row == 1:
                 _check_columns(module, batch, cases)

@@ -78,7 +78,7 @@ class Refusal(Exception):
     catalogue message, `message` its English sentence, rendered only when asked for (so a
     case that reads cleanly never loads the catalogue's module)."""
 
-    def __init__(self, code: str, **params: str):
+    def __init__(self, code: str, **params: object):
         self.code = code
         self.params = params
         super().__init__(code, params)
@@ -98,6 +98,37 @@ class Refusal(Exception):
 
 
 CellProblem = Refusal  # the name the workbook reader has always caught
+
+
+def close_names(word: object, candidates) -> list[str]:
+    """The candidates closest to `word` (the standard library's difflib, at most three), for a
+    did-you-mean; when none is close as a whole, a dotted id is matched by its part after the
+    last dot, so `benefit` finds `unemployment.benefit`. Called only when a name
+    is refused, never on the way of a value that reads."""
+    import difflib
+
+    written = str(word).strip()
+    names = [str(c) for c in candidates]
+    found = difflib.get_close_matches(written, names, n=3)
+    if found:
+        return found
+    tails: dict[str, list[str]] = {}
+    for name in names:
+        tails.setdefault(name.rpartition(".")[2], []).append(name)
+    for tail in difflib.get_close_matches(written.rpartition(".")[2], list(tails), n=3):
+        found += [name for name in tails[tail] if name not in found]
+    return found[:3]
+
+
+def did_you_mean(word: object, candidates) -> Message | str:
+    """ "; did you mean 'scheme'?" as a message to fill in another's `{hint}`, or "" when no
+    candidate is close."""
+    close = close_names(word, candidates)
+    if not close:
+        return ""
+    from generator.core.messages import Message
+
+    return Message("did-you-mean", names=" / ".join(repr(name) for name in close))
 
 
 def shown(value) -> str:
@@ -328,7 +359,10 @@ def choice(value, allowed: tuple):
             if typed == str(candidate):
                 return candidate
     raise Refusal(
-        "enum.not_allowed", value=shown(value), allowed=", ".join(str(a) for a in allowed)
+        "enum.not_allowed",
+        value=shown(value),
+        allowed=", ".join(str(a) for a in allowed),
+        hint=did_you_mean(value, allowed),
     )
 
 

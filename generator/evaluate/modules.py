@@ -55,7 +55,14 @@ def policy_entry(index: dict, policy_id: str) -> dict:
     """The index entry of `policy_id`; RatebookError listing the policies when there is none."""
     entry = index.get(policy_id)
     if entry is None:
-        raise _failure("unknown-policy", policy=policy_id, policies=", ".join(sorted(index)))
+        from generator.core.values import did_you_mean
+
+        raise _failure(
+            "unknown-policy",
+            policy=policy_id,
+            policies=", ".join(sorted(index)),
+            hint=did_you_mean(policy_id, sorted(index)),
+        )
     return entry
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from generator.checks.rules import expected_value
 from generator.core.messages import Message
+from generator.core.values import did_you_mean
 from generator.evaluate.interpreter import evaluate
 from generator.evaluate.outcome import output_text, run
 from generator.model.policy import Policy
@@ -73,7 +74,10 @@ def differences(by_id: dict, case: CaseSpec) -> list[Message]:
     if policy is None:
         return [
             Message(
-                "case-run.unknown-policy", policy=case.policy, policies=", ".join(sorted(by_id))
+                "case-run.unknown-policy",
+                policy=case.policy,
+                policies=", ".join(sorted(by_id)),
+                hint=did_you_mean(case.policy, sorted(by_id)),
             )
         ]
     outputs = {o.name: o for o in policy.outputs}
@@ -81,7 +85,11 @@ def differences(by_id: dict, case: CaseSpec) -> list[Message]:
     if unknown:
         return [
             Message(
-                "case-run.unknown-output", output=n, policy=policy.id, outputs=", ".join(outputs)
+                "case-run.unknown-output",
+                output=n,
+                policy=policy.id,
+                outputs=", ".join(outputs),
+                hint=did_you_mean(n, outputs),
             )
             for n in unknown
         ]
