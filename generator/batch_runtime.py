@@ -622,6 +622,9 @@ def _parse_numbers(values: list, scale: int, default) -> tuple[np.ndarray, np.nd
     for i, value in enumerate(values):
         if isinstance(value, float) and value != value:
             value = None  # NaN: missing
+        if type(value) is str and "%" in value:
+            bad[i] = True  # a percentage reads only on a ratio: the exact path knows the unit
+            continue
         try:
             number = V.read_number(_plain(value))  # the one-case path's reader
         except V.Refusal:

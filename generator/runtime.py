@@ -230,12 +230,16 @@ def _bounds(name: str, value, minimum, maximum, problems: list):
     return value
 
 
-def number(case: dict, name: str, minimum=None, maximum=None, default=MISSING, problems=None):
+def number(
+    case: dict, name: str, minimum=None, maximum=None, default=MISSING, problems=None, unit=None
+):
+    """The number input `name` (in `unit`, when the policy declares one: `35000元` reads on a
+    yuan field, `30%` only on a ratio)."""
     value = _given(case, name, default, problems)
     if value is MISSING:
         return None
     try:
-        parsed = _V.read_number(value)
+        parsed = _V.read_number(value, unit)
     except _V.Refusal as refusal:
         problems.append(_refused(name, refusal))
         return None
@@ -248,12 +252,14 @@ def number(case: dict, name: str, minimum=None, maximum=None, default=MISSING, p
     return _bounds(name, parsed, minimum, maximum, problems)
 
 
-def integer(case: dict, name: str, minimum=None, maximum=None, default=MISSING, problems=None):
+def integer(
+    case: dict, name: str, minimum=None, maximum=None, default=MISSING, problems=None, unit=None
+):
     value = _given(case, name, default, problems)
     if value is MISSING:
         return None
     try:
-        parsed = _V.read_integer(value)
+        parsed = _V.read_integer(value, unit)
     except _V.Refusal as refusal:
         problems.append(_refused(name, refusal))
         return None

@@ -113,10 +113,16 @@ REFUSED = [
         "a comma is read only between groups of three digits",
     ),
     (
-        "a unit in a number cell",
-        cell(SCALES, "H3", "80000元"),
+        "a unit that is not the column's in a number cell",
+        cell(SCALES, "H3", "80000平方米"),
         "分段 Scales!H3",
-        "write it without its unit",
+        "'80000平方米': 平方米 is not the unit of this field, which is yuan",
+    ),
+    (
+        "a percentage in an amount",
+        cell(SCALES, "H3", "56000%"),
+        "分段 Scales!H3",
+        "'56000%': a percentage is read only on a ratio (unit 1); this field is in yuan",
     ),
     (
         "a day-first date",
@@ -284,6 +290,16 @@ def test_a_broken_workbook_is_refused_with_the_problem_at_its_cell(
     shown = [str(f) for f in errors(findings)]
     expected_place = f"{display}!{place}" if place else display
     assert any(s.startswith(expected_place + ": ") and message in s for s in shown), shown
+
+
+def test_a_number_typed_with_its_columns_unit_reads_as_the_number(tmp_path):
+    def edit(book):
+        book[SCALES]["H3"] = "80000元"
+        book[SCALES]["D3"] = "100平方米"
+
+    policy, findings, _ = edited(tmp_path, SUBSIDY, edit)
+    assert errors(findings) == []
+    assert policy == shipped(SUBSIDY)
 
 
 def test_a_column_without_a_known_header_is_a_warning_naming_it(tmp_path):

@@ -90,6 +90,7 @@ OUTPUT = {
     "date": "d_out",
 }
 ALLOWED = {"enum": ("employee", "resident")}
+UNITS = {"number": "1", "integer": "person"}  # the probe's number fields: a ratio, a head count
 DEFAULT_OUTPUT = {"n_out": D(0), "i_out": 0, "b_out": False, "e_out": False, "d_out": False}
 
 TABLE = [
@@ -109,8 +110,8 @@ TABLE = [
     ("number", "5²", Refused("number.form")),
     ("number", "1,5", Refused("number.comma")),
     ("number", "20 000", Refused("number.spaces")),
-    ("number", "¥35,000.00", Refused("number.unit")),
-    ("number", "35000元", Refused("number.unit")),
+    ("number", "¥35,000.00", Refused("number.unit-mismatch")),  # yuan on a ratio
+    ("number", "35000元", Refused("number.unit-mismatch")),
     ("number", "NaN", Refused("number.form")),
     ("number", "N/A", Refused("number.form")),
     ("number", "null", Refused("number.form")),
@@ -123,7 +124,10 @@ TABLE = [
     ("integer", "2.0", 2),
     ("integer", "３", 3),
     ("integer", "2.5", Refused("integer.not_whole")),
-    ("integer", "30%", Refused("integer.not_whole")),
+    ("integer", "30%", Refused("number.percent")),  # a head count is no ratio
+    ("integer", "3人", 3),
+    ("integer", "３ 名", 3),
+    ("integer", "3个月", Refused("number.unit-mismatch")),
     ("integer", "many", Refused("integer.not_whole")),
     ("integer", "1e3", Refused("number.exponent")),
     ("integer", "", EMPTY),
@@ -217,7 +221,7 @@ def probe_yaml(value="0.25", start="2012-01-01", ordered="false", cases=None) ->
 def refusal(kind: str, text: str) -> V.Refusal:
     """The one reader's refusal of `text` as `kind`: every path must show its sentence."""
     try:
-        V.read(text, kind, ALLOWED.get(kind, ()))
+        V.read(text, kind, ALLOWED.get(kind, ()), UNITS.get(kind))
     except V.Refusal as refused:
         return refused
     raise AssertionError(f"{text!r} is read as a {kind}")
@@ -475,7 +479,7 @@ def test_the_one_reader_gives_the_outcome_of_the_table(kind, text, outcome):
     if isinstance(outcome, Refused):
         assert refusal(kind, text).code == outcome.code
     else:
-        got = V.read(text, kind, ALLOWED.get(kind, ()))
+        got = V.read(text, kind, ALLOWED.get(kind, ()), UNITS.get(kind))
         assert (got is None) if outcome is EMPTY else (got == outcome), got
 
 
@@ -703,3 +707,136 @@ def test_close_names_are_offered_from_the_candidates_a_dotted_id_also_by_its_las
     assert close_names(word, candidates) == close
     hint = did_you_mean(word, candidates)
     assert (str(hint) == f" (did you mean '{close[0]}'?)") if close else hint == ""
+
+
+# -- a number and its field's unit ----------------------------------------------------------------
+
+UNITS_POLICY = """\
+ratebook: 1
+id: probe.units
+title: {zh: 单位, en: Units}
+source: {title: Test source, date: "2012", clause: "1"}
+
+inputs:
+  area: {type: number, unit: m2, min: 0}
+  cost: {type: number, unit: yuan, min: 0}
+
+outputs:
+  total: {type: number, unit: yuan}
+
+parameters:
+  grant:
+    kind: amount
+    unit: yuan
+    values:
+      - {from: 2012-01-01, value: GRANT}
+  share:
+    kind: rate
+    values:
+      - {from: 2012-01-01, value: SHARE}
+  by_area:
+    kind: scale
+    method: whole_amount
+    input_unit: m2
+    output_unit: yuan
+    values:
+      - from: 2012-01-01
+        brackets:
+          - {below: BOUND, amount: 100}
+          - {at_least: BOUND, amount: 200}
+
+formulas:
+  total: grant + cost * share + scale(by_area, area)
+"""
+
+
+def units_policy(tmp_path: Path, grant="35000", share="30%", bound="100"):
+    text = (
+        UNITS_POLICY.replace("GRANT", json.dumps(grant, ensure_ascii=False))
+        .replace("SHARE", json.dumps(share, ensure_ascii=False))
+        .replace("BOUND", json.dumps(bound, ensure_ascii=False))
+    )
+    path = write(tmp_path, "policies/probe/units.yaml", text)
+    return load_source(path, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "grant, share, bound",
+    [
+        ("35000元", "30%", "100平方米"),
+        ("3.5万元", "0.3", "100㎡"),
+        ("¥35,000", "30%", "100 m2"),
+    ],
+)
+def test_a_yaml_policy_reads_a_number_written_with_its_fields_unit(tmp_path, grant, share, bound):
+    policy, findings = units_policy(tmp_path, grant, share, bound)
+    assert errors_of(findings) == ""
+    plain, _ = units_policy(tmp_path / "plain")
+    assert policy == plain
+    assert policy.parameter("grant").values[0].value == D(35000)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            {"grant": "56000%"},
+            "'56000%': a percentage is read only on a ratio (unit 1); this field is in yuan",
+        ),
+        ({"grant": "35000平方米"}, "平方米 is not the unit of this field, which is yuan"),
+        ({"share": "30元"}, "'30元': 元 is not the unit of this field, which is 1"),
+        ({"bound": "100元"}, "'100元': 元 is not the unit of this field, which is m2"),
+        ({"grant": "35000块"}, "'35000块' is not a number; write digits such as 20000"),
+    ],
+)
+def test_a_yaml_policy_refuses_a_unit_or_percentage_that_does_not_fit_the_field(
+    tmp_path, edit, message
+):
+    _, findings = units_policy(tmp_path, **edit)
+    assert message in errors_of(findings)
+    placed = [f.location for f in findings if f.severity == "error"]
+    assert placed and all(p.file.endswith("units.yaml") and p.line for p in placed)
+
+
+@pytest.mark.parametrize(
+    "value, same_as",
+    [("35000元", "35000"), ("3.5万元", "35000"), ("35,000 元", "35000")],
+)
+def test_set_reads_an_amount_written_with_its_unit_as_the_plain_amount(value, same_as):
+    def outputs(cost):
+        args = ["eval", "medical.secondary_compensation", "--set", "scheme=employee"]
+        return CliRunner().invoke(
+            cli.main, [*args, "--set", f"out_of_pocket={cost}", "--on", "2013-01-01", "--json"]
+        )
+
+    written, plain = outputs(value), outputs(same_as)
+    assert written.exit_code == 0, written.output
+    assert json.loads(written.output)["outputs"] == json.loads(plain.output)["outputs"]
+
+
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        (
+            "56000%",
+            "'56000%': a percentage is read only on a ratio (unit 1); this field is in yuan",
+        ),
+        ("35000人", "'35000人': 人 is not the unit of this field, which is yuan"),
+    ],
+)
+def test_set_refuses_a_percentage_or_another_unit_on_an_amount(value, reason):
+    result = CliRunner().invoke(
+        cli.main,
+        [
+            "eval",
+            "medical.secondary_compensation",
+            "--set",
+            "scheme=employee",
+            "--set",
+            f"out_of_pocket={value}",
+            "--on",
+            "2013-01-01",
+        ],
+    )
+    assert result.exit_code == 1
+    assert f"out_of_pocket: {reason}" in result.output

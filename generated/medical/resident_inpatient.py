@@ -40,13 +40,20 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
     hospital_level = _rt.choice(case, 'hospital_level', allowed=(1, 2, 3), problems=problems)
-    eligible_cost = _rt.number(case, 'eligible_cost', minimum=D('0'), problems=problems)
+    eligible_cost = _rt.number(
+        case,
+        'eligible_cost',
+        minimum=D('0'),
+        problems=problems,
+        unit='yuan'
+    )
     fund_paid_this_year = _rt.number(
         case,
         'fund_paid_this_year',
         minimum=D('0'),
         default=D('0'),
-        problems=problems
+        problems=problems,
+        unit='yuan'
     )
     if problems:
         raise _rt.InvalidCase(problems)

@@ -60,7 +60,8 @@ def evaluate(case: dict, on: _dt.date) -> dict:
         case,
         'eligible_cost_this_year',
         minimum=D('0'),
-        problems=problems
+        problems=problems,
+        unit='yuan'
     )
     if problems:
         raise _rt.InvalidCase(problems)

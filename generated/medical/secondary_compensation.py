@@ -49,7 +49,13 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
     scheme = _rt.choice(case, 'scheme', allowed=('employee', 'resident'), problems=problems)
-    out_of_pocket = _rt.number(case, 'out_of_pocket', minimum=D('0'), problems=problems)
+    out_of_pocket = _rt.number(
+        case,
+        'out_of_pocket',
+        minimum=D('0'),
+        problems=problems,
+        unit='yuan'
+    )
     if problems:
         raise _rt.InvalidCase(problems)
     employee_scale = _rt.at(P_EMPLOYEE_SCALE_FROM, P_EMPLOYEE_SCALE, on, 'employee_scale')

@@ -36,14 +36,16 @@ def evaluate(case: dict, on: _dt.date) -> dict:
         case,
         'min_contribution_base',
         minimum=D('0'),
-        problems=problems
+        problems=problems,
+        unit='yuan'
     )
     employer_rate = _rt.number(
         case,
         'employer_rate',
         minimum=D('0'),
         maximum=D('1'),
-        problems=problems
+        problems=problems,
+        unit='1'
     )
     if problems:
         raise _rt.InvalidCase(problems)

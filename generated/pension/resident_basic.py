@@ -39,7 +39,7 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     on = _rt.evaluation_date(on)
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
-    age = _rt.integer(case, 'age', minimum=0, problems=problems)
+    age = _rt.integer(case, 'age', minimum=0, problems=problems, unit='year')
     if problems:
         raise _rt.InvalidCase(problems)
     min_age = _rt.at(P_MIN_AGE_FROM, P_MIN_AGE, on, 'min_age')

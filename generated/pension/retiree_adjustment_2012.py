@@ -44,7 +44,13 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     on = _rt.evaluation_date(on)
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
-    monthly_pension = _rt.number(case, 'monthly_pension', minimum=D('0'), problems=problems)
+    monthly_pension = _rt.number(
+        case,
+        'monthly_pension',
+        minimum=D('0'),
+        problems=problems,
+        unit='yuan/month'
+    )
     if problems:
         raise _rt.InvalidCase(problems)
     adjustment_rate = _rt.at(P_ADJUSTMENT_RATE_FROM, P_ADJUSTMENT_RATE, on, 'adjustment_rate')

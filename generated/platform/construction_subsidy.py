@@ -37,7 +37,13 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     on = _rt.evaluation_date(on)
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
-    service_area_m2 = _rt.number(case, 'service_area_m2', minimum=D('0'), problems=problems)
+    service_area_m2 = _rt.number(
+        case,
+        'service_area_m2',
+        minimum=D('0'),
+        problems=problems,
+        unit='m2'
+    )
     if problems:
         raise _rt.InvalidCase(problems)
     subsidy_by_area = _rt.at(P_SUBSIDY_BY_AREA_FROM, P_SUBSIDY_BY_AREA, on, 'subsidy_by_area')

@@ -40,7 +40,7 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     on = _rt.evaluation_date(on)
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
-    age = _rt.integer(case, 'age', minimum=0, problems=problems)
+    age = _rt.integer(case, 'age', minimum=0, problems=problems, unit='year')
     education = _rt.choice(
         case,
         'education',

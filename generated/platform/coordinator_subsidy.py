@@ -35,9 +35,15 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     on = _rt.evaluation_date(on)
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
-    min_monthly_wage = _rt.number(case, 'min_monthly_wage', minimum=D('0'), problems=problems)
-    coordinators = _rt.integer(case, 'coordinators', minimum=0, problems=problems)
-    months = _rt.integer(case, 'months', minimum=0, problems=problems)
+    min_monthly_wage = _rt.number(
+        case,
+        'min_monthly_wage',
+        minimum=D('0'),
+        problems=problems,
+        unit='yuan/person/month'
+    )
+    coordinators = _rt.integer(case, 'coordinators', minimum=0, problems=problems, unit='person')
+    months = _rt.integer(case, 'months', minimum=0, problems=problems, unit='month')
     if problems:
         raise _rt.InvalidCase(problems)
     post_subsidy_rate = _rt.at(

@@ -43,7 +43,13 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
     level = _rt.choice(case, 'level', allowed=('township', 'village'), problems=problems)
-    registered_population = _rt.integer(case, 'registered_population', minimum=0, problems=problems)
+    registered_population = _rt.integer(
+        case,
+        'registered_population',
+        minimum=0,
+        problems=problems,
+        unit='person'
+    )
     if problems:
         raise _rt.InvalidCase(problems)
     staff_per_10000 = _rt.at(P_STAFF_PER_10000_FROM, P_STAFF_PER_10000, on, 'staff_per_10000')

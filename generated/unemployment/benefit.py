@@ -38,8 +38,14 @@ def evaluate(case: dict, on: _dt.date) -> dict:
     on = _rt.evaluation_date(on)
     problems: list = []
     _rt.unknown_fields(case, INPUTS, problems)
-    min_living_standard = _rt.number(case, 'min_living_standard', minimum=D('0'), problems=problems)
-    min_wage = _rt.number(case, 'min_wage', minimum=D('0'), problems=problems)
+    min_living_standard = _rt.number(
+        case,
+        'min_living_standard',
+        minimum=D('0'),
+        problems=problems,
+        unit='yuan/month'
+    )
+    min_wage = _rt.number(case, 'min_wage', minimum=D('0'), problems=problems, unit='yuan/month')
     if problems:
         raise _rt.InvalidCase(problems)
     standard = _rt.at(P_STANDARD_FROM, P_STANDARD, on, 'standard')

@@ -202,6 +202,8 @@ def _reader(f) -> str:
             default_text = repr(default)
         args.append(f"default={default_text}")
     args.append("problems=problems")
+    if f.type in ("number", "integer") and f.unit:
+        args.append(f"unit={f.unit!r}")  # `35000元` reads on a yuan field, `30%` on a ratio only
     function = {
         "number": "number",
         "integer": "integer",

@@ -12,11 +12,13 @@ What a text may be, beyond the plain forms (`20000`, `0.3`, `2012-07-01`, `true`
 - any field: surrounding spaces (also no-break and full-width ones) are dropped, full-width
   letters, digits and signs (`２００００`, `ＴＲＵＥ`) read as their plain forms, and a text of
   spaces is empty, as if the field were not given;
-- a number (amounts, rates and counts alike: the unit never changes how text is read):
-  thousands separators in groups of three (`20,000`), a trailing `%` (`30%` is 0.3) or `万`
-  (`2万` is 20000), and the minus signs `-`, `－`, `−`. Refused with a hint: a unit or
-  currency sign (`35000元`, `¥35,000`), an exponent (`1e3`), spaces or a comma inside the
-  digits (`20 000`, `1,5`), a point with no digit after it (`5.`);
+- a number: thousands separators in groups of three (`20,000`), a trailing `万` (`2万` is
+  20000), and the minus signs `-`, `－`, `−`. When the caller gives the field's unit, the
+  number may carry that unit (`35000元`, `¥35,000` on yuan, `50平方米` on m2, `3人` on
+  person, `6个月` on month; see UNIT_WORDS) and another unit is refused, and `30%` (0.3) is
+  read only on a ratio (unit `1`); without a unit, `30%` is read and a unit is refused.
+  Refused with a hint: an exponent (`1e3`), spaces or a comma inside the digits (`20 000`,
+  `1,5`), a point with no digit after it (`5.`);
 - an integer: a number as above whose value is whole (`2.0`, `3.5万`);
 - true or false: `true`/`yes`/`是` and `false`/`no`/`否`, in any case;
 - a date: 2012-07-01, 2012-7-1, 2012/7/1, 2012.7.1 and 2012年7月1日 (year first, always);
@@ -207,13 +209,18 @@ def _cell_number(value: int | float) -> Decimal:
     return from_float(value) if isinstance(value, float) else Decimal(value)
 
 
-def read_number(value) -> Decimal | None:
-    """A value as a number (a float read as its shortest decimal); None when empty."""
+def read_number(value, unit: str | None = None) -> Decimal | None:
+    """A value as a number (a float read as its shortest decimal); None when empty.
+
+    `unit` is the field's unit when the caller knows it (`yuan`, `yuan/month`, `1` for a
+    ratio): then a text may carry that unit (`35000元`, `50平方米`, `6个月`) and a unit that
+    differs is refused, and `30%` is read only when the unit is a ratio (`1`). Without it a
+    text with a unit is refused and `30%` is read as on a ratio."""
     kind = type(value)
     if kind is str:
         if (value.isdigit() and value.isascii()) or _PLAIN_NUMBER.fullmatch(value):
             return Decimal(value)
-        return number_text(value)
+        return number_text(value, unit)
     if kind is Decimal:
         if not value.is_finite():
             raise Refusal("number.not_finite", value=shown(value))
@@ -229,7 +236,7 @@ def read_number(value) -> Decimal | None:
             raise Refusal("number.not_finite", value=shown(value))
         return Decimal(repr(value))
     if isinstance(value, str):  # a subclass, such as numpy's str_
-        return read_number(str(value))
+        return read_number(str(value), unit)
     if isinstance(value, int):
         return Decimal(int(value))
     if isinstance(value, Decimal):
@@ -252,14 +259,20 @@ def from_float(value: float) -> Decimal:
     return Decimal(int(rounded)) if rounded == rounded.to_integral_value() else rounded
 
 
-def number_text(raw: str) -> Decimal | None:
+def number_text(raw: str, unit: str | None = None) -> Decimal | None:
     """A number typed as text; see the module docstring for the accepted forms."""
     typed = _ascii(raw)
     if not typed:
         return None
     match = _NUMBER.fullmatch(typed)
     if not match or not (match.group("whole") or match.group("fraction")):
+        if unit is not None:
+            written = _UNIT_SUFFIX.fullmatch(typed) or _CURRENCY_PREFIX.fullmatch(typed)
+            if written and written.group("number"):
+                return _with_unit(raw, written.group("number"), written.group("unit"), unit)
         raise _number_refusal(raw, typed)
+    if match.group("suffix") == "%" and unit is not None and not _is_ratio(unit):
+        raise Refusal("number.percent", value=shown(raw), unit=unit)
     digits = match.group("whole").replace(",", "") + (match.group("fraction") or "")
     try:
         value = Decimal(digits)
@@ -277,6 +290,51 @@ def number_text(raw: str) -> Decimal | None:
             if value == value.to_integral_value():
                 value = Decimal(int(value))
     return value
+
+
+# the unit words an officer writes after a number, and the unit each one is
+UNIT_WORDS = {
+    "元": "yuan",
+    "yuan": "yuan",
+    "平方米": "m2",
+    "平米": "m2",
+    "㎡": "m2",
+    "m2": "m2",
+    "m²": "m2",
+    "人": "person",
+    "名": "person",
+    "person": "person",
+    "个月": "month",
+    "月": "month",
+    "month": "month",
+    "年": "year",
+    "岁": "year",
+    "周岁": "year",
+    "year": "year",
+}
+_WORD = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
+_UNIT_SUFFIX = re.compile(
+    rf"(?P<number>.*?[0-9.万])\s*(?P<unit>(?:{_WORD})(?:\s*/\s*(?:{_WORD}))*)", re.IGNORECASE
+)
+_CURRENCY_PREFIX = re.compile(r"(?P<unit>[¥￥])\s*(?P<number>[-+]?[0-9].*)")
+
+
+def _is_ratio(unit: str) -> bool:
+    return unit.strip() in ("", "1")
+
+
+def _with_unit(raw: str, number: str, written: str, unit: str) -> Decimal | None:
+    """`35000元` on a field in `unit`: the number when the written unit is the field's unit."""
+    from generator.core.units import Unit
+
+    words = [w.strip().lower() for w in written.split("/")]
+    given = "/".join(UNIT_WORDS.get(w, UNIT_WORDS.get(w.upper(), w)) for w in words)
+    given = "yuan" if written in ("¥", "￥") else given
+    if _is_ratio(unit) or Unit.parse(given) != Unit.parse(unit):
+        raise Refusal("number.unit-mismatch", value=shown(raw), given=written, unit=unit or "1")
+    if "%" in number:
+        raise Refusal("number.percent", value=shown(raw), unit=unit)
+    return number_text(number, unit)
 
 
 def _number_refusal(raw: str, typed: str) -> Refusal:
@@ -300,11 +358,13 @@ def integer(value) -> int | None:
     return _whole(value, number)
 
 
-def read_integer(value) -> int | None:
-    """A value as a whole number; None when empty."""
+def read_integer(value, unit: str | None = None) -> int | None:
+    """A value as a whole number (with its unit as `read_number` reads it); None when empty."""
     if type(value) is int:
         return value
-    return _whole(value, read_number)
+    if unit is None:
+        return _whole(value, read_number)
+    return _whole(value, lambda v: read_number(v, unit))
 
 
 def _whole(value, read) -> int | None:
@@ -466,13 +526,14 @@ def _default_epoch() -> dt.datetime:
 # -- any kind ----------------------------------------------------------------------------------
 
 
-def read(value, kind: str, allowed: tuple = ()):
-    """`value` as a `kind` expects it (one of KINDS; `allowed` lists an enum's values):
-    Decimal, int, bool, one of `allowed`, or a date; None when empty; Refusal otherwise."""
+def read(value, kind: str, allowed: tuple = (), unit: str | None = None):
+    """`value` as a `kind` expects it (one of KINDS; `allowed` lists an enum's values; `unit`
+    a number's unit, when known): Decimal, int, bool, one of `allowed`, or a date; None when
+    empty; Refusal otherwise."""
     if kind == "number":
-        return read_number(value)
+        return read_number(value, unit)
     if kind == "integer":
-        return read_integer(value)
+        return read_integer(value, unit)
     if kind == "boolean":
         return flag(value)
     if kind == "enum":
@@ -530,7 +591,9 @@ def is_plain_number_text(text_: str) -> bool:
         return False
 
 
-def case_value(value, field_type: str | None, epoch: dt.datetime | None = None):
+def case_value(
+    value, field_type: str | None, epoch: dt.datetime | None = None, unit: str | None = None
+):
     """An input or expected output of an example case, as the case would write it in YAML.
 
     Numbers stay numbers and TRUE/FALSE stay booleans; text stays text, except that a number
@@ -556,9 +619,9 @@ def case_value(value, field_type: str | None, epoch: dt.datetime | None = None):
     if not typed:
         return None
     if field_type == "integer" and not is_plain_number_text(typed):
-        return integer(typed)  # refused here as the case reader would, quoting the cell
+        return read_integer(typed, unit)  # refused here as the case reader would, quoting the cell
     if field_type == "number" and not is_plain_number_text(typed):
-        return number_text(typed)
+        return number_text(typed, unit)
     if field_type == "date":
         canonical = date(typed, epoch)
         return typed if typed == canonical else canonical

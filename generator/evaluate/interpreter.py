@@ -65,9 +65,9 @@ def read_field(f, case: dict, problems: list):
     """One input of a case, typed and checked against its declaration (same calls as generated code)."""
     default = _typed_default(f)
     if f.type == "number":
-        return rt.number(case, f.name, f.minimum, f.maximum, default, problems)
+        return rt.number(case, f.name, f.minimum, f.maximum, default, problems, f.unit or None)
     if f.type == "integer":
-        return rt.integer(case, f.name, f.minimum, f.maximum, default, problems)
+        return rt.integer(case, f.name, f.minimum, f.maximum, default, problems, f.unit or None)
     if f.type == "enum":
         return rt.choice(case, f.name, f.values, default, problems)
     if f.type == "boolean":

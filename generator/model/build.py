@@ -45,12 +45,12 @@ class _Builder:
     def problem(self, key: str, path: tuple, /, **params: object) -> None:
         self.findings.append(finding(key, self.place(*path), **params))
 
-    def read(self, value, kind: str, key: str, *path):
+    def read(self, value, kind: str, key: str, *path, unit: str | None = None):
         """A value of the document as the one reader of values reads it (text included:
-        `30%`, `20,000`, `2012/7/1`, `是`); a finding `key` at its place, saying why, when it
-        is refused or empty."""
+        `30%`, `20,000`, `2012/7/1`, `是`, `35000元` in its unit); a finding `key` at its
+        place, saying why, when it is refused or empty."""
         try:
-            parsed = V.read(value, kind)
+            parsed = V.read(value, kind, unit=unit or None)
         except V.Refusal as refusal:
             self.problem(key, path, reason=refusal.reason)
             return None
@@ -61,10 +61,11 @@ class _Builder:
     def date(self, value, *path) -> dt.date | None:
         return self.read(value, "date", "bad-date", *path)
 
-    def number(self, value, *path) -> Decimal | None:
+    def number(self, value, *path, unit: str | None = None) -> Decimal | None:
+        """A number in `unit` when the caller knows it: `30%` only on a ratio (`1`)."""
         if value is None:
             return None
-        return self.read(value, "number", "bad-number", *path)
+        return self.read(value, "number", "bad-number", *path, unit=unit)
 
     def flag(self, value, *path) -> bool:
         if value is None:
@@ -189,8 +190,8 @@ def _input(b: _Builder, name: str, spec: dict) -> InputField:
         name=name,
         type=spec["type"],
         unit=_unit(spec),
-        minimum=b.number(spec.get("min"), *path, "min"),
-        maximum=b.number(spec.get("max"), *path, "max"),
+        minimum=b.number(spec.get("min"), *path, "min", unit=_unit(spec)),
+        maximum=b.number(spec.get("max"), *path, "max", unit=_unit(spec)),
         values=values,
         ordered=b.flag(spec.get("ordered"), *path, "ordered"),
         has_default=has_default,
@@ -226,7 +227,7 @@ def _parameter(b: _Builder, name: str, spec: dict, enum_values: dict) -> Paramet
     for i, entry in enumerate(spec.get("values", [])):
         where = path + ("values", i)
         start = b.date(entry["from"], *where, "from")
-        value = _dated_content(b, kind, entry, where, enum_values.get(spec.get("key", "")))
+        value = _dated_content(b, kind, entry, where, enum_values.get(spec.get("key", "")), spec)
         if kind == "table":
             places = tuple(b.place(*where, "rows", key) for key in entry.get("rows", {}))
         else:
@@ -254,25 +255,29 @@ def _parameter(b: _Builder, name: str, spec: dict, enum_values: dict) -> Paramet
     )
 
 
-def _dated_content(b: _Builder, kind: str, entry: dict, where: tuple, key_values):
+def _dated_content(b: _Builder, kind: str, entry: dict, where: tuple, key_values, spec: dict):
+    """One dated value; numbers are read in the parameter's unit (a rate's is 1), so `56000%`
+    on a yuan amount is refused and `35000元` is read."""
+    unit = "1" if kind == "rate" else _unit(spec)
     if kind in ("amount", "rate"):
         if "value" not in entry:
             b.problem("missing-value.value", where, path=dotted(where))
             return None
-        return b.number(entry["value"], *where, "value")
+        return b.number(entry["value"], *where, "value", unit=unit)
     if kind == "scale":
         if "brackets" not in entry:
             b.problem("missing-value.brackets", where, path=dotted(where))
             return ()
         return tuple(
-            _bracket(b, spec, where + ("brackets", i)) for i, spec in enumerate(entry["brackets"])
+            _bracket(b, bracket, where + ("brackets", i), spec)
+            for i, bracket in enumerate(entry["brackets"])
         )
     if "rows" not in entry:
         b.problem("missing-value.rows", where, path=dotted(where))
         return ()
     rows = []
     for key, value in entry["rows"].items():
-        rows.append((_enum_key(key, key_values), b.number(value, *where, "rows", key)))
+        rows.append((_enum_key(key, key_values), b.number(value, *where, "rows", key, unit=unit)))
     return tuple(rows)
 
 
@@ -284,19 +289,26 @@ def _enum_key(key, key_values):
     return key
 
 
-def _bracket(b: _Builder, spec: dict, where: tuple) -> Bracket:
+def _bracket(b: _Builder, spec: dict, where: tuple, scale: dict) -> Bracket:
+    """A bracket: its bounds in the scale's input unit, its rate a ratio, its amount in the
+    scale's output unit."""
+    bound, out = _unit(scale, "input_unit"), _unit(scale, "output_unit")
     for a, c in (("over", "at_least"), ("up_to", "below"), ("rate", "amount")):
         if a in spec and c in spec:
             b.problem("bracket-words", where, first=a, second=c)
     lower_word = "over" if "over" in spec else "at_least" if "at_least" in spec else None
     upper_word = "up_to" if "up_to" in spec else "below" if "below" in spec else None
     return Bracket(
-        lower=b.number(spec.get(lower_word), *where, lower_word or "") if lower_word else None,
+        lower=b.number(spec.get(lower_word), *where, lower_word or "", unit=bound)
+        if lower_word
+        else None,
         lower_inclusive=lower_word == "at_least",
-        upper=b.number(spec.get(upper_word), *where, upper_word or "") if upper_word else None,
+        upper=b.number(spec.get(upper_word), *where, upper_word or "", unit=bound)
+        if upper_word
+        else None,
         upper_inclusive=upper_word == "up_to",
-        rate=b.number(spec.get("rate"), *where, "rate"),
-        amount=b.number(spec.get("amount"), *where, "amount"),
+        rate=b.number(spec.get("rate"), *where, "rate", unit="1"),
+        amount=b.number(spec.get("amount"), *where, "amount", unit=out),
         note=spec.get("note", ""),
         location=b.place(*where),
         value_location=b.place(*where, "rate" if "rate" in spec else "amount"),

@@ -570,8 +570,8 @@ class _Reader:
     def _input(self, row: _Row, path: tuple, spec: dict) -> None:
         self.put(row, "type", path + ("type",), V.text, spec, "type")
         self.put(row, "unit", path + ("unit",), V.text, spec, "unit")
-        self.put(row, "min", path + ("min",), V.number, spec, "min")
-        self.put(row, "max", path + ("max",), V.number, spec, "max")
+        self.put(row, "min", path + ("min",), _number_cell, spec, "min")
+        self.put(row, "max", path + ("max",), _number_cell, spec, "max")
         self.put(row, "values", path + ("values",), V.name_list, spec, "values")
         for i, _ in enumerate(spec.get("values") or []):
             self.doc.places[path + ("values", i)] = self.doc.places[path + ("values",)]
@@ -581,7 +581,7 @@ class _Reader:
             row,
             "default",
             path + ("default",),
-            lambda v: V.case_value(v, kind, self.epoch),
+            lambda v: V.case_value(v, kind, self.epoch, spec.get("unit") or None),
             spec,
             "default",
         )
@@ -605,7 +605,7 @@ class _Reader:
     def _parameter(self, row: _Row, path: tuple, spec: dict) -> None:
         for key in ("kind", "unit", "method", "input_unit", "output_unit", "key"):
             self.put(row, key, path + (key,), V.text, spec, key)
-        self.put(row, "max", path + ("max",), V.number, spec, "max")
+        self.put(row, "max", path + ("max",), _number_cell, spec, "max")
         self.put(row, "unnumbered", path + ("unnumbered",), V.flag, spec, "unnumbered")
         self._label(row, path, spec)
         source: dict = {}
@@ -690,7 +690,7 @@ class _Reader:
                 continue
             group, path, _ = self._entry(name, f"row {row.number}", row, {})
             entry = group["entry"]
-            self.put(row, "value", path + ("value",), V.number, entry, "value")
+            self.put(row, "value", path + ("value",), _number_cell, entry, "value")
             self.put(row, "note", path + ("note",), V.text, entry, "note")
 
     def _period_note(self, row: _Row, path: tuple, entry: dict) -> None:
@@ -728,8 +728,8 @@ class _Reader:
                 row, where, bracket, "lower_word", "lower", L.LOWER_WORDS, "over or at_least"
             )
             self._bound(row, where, bracket, "upper_word", "upper", L.UPPER_WORDS, "up_to or below")
-            self.put(row, "rate", where + ("rate",), V.number, bracket, "rate")
-            self.put(row, "amount", where + ("amount",), V.number, bracket, "amount")
+            self.put(row, "rate", where + ("rate",), _number_cell, bracket, "rate")
+            self.put(row, "amount", where + ("amount",), _number_cell, bracket, "amount")
             self.put(row, "note", where + ("note",), V.text, bracket, "note")
             self._period_note(row, path, entry)
 
@@ -781,7 +781,7 @@ class _Reader:
             )
             return
         self.doc.key_places[where + (word,)] = place
-        self.put(row, number_key, where + (word,), V.number, bracket, word)
+        self.put(row, number_key, where + (word,), _number_cell, bracket, word)
 
     def _tables(self, rows: list[_Row]) -> None:
         groups: dict = {}
@@ -811,7 +811,7 @@ class _Reader:
                 self.problem("table-key.twice", place, key=key, name=name, start=entry["from"])
                 continue
             self.doc.key_places[path + ("rows", key)] = place
-            self.put(row, "value", path + ("rows", key), V.number, table, key)
+            self.put(row, "value", path + ("rows", key), _number_cell, table, key)
             self._period_note(row, path, entry)
 
     # -- formulas, checks, cases ------------------------------------------------------------
@@ -858,6 +858,11 @@ class _Reader:
         data = self.doc.data
         input_types = {n: s.get("type") for n, s in data["inputs"].items()}
         output_types = {n: s.get("type") for n, s in data["outputs"].items()}
+        units = {
+            (side, n): s.get("unit") or None
+            for side, fields in (("in", data["inputs"]), ("out", data["outputs"]))
+            for n, s in fields.items()
+        }
         cases: list[dict] = []
         for row in rows:
             path = ("cases", len(cases))
@@ -884,7 +889,7 @@ class _Reader:
                     case[section][name] = "?"
                     continue
                 try:
-                    converted = V.case_value(value, kind, self.epoch)
+                    converted = V.case_value(value, kind, self.epoch, units.get((side, name)))
                 except V.CellProblem as problem:
                     self.problem(
                         "cell-value", where, column=f"{side}:{name}", reason=problem.reason
@@ -917,3 +922,20 @@ def _position(coordinate: str):
 def _column_order(coordinate: str) -> tuple:
     letters = "".join(ch for ch in coordinate if ch.isalpha())
     return (len(letters), letters)
+
+
+def _number_cell(value):
+    """A number cell as Excel stored it (15 significant digits), or typed as text. A text
+    whose reading depends on the field's unit (`35000元`, `30%`) is kept as text for the
+    model builder, which reads it in that unit as it reads the same text in a YAML policy;
+    its findings point to this cell."""
+    if isinstance(value, str):
+        if "%" in value:
+            return value
+        try:
+            return V.number(value)
+        except V.Refusal as refusal:
+            if refusal.code == "number.unit":
+                return value
+            raise
+    return V.number(value)
