@@ -158,7 +158,7 @@ ERRORS = [
         "a misspelt top-level key lists the allowed top-level keys",
         "unknown_key_top",
         "schema",
-        "unknown key 'case' in the policy; allowed: cases, checks, formulas, id, inputs, jurisdiction, notes, outputs, parameters, ratebook, source, title",
+        "unknown key 'case' in the policy (did you mean 'cases'?); allowed: cases, checks, formulas, id, inputs, jurisdiction, notes, outputs, parameters, ratebook, source, title",
         22,
         1,
     ),
@@ -225,6 +225,14 @@ ERRORS = [
         "'forty' is not a number; write digits such as 20000, 0.3, 30%, 20,000 or 2万",
         17,
         35,
+    ),
+    row(
+        "a misspelt parameter kind offers the close one",
+        "close_to_one_of",
+        "schema",
+        "parameters.per_m2.kind: 'amout' is not one of: amount, rate, scale, table (did you mean 'amount'?)",
+        14,
+        11,
     ),
     row(
         "an unknown parameter kind lists the kinds",

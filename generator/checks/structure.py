@@ -16,6 +16,7 @@ from generator.core.findings import Finding, finding
 from generator.core.location import Location, dotted
 from generator.core.messages import Message
 from generator.core.schema_files import POLICY_SCHEMA, schema_text
+from generator.core.values import did_you_mean
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +50,7 @@ def _unknown_keys(error, path: tuple, doc) -> list[Finding]:
             key=key,
             path=shown,
             allowed=", ".join(allowed),
+            close=did_you_mean(key, allowed),
         )
         for key in sorted(set(error.instance) - set(allowed), key=str)
     ]
@@ -81,7 +83,13 @@ def _describe(error, path: tuple, doc) -> tuple[Message, Location]:
         key = extras[0] if extras else "?"
         where = doc.key_place(path + (key,))
         listed = ", ".join(allowed)
-        return Message("schema.unknown-key", key=key, path=shown, allowed=listed), where
+        return Message(
+            "schema.unknown-key",
+            key=key,
+            path=shown,
+            allowed=listed,
+            close=did_you_mean(key, allowed),
+        ), where
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return Message("schema.required", path=shown, key=missing), where
@@ -108,7 +116,11 @@ def _describe(error, path: tuple, doc) -> tuple[Message, Location]:
     if kind == "enum":
         allowed = ", ".join(str(v) for v in error.validator_value)
         return Message(
-            "schema.enum", path=shown, value=_quote(error.instance), allowed=allowed
+            "schema.enum",
+            path=shown,
+            value=_quote(error.instance),
+            allowed=allowed,
+            close=did_you_mean(error.instance, error.validator_value),
         ), where
     if kind == "const":
         return Message(
