@@ -202,8 +202,16 @@ class Batch:
         self.flag(bad)
         return values
 
-    def choice(self, name: str, allowed: tuple, default=None) -> np.ndarray:
-        """Codes 0..k-1 in the declared order (the rank of an ordered enum); -1 flagged."""
+    def choice(self, name: str, allowed: tuple, default=None, labels=None) -> np.ndarray:
+        """Codes 0..k-1 in the declared order (the rank of an ordered enum); -1 flagged.
+
+        A value is an enum value's id or one of its labels (`labels`: text → value, 职工 →
+        employee): the few distinct texts are mapped once, never row by row in Python."""
+        # each text a value may be written as, with its code: the ids, then the labels
+        texts = [(str(a), i) for i, a in enumerate(allowed)] + [
+            (text, allowed.index(value)) for text, value in (labels or {}).items()
+        ]
+        code_of = dict(reversed(texts))  # an id wins over a label of the same text
         raw = self.columns.get(name)
         column = None if raw is None or _is_arrow(raw) else self._missing_or(name)
         if raw is None:
@@ -216,8 +224,7 @@ class Batch:
             # dictionary-encoded (how Parquet stores enums): map the few distinct values once
             dictionary = [None if v is None else str(v).strip() for v in raw.dictionary.to_pylist()]
             lookup = np.array(
-                [next((i for i, a in enumerate(allowed) if str(a) == v), -1) for v in dictionary]
-                + [-1],
+                [-1 if v is None else code_of.get(v, -1) for v in dictionary] + [-1],
                 dtype=np.int8,
             )
             indices = (
@@ -240,16 +247,19 @@ class Batch:
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            wanted = (
-                pa.array([str(v) for v in allowed])
-                if not pa.types.is_integer(raw.type)
-                else pa.array([v if isinstance(v, int) else -(10**9) for v in allowed])
-            )
-            found = pc.index_in(raw, value_set=wanted)
-            codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
+            if pa.types.is_integer(raw.type):
+                wanted = pa.array([v if isinstance(v, int) else -(10**9) for v in allowed])
+                found = pc.index_in(raw, value_set=wanted)
+                codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
+            else:
+                wanted = pa.array([text for text, _ in texts])
+                found = pc.index_in(raw, value_set=wanted)
+                positions = found.fill_null(len(texts)).to_numpy(zero_copy_only=False)
+                by_position = np.array([code for _, code in texts] + [-1], dtype=np.int8)
+                codes = np.take(by_position, positions.astype(np.intp, copy=False))
         elif column.dtype.kind in "US":
-            for i, value in enumerate(allowed):
-                codes[column == str(value)] = i
+            for text, code in reversed(texts):
+                codes[column == text] = code
         elif column.dtype.kind in "iu" and all(isinstance(v, int) for v in allowed):
             for i, value in enumerate(allowed):
                 codes[column == value] = i
@@ -260,8 +270,8 @@ class Batch:
             text = np.array(
                 [None if v is None else str(v).strip() for v in column.tolist()], dtype=np.object_
             )
-            for i, value in enumerate(allowed):
-                codes[text == str(value)] = i
+            for label, code in reversed(texts):
+                codes[text == label] = code
             if default is not None:
                 codes[(text == None) | (text == "")] = allowed.index(default)  # noqa: E711
         self.flag(codes < 0)

@@ -272,15 +272,29 @@ def integer(
     return _bounds(name, parsed, minimum, maximum, problems)
 
 
-def choice(case: dict, name: str, allowed: tuple, default=MISSING, problems=None):
+def choice(case: dict, name: str, allowed: tuple, default=MISSING, problems=None, labels=None):
+    """The enum value a case gives by its id or by its label (`labels`: text → value)."""
     value = _given(case, name, default, problems)
     if value is MISSING:
         return None
     try:
-        return _V.choice(value, allowed)
+        return _V.choice(value, allowed, labels)
     except _V.Refusal as refusal:
         problems.append(_refused(name, refusal))
         return None
+
+
+def with_ids(case: dict, labels: dict) -> dict:
+    """The case with each enum value given by its label written as the value's id (职工 →
+    employee), for an echo a machine reads; everything else as given."""
+    if not labels:
+        return case
+    echoed = dict(case)
+    for name, by_label in labels.items():
+        value = case.get(name)
+        if isinstance(value, str) and _V.clean_text(value) in by_label:
+            echoed[name] = by_label[_V.clean_text(value)]
+    return echoed
 
 
 def boolean(case: dict, name: str, default=MISSING, problems=None):

@@ -128,12 +128,6 @@ def test_the_three_formats_give_the_same_cases(tmp_path, name):
             "bad_date.csv:3",
             "on: '2012-13-01' is not a real date",
         ),
-        (
-            "unknown.csv",
-            "policy,on,income\n",
-            "unknown.csv:1",
-            "unknown column 'income'; allowed: policy, case, on",
-        ),
         ("twice.csv", "policy,on,in:a,in:a\n", "twice.csv:1", "column 'in:a' appears twice"),
         ("no_policy.csv", "policy,on\n,2012-07-01\n", "no_policy.csv:2", "no policy given"),
         ("empty.csv", "# only a comment\n", "empty.csv", "no header row"),

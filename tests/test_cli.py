@@ -114,7 +114,7 @@ def test_eval_explain_shows_each_step_and_the_source_clause():
                 "--on",
                 "2012-06-01",
             ],
-            "scheme: 'farmer' is not one of: employee, resident",
+            "scheme: 'farmer' is not one of: employee (职工, Employee), resident (居民, Resident)",
         ),
         (
             [
@@ -349,7 +349,7 @@ def test_the_one_case_path_imports_neither_yaml_nor_jsonschema_nor_numpy_nor_bab
         ),
         (
             ["eval", "medical.secondary_compensation", "--set", "scheme=employe"],
-            "scheme: 'employe' is not one of: employee, resident (did you mean 'employee'?)",
+            "scheme: 'employe' is not one of: employee (职工, Employee), resident (居民, Resident) (did you mean 'employee'?)",
         ),
     ],
 )
@@ -368,7 +368,10 @@ def test_a_name_close_to_none_is_refused_without_a_guess():
         "--set",
         "out_of_pocket=1",
     )
-    assert "scheme: 'farmer' is not one of: employee, resident\n" in result.output
+    assert (
+        "scheme: 'farmer' is not one of: employee (职工, Employee), resident (居民, Resident)\n"
+        in result.output
+    )
     assert "did you mean" not in run("eval", "xyz").output
 
 

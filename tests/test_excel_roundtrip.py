@@ -120,6 +120,20 @@ def inputs(draw):
                 )
             )
             spec.update(draw(optional("ordered", st.booleans())))
+            words = TEXT.filter(lambda t: '"' not in t)  # a label in a cell is never quoted text
+            labels = {
+                value: draw(
+                    st.one_of(
+                        words,
+                        st.fixed_dictionaries({"zh": words}, optional={"en": words}),
+                        st.fixed_dictionaries({"en": words}),
+                    )
+                )
+                for value in spec["values"]
+                if draw(st.booleans())
+            }
+            if labels:
+                spec["value_labels"] = labels
         if draw(st.booleans()):
             spec["default"] = draw(value_of(kind, spec.get("values")))
         spec.update(draw(optional("label", label())))

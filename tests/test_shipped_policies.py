@@ -459,7 +459,7 @@ def test_a_date_before_the_first_value_is_not_in_force_not_zero(
             "medical.secondary_compensation",
             {"scheme": "farmer", "out_of_pocket": "1"},
             "scheme",
-            "not one of: employee, resident",
+            "not one of: employee (职工, Employee), resident (居民, Resident)",
         ),
         (
             "medical.secondary_compensation",
@@ -484,7 +484,7 @@ def test_a_date_before_the_first_value_is_not_in_force_not_zero(
             "medical.resident_inpatient",
             {"hospital_level": "4", "eligible_cost": "1"},
             "hospital_level",
-            "not one of: 1, 2, 3",
+            "not one of: 1 (一级医院, Level 1 hospital), 2 (二级医院, Level 2 hospital), 3",
         ),
         (
             "platform.staffing",

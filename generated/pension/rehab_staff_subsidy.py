@@ -19,6 +19,14 @@ SOURCE_SHA256 = '7f3d1401d17fd915a46aa192a0261803ff543bc4c2bed5bd28083de25773821
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('min_contribution_base', 'employer_rate')
 OUTPUTS = ('subsidy',)
+# the labels a case may give instead of an enum value (label -> value)
+LABELS = {}
+# the labels that may head a case file's column instead of the id
+INPUT_LABELS = {
+    'min_contribution_base': ('年度社会养老保险最低缴费基数', "The year's minimum pension contribution base"),
+    'employer_rate': ('单位缴费比例（康复服务协议机构应缴纳部分）', "Employer contribution rate (the agency's share)")
+}
+OUTPUT_LABELS = {'subsidy': ('社会保险养老补贴', 'Pension insurance subsidy')}
 
 # subsidy_share: Share of the agency's contribution that is subsidised [二(五)11]
 P_SUBSIDY_SHARE_FROM = (_dt.date(2024, 1, 1),)

@@ -19,6 +19,11 @@ SOURCE_SHA256 = 'd1734570997900cc077a75e59c4849ed43d80a23a15722702d0a73152d94fc0
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('age',)
 OUTPUTS = ('monthly_basic_pension',)
+# the labels a case may give instead of an enum value (label -> value)
+LABELS = {}
+# the labels that may head a case file's column instead of the id
+INPUT_LABELS = {'age': ('年龄（周岁）', 'Age in completed years')}
+OUTPUT_LABELS = {'monthly_basic_pension': ('每月基础养老金', 'Monthly basic pension')}
 
 # min_age: Age from which the pension is paid [第1项]
 P_MIN_AGE_FROM = (_dt.date(2011, 1, 1),)

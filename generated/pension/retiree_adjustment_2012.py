@@ -19,6 +19,13 @@ SOURCE_SHA256 = 'ebe850911e7ba5929581559d4a00dd58d77bbc86f0a5179ef4da22c8b23eb96
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('monthly_pension',)
 OUTPUTS = ('increase',)
+# the labels a case may give instead of an enum value (label -> value)
+LABELS = {}
+# the labels that may head a case file's column instead of the id
+INPUT_LABELS = {
+    'monthly_pension': ('本人调整前的月基本养老金', 'Own monthly basic pension before the adjustment')
+}
+OUTPUT_LABELS = {'increase': ('每月增加的基本养老金', 'Monthly increase of the basic pension')}
 
 # adjustment_rate: Increase as a share of the pension before adjustment [第3项]
 P_ADJUSTMENT_RATE_FROM = (_dt.date(2012, 1, 1),)

@@ -19,6 +19,15 @@ SOURCE_SHA256 = '80d22c75ee9385ec6234ee6887297ca2a569439c6baeeb3b1c95dfcf8e995cb
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('min_monthly_wage', 'coordinators', 'months')
 OUTPUTS = ('post_subsidy',)
+# the labels a case may give instead of an enum value (label -> value)
+LABELS = {}
+# the labels that may head a case file's column instead of the id
+INPUT_LABELS = {
+    'min_monthly_wage': ('全市最低月工资标准', 'City minimum monthly wage'),
+    'coordinators': ('实际到岗协理员人数', 'Coordinators actually in post'),
+    'months': ('补助月数', 'Number of months')
+}
+OUTPUT_LABELS = {'post_subsidy': ('岗位补助金额', 'Post subsidy')}
 
 # post_subsidy_rate: Post subsidy as a share of the minimum monthly wage [四(二)1]
 P_POST_SUBSIDY_RATE_FROM = (_dt.date(2012, 8, 14),)

@@ -19,6 +19,14 @@ SOURCE_SHA256 = '0cf577c0f5b3b1313be5b3864f035239891cf7e1a8181b5fa852f5f56ba02b3
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('min_living_standard', 'min_wage')
 OUTPUTS = ('monthly_benefit',)
+# the labels a case may give instead of an enum value (label -> value)
+LABELS = {}
+# the labels that may head a case file's column instead of the id
+INPUT_LABELS = {
+    'min_living_standard': ('当地城镇居民最低生活保障标准', 'Local urban minimum living standard'),
+    'min_wage': ('当地在岗职工最低工资标准', 'Local minimum wage')
+}
+OUTPUT_LABELS = {'monthly_benefit': ('失业金月发放标准', 'Monthly unemployment benefit')}
 
 # standard: Unemployment benefit standard [第6项]
 P_STANDARD_FROM = (_dt.date(2012, 7, 1),)

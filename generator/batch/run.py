@@ -24,10 +24,12 @@ import pyarrow.compute as pc
 
 from generator.batch.files import ResultWriter, open_cases
 from generator.core import values as V
+from generator.core.location import Location
 from generator.core.messages import Message
 
 ROW_COLUMN = "row"
 DATE_COLUMN = "on"
+POLICY_COLUMN = "policy"
 
 
 @dataclass
@@ -198,7 +200,9 @@ def run_file(
             if first_row == 1:
                 _check_columns(module, batch, cases)
             summary.rows_in += batch.num_rows
-            evaluated, problems, exact_rows = evaluate_chunk(module, batch, on, first_row)
+            evaluated, problems, exact_rows = evaluate_chunk(
+                module, batch, on, first_row, str(cases)
+            )
             summary.exact_path_rows += exact_rows
             summary.rows_out += evaluated.num_rows
             summary.rows_rejected += len({row for row, _, _ in problems})
@@ -235,7 +239,7 @@ def _check_columns(module, batch: pa.RecordBatch, cases: Path) -> None:
 
     names = [n for n in batch.schema.names if n not in ("_line_error", "_empty")]
     inputs = list(module.INPUTS)
-    if inputs and not any(n in module.INPUTS for n in names):
+    if inputs and not input_columns(module, names, str(cases)):  # ids, in:ids or labels
         where = Location(str(cases), 1) if cases.suffix.lower() == ".csv" else Location(str(cases))
         raise CaseFileError(
             "case-file.no-inputs",
@@ -252,17 +256,59 @@ def _write(results: ResultWriter, rejected: ErrorsWriter, evaluated, problems) -
     rejected.write(problems)
 
 
-def evaluate_chunk(module, batch: pa.RecordBatch, on: dt.date | None, first_row: int):
+def input_columns(module, names: list[str], where: str = "") -> dict[str, str]:
+    """Each header that names an input (its id, `in:id`, or its Chinese or English label) →
+    the input's id; an ambiguous header, or two headers for one input, refuse the file."""
+    from generator.batch.files import CaseFileError
+    from generator.core.case_columns import Fields, read_header
+
+    inputs = getattr(module, "INPUT_LABELS", None) or {n: () for n in module.INPUTS}
+    fields = Fields(inputs, getattr(module, "OUTPUT_LABELS", {}))
+    found: dict[str, str] = {}
+    for header in names:
+        meaning = read_header(header, fields)
+        if isinstance(meaning, list):
+            raise CaseFileError(
+                "case-column.ambiguous",
+                Location(where),
+                name=header.strip(),
+                candidates=", ".join(f"{kind}:{name}" for kind, name in meaning),
+            )
+        kind, name = meaning
+        if kind != "in" or name not in module.INPUTS:
+            continue
+        if name in found.values():
+            raise CaseFileError("case-column.twice", Location(where), name=name)
+        found[header] = name
+    return found
+
+
+def evaluate_chunk(
+    module, batch: pa.RecordBatch, on: dt.date | None, first_row: int, where: str = ""
+):
     """(valid rows with their outputs, [(row, field, reason)], rows on the exact path)."""
     names = batch.schema.names
-    columns = {name: batch.column(name) for name in names if name in module.INPUTS}
+    columns = {
+        name: batch.column(header) for header, name in input_columns(module, names, where).items()
+    }
     row_numbers = np.arange(first_row, first_row + batch.num_rows, dtype=np.int64)
-    # rows rejected before evaluation: a JSON line that is no object, a date that is no date
+    # rows rejected before evaluation: a JSON line that is no object, a date that is no date,
+    # a row for another policy
     early: dict[int, tuple[str, str]] = {}
     if "_line_error" in names:
         for index, message in enumerate(batch.column("_line_error").to_pylist()):
             if message is not None:
                 early[index] = ("", message)
+    policy_header = next((n for n in names if n.strip() == POLICY_COLUMN), None)
+    if policy_header is not None:
+        for index, given in _other_policies(batch.column(policy_header), module.POLICY_ID):
+            early.setdefault(
+                index,
+                (
+                    POLICY_COLUMN,
+                    str(Message("case-policy.other", given=given, policy=module.POLICY_ID)),
+                ),
+            )
     if DATE_COLUMN in names and on is None:
         when, bad_dates = _dates(batch.column(DATE_COLUMN))
         for index, message in bad_dates:
@@ -288,6 +334,15 @@ def evaluate_chunk(module, batch: pa.RecordBatch, on: dt.date | None, first_row:
     table = pa.RecordBatch.from_pydict(table_columns)
     evaluated = table if valid.all() else table.filter(pa.array(valid))
     return evaluated, problems, result.exact_path_rows
+
+
+def _other_policies(column, policy: str) -> list[tuple[int, str]]:
+    """(row, policy named) of the rows whose `policy` cell names another policy; an empty
+    cell is this file's policy."""
+    text = pc.utf8_trim_whitespace(column.cast(pa.string()))
+    other = pc.and_(pc.not_equal(text, ""), pc.not_equal(text, policy))
+    rows = np.flatnonzero(pc.fill_null(other, False).to_numpy(zero_copy_only=False))
+    return [(int(i), text[int(i)].as_py()) for i in rows]
 
 
 def _dates(column) -> tuple[np.ndarray, list]:

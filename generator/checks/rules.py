@@ -34,6 +34,43 @@ def check_policy(policy: Policy) -> list[Finding]:
 # -- inputs and outputs ------------------------------------------------------------------------
 
 
+def _value_labels(f):
+    """Each label names one value: a case may give the label instead of the value, so a
+    label shared by two values, or equal to another value, would make a case ambiguous."""
+    ids = [str(v) for v in f.values]
+    places = f.value_label_locations or tuple(f.location for _ in f.value_labels)
+    named: dict[str, list[str]] = {}
+    for (key, label), where in zip(f.value_labels, places, strict=True):
+        if str(key) not in ids:
+            yield finding(
+                "value-label-unknown", where, name=f.name, value=str(key), allowed=", ".join(ids)
+            )
+            continue
+        for words in dict.fromkeys((label.zh.strip(), label.en.strip())):
+            if not words:
+                continue
+            if words in ids and words != str(key):
+                yield finding(
+                    "value-label-ambiguous.value",
+                    where,
+                    name=f.name,
+                    label=words,
+                    value=str(key),
+                    other=words,
+                )
+            named.setdefault(words, []).append(str(key))
+    for words, keys in named.items():
+        if len(set(keys)) > 1:
+            where = places[[str(k) for k, _ in f.value_labels].index(keys[-1])]
+            yield finding(
+                "value-label-ambiguous",
+                where,
+                name=f.name,
+                label=words,
+                values=", ".join(dict.fromkeys(keys)),
+            )
+
+
 def _inputs(policy: Policy):
     for f in policy.inputs:
         where = f.location
@@ -51,6 +88,7 @@ def _inputs(policy: Policy):
                 yield finding(
                     "enum-duplicate", where, name=f.name, duplicates=", ".join(duplicates)
                 )
+            yield from _value_labels(f)
         elif f.values:
             yield finding("values-not-allowed", where, name=f.name, type=f.type)
         if f.ordered and f.type != "enum":

@@ -25,8 +25,17 @@ from generator.core.errors import RatebookError
     metavar="NAME",
     help="The encoding of the CSV case files (utf-8, gbk, gb18030, …); default: UTF-8 with or without BOM, or GBK/GB18030, told from each file.",
 )
+@click.option(
+    "--policy",
+    "policy_id",
+    default="",
+    metavar="ID",
+    help="The policy of case files that have no policy column.",
+)
 @click.pass_context
-def run_tests(ctx: click.Context, paths, junit_file, verbose: bool, encoding) -> None:
+def run_tests(
+    ctx: click.Context, paths, junit_file, verbose: bool, encoding, policy_id: str
+) -> None:
     """Run the policies' example cases and the cases in PATHS (CSV, XLSX, YAML files or folders)."""
     from generator.checks.project import load_project
     from generator.regress.case_files import read_cases
@@ -37,7 +46,9 @@ def run_tests(ctx: click.Context, paths, junit_file, verbose: bool, encoding) ->
     blocking = blocking_errors(project)
     if blocking:
         raise failure("policies-invalid.test", *blocking, count=len(blocking))
-    cases, problems = read_cases(paths, Path.cwd(), encoding)
+    cases, problems = read_cases(
+        paths, Path.cwd(), encoding, policies=project.policies, policy=policy_id
+    )
     if problems:
         problems = sorted(problems, key=lambda f: f.sort_key())
         raise failure("case-files-invalid.test", *problems, count=len(problems))
@@ -83,9 +94,22 @@ def run_tests(ctx: click.Context, paths, junit_file, verbose: bool, encoding) ->
     metavar="NAME",
     help="The encoding of the CSV case files (utf-8, gbk, gb18030, …); default: UTF-8 with or without BOM, or GBK/GB18030, told from each file.",
 )
+@click.option(
+    "--policy",
+    "policy_id",
+    default="",
+    metavar="ID",
+    help="The policy of case files that have no policy column.",
+)
 @click.pass_context
 def diff(
-    ctx: click.Context, base: str, case_paths, out_files, fail_on_change: bool, encoding
+    ctx: click.Context,
+    base: str,
+    case_paths,
+    out_files,
+    fail_on_change: bool,
+    encoding,
+    policy_id: str,
 ) -> None:
     """Compare the policies with another version: the rule changes in words and their effect on cases."""
     from generator.regress.diff import compare, save
@@ -95,7 +119,7 @@ def diff(
         if Path(out).suffix.lower() not in (".md", ".csv", ".xlsx"):
             raise usage_error("usage.report-format", out=out)
     encoding = checked_encoding(encoding) if encoding is not None else None
-    report = compare(_root(ctx), base, case_paths, encoding=encoding)
+    report = compare(_root(ctx), base, case_paths, encoding=encoding, policy=policy_id)
     for line in terminal_lines(report):
         click.echo(line)
     for out in out_files:

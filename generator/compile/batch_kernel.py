@@ -406,6 +406,8 @@ def _reader(f) -> tuple[str, V]:
         )
     if f.type == "enum":
         default = f", default={f.default!r}" if f.has_default else ""
+        if f.label_values:
+            default += f", labels={f.label_values!r}"
         return f"b.choice({f.name!r}, {tuple(f.values)!r}{default})", V(
             "enum", local(f.name), enum=f
         )

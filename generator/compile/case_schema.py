@@ -37,6 +37,14 @@ def case_schema(policy: Policy) -> dict:
             spec["x-unit"] = f.unit
         elif f.type == "enum":
             spec["enum"] = list(f.values)
+            if f.value_labels:
+                # ratebook also reads a value's label (职工 for employee); a client may show them
+                spec["x-value-labels"] = {
+                    str(value): {
+                        lang: words for lang, words in (("zh", label.zh), ("en", label.en)) if words
+                    }
+                    for value, label in f.value_labels
+                }
             if f.ordered:
                 spec["x-ordered"] = True
         elif f.type == "boolean":

@@ -78,6 +78,11 @@ def _module_lines(policy: Policy) -> str:
         f"GENERATOR_VERSION = {__version__!r}",
         f"INPUTS = {tuple(f.name for f in policy.inputs)!r}",
         f"OUTPUTS = {tuple(f.name for f in policy.outputs)!r}",
+        "# the labels a case may give instead of an enum value (label -> value)",
+        f"LABELS = {_labels(policy)!r}",
+        "# the labels that may head a case file's column instead of the id",
+        f"INPUT_LABELS = { {f.name: (f.label.zh, f.label.en) for f in policy.inputs}!r}",
+        f"OUTPUT_LABELS = { {f.name: (f.label.zh, f.label.en) for f in policy.outputs}!r}",
     ]
     for f in policy.inputs:
         if f.type == "enum" and f.ordered:
@@ -170,6 +175,10 @@ def _evaluate_lines(policy: Policy) -> list[str]:
     return lines
 
 
+def _labels(policy: Policy) -> dict:
+    return {f.name: f.label_values for f in policy.inputs if f.label_values}
+
+
 def _finish(output, expression: str) -> str:
     """Mirror of interpreter.finish_output, as code."""
     if output.type == "boolean":
@@ -192,6 +201,8 @@ def _reader(f) -> str:
             args.append(f"maximum={_bound(f, f.maximum)}")
     if f.type == "enum":
         args.append(f"allowed={tuple(f.values)!r}")
+        if f.label_values:
+            args.append(f"labels=LABELS[{f.name!r}]")
     if f.has_default:
         default = f.default
         if f.type == "number":

@@ -75,6 +75,19 @@ def list_cell(values) -> str:
     return ", ".join(items)
 
 
+def value_label_cell(f, lang: str) -> str | None:
+    """An enum's value labels in one cell, in the order of its values: 职工, 居民 (a value
+    without a label in `lang` is left empty between its quotes)."""
+    by_value = {str(key): label for key, label in f.value_labels}
+    words = []
+    for value in f.values:
+        label = by_value.get(str(value))
+        words.append((label.zh if lang == "zh" else label.en) if label else "")
+    if not any(words):
+        return None
+    return ", ".join(f'"{w}"' if not w or any(ch in w for ch in ",，、;\n") else w for w in words)
+
+
 def percent_format(value: Decimal | None) -> str:
     if value is None:
         return "0%"
@@ -329,6 +342,8 @@ class _Writer:
                 f.default if f.has_default else None,
                 f.label.zh,
                 f.label.en,
+                value_label_cell(f, "zh"),
+                value_label_cell(f, "en"),
                 f.note,
             ]
             for column, value in enumerate(values, start=1):

@@ -59,6 +59,14 @@ def emit_yaml(policy: Policy) -> str:
             out.append(f"    max: {scalar(f.maximum)}")
         if f.values:
             out.append(f"    values: [{', '.join(scalar(v, flow=True) for v in f.values)}]")
+        if f.value_labels:
+            out.append("    value_labels:")
+            for key, label in f.value_labels:
+                words = [
+                    (lang, text) for lang, text in (("zh", label.zh), ("en", label.en)) if text
+                ]
+                inner = ", ".join(f"{lang}: {scalar(text, flow=True)}" for lang, text in words)
+                out.append(f"      {scalar(key)}: {{{inner}}}")
         if f.ordered:
             out.append("    ordered: true")
         if f.has_default:

@@ -406,8 +406,9 @@ def flag(value) -> bool | None:
 # -- enum --------------------------------------------------------------------------------------
 
 
-def choice(value, allowed: tuple):
-    """The one of `allowed` that `value` names (as written, trimmed); None when empty."""
+def choice(value, allowed: tuple, labels: dict | None = None):
+    """The one of `allowed` that `value` names (as written, trimmed), or whose label it is
+    (`labels`: label text → value, 职工 → employee); None when empty."""
     for candidate in allowed:
         if value == candidate and type(value) is type(candidate):
             return candidate
@@ -418,11 +419,23 @@ def choice(value, allowed: tuple):
         for candidate in allowed:
             if typed == str(candidate):
                 return candidate
+        if labels and typed in labels:
+            return labels[typed]
     raise Refusal(
         "enum.not_allowed",
         value=shown(value),
-        allowed=", ".join(str(a) for a in allowed),
-        hint=did_you_mean(value, allowed),
+        allowed=allowed_words(allowed, labels),
+        hint=did_you_mean(value, allowed) or did_you_mean(value, tuple(labels or ())),
+    )
+
+
+def allowed_words(allowed: tuple, labels: dict | None = None) -> str:
+    """An enum's values for a message, each with its labels: employee (职工, Employee), …"""
+    words: dict[str, list[str]] = {}
+    for text, value in (labels or {}).items():
+        words.setdefault(str(value), []).append(text)
+    return ", ".join(
+        f"{a} ({', '.join(words[str(a)])})" if str(a) in words else str(a) for a in allowed
     )
 
 
@@ -578,6 +591,29 @@ def name_list(value) -> list | None:
         if not item:
             raise Refusal("list.empty_item", value=shown(typed))
         items.append(int(item) if re.fullmatch(r"-?\d+", item) else item)
+    return items
+
+
+def label_list(value) -> list[str] | None:
+    """Enum values' labels from one cell, in the order of the values: '职工, 居民'.
+
+    Separated as enum values are (commas, ， 、 ; or line breaks); a label is kept as written
+    (trimmed), and one holding a separator is put in double quotes."""
+    if value is None:
+        return None
+    typed = value if isinstance(value, str) else text(value)  # a lone number written out
+    typed = clean_text(typed or "")
+    if not typed:
+        return None
+    items: list[str] = []
+    position = 0
+    while position < len(typed):
+        match = _ITEM.match(typed, position)
+        if match is None or match.end() == position:
+            raise Refusal("list.form", value=shown(typed))
+        quoted, bare = match.group(1), match.group(2)
+        position = match.end()
+        items.append(quoted if quoted is not None else clean_text(bare))
     return items
 
 

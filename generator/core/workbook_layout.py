@@ -235,6 +235,25 @@ INPUTS = Sheet(
             write="text",
         ),
         _c(
+            "value_labels_zh",
+            "可选值中文名称",
+            "value labels zh",
+            "仅 enum：可选值的名称，按可选值的顺序用逗号分隔；案例中可填名称代替可选值",
+            "enum only: the values' names, in the order of the values, separated by commas; "
+            "a case may give a name instead of the value",
+            width=30,
+            write="text",
+        ),
+        _c(
+            "value_labels_en",
+            "可选值英文名称",
+            "value labels en",
+            "仅 enum：可选值的英文名称，按可选值的顺序用逗号分隔",
+            "enum only: the values' English names, in the order of the values, separated by commas",
+            width=30,
+            write="text",
+        ),
+        _c(
             "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
         ),
     ),

@@ -72,9 +72,11 @@ def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
 
         trace = Trace() if explain else None
         run = lambda: evaluate(policy, case, on, trace)  # noqa: E731
+        labels = {f.name: f.label_values for f in policy.inputs if f.label_values}
     else:
         module = generated_module(root, entry)
         run = lambda: module.evaluate(case, on)  # noqa: E731
+        labels = getattr(module, "LABELS", {})
     try:
         outputs = run()
     except rt.NotInForce as error:
@@ -91,7 +93,7 @@ def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
             [summary("case-invalid", policy=policy_id), *map(_reason, error.problems)]
         ) from None
     steps = list(trace.steps) if trace is not None else None
-    return CaseRun(policy_id, on, case, outputs, steps, warnings)
+    return CaseRun(policy_id, on, rt.with_ids(case, labels), outputs, steps, warnings)
 
 
 def _reason(problem) -> Finding:

@@ -69,7 +69,7 @@ def read_field(f, case: dict, problems: list):
     if f.type == "integer":
         return rt.integer(case, f.name, f.minimum, f.maximum, default, problems, f.unit or None)
     if f.type == "enum":
-        return rt.choice(case, f.name, f.values, default, problems)
+        return rt.choice(case, f.name, f.values, default, problems, f.label_values)
     if f.type == "boolean":
         return rt.boolean(case, f.name, default, problems)
     return rt.date(case, f.name, default, problems)

@@ -179,13 +179,29 @@ def _unit(spec: dict, key: str = "unit") -> str:
 
 
 def _label(spec) -> Label:
-    return Label(spec.get("zh", ""), spec.get("en", "")) if spec else Label()
+    if isinstance(spec, str):  # an enum value's words written alone are its Chinese label
+        return Label(spec.strip())
+    if not isinstance(spec, dict):
+        return Label()
+    return Label(spec.get("zh", ""), spec.get("en", ""))
 
 
 def _input(b: _Builder, name: str, spec: dict) -> InputField:
     path = ("inputs", name)
     has_default = "default" in spec
     values = tuple(spec.get("values", ()))
+    given = spec.get("value_labels")
+    labels: dict = given if isinstance(given, dict) else {}
+    # in the order of the values, whatever order they were written in (unknown keys last)
+    order = [str(v) for v in values]
+    labels = dict(
+        sorted(
+            labels.items(),
+            key=lambda kv: (
+                order.index(str(kv[0]).strip()) if str(kv[0]).strip() in order else len(order)
+            ),
+        )
+    )
     return InputField(
         name=name,
         type=spec["type"],
@@ -199,7 +215,14 @@ def _input(b: _Builder, name: str, spec: dict) -> InputField:
         label=_label(spec.get("label")),
         note=spec.get("note", ""),
         location=b.place(*path),
+        value_labels=tuple((_value_key(k, values), _label(v)) for k, v in labels.items()),
+        value_label_locations=tuple(b.place(*path, "value_labels", k) for k in labels),
     )
+
+
+def _value_key(key, values: tuple):
+    """The enum value a `value_labels` key names (`1:` names the value 1), else the key."""
+    return next((v for v in values if str(v) == str(key).strip()), key)
 
 
 def _output(b: _Builder, name: str, spec: dict) -> OutputField:

@@ -61,6 +61,35 @@ class InputField:
     label: Label = Label()
     note: str = ""
     location: Location = field(default=Location(""), compare=False)
+    # an enum value's words, in the order written: (the value, or the key as written when it
+    # names none of the values, which is a finding), its label
+    value_labels: tuple[tuple[EnumValue, Label], ...] = ()
+    value_label_locations: tuple[Location, ...] = field(default=(), compare=False)
+
+    def value_label(self, value: EnumValue, lang: str = "zh") -> str:
+        """The words for one enum value in `lang` (zh or en); the value itself when it has none."""
+        for key, label in self.value_labels:
+            if str(key) == str(value):
+                words = label.zh if lang == "zh" else label.en
+                return words or str(value)
+        return str(value)
+
+    @cached_property
+    def label_values(self) -> dict[str, EnumValue]:
+        """Each label text (Chinese and English, trimmed) → the enum value it names; the
+        labels that would name two things (a finding in the policy) are left out."""
+        ids = {str(v) for v in self.values}
+        named: dict[str, set[str]] = {}
+        for key, label in self.value_labels:
+            for words in (label.zh.strip(), label.en.strip()):
+                if words and words != str(key):
+                    named.setdefault(words, set()).add(str(key))
+        by_text = {str(v): v for v in self.values}
+        return {
+            words: by_text[next(iter(keys))]
+            for words, keys in named.items()
+            if len(keys) == 1 and words not in ids and next(iter(keys)) in by_text
+        }
 
 
 @dataclass(frozen=True)

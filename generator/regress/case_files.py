@@ -29,10 +29,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.core import values as V
+from generator.core.case_columns import Fields, read_header
 from generator.core.findings import Finding, finding
 from generator.core.location import Location
 from generator.core.messages import Message
@@ -93,28 +94,57 @@ def display(path: Path, root: Path) -> str:
 
 
 def read_cases(
-    paths, root: Path, encoding: str | None = None
+    paths, root: Path, encoding: str | None = None, policies=(), policy: str = ""
 ) -> tuple[list[CaseSpec], list[Finding]]:
     """Every case of every file under `paths`, and every problem of form found in them.
-    `encoding`: the CSV files', when named; otherwise told from each file."""
+    `encoding`: the CSV files', when named; otherwise told from each file. `policies` (the
+    project's) say what a plain column heads: an input's or an output's id or label; `policy`
+    is the policy of a file without a `policy` column (`--policy`)."""
     files, findings = case_files(paths, root)
     cases: list[CaseSpec] = []
+    layout = Layout(policies, policy)
     for path in files:
-        more, problems = read_case_file(path, display(path, root), encoding)
+        more, problems = read_case_file(path, display(path, root), encoding, layout)
         cases += more
         findings += problems
     return cases, findings
 
 
+class Layout:
+    """What a file needs from outside itself: the fields of each policy, for plain column
+    headers, and the policy of a file that names none."""
+
+    def __init__(self, policies=(), policy: str = ""):
+        self.policy = policy
+        self._fields = {
+            p.id: Fields(
+                {f.name: (f.label.zh, f.label.en) for f in p.inputs},
+                {f.name: (f.label.zh, f.label.en) for f in p.outputs},
+            )
+            for p in policies
+        }
+
+    def fields(self, policy: str) -> Fields | None:
+        return self._fields.get(policy)
+
+    def could_name(self, header: str) -> bool:
+        """Whether `header` is a case column or names a field of some policy (always true
+        when no policies are known: the run then says what is wrong)."""
+        if not self._fields or header.strip() in PLAIN_COLUMNS:
+            return True
+        return any(read_header(header, f) != ("", "") for f in self._fields.values())
+
+
 def read_case_file(
-    path: Path, shown: str, encoding: str | None = None
+    path: Path, shown: str, encoding: str | None = None, layout: Layout | None = None
 ) -> tuple[list[CaseSpec], list[Finding]]:
+    layout = layout or Layout()
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path, shown, encoding)
+        return _read_csv(path, shown, encoding, layout)
     if suffix == ".xlsx":
-        return _read_xlsx(path, shown)
-    return _read_yaml(path, shown)
+        return _read_xlsx(path, shown, layout)
+    return _read_yaml(path, shown, layout)
 
 
 # -- tables: CSV and Excel ------------------------------------------------------------------------
@@ -123,8 +153,11 @@ def read_case_file(
 class _Table:
     """Rows of cells with a place for each cell, however the file was read."""
 
-    def __init__(self, shown: str, cells: bool = False):
+    def __init__(self, shown: str, cells: bool = False, layout: Layout | None = None):
         self.shown = shown
+        self.layout = layout or Layout()
+        self.reported: set = set()  # plain headers already reported, once a file
+        self.header_row = None
         self.cells = cells  # Excel cells: a float is Excel's, a number in `on` a date serial
         self.cases: list[CaseSpec] = []
         self.findings: list[Finding] = []
@@ -156,9 +189,17 @@ class _Table:
             if name in names:
                 self.findings.append(finding("case-column.twice", place(key, index), name=name))
                 ok = False
-            elif name not in PLAIN_COLUMNS and not (
-                name.startswith(("in:", "out:")) and name.split(":", 1)[1].strip()
-            ):
+            elif name.startswith(("in:", "out:")) and not name.split(":", 1)[1].strip():
+                self.findings.append(
+                    finding(
+                        "case-column.unknown",
+                        place(key, index),
+                        name=name,
+                        allowed=", ".join(PLAIN_COLUMNS),
+                    )
+                )
+                ok = False
+            elif not self.layout.could_name(name):
                 self.findings.append(
                     finding(
                         "case-column.unknown",
@@ -169,35 +210,73 @@ class _Table:
                 )
                 ok = False
             names[name] = index
-        for required in ("policy", "on"):
-            if required not in names:
-                self.findings.append(finding("case-column.missing", place(key, 0), name=required))
-                ok = False
+        if "on" not in names:
+            self.findings.append(finding("case-column.missing", place(key, 0), name="on"))
+            ok = False
+        if "policy" not in names and not self.layout.policy:
+            self.findings.append(finding("case-policy.none", place(key, 0)))
+            ok = False
+        self.header_row = key
         return names if ok else None
+
+    def fields_of(self, policy: str, header: dict, place) -> tuple[tuple, tuple] | None:
+        """(inputs, expected) column indexes of a row of `policy`: [(field, index)] each;
+        None (with findings, once a file) when a header names nothing or two fields."""
+        fields = self.layout.fields(policy) or Fields({}, {})
+        known = self.layout.fields(policy) is not None
+        inputs: list = []
+        expected: list = []
+        ok = True
+        for name, index in header.items():
+            if name in PLAIN_COLUMNS:
+                continue
+            meaning = read_header(name, fields)
+            if isinstance(meaning, list) or meaning == ("", ""):
+                if not known and not isinstance(meaning, list):
+                    inputs.append((name, index))  # the run says the policy is unknown
+                    continue
+                ok = False
+                if (policy, name) in self.reported:
+                    continue
+                self.reported.add((policy, name))
+                where = place(self.header_row, index)
+                if isinstance(meaning, list):
+                    candidates = ", ".join(f"{k}:{n}" for k, n in meaning)
+                    self.findings.append(
+                        finding("case-column.ambiguous", where, name=name, candidates=candidates)
+                    )
+                else:
+                    allowed = ", ".join((*PLAIN_COLUMNS, *fields.inputs, *fields.outputs))
+                    self.findings.append(
+                        finding("case-column.unknown", where, name=name, allowed=allowed)
+                    )
+                continue
+            kind, field = meaning
+            (inputs if kind == "in" else expected).append((field, index))
+        return (tuple(inputs), tuple(expected)) if ok else None
 
     def row(self, key, cells, header: dict, place) -> None:
         def cell(name):
             index = header.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 
-        policy = _plain(cell("policy"))
+        policy = _plain(cell("policy")) or self.layout.policy
         if not policy:
-            self.findings.append(finding("case-policy", place(key, header["policy"])))
+            self.findings.append(finding("case-policy", place(key, header.get("policy", 0))))
             return
         on, problem = _date(cell("on"), self.cells)
         if on is None:
             self.findings.append(problem.at(place(key, header["on"])))
             return
         value = _cell_value if self.cells else _text_value
+        columns = self.fields_of(policy, header, place)
+        if columns is None:
+            return
         inputs = tuple(
-            (n[3:].strip(), value(cells[i]))
-            for n, i in header.items()
-            if n.startswith("in:") and i < len(cells) and not _blank(cells[i])
+            (n, value(cells[i])) for n, i in columns[0] if i < len(cells) and not _blank(cells[i])
         )
         expected = tuple(
-            (n[4:].strip(), value(cells[i]))
-            for n, i in header.items()
-            if n.startswith("out:") and i < len(cells) and not _blank(cells[i])
+            (n, value(cells[i])) for n, i in columns[1] if i < len(cells) and not _blank(cells[i])
         )
         self.cases.append(
             CaseSpec(
@@ -214,11 +293,11 @@ class _Table:
         )
 
 
-def _read_csv(path: Path, shown: str, encoding: str | None = None):
+def _read_csv(path: Path, shown: str, encoding: str | None = None, layout: Layout | None = None):
     from generator.core.errors import RatebookError
     from generator.core.text_encoding import read_text
 
-    table = _Table(shown)
+    table = _Table(shown, layout=layout)
     try:
         # UTF-8 with or without BOM, GBK/GB18030 (Chinese Excel's "CSV"), or as named
         text = read_text(path, encoding, shown)
@@ -243,7 +322,7 @@ def _read_csv(path: Path, shown: str, encoding: str | None = None):
     return table.cases, table.findings
 
 
-def _read_xlsx(path: Path, shown: str):
+def _read_xlsx(path: Path, shown: str, layout: Layout):
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
@@ -261,7 +340,7 @@ def _read_xlsx(path: Path, shown: str):
             ]
             if not any(not _blank(c) for _, cells in rows for c in cells):
                 continue
-            table = _Table(shown, cells=True)
+            table = _Table(shown, cells=True, layout=layout)
 
             def place(row, column, title=sheet.title):
                 if row is None:
@@ -281,7 +360,7 @@ def _read_xlsx(path: Path, shown: str):
 # -- YAML ----------------------------------------------------------------------------------------
 
 
-def _read_yaml(path: Path, shown: str):
+def _read_yaml(path: Path, shown: str, layout: Layout):
     from generator.sources.yaml_reader import read_yaml
 
     doc, findings = read_yaml(path, shown)
@@ -293,6 +372,7 @@ def _read_yaml(path: Path, shown: str):
         if unknown:
             findings.append(finding("case-key.top", doc.key_place((unknown[0],)), key=unknown[0]))
         default_policy, data, prefix = data.get("policy"), data.get("cases"), ("cases",)
+    default_policy = default_policy or layout.policy or None
     if not isinstance(data, list):
         findings.append(finding("case-file-shape", doc.place(prefix)))
         return [], findings
@@ -301,8 +381,25 @@ def _read_yaml(path: Path, shown: str):
         path_ = prefix + (index,)
         case = _yaml_case(doc, item, path_, default_policy, shown, findings)
         if case is not None:
-            cases.append(case)
+            cases.append(_by_id(case, layout))
     return cases, findings
+
+
+def _by_id(case: CaseSpec, layout: Layout) -> CaseSpec:
+    """A YAML case whose inputs or expected outputs are named by their labels, named by id
+    (a name that is no label, or an ambiguous one, is kept: the run says why it is refused)."""
+    fields = layout.fields(case.policy)
+    if fields is None:
+        return case
+
+    def named(pairs, kind):
+        renamed = []
+        for name, value in pairs:
+            meaning = read_header(f"{kind}:{name}", fields)
+            renamed.append((meaning[1] if isinstance(meaning, tuple) else name, value))
+        return tuple(renamed)
+
+    return replace(case, inputs=named(case.inputs, "in"), expected=named(case.expected, "out"))
 
 
 def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: list):

@@ -32,7 +32,12 @@ class InvalidTree(RatebookError):
 
 
 def compare(
-    root: Path, base: str, case_paths=(), cwd: Path | None = None, encoding: str | None = None
+    root: Path,
+    base: str,
+    case_paths=(),
+    cwd: Path | None = None,
+    encoding: str | None = None,
+    policy: str = "",
 ) -> Report:
     """The report of the working tree at `root` against `base` (a git ref or a folder).
 
@@ -51,7 +56,9 @@ def compare(
     if errors:
         raise InvalidTree(errors, "diff-invalid.working-tree")
     if case_paths:
-        specs, problems = read_cases(case_paths, cwd or Path.cwd(), encoding)
+        specs, problems = read_cases(
+            case_paths, cwd or Path.cwd(), encoding, policies=new.policies, policy=policy
+        )
         if problems:
             problems = sorted(problems, key=lambda f: f.sort_key())
             raise RatebookError([*problems, summary("case-files-invalid", count=len(problems))])

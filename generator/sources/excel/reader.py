@@ -586,7 +586,35 @@ class _Reader:
             "default",
         )
         self._label(row, path, spec)
+        self._value_labels(row, path, spec)
         self.put(row, "note", path + ("note",), V.text, spec, "note")
+
+    def _value_labels(self, row: _Row, path: tuple, spec: dict) -> None:
+        """The two columns of value labels, in the order of the values, as YAML's
+        `value_labels: {employee: {zh: 职工, en: Employee}}`."""
+        lists: dict = {}
+        for lang in ("zh", "en"):
+            key = f"value_labels_{lang}"
+            self.put(row, key, path + ("value_labels", lang), V.label_list, lists, lang)
+        values = spec.get("values")
+        if not lists or not isinstance(values, list):
+            return
+        labels: dict = {}
+        for lang, words in lists.items():
+            key = f"value_labels_{lang}"
+            where = self.cell_place(row, key, path + ("value_labels",))
+            if not isinstance(words, list) or len(words) != len(values):
+                count = len(words) if isinstance(words, list) else 1
+                self.problem(
+                    "value-labels-count", where, name=path[-1], count=count, expected=len(values)
+                )
+                continue
+            for value, text in zip(values, words, strict=True):
+                if text:
+                    labels.setdefault(value, {})[lang] = text
+                    self.doc.places[path + ("value_labels", value)] = where
+        if labels:
+            spec["value_labels"] = labels
 
     def _output(self, row: _Row, path: tuple, spec: dict) -> None:
         self.put(row, "type", path + ("type",), V.text, spec, "type")

@@ -1,0 +1,201 @@
+"""One case-file layout for `eval --cases`, `test` and `diff`.
+
+Plain columns headed by an input's id or its Chinese or English label (what a payment system
+exports), with optional `policy`, `on`, `case` and expected-output columns (an output's id or
+label); `in:`/`out:` stay accepted. The policy here is this file's own: 40 yuan per square
+metre for the employee scheme, 60 for the resident scheme.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+
+POLICY = """\
+ratebook: 1
+id: test.allowance
+title: {zh: 测试补助, en: Test allowance}
+source: {title: Test source, date: "2012", clause: "1"}
+
+inputs:
+  scheme:
+    type: enum
+    values: [employee, resident]
+    value_labels:
+      employee: {zh: 职工, en: Employee}
+      resident: {zh: 居民, en: Resident}
+    label: {zh: 参保类别, en: Scheme}
+  area:
+    type: number
+    unit: m2
+    min: 0
+    label: {zh: 服务场地面积, en: Service area}
+
+outputs:
+  subsidy:
+    type: number
+    unit: yuan
+    label: {zh: 建设补助, en: Construction subsidy}
+
+parameters:
+  per_m2:
+    kind: table
+    key: scheme
+    unit: yuan/m2
+    values:
+      - from: 2012-01-01
+        rows: {employee: 40, resident: 60}
+
+formulas:
+  subsidy: area * table(per_m2, scheme)
+"""
+
+# the layout a payment system exports: labels for headers, an expected output, no prefixes
+PLAIN = """\
+policy,case,on,参保类别,Service area,建设补助
+test.allowance,employee by label,2012-07-01,职工,10,400.00
+test.allowance,resident by English label,2012-07-01,Resident,10,600.00
+test.allowance,resident by id,2012-07-01,resident,2.5,150.00
+"""
+
+
+def run(root: Path, *args: str):
+    return CliRunner().invoke(cli.main, ["--root", str(root), *args])
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = tmp_path / "project"
+    (root / "policies" / "test").mkdir(parents=True)
+    (root / "policies" / "test" / "allowance.yaml").write_text(POLICY, encoding="utf-8")
+    assert run(root, "build").exit_code == 0
+    return root
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rows_of(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_same_plain_file_works_for_eval_cases_test_and_diff(project, tmp_path):
+    cases = write(tmp_path / "cases.csv", PLAIN)
+    out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
+    result = run(
+        project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
+        "--errors", str(errors),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [r["subsidy"] for r in rows_of(out)] == ["400.00", "600.00", "150.00"]
+    assert rows_of(errors) == []
+
+    result = run(project, "test", str(cases), "-v")
+    assert result.exit_code == 0, result.output
+    assert "ok: 3 case(s) passed" in result.output
+
+    base = tmp_path / "base"
+    shutil.copytree(project, base)
+    result = run(project, "diff", "--base", str(base), "--cases", str(cases))
+    assert result.exit_code == 0, result.output
+    assert "cases: 3" in result.output
+    assert "refused" not in result.output
+
+
+def test_an_expected_output_under_its_label_is_checked(project, tmp_path):
+    cases = write(tmp_path / "cases.csv", PLAIN.replace(",10,400.00", ",10,401.00"))
+    result = run(project, "test", str(cases))
+    assert result.exit_code == 1
+    assert "subsidy: expected 401.00, got 400.00" in result.output
+
+
+def test_a_row_of_another_policy_is_refused_in_eval_cases_never_evaluated(project, tmp_path):
+    cases = write(
+        tmp_path / "cases.csv",
+        PLAIN + "medical.secondary_compensation,other,2012-07-01,职工,10,\n",
+    )
+    out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
+    result = run(
+        project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
+        "--errors", str(errors),
+    )  # fmt: skip
+    assert "rows in: 4  =  rows out: 3  +  rows rejected: 1" in result.output
+    assert [r["case"] for r in rows_of(out)] == [
+        "employee by label",
+        "resident by English label",
+        "resident by id",
+    ]
+    [refused] = rows_of(errors)
+    assert (refused["row"], refused["field"]) == ("4", "policy")
+    assert "for policy 'medical.secondary_compensation', not test.allowance" in refused["reason"]
+
+
+def test_a_file_without_a_policy_column_needs_the_policy_option_for_test_and_diff(
+    project, tmp_path
+):
+    plain = "\n".join(line.split(",", 1)[1] for line in PLAIN.splitlines()) + "\n"
+    cases = write(tmp_path / "cases.csv", plain)
+    refused = run(project, "test", str(cases))
+    assert refused.exit_code == 1
+    assert "the file has no policy column: give the policy with --policy ID" in refused.output
+    result = run(project, "test", "--policy", "test.allowance", str(cases))
+    assert result.exit_code == 0, result.output
+    assert "ok: 3 case(s) passed" in result.output
+    base = tmp_path / "base"
+    shutil.copytree(project, base)
+    result = run(
+        project, "diff", "--base", str(base), "--cases", str(cases), "--policy", "test.allowance"
+    )
+    assert result.exit_code == 0, result.output
+    assert "cases: 3" in result.output
+
+
+def test_the_prefixed_layout_is_still_read(project, tmp_path):
+    cases = write(
+        tmp_path / "cases.csv",
+        "policy,on,in:scheme,in:area,out:subsidy\ntest.allowance,2012-07-01,居民,1,60.00\n",
+    )
+    assert run(project, "test", str(cases)).exit_code == 0
+    out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
+    run(project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
+        "--errors", str(errors))  # fmt: skip
+    assert [r["subsidy"] for r in rows_of(out)] == ["60.00"]
+
+
+def test_a_header_that_could_name_two_fields_is_refused_with_the_candidates(project, tmp_path):
+    policy = project / "policies" / "test" / "allowance.yaml"
+    policy.write_text(POLICY.replace("en: Construction subsidy", "en: Service area"), "utf-8")
+    assert run(project, "build").exit_code == 0
+    cases = write(tmp_path / "cases.csv", PLAIN)
+    result = run(project, "test", str(cases))
+    assert result.exit_code == 1
+    assert "column 'Service area' could be in:area, out:subsidy" in result.output
+    out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
+    result = run(
+        project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
+        "--errors", str(errors),
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "column 'Service area' could be in:area, out:subsidy" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_header_that_names_no_field_of_the_policy_is_refused_listing_the_columns(
+    project, tmp_path
+):
+    cases = write(tmp_path / "cases.csv", "policy,on,income\ntest.allowance,2012-07-01,1\n")
+    result = run(project, "test", str(cases))
+    assert result.exit_code == 1
+    assert (
+        "cases.csv:1: unknown column 'income'; allowed: policy, case, on, error, why, "
+        "in:<input>, out:<output>"
+    ) in result.output
