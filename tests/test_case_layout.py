@@ -199,3 +199,50 @@ def test_a_header_that_names_no_field_of_the_policy_is_refused_listing_the_colum
         "cases.csv:1: unknown column 'income'; allowed: policy, case, on, error, why, "
         "in:<input>, out:<output>"
     ) in result.output
+
+
+def test_a_gbk_file_with_label_headers_gives_what_the_utf8_id_file_gives(project, tmp_path):
+    """What Chinese Excel saves (GBK, Chinese headers, 2012/7/1) is the same cases as the
+    id-headed UTF-8 file a machine writes."""
+    by_id = write(
+        tmp_path / "ids.csv",
+        "policy,on,scheme,area\ntest.allowance,2012-07-01,employee,10\n"
+        "test.allowance,2012-07-01,resident,2.5\n",
+    )
+    by_label = tmp_path / "labels.csv"
+    by_label.write_bytes(
+        "policy,on,参保类别,服务场地面积\ntest.allowance,2012/7/1,职工,10\n"
+        "test.allowance,2012年7月1日,居民,2.5\n".encode("gbk")
+    )
+    results = []
+    for cases in (by_id, by_label):
+        out, errors = tmp_path / f"{cases.stem}.out.csv", tmp_path / f"{cases.stem}.errors.csv"
+        result = run(
+            project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
+            "--errors", str(errors),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        results.append([r["subsidy"] for r in rows_of(out)])
+    assert results == [["400.00", "150.00"], ["400.00", "150.00"]]
+
+
+def test_yaml_and_json_lines_cases_may_name_fields_by_label_too(project, tmp_path):
+    cases = write(
+        tmp_path / "cases.yaml",
+        "policy: test.allowance\ncases:\n"
+        "  - on: 2012-07-01\n    inputs: {参保类别: 职工, Service area: 10}\n"
+        "    expected: {建设补助: 400.00}\n",
+    )
+    result = run(project, "test", str(cases))
+    assert result.exit_code == 0, result.output
+    lines = write(
+        tmp_path / "cases.jsonl",
+        '{"on": "2012-07-01", "Scheme": "Resident", "服务场地面积": "2.5"}\n',
+    )
+    out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
+    result = run(
+        project, "eval", "test.allowance", "--cases", str(lines), "--out", str(out),
+        "--errors", str(errors),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [r["subsidy"] for r in rows_of(out)] == ["150.00"]
