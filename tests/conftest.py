@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,19 @@ import pytest
 from generator.evaluate.modules import load_policy_module
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The tests pin ratebook's English words: on a machine whose locale is Chinese they still read
+# English (a test of the Chinese sets the language itself). Subprocesses inherit this too.
+os.environ["RATEBOOK_LANG"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def _language_from_the_environment():
+    """A command run with --lang (or a test) chooses the language for the process: undo it."""
+    yield
+    from generator.core.messages import set_language
+
+    set_language(None)
 
 
 @pytest.fixture(scope="session")

@@ -166,7 +166,8 @@ def test_every_catalogue_entry_is_used_in_the_code():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 literals.add(node.value)
-    unused = sorted(set(ENGLISH) - literals)
+    # the help texts are looked up by command and option (test_every_command_and_option_...)
+    unused = sorted(key for key in set(ENGLISH) - literals if not key.startswith("cli."))
     assert not unused, f"catalogue entries no code uses: {unused}"
 
 
@@ -283,3 +284,122 @@ def test_showing_a_message_does_not_import_babel():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert shown.stdout.strip() == "False"
+
+
+def test_every_key_has_both_languages_with_the_same_placeholders():
+    """A message code lacking English or Chinese, or whose Chinese names other placeholders
+    than its English (a parameter left out, or one the code never passes), fails here."""
+    chinese = catalogue("zh")
+    assert sorted(set(ENGLISH) - set(chinese)) == [], "keys without Chinese"
+    assert sorted(set(chinese) - set(ENGLISH)) == [], "keys without English"
+    differ = [
+        f"{key}: en {sorted(placeholders(ENGLISH[key]))}, zh {sorted(placeholders(text))}"
+        for key, text in chinese.items()
+        if placeholders(text) != placeholders(ENGLISH[key])
+    ]
+    assert not differ, "\n".join(differ)
+    untranslated = [key for key, text in chinese.items() if text and text == ENGLISH[key]]
+    assert len(untranslated) < len(chinese) // 4, untranslated
+
+
+def test_the_placeholder_check_sees_a_difference(tmp_path):
+    """The comparison above is real: a Chinese template naming other fields is told apart."""
+    assert placeholders("{upper} 至 {lower} 之间有空档") == {"upper", "lower"}
+    assert placeholders("{upper} 之后有空档") != placeholders(ENGLISH["bracket-gap.range"])
+
+
+def test_a_finding_and_a_message_speak_the_current_language():
+    gap = finding("bracket-gap.range", NOWHERE, upper="100", lower="150")
+    reason = Message("integer.not_whole", value="'2.5'")
+    placed = finding("bad-default", NOWHERE, name="rooms", problem=reason)
+    try:
+        messages.set_language("zh")
+        assert str(gap) == "100 至 150 之间有空档：没有任何一档包含这一段"
+        assert placed.message == "输入项“rooms”：默认值'2.5' 不是整数"
+        with messages.in_language("en"):
+            assert str(gap) == "gap between 100 and 150: no bracket covers it"
+        assert str(reason) == "'2.5' 不是整数"
+    finally:
+        messages.set_language(None)
+    assert str(gap) == "gap between 100 and 150: no bracket covers it"
+
+
+@pytest.mark.parametrize(
+    "environ, language",
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "en"),
+        ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
+        ({"LC_MESSAGES": "zh_CN.GB18030"}, "zh"),
+        ({"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"RATEBOOK_LANG": "en", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"RATEBOOK_LANG": "zh", "LC_ALL": "C"}, "zh"),
+        ({"RATEBOOK_LANG": "", "LANG": "zh_CN.UTF-8"}, "zh"),
+    ],
+)
+def test_the_language_follows_the_locale_and_ratebook_lang_overrides_it(environ, language):
+    assert messages.environment_language(environ) == language
+
+
+def test_the_chosen_language_overrides_the_environment(monkeypatch):
+    monkeypatch.setenv("RATEBOOK_LANG", "zh")
+    assert messages.current_language() == "zh"
+    try:
+        messages.set_language("en")
+        assert messages.current_language() == "en"
+    finally:
+        messages.set_language(None)
+    monkeypatch.setenv("RATEBOOK_LANG", "en")
+    assert messages.current_language() == "en"
+
+
+def _help_texts():
+    import inspect
+
+    import click
+
+    import cli  # noqa: F401  (registers the commands)
+    from generator.cli.app import _commands, main
+
+    for path, command in _commands(main):
+        key = "cli." + (path or "ratebook")
+        yield key, inspect.cleandoc(command.__dict__.get("_english_help", command.help) or "")
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                english = param.__dict__.get("_english_help", param.help)
+                yield f"{key}.{param.name}", inspect.cleandoc(english)
+
+
+def test_every_command_and_option_has_its_help_in_the_catalogue_as_the_code_writes_it():
+    """The code's help= and docstrings are the English; the catalogue holds them and Chinese."""
+    texts = dict(_help_texts())
+    assert len(texts) > 30
+    differ = [key for key, text in texts.items() if ENGLISH.get(key) != text]
+    assert not differ, f"help texts not in the English catalogue as written: {differ}"
+    stale = sorted(key for key in ENGLISH if key.startswith("cli.") and key not in texts)
+    assert not stale, f"catalogue help of no command or option: {stale}"
+
+
+@pytest.mark.parametrize(
+    "args, env, shown, hidden",
+    [
+        (["--help"], {"LANG": "zh_CN.UTF-8"}, "校验每个政策", "Check every policy"),
+        (["eval", "--help"], {"LANG": "zh_CN.UTF-8"}, "计算日期（默认：今天）", "Evaluation date"),
+        (["--lang", "en", "eval", "--help"], {"LANG": "zh_CN.UTF-8"}, "Evaluation date", "计算"),
+        (["--lang", "zh", "test", "--help"], {}, "列出每一个案例", "List every case"),
+        (["--help"], {"LANG": "en_US.UTF-8"}, "Check every policy", "校验"),
+    ],
+)
+def test_help_speaks_the_language_of_the_locale_or_of_lang(args, env, shown, hidden):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    result = CliRunner().invoke(
+        main, args, env={"RATEBOOK_LANG": None, "LC_ALL": None, "LC_MESSAGES": None, **env}
+    )
+    assert result.exit_code == 0, result.output
+    assert shown in result.output and hidden not in result.output

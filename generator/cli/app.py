@@ -32,6 +32,16 @@ class RatebookGroup(click.Group):
     exits 2.
     """
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        """Choose the language before click reads any option, so that `--help` (rendered while
+        the options are read) and click's own errors speak it too."""
+        if parent is None:
+            from generator.core.messages import set_language
+
+            set_language(_language_option(args))
+            _localise(self)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -50,6 +60,48 @@ def show(findings: Iterable[Finding]) -> None:
         click.echo(str(finding), err=True)
 
 
+def _language_option(args: list[str]) -> str | None:
+    """The value of `--lang` among the arguments before the command name (None: not given)."""
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+        if not arg.startswith("-") and (index == 0 or args[index - 1] not in ("--root",)):
+            break  # the command's name: what follows is the command's own
+    return None
+
+
+def _localise(group: click.Group) -> None:
+    """Every command's and option's help text from the catalogue, in the current language.
+
+    The English words stay in the code (a docstring, a `help=`) and are also the catalogue's
+    `cli.<command>` and `cli.<command>.<option>` entries (a test keeps the two the same); the
+    first time the language is known, each is replaced by the catalogue's words."""
+    from generator.core.messages import catalogue, render
+
+    for path, command in _commands(group):
+        original = command.__dict__.setdefault("_english_help", command.help)
+        key = "cli." + (path or "ratebook")
+        command.help = render(key, {}) if key in catalogue() else original
+        command.short_help = None
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name and param.help is not None:
+                english = param.__dict__.setdefault("_english_help", param.help)
+                param_key = f"{key}.{param.name}"
+                param.help = render(param_key, {}) if param_key in catalogue() else english
+
+
+def _commands(group: click.Group, path: str = ""):
+    yield path, group
+    for name, command in sorted(group.commands.items()):
+        sub = f"{path}.{name}" if path else name
+        if isinstance(command, click.Group):
+            yield from _commands(command, sub)
+        else:
+            yield sub, command
+
+
 @click.group(cls=RatebookGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--root",
@@ -58,8 +110,15 @@ def show(findings: Iterable[Finding]) -> None:
     type=click.Path(file_okay=False),
     help="The project folder holding policies/ and generated/.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="The language ratebook speaks: zh (Chinese) or en (English). Default: RATEBOOK_LANG, "
+    "else the locale (LANG=zh_CN.UTF-8 is Chinese).",
+)
 @click.pass_context
-def main(ctx: click.Context, root: str) -> None:
+def main(ctx: click.Context, root: str, lang: str | None) -> None:
     """Keep social-insurance rule tables as data; validate, build and evaluate them."""
     ctx.ensure_object(dict)
     ctx.obj["root"] = root

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from generator.compile.batch_kernel import emit_batch_function
 from generator.compile.wrap import wrap_code
-from generator.core.messages import Message
+from generator.core.messages import ENGLISH, Message, in_language
 from generator.core.naming import constant, local
 from generator.core.version import __version__
 from generator.formula.syntax import (
@@ -150,7 +150,8 @@ def _evaluate_lines(policy: Policy) -> list[str]:
         lines.append(f"    {local(p.name)} = _rt.at({c}_FROM, {c}, on, {p.name!r})")
     for index, check in enumerate(policy.checks):
         # a generated module stays free of the catalogue: the rule's English words are written in
-        message = str(Message("rule-broken", message=check.message, rule=check.rule))
+        with in_language(ENGLISH):
+            message = str(Message("rule-broken", message=check.message, rule=check.rule))
         tree = policy.types.check_tree(index, check)
         assert tree is not None  # only a valid policy is compiled: its checks parse
         lines += [

@@ -11,15 +11,22 @@ ratebook` compiles it into the `.mo` beside it, which is what runs: the standard
 gettext reads it in about a millisecond the first time a message is shown, with no Babel
 import (a batch's summary line, or a rejected row, would otherwise pay ~70 ms for parsing the
 `.po`). `tests/test_messages.py` fails when a `.mo` is not the compiled form of its `.po`.
+
+The language is one setting of the process (`current_language()`): the `ratebook --lang`
+option sets it, else `RATEBOOK_LANG`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`: one
+starting with `zh` is Chinese); anything else is English. Text written into files that
+machines compare (generated modules, test tables, manifests) is rendered `in_language("en")`.
 """
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
     from pathlib import Path
 
     from generator.core.findings import Finding
@@ -27,6 +34,48 @@ if TYPE_CHECKING:
 
 DOMAIN = "ratebook"
 ENGLISH = "en"
+CHINESE = "zh"
+LANGUAGES = (ENGLISH, CHINESE)
+
+_chosen: list[str | None] = [None]  # the language set for this process; None: from the environment
+
+
+def language_of(name: str | None) -> str | None:
+    """`zh`, `zh_CN.UTF-8`, `zh-Hans` -> zh; `en`, `C`, `en_US.UTF-8`, `de_DE` -> en; empty -> None."""
+    if not name:
+        return None
+    return CHINESE if name.strip().lower().startswith("zh") else ENGLISH
+
+
+def environment_language(environ: Mapping[str, str] | None = None) -> str:
+    """`RATEBOOK_LANG` if set, else the locale's language (`LC_ALL`, `LC_MESSAGES`, `LANG`)."""
+    environ = os.environ if environ is None else environ
+    for variable in ("RATEBOOK_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        language = language_of(environ.get(variable))
+        if language is not None:
+            return language
+    return ENGLISH
+
+
+def set_language(language: str | None) -> None:
+    """Speak `language` (en or zh) from now on; None: follow the environment again."""
+    _chosen[0] = language_of(language)
+
+
+def current_language() -> str:
+    """The language every message, table and help text is shown in."""
+    return _chosen[0] or environment_language()
+
+
+@contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """Render in `language` inside the block (text for files that machines compare)."""
+    before = _chosen[0]
+    _chosen[0] = language
+    try:
+        yield
+    finally:
+        _chosen[0] = before
 
 
 def catalogue_path(locale: str = ENGLISH) -> Path:
@@ -74,15 +123,23 @@ def compiled_catalogue(po_path: Path) -> bytes:
     return out.getvalue()
 
 
-def render(key: str, params: Mapping[str, object], locale: str = ENGLISH) -> str:
-    """The sentence for `key` with its parameters filled in."""
-    return catalogue(locale)[key].format_map(params)
+def render(key: str, params: Mapping[str, object], locale: str | None = None) -> str:
+    """The sentence for `key` with its parameters filled in, in `locale` (default: the current
+    language). A key that a language lacks falls back to English."""
+    language = locale or current_language()
+    template = catalogue(language).get(key) if language != ENGLISH else None
+    return (template or catalogue(ENGLISH)[key]).format_map(params)
+
+
+def words(key: str, /, **params: object) -> str:
+    """A line or label a command shows (a table's header, a summary), in the current language."""
+    return render(key, params)
 
 
 class Message:
     """A problem's words not yet placed: a catalogue key and its parameters.
 
-    `str()` renders it in English; as a parameter of another message it renders in place, so a
+    `str()` renders it in the current language; as a parameter of another message it renders in place, so a
     reason can quote a reason ("default 'x' is not a number") and still come from the
     catalogue. `at(location)` places it, giving a `Finding`.
     """

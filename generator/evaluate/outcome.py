@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from generator import runtime as rt
-from generator.core.messages import Message
+from generator.core.messages import ENGLISH, Message, in_language
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,26 @@ def run(evaluate, case: dict, on: dt.date) -> Outcome:
     """Call `evaluate(case, on)` (interpreter or generated module) and keep what happened."""
     try:
         return Outcome(dict(evaluate(dict(case), on)))
-    except rt.NotInForce as error:
-        return Outcome(
-            None, str(Message("outcome.not-in-force", reasons=str(error))), "not-in-force"
-        )
-    except rt.InvalidCase as error:
-        return Outcome(None, str(Message("outcome.invalid", reasons=str(error))), "invalid")
     except rt.EvaluationError as error:
-        return Outcome(None, str(Message("outcome.cannot", reasons=str(error))), "cannot")
+        kind = (
+            "not-in-force"
+            if isinstance(error, rt.NotInForce)
+            else "invalid"
+            if isinstance(error, rt.InvalidCase)
+            else "cannot"
+        )
+        return Outcome(None, refusal(error, kind), kind)
+
+
+def refusal(error: rt.EvaluationError, kind: str) -> str:
+    """Why a case was refused, in English (the words test tables keep and compare)."""
+    key = {
+        "not-in-force": "outcome.not-in-force",
+        "invalid": "outcome.invalid",
+        "cannot": "outcome.cannot",
+    }[kind]
+    with in_language(ENGLISH):
+        return str(Message(key, reasons=str(error)))
 
 
 def text(value, places: int | None = None) -> str:

@@ -31,7 +31,10 @@ def sha256_text(content: str | bytes) -> str:
 
 def gap_record(gap: Finding) -> dict:
     """A DMN gap as the manifest lists it: {"what": the thing not expressed, "reason": why}."""
-    return {"what": str(gap.params["what"]), "reason": gap.message}
+    from generator.core.messages import ENGLISH, in_language
+
+    with in_language(ENGLISH):  # a manifest is compared between publications: its words stay put
+        return {"what": str(gap.params["what"]), "reason": gap.message}
 
 
 def emit_manifest(
