@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from generator.batch.files import ResultWriter, open_cases
 from generator.core import values as V
 from generator.core.location import Location
-from generator.core.messages import Message
+from generator.core.messages import Message, words
 
 ROW_COLUMN = "row"
 DATE_COLUMN = "on"
@@ -45,10 +45,20 @@ class RunSummary:
     def lines(self) -> list[str]:
         rate = self.rows_in / self.seconds if self.seconds else 0
         return [
-            f"rows in: {self.rows_in:,}  =  rows out: {self.rows_out:,}  +  rows rejected: {self.rows_rejected:,}",
+            words(
+                "batch.rows",
+                rows_in=f"{self.rows_in:,}",
+                rows_out=f"{self.rows_out:,}",
+                rows_rejected=f"{self.rows_rejected:,}",
+            ),
             *([self.dated] if self.dated else []),
             *([self.unused] if self.unused else []),
-            f"{self.seconds:.2f} s, {rate:,.0f} rows/s ({self.exact_path_rows:,} rows took the exact one-case path)",
+            words(
+                "batch.speed",
+                seconds=f"{self.seconds:.2f}",
+                rate=f"{rate:,.0f}",
+                exact=f"{self.exact_path_rows:,}",
+            ),
         ]
 
 
@@ -122,9 +132,14 @@ class Progress:
         else:
             fraction = self.source.bytes_read() / max(self.source.total_bytes, 1)
         eta = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
-        self.stream.write(
-            f"\r{rows:,} rows  {rate:,.0f} rows/s  {fraction:6.1%}  ETA {eta:5.0f} s "
+        line = words(
+            "batch.progress",
+            rows=f"{rows:,}",
+            rate=f"{rate:,.0f}",
+            fraction=f"{fraction:6.1%}",
+            eta=f"{eta:5.0f}",
         )
+        self.stream.write("\r" + line)
         self.stream.flush()
 
     def close(self) -> None:

@@ -37,9 +37,16 @@ def export_xlsx(ctx: click.Context, policy_ref: str, out: str) -> None:
 
 def _wrote(out: str, policy, others) -> None:
     from generator.core.findings import NOTE, NOWHERE, finding
+    from generator.core.messages import words
 
     click.echo(
-        f"wrote {out} ({policy.id}, {len(policy.parameters)} parameters, {len(policy.cases)} cases)"
+        words(
+            "convert.wrote",
+            out=out,
+            policy=policy.id,
+            parameters=len(policy.parameters),
+            cases=len(policy.cases),
+        )
     )
     show(
         finding("another-source", NOWHERE, NOTE, other=other, policy=policy.id) for other in others

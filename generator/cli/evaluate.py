@@ -128,11 +128,16 @@ def eval_(
             encoding=encoding,
             bom=bom,
         )
+        from generator.core.messages import words
+
         for line in summary.lines():
             click.echo(line)
-        click.echo(f"results: {out}\nrejected rows: {errors}")
+        click.echo(words("eval.results", out=out))
+        click.echo(words("eval.rejected", errors=errors))
         return
     assert date is not None  # one case is always evaluated on a date
+    from generator.core.messages import words
+    from generator.core.shown import named
     from generator.evaluate.case import document, run_case, shown_value
 
     run = run_case(root, policy_id, entry, case, date, explain)
@@ -140,8 +145,13 @@ def eval_(
     if as_json:
         click.echo(json.dumps(document(run), ensure_ascii=False))
         return
-    click.echo(f"{policy_id} on {date.isoformat()}")
+    labels = entry.get("labels", {})
+    click.echo(words("eval.heading", policy=named(policy_id, entry["title"]), on=date.isoformat()))
     for step, source in run.steps or ():
-        click.echo(f"  {step}" + (f"\n      source: {source}" if source else ""))
+        click.echo(f"  {step}")
+        if source:
+            click.echo(words("eval.source", source=source))
     for name, value in run.outputs.items():
-        click.echo(f"{name} = {shown_value(value)}")
+        click.echo(
+            words("eval.output", name=named(name, labels.get(name)), value=shown_value(value))
+        )

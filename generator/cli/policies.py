@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from generator.cli.app import _root, failure, main, show
+from generator.core.messages import words
 from generator.evaluate.modules import GENERATED, project_index
 
 
@@ -19,10 +20,11 @@ def validate(ctx: click.Context) -> None:
     errors = project.findings.errors
     if errors:
         raise failure("policies-invalid", *errors, count=len(errors))
-    click.echo(
-        f"ok: {len(project.policies)} policies valid"
-        + (f", {len(project.findings.warnings)} warning(s)" if project.findings.warnings else "")
-    )
+    warnings = len(project.findings.warnings)
+    if warnings:
+        click.echo(words("validate.ok-warnings", count=len(project.policies), warnings=warnings))
+    else:
+        click.echo(words("validate.ok", count=len(project.policies)))
 
 
 @main.command()
@@ -52,12 +54,17 @@ def build(ctx: click.Context, check: bool) -> None:
         drift = output.compare(target, files)
         if drift:
             raise failure("generated-stale", *drift.findings(prefix=f"{GENERATED}/"))
-        click.echo(f"ok: generated/ is up to date ({len(files)} files)")
+        click.echo(words("build.up-to-date", count=len(files)))
         return
     drift = output.write(target, files)
     click.echo(
-        f"built {len(project.policies)} policies into generated/: "
-        f"{len(drift.changed)} changed, {len(drift.missing)} new, {len(drift.extra)} removed"
+        words(
+            "build.built",
+            count=len(project.policies),
+            changed=len(drift.changed),
+            new=len(drift.missing),
+            removed=len(drift.extra),
+        )
     )
 
 
@@ -65,9 +72,17 @@ def build(ctx: click.Context, check: bool) -> None:
 @click.pass_context
 def list_(ctx: click.Context) -> None:
     """The policies of generated/, with their inputs and outputs."""
+    from generator.core.shown import named
+
     index = project_index(_root(ctx))
     for policy_id, entry in sorted(index.items()):
-        click.echo(f"{policy_id}: {entry['title']['en']} ({entry['title']['zh']})")
+        title = entry["title"]
         click.echo(
-            f"    inputs: {', '.join(entry['inputs'])} → outputs: {', '.join(entry['outputs'])}"
+            words("list.policy", policy=policy_id, title_en=title["en"], title_zh=title["zh"])
         )
+        labels = entry.get("labels", {})
+        shown = {
+            part: words("words.separator").join(named(n, labels.get(n)) for n in entry[part])
+            for part in ("inputs", "outputs")
+        }
+        click.echo(words("list.fields", **shown))

@@ -60,9 +60,18 @@ def publish(ctx: click.Context, out: str, formats: str, on, policy_ids) -> None:
     prune_empty_folders(target)
     gaps = sum(len(g) for g in publication.dmn_gaps.values())
     count = len(publication.policies)
+    from generator.core.messages import words
+
     click.echo(
-        f"published {count} {'policy' if count == 1 else 'policies'} ({', '.join(chosen_formats)}) into {target}: "
-        f"{len(publication.files)} files, {len(drift.changed)} changed, {len(drift.missing)} new, "
-        f"{len(drift.extra)} removed"
-        + (f"; {gaps} thing(s) DMN does not express are listed in manifest.json" if gaps else "")
+        words(
+            "publish.done-one" if count == 1 else "publish.done",
+            count=count,
+            formats=", ".join(chosen_formats),
+            target=target,
+            files=len(publication.files),
+            changed=len(drift.changed),
+            new=len(drift.missing),
+            removed=len(drift.extra),
+        )
+        + (words("publish.gaps", gaps=gaps) if gaps else "")
     )

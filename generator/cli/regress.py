@@ -53,7 +53,7 @@ def run_tests(
         problems = sorted(problems, key=lambda f: f.sort_key())
         raise failure("case-files-invalid.test", *problems, count=len(problems))
     results = run_cases(project.policies, example_cases(project.policies) + cases)
-    for line in summary_lines(results, verbose):
+    for line in summary_lines(results, verbose, project.policies):
         click.echo(line)
     if junit_file:
         from generator.regress.junit import junit_xml
@@ -124,6 +124,8 @@ def diff(
         click.echo(line)
     for out in out_files:
         save(Path(out), report_file(report, Path(out).suffix.lower()))
-        click.echo(f"report written to {out}")
+        from generator.core.messages import words
+
+        click.echo(words("diff.written", out=out))
     if fail_on_change and report.any_change:
         raise RatebookError([], exit_code=1)  # the changes are in the report above

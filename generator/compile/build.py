@@ -37,6 +37,11 @@ def emit_all(project: Project) -> dict[str, str | bytes]:
             "title": {"zh": policy.title.zh, "en": policy.title.en},
             "inputs": [f.name for f in policy.inputs],
             "outputs": [f.name for f in policy.outputs],
+            # what a person reads for each input and output (`eval` shows the label in Chinese)
+            "labels": {
+                **{f.name: {"zh": f.label.zh, "en": f.label.en} for f in policy.inputs},
+                **{f.name: {"zh": f.label.zh, "en": f.label.en} for f in policy.outputs},
+            },
         }
     files["index.json"] = json.dumps(index, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return files

@@ -81,29 +81,39 @@ def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
         outputs = run()
     except rt.NotInForce as error:
         from generator.core.findings import summary
+        from generator.core.shown import named
 
         reasons = "; ".join(f"{f}: {m}" for f, m in error.problems)
+        policy = named(policy_id, entry.get("title"))
         raise RatebookError(
-            [summary("case-not-in-force", policy=policy_id, on=on.isoformat(), reasons=reasons)]
+            [summary("case-not-in-force", policy=policy, on=on.isoformat(), reasons=reasons)]
         ) from None
     except rt.EvaluationError as error:
         from generator.core.findings import summary
+        from generator.core.shown import named
 
+        labels = entry.get("labels", {})
         raise RatebookError(
-            [summary("case-invalid", policy=policy_id), *map(_reason, error.problems)]
+            [
+                summary("case-invalid", policy=named(policy_id, entry.get("title"))),
+                *(_reason(problem, labels) for problem in error.problems),
+            ]
         ) from None
     steps = list(trace.steps) if trace is not None else None
     return CaseRun(policy_id, on, rt.with_ids(case, labels), outputs, steps, warnings)
 
 
-def _reason(problem) -> Finding:
-    """One reason of a refused case, as a line under the summary."""
+def _reason(problem, labels: dict) -> Finding:
+    """One reason of a refused case, as a line under the summary (the field by its label in
+    Chinese, its id beside it)."""
     from generator.core.findings import summary
+    from generator.core.shown import named
 
     field_name, message = problem
     reason = problem if isinstance(problem, rt.Problem) else message
     if field_name:
-        return summary("case-reason.field", field=field_name, reason=reason)
+        field = named(field_name, labels.get(field_name))
+        return summary("case-reason.field", field=field, reason=reason)
     return summary("case-reason.case", reason=reason)
 
 

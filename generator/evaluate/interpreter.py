@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from generator import runtime as rt
+from generator.core.messages import words
+from generator.core.shown import named_field
 from generator.formula.syntax import (
     Binary,
     Boolean,
@@ -105,8 +107,20 @@ class _Evaluator(FormulaVisitor[Any]):
         entry = rt.at(starts, parameter.values, self.on, name)
         if self.trace is not None:
             source = "; ".join(x for x in (parameter.clause, parameter.quote) if x)
-            shown = fmt(entry.value) if parameter.kind in ("amount", "rate") else parameter.kind
-            self.trace.add(f"{name} = {shown} (in force from {entry.start.isoformat()})", source)
+            shown = (
+                fmt(entry.value)
+                if parameter.kind in ("amount", "rate")
+                else words("kind.table" if parameter.kind == "table" else "kind.scale")
+            )
+            self.trace.add(
+                words(
+                    "explain.parameter",
+                    name=named_field(parameter),
+                    value=shown,
+                    start=entry.start.isoformat(),
+                ),
+                source,
+            )
         return entry.value
 
     def eval(self, node: Node):
@@ -173,7 +187,11 @@ class _Evaluator(FormulaVisitor[Any]):
         key = self.visit(node.args[1])
         value = rt.table(rows, key, name)
         if self.trace is not None:
-            self.trace.add(f"{name}[{key}] = {fmt(value)}")
+            self.trace.add(
+                words(
+                    "explain.table", name=named_field(self.params[name]), key=key, value=fmt(value)
+                )
+            )
         return value
 
     def call_date(self, node: Call):
@@ -210,10 +228,22 @@ class _Evaluator(FormulaVisitor[Any]):
                         break
                     high = x if b.upper is None or x < b.upper else b.upper
                     self.trace.add(
-                        f"  {b.describe()} at {fmt(b.rate * 100)}%: {fmt(high - low)} × {fmt(b.rate)} = {fmt((high - low) * b.rate)}"
+                        words(
+                            "explain.marginal-part",
+                            bracket=b.shown(),
+                            percent=fmt(b.rate * 100),
+                            part=fmt(high - low),
+                            rate=fmt(b.rate),
+                            amount=fmt((high - low) * b.rate),
+                        )
                     )
                 self.trace.add(
-                    f"scale {parameter.name}({fmt(x)}) = {fmt(result)} (segments, each part at its own rate)"
+                    words(
+                        "explain.marginal",
+                        name=named_field(parameter),
+                        x=fmt(x),
+                        result=fmt(result),
+                    )
                 )
             return result
         result = rt.whole_amount(plain, x, parameter.name)
@@ -228,12 +258,19 @@ class _Evaluator(FormulaVisitor[Any]):
                 break
             assert bracket is not None  # the whole amount above came from one of them
             how = (
-                f"amount {fmt(bracket.amount)}"
+                words("explain.how-amount", amount=fmt(bracket.amount))
                 if bracket.amount is not None
-                else f"{fmt(x)} × {fmt(bracket.rate)}"
+                else words("explain.how-rate", x=fmt(x), rate=fmt(bracket.rate))
             )
             self.trace.add(
-                f"scale {parameter.name}({fmt(x)}): bracket {bracket.describe()} → {how} = {fmt(result)} (one amount for the whole value)"
+                words(
+                    "explain.whole-amount",
+                    name=named_field(parameter),
+                    x=fmt(x),
+                    bracket=bracket.shown(),
+                    how=how,
+                    result=fmt(result),
+                )
             )
         return result
 
@@ -265,8 +302,15 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
             value = finish_output(outputs[name], value)
         env[name] = value
         if trace is not None:
+            shown = named_field(outputs[name]) if name in outputs else name
             trace.add(
-                f"{name} = {formula.text} = {fmt(value)}" + _rounding_words(outputs.get(name))
+                words(
+                    "explain.formula",
+                    name=shown,
+                    formula=formula.text,
+                    value=fmt(value),
+                    rounding=_rounding_words(outputs.get(name)),
+                )
             )
     return {f.name: env[f.name] for f in policy.outputs}
 
@@ -287,4 +331,13 @@ def finish_output(output, value):
 def _rounding_words(output) -> str:
     if output is None or output.places is None or output.type != "number":
         return ""
-    return f" (rounded {output.mode.replace('_', '-')} to {output.places} places)"
+    mode = words(ROUNDING[output.mode]) if output.mode in ROUNDING else output.mode
+    return words("explain.rounding", mode=mode, places=output.places)
+
+
+ROUNDING = {  # a rounding mode in words
+    "half_up": "rounding.half_up",
+    "half_even": "rounding.half_even",
+    "down": "rounding.down",
+    "up": "rounding.up",
+}

@@ -129,6 +129,21 @@ class Bracket:
             parts.append(f"{'up to' if self.upper_inclusive else 'below'} {fmt(self.upper)}")
         return " ".join(parts) or "any value"
 
+    def shown(self) -> str:
+        """`describe()` in the current language: 'over 20000 up to 30000', '超过 20000、30000 以内（含）'."""
+        from generator.core.messages import words
+
+        lower = upper = ""
+        if self.lower is not None:
+            key = "bracket.at-least" if self.lower_inclusive else "bracket.over"
+            lower = words(key, value=fmt(self.lower))
+        if self.upper is not None:
+            key = "bracket.up-to" if self.upper_inclusive else "bracket.below"
+            upper = words(key, value=fmt(self.upper))
+        if lower and upper:
+            return words("bracket.both", lower=lower, upper=upper)
+        return lower or upper or words("bracket.any")
+
 
 # What a DatedValue holds, by its parameter's kind: an amount or a rate is a number (None
 # when it was missing or not a number, already a finding); a scale is its brackets in order;

@@ -8,11 +8,14 @@ with the difference in the output's unit, or a refusal where outputs were expect
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from generator.checks.rules import expected_value
-from generator.core.messages import Message
+from generator.core.messages import Message, words
+from generator.core.shown import label_of, named, pad
+from generator.core.shown import width as shown_width
 from generator.core.values import did_you_mean
 from generator.evaluate.interpreter import evaluate
 from generator.evaluate.outcome import output_text, run
@@ -141,33 +144,49 @@ def _difference(output, wanted, got) -> Message | str:
 # -- what the terminal shows ------------------------------------------------------------------------
 
 
-def summary_lines(results: list[CaseResult], verbose: bool = False) -> list[str]:
+def summary_lines(
+    results: list[CaseResult], verbose: bool = False, policies: Iterable[Policy] = ()
+) -> list[str]:
     """A table of sources (cases, passed, failed), then each failure with its differences."""
     sources: dict[str, list[CaseResult]] = {}
     for result in results:
         sources.setdefault(result.case.source, []).append(result)
-    width = max([len("source")] + [len(s) for s in sources])
-    lines = [f"{'source':<{width}}  {'cases':>6}  {'passed':>6}  {'failed':>6}"]
+    headers = [words(key) for key in ("test.source", "test.cases", "test.passed", "test.failed")]
+    width = max([shown_width(headers[0])] + [shown_width(s) for s in sources])
+    counts = [max(6, shown_width(h)) for h in headers[1:]]
+
+    def row(first: str, *numbers: object) -> str:
+        cells = [pad(str(n), w, right=True) for n, w in zip(numbers, counts, strict=True)]
+        return "  ".join([pad(first, width), *cells])
+
+    lines = [row(*headers)]
     for source, items in sources.items():
         failed = sum(not r.passed for r in items)
-        lines.append(f"{source:<{width}}  {len(items):>6}  {len(items) - failed:>6}  {failed:>6}")
+        lines.append(row(source, len(items), len(items) - failed, failed))
     shown = [r for r in results if verbose or not r.passed]
     if shown:
         lines.append("")
+    by_id = {p.id: p for p in policies}
     for result in shown:
         case = result.case
-        name = f"'{case.name}' " if case.name else ""
+        policy = by_id.get(case.policy)
         lines.append(
-            f"{'pass' if result.passed else 'FAIL'}  {case.location}  {case.policy}  "
-            f"{name}on {case.on.isoformat()}"
+            words(
+                "test.case",
+                status=words("test.pass" if result.passed else "test.fail"),
+                location=case.location,
+                policy=named(case.policy, label_of(policy)) if policy else case.policy,
+                name=words("test.case-name", name=case.name) if case.name else "",
+                on=case.on.isoformat(),
+            )
         )
         for difference in result.differences:
             lines.append(f"      {difference}")
     failed = sum(not r.passed for r in results)
     lines.append("")
     lines.append(
-        f"{failed} of {len(results)} case(s) failed"
+        words("test.some-failed", failed=failed, total=len(results))
         if failed
-        else f"ok: {len(results)} case(s) passed"
+        else words("test.all-passed", total=len(results))
     )
     return lines

@@ -1,0 +1,125 @@
+"""ratebook in Chinese: what an officer reads when the locale is Chinese, and English with --lang en.
+
+The project here is a fixture of its own (tests/chinese/subsidy.yaml: a ratio by insurance
+scheme, 职工 50%, 居民 40%), built into a temporary folder once.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+
+FIXTURE = Path(__file__).resolve().parent / "chinese" / "subsidy.yaml"
+CHINESE = {"RATEBOOK_LANG": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "zh_CN.UTF-8"}
+CASE = ["--set", "scheme=resident", "--set", "out_of_pocket=1000", "--on", "2020-07-01"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    (root / "policies" / "demo").mkdir(parents=True)
+    shutil.copy(FIXTURE, root / "policies" / "demo" / "subsidy.yaml")
+    built = run(root, "build", env={"RATEBOOK_LANG": "en"})
+    assert built.exit_code == 0, built.output
+    return root
+
+
+def run(root: Path, *args: str, env: dict | None = None):
+    return CliRunner().invoke(cli.main, ["--root", str(root), *args], env=env or CHINESE)
+
+
+def test_eval_names_the_policy_and_outputs_by_their_chinese_labels_with_the_id_beside(project):
+    result = run(project, "eval", "demo.subsidy", *CASE)
+    assert result.exit_code == 0, result.output
+    # 1000 yuan out of pocket × 40% for a resident = 400.00
+    assert (
+        result.output
+        == "示例补助（demo.subsidy），计算日期 2020-07-01\n补助金额（subsidy） = 400.00\n"
+    )
+
+
+def test_lang_en_gives_the_english_of_before_whatever_the_locale(project):
+    result = run(project, "--lang", "en", "eval", "demo.subsidy", *CASE)
+    assert result.exit_code == 0, result.output
+    assert result.output == "demo.subsidy on 2020-07-01\nsubsidy = 400.00\n"
+    english = run(project, "eval", "demo.subsidy", *CASE, env={**CHINESE, "RATEBOOK_LANG": "en"})
+    assert english.output == result.output
+
+
+def test_explain_shows_each_step_in_chinese(project):
+    result = run(project, "eval", "demo.subsidy", *CASE, "--explain")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "示例补助（demo.subsidy），计算日期 2020-07-01",
+        "  补助比例（ratio） = 对照表（自 2020-01-01 起施行）",
+        "      依据：第1条; 职工补助50%，居民补助40%",
+        "  补助比例（ratio）[resident] = 0.4",
+        "  补助金额（subsidy） = out_of_pocket * table(ratio, scheme) = 400（四舍五入，保留 2 位小数）",
+        "补助金额（subsidy） = 400.00",
+    ]
+
+
+def test_a_bad_case_is_refused_in_chinese_naming_each_field_by_its_label(project):
+    result = run(
+        project, "eval", "demo.subsidy", "--set", "scheme=worker", "--set", "out_of_pocket=3千"
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "示例补助（demo.subsidy）：该案例无法计算：",
+        "  参保类别（scheme）：'worker' 不在可选值之列：employee, resident",
+        "  政策范围内个人自付费用（out_of_pocket）：'3千' 不是数字；"
+        "请写成 20000、0.3、30%、20,000 或 2万 这样的数字",
+    ]
+
+
+def test_a_bad_set_and_a_bad_date_are_usage_errors_in_chinese(project):
+    result = run(project, "eval", "demo.subsidy", "--set", "scheme")
+    assert (result.exit_code, result.output) == (2, "--set 'scheme'：请写成 名称=值\n")
+    result = run(project, "eval", "demo.subsidy", *CASE[:4], "--on", "2020-13-01")
+    assert result.exit_code == 2
+    assert result.output.startswith("--on '2020-13-01' 不是日期：")
+
+
+def test_a_broken_policy_is_reported_in_chinese(tmp_path):
+    broken = FIXTURE.read_text(encoding="utf-8").replace("employee: 50%", "employee: 150%")
+    (tmp_path / "policies" / "demo").mkdir(parents=True)
+    (tmp_path / "policies" / "demo" / "subsidy.yaml").write_text(broken, encoding="utf-8")
+    result = run(tmp_path, "validate")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[-1] == "政策中有 1 个错误"
+    assert "比例 1.5 高于 1" in lines[0] and lines[0].startswith("policies/demo/subsidy.yaml:")
+    assert run(tmp_path, "--lang", "en", "validate").output.splitlines()[-1] == (
+        "1 error(s) in policies"
+    )
+
+
+def test_a_batch_run_sums_up_in_chinese(project, tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_text("scheme,out_of_pocket\nemployee,1000\nworker,1000\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = run(
+        project, "eval", "demo.subsidy", "--cases", str(cases), "--out", str(out), *CASE[4:]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "读入 2 行  =  输出 1 行  +  拒绝 1 行"
+    assert lines[1].startswith("用时 ") and "每秒" in lines[1]
+    assert lines[2:] == [f"结果文件：{out}", f"被拒绝的行：{tmp_path / 'out.errors.csv'}"]
+    assert "500.00" in out.read_text(encoding="utf-8")  # 1000 × 50% for an employee
+
+
+def test_ratebook_test_prints_its_table_and_verdict_in_chinese(project):
+    result = run(project, "test", "-v")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["来源", "案例数", "通过", "未通过"]
+    assert lines[1].split() == ["policies/demo/subsidy.yaml", "1", "1", "0"]
+    assert "示例补助（demo.subsidy）  “employee” 计算日期 2020-06-01" in lines[3]
+    assert lines[3].startswith("通过  policies/demo/subsidy.yaml:")
+    assert lines[-1] == "ok：1 个案例全部通过"
