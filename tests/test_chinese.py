@@ -123,3 +123,30 @@ def test_ratebook_test_prints_its_table_and_verdict_in_chinese(project):
     assert "示例补助（demo.subsidy）  “employee” 计算日期 2020-06-01" in lines[3]
     assert lines[3].startswith("通过  policies/demo/subsidy.yaml:")
     assert lines[-1] == "ok：1 个案例全部通过"
+
+
+def test_diff_reports_in_chinese(tmp_path):
+    for version, ratio in (("base", "50%"), ("head", "60%")):
+        (tmp_path / version / "policies" / "demo").mkdir(parents=True)
+        text = FIXTURE.read_text(encoding="utf-8").replace("employee: 50%", f"employee: {ratio}")
+        (tmp_path / version / "policies" / "demo" / "subsidy.yaml").write_text(text, "utf-8")
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "policy,on,in:scheme,in:out_of_pocket\n"
+        "demo.subsidy,2020-06-01,employee,1000\n"  # 1000 × 50% = 500 → 1000 × 60% = 600
+        "demo.subsidy,2020-06-01,resident,1000\n",  # 1000 × 40% = 400 both
+        encoding="utf-8",
+    )
+    base = str(tmp_path / "base")
+    result = run(tmp_path / "head", "diff", "--base", base, "--cases", str(cases))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"规则：{base} → 工作区"
+    assert lines[1].startswith("  demo.subsidy：ratio[employee] 50% → 60%")
+    assert f"案例：2 个（{cases}）" in lines
+    header = next(line for line in lines if line.strip().startswith("政策"))
+    assert (
+        header.split() == "政策 输出项 单位 案例数 有变化 增加 减少 最小 中位数 最大 合计".split()
+    )
+    assert "变化最大的案例，demo.subsidy subsidy：" in lines
+    assert "+100.00  500.00 → 600.00  计算日期 2020-06-01" in result.output

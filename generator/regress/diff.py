@@ -66,13 +66,16 @@ def compare(
     else:
         cases, source = table_cases(old.policies, new.policies), TABLES
     impact = case_impact(old.policies, new.policies, cases, source)
+    from generator.core.messages import words
+
+    working_tree = words("diff.working-tree")
     examples = [
         f"{which}: {f}"
-        for which, project in ((base_name, old), ("working tree", new))
+        for which, project in ((base_name, old), (working_tree, new))
         for f in project.findings.errors
     ]
     return Report(
-        base_name, "working tree", rule_changes(old.policies, new.policies), impact, examples
+        base_name, working_tree, rule_changes(old.policies, new.policies), impact, examples
     )
 
 

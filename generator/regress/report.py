@@ -18,7 +18,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from generator.core.messages import Message
+from generator.core.messages import Message, words
+from generator.core.shown import pad, width
 from generator.evaluate.outcome import text
 from generator.regress.impact import BIGGEST, REASONS, CaseChange, Impact, OutputImpact, Uncompared
 from generator.regress.rule_changes import PolicyChange
@@ -132,7 +133,7 @@ def sum_line(impact: Impact) -> str:
     """How the cases add up: "146 case(s) = 140 compared + 6 refused by both versions"."""
     terms = [(impact.compared, str(Message("diff-reason.compared")))]
     terms += [(count, reason_words(reason)) for reason, count in impact.counts()]
-    joined = " + ".join(str(Message("diff-term", count=n, reason=words)) for n, words in terms)
+    joined = " + ".join(str(Message("diff-term", count=n, reason=said)) for n, said in terms)
     return str(Message("diff-sum", cases=impact.cases, terms=joined))
 
 
@@ -149,74 +150,106 @@ def _outputs(report: Report):
 # -- terminal ---------------------------------------------------------------------------------------
 
 
+TERMINAL_COLUMNS = {  # the impact table's headers on a terminal, in words
+    "policy": "diff.column.policy",
+    "output": "diff.column.output",
+    "unit": "diff.column.unit",
+    "cases": "diff.column.cases",
+    "changed": "diff.column.changed",
+    "up": "diff.column.up",
+    "down": "diff.column.down",
+    "min": "diff.column.min",
+    "median": "diff.column.median",
+    "max": "diff.column.max",
+    "total": "diff.column.total",
+}
+
+
 def terminal_lines(report: Report, biggest: int = 5) -> list[str]:
-    lines = [f"rules: {report.base} → {report.head}"]
+    lines = [words("diff.rules", base=report.base, head=report.head)]
     rules = report.rules
     if not rules:
-        lines.append("  no policy changed")
+        lines.append(words("diff.no-policy-changed"))
     for change in rules:
         lines.append(f"  {change.words()}")
     if report.failing_examples:
-        lines += ["", "example cases that no longer hold (update them, see `ratebook test`):"]
+        lines += ["", words("diff.failing-examples")]
         lines += [f"  {line}" for line in report.failing_examples]
     impact = report.impact
-    lines += ["", f"cases: {impact.cases} ({impact.source})", f"  {sum_line(impact)}"]
+    lines += ["", words("diff.cases", cases=impact.cases, source=impact.source)]
+    lines.append(f"  {sum_line(impact)}")
     for reason, items in impact.by_reason():
         lines.append(f"  {Message('diff-not-compared', reason=reason_words(reason))}")
         for u in items:
             c = u.case
             detail = f"  {u.detail}" if u.detail else ""
-            lines.append(
-                f"    {c.policy}  {c.on.isoformat()}  {c.inputs_text()}  ({c.label}){detail}"
+            line = words(
+                "diff.uncompared-case",
+                policy=c.policy,
+                on=c.on.isoformat(),
+                inputs=c.inputs_text(),
+                label=c.label,
             )
+            lines.append(line + detail)
     for policy in impact.policies:
         if policy.status == "added":
-            lines.append(
-                f"  {policy.policy}: {policy.cases} case(s) of a new policy (no base to compare)"
-            )
+            lines.append(words("diff.added", policy=policy.policy, cases=policy.cases))
         elif policy.status == "removed":
-            lines.append(
-                f"  {policy.policy}: {policy.cases} case(s) no longer evaluated (policy removed)"
-            )
+            lines.append(words("diff.removed", policy=policy.policy, cases=policy.cases))
     changed = [o for o in _outputs(report) if o.any_change]
     if not changed:
-        lines.append("  no case changed")
+        lines.append(words("diff.no-case-changed"))
         return lines
     keep = [
         i
         for i, name in enumerate(IMPACT_COLUMNS)
         if name not in ("compared", "refused now", "evaluated now")
     ]
-    rows = [[IMPACT_COLUMNS[i] for i in keep]] + [
+    rows = [[words(TERMINAL_COLUMNS[IMPACT_COLUMNS[i]]) for i in keep]] + [
         [str(_impact_cells(o)[i]) for i in keep] for o in changed
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(keep))]
+    widths = [max(width(r[i]) for r in rows) for i in range(len(keep))]
     for row in rows:
         lines.append(
             "  "
             + "  ".join(
-                c.rjust(w) if i >= 3 else c.ljust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+                pad(c, w, right=i >= 3) for i, (c, w) in enumerate(zip(row, widths, strict=True))
             ).rstrip()
         )
     for o in changed:
         if o.refused_now or o.evaluated_now:
             lines.append(
-                f"  {o.policy} {o.output}: {o.refused_now} case(s) refused now, "
-                f"{o.evaluated_now} refused before and evaluated now"
+                words(
+                    "diff.refused-now",
+                    policy=o.policy,
+                    output=o.output,
+                    refused=o.refused_now,
+                    evaluated=o.evaluated_now,
+                )
             )
     unchanged = sum(1 for p in impact.policies if p.status == "both" and not p.any_change)
     if unchanged:
-        lines.append(f"  no case changed in the other {unchanged} policies")
+        lines.append(words("diff.unchanged-others", count=unchanged))
     for o in changed:
-        lines += ["", f"biggest changes, {o.policy} {o.output}:"]
+        lines += ["", words("diff.biggest", policy=o.policy, output=o.output)]
         for c in o.biggest(biggest):
             amount = signed(c.change, o.places) if c.change is not None else ""
-            lines.append(
-                f"  {amount:>10}  {_value(o, c.base)} → {_value(o, c.head)}  on {c.case.on.isoformat()}  "
-                f"{c.case.inputs_text()}  ({c.case.label})" + (f"  {c.note}" if c.note else "")
+            line = words(
+                "diff.change",
+                amount=f"{amount:>10}",
+                base=_shown_value(o, c.base),
+                head=_shown_value(o, c.head),
+                on=c.case.on.isoformat(),
+                inputs=c.case.inputs_text(),
+                label=c.case.label,
             )
+            lines.append(line + (f"  {c.note}" if c.note else ""))
     return lines
+
+
+def _shown_value(output: OutputImpact, value) -> str:
+    """A value as the terminal shows it: a refused case in words."""
+    return words("diff.refused") if value is None else _value(output, value)
 
 
 # -- files ------------------------------------------------------------------------------------------
@@ -323,8 +356,8 @@ def workbook(report: Report) -> bytes:
     book = Workbook(write_only=True)
     rules = [[f"{report.base} → {report.head}"], ["policy", "status", "change"]]
     for change in report.rules:
-        for words in change.changes if change.status == "changed" else (change.words(),):
-            rules.append([change.policy, change.status, words])
+        for said in change.changes if change.status == "changed" else (change.words(),):
+            rules.append([change.policy, change.status, said])
     impact: list[list[object]] = [
         [f"{report.impact.cases} cases: {report.impact.source}", sum_line(report.impact)],
         list(IMPACT_COLUMNS),

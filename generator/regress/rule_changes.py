@@ -31,15 +31,18 @@ class PolicyChange:
         return self.status != WORDING
 
     def words(self) -> str:
+        from generator.core.messages import words
+
+        changes = "; ".join(self.changes)
         if self.status == ADDED:
-            return f"{self.policy}: new policy" + (
-                f" ({'; '.join(self.changes)})" if self.changes else ""
-            )
+            if changes:
+                return words("rules.new-policy-titled", policy=self.policy, changes=changes)
+            return words("rules.new-policy", policy=self.policy)
         if self.status == REMOVED:
-            return f"{self.policy}: policy removed"
+            return words("rules.removed", policy=self.policy)
         if self.status == WORDING:
-            return f"{self.policy}: no rule changed (titles, notes, sources or examples only)"
-        return f"{self.policy}: " + "; ".join(self.changes)
+            return words("rules.wording", policy=self.policy)
+        return words("rules.changed", policy=self.policy, changes=changes)
 
 
 def rule_changes(base: list[Policy], head: list[Policy]) -> list[PolicyChange]:
