@@ -13,6 +13,7 @@ from generator import runtime as rt
 from generator.core import values as V
 from generator.core.findings import ERROR, WARNING, Finding, finding
 from generator.core.messages import Message
+from generator.core.shown import Named
 from generator.core.units import Unit
 from generator.evaluate.interpreter import evaluate, read_field
 from generator.evaluate.outcome import output_text
@@ -414,7 +415,7 @@ def _cases(policy: Policy):
                     "case-expected",
                     case.location,
                     case=case.name,
-                    output=name,
+                    output=Named.of(outputs[name]),
                     value=expected,
                     type=outputs[name].type,
                 )
@@ -423,7 +424,7 @@ def _cases(policy: Policy):
                     "case-mismatch",
                     case.location,
                     case=case.name,
-                    output=name,
+                    output=Named.of(outputs[name]),
                     expected=output_text(outputs[name], wanted),
                     got=output_text(outputs[name], got),
                 )

@@ -34,7 +34,7 @@ WARNING = "warning"
 NOTE = "note"  # shown, never fails a command
 NOWHERE = Location("")  # a problem of the whole run (a command's summary), not of one place
 
-_PREFIX = {ERROR: "", WARNING: "warning: ", NOTE: "note: "}
+_PREFIX = {WARNING: "severity.warning", NOTE: "severity.note"}  # before the words; none for errors
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ class Finding:
 
     def __str__(self) -> str:
         place = str(self.location)
-        text = _PREFIX[self.severity] + self.message
+        prefix = _PREFIX.get(self.severity)
+        text = (render(prefix, {}) if prefix else "") + self.message
         return f"{place}: {text}" if place else text
 
     def sort_key(self) -> tuple:

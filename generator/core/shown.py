@@ -45,3 +45,37 @@ def pad(text: str, columns: int, right: bool = False) -> str:
     """`text` padded with spaces to `columns` terminal columns (on the left when `right`)."""
     space = " " * max(columns - width(text), 0)
     return space + text if right else text + space
+
+
+class Named:
+    """A name that is shown as `named` shows it when a message is rendered (so a finding made
+    before the language is known still speaks the language it is shown in); equal to others
+    by its name alone."""
+
+    __slots__ = ("name", "labels")
+
+    def __init__(self, name: str, labels: Mapping[str, object] | None = None):
+        self.name = name
+        self.labels = labels
+
+    @classmethod
+    def of(cls, thing: object) -> Named:
+        """An input, output or parameter of the model."""
+        return cls(str(getattr(thing, "name", "")), label_of(thing))
+
+    def __str__(self) -> str:
+        return named(self.name, self.labels)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return repr(self.name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Named):
+            return self.name == other.name
+        return self.name == other
+
+    def __hash__(self) -> int:
+        return hash(self.name)

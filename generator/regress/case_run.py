@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from generator.checks.rules import expected_value
 from generator.core.messages import Message, words
-from generator.core.shown import label_of, named, pad
+from generator.core.shown import Named, label_of, named, pad
 from generator.core.shown import width as shown_width
 from generator.core.values import did_you_mean
 from generator.evaluate.interpreter import evaluate
@@ -113,13 +113,18 @@ def differences(by_id: dict, case: CaseSpec) -> list[Message]:
         got = outcome.outputs[name]
         if wanted is None:
             found.append(
-                Message("case-run.expected-type", output=name, value=written, type=output.type)
+                Message(
+                    "case-run.expected-type",
+                    output=Named.of(output),
+                    value=written,
+                    type=output.type,
+                )
             )
         elif wanted != got or type(wanted) is not type(got):
             found.append(
                 Message(
                     "case-run.mismatch",
-                    output=name,
+                    output=Named.of(output),
                     expected=output_text(output, wanted),
                     got=output_text(output, got),
                     difference=_difference(output, wanted, got),
