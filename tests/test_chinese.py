@@ -142,7 +142,7 @@ def test_diff_reports_in_chinese(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"规则：{base} → 工作区"
-    assert lines[1].startswith("  demo.subsidy：ratio[employee] 50% → 60%")
+    assert lines[1] == "  demo.subsidy：ratio[employee] 50% → 60%，自 2020-01-01 起"
     assert f"案例：2 个（{cases}）" in lines
     header = next(line for line in lines if line.strip().startswith("政策"))
     assert (

@@ -394,6 +394,7 @@ def test_every_command_and_option_has_its_help_in_the_catalogue_as_the_code_writ
         (["--lang", "en", "eval", "--help"], {"LANG": "zh_CN.UTF-8"}, "Evaluation date", "计算"),
         (["--lang", "zh", "test", "--help"], {}, "列出每一个案例", "List every case"),
         (["--help"], {"LANG": "en_US.UTF-8"}, "Check every policy", "校验"),
+        (["build", "--help"], {"LANG": "zh_CN.UTF-8"}, "显示本帮助并退出", "Show this message"),
     ],
 )
 def test_help_speaks_the_language_of_the_locale_or_of_lang(args, env, shown, hidden):

@@ -85,6 +85,10 @@ def _localise(group: click.Group) -> None:
         key = "cli." + (path or "ratebook")
         command.help = render(key, {}) if key in catalogue() else original
         command.short_help = None
+        context = click.Context(command, help_option_names=SETTINGS["help_option_names"])
+        help_option = command.get_help_option(context)
+        if help_option is not None:
+            help_option.help = render("help-option", {})
         for param in command.params:
             if isinstance(param, click.Option) and param.name and param.help is not None:
                 english = param.__dict__.setdefault("_english_help", param.help)
@@ -102,7 +106,10 @@ def _commands(group: click.Group, path: str = ""):
             yield sub, command
 
 
-@click.group(cls=RatebookGroup, context_settings={"help_option_names": ["-h", "--help"]})
+SETTINGS: dict[str, list[str]] = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(cls=RatebookGroup, context_settings=SETTINGS)
 @click.option(
     "--root",
     default=".",

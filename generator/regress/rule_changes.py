@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from generator.core.messages import words as say
 from generator.evaluate.outcome import grouped
 from generator.model.policy import Bracket, Parameter, Policy, fmt
 
@@ -64,8 +65,8 @@ def rule_changes(base: list[Policy], head: list[Policy]) -> list[PolicyChange]:
 
 def policy_words(old: Policy, new: Policy) -> list[str]:
     words: list[str] = []
-    words += _fields("input", old.inputs, new.inputs, _input_facts)
-    words += _fields("output", old.outputs, new.outputs, _output_facts)
+    words += _fields(INPUT_WORDS, old.inputs, new.inputs, _input_facts)
+    words += _fields(OUTPUT_WORDS, old.outputs, new.outputs, _output_facts)
     before = {p.name: p for p in old.parameters}
     after = {p.name: p for p in new.parameters}
     for name in list(after) + [n for n in before if n not in after]:
@@ -75,36 +76,42 @@ def policy_words(old: Policy, new: Policy) -> list[str]:
     for name in list(new_formulas) + [n for n in old_formulas if n not in new_formulas]:
         a, b = old_formulas.get(name), new_formulas.get(name)
         if b is None:
-            words.append(f"formula {name} removed")
+            words.append(say("rules.formula-removed", name=name))
         elif a is None:
-            words.append(f"new formula {name} = {_squeeze(b.text)}")
+            words.append(say("rules.formula-new", name=name, formula=_squeeze(b.text)))
         elif _squeeze(a.text) != _squeeze(b.text):
-            words.append(f"formula {name}: {_squeeze(a.text)} → {_squeeze(b.text)}")
+            before, after = _squeeze(a.text), _squeeze(b.text)
+            words.append(say("rules.formula-changed", name=name, before=before, after=after))
     old_rules = [_squeeze(c.rule) for c in old.checks]
     new_rules = [_squeeze(c.rule) for c in new.checks]
-    words += [f"new check {r}" for r in new_rules if r not in old_rules]
-    words += [f"check {r} removed" for r in old_rules if r not in new_rules]
+    words += [say("rules.check-new", rule=r) for r in new_rules if r not in old_rules]
+    words += [say("rules.check-removed", rule=r) for r in old_rules if r not in new_rules]
     return words
 
 
 # -- inputs and outputs ------------------------------------------------------------------------
 
 
-def _fields(kind: str, old: tuple, new: tuple, facts) -> list[str]:
+INPUT_WORDS = ("rules.input-removed", "rules.input-new", "rules.input-changed")
+OUTPUT_WORDS = ("rules.output-removed", "rules.output-new", "rules.output-changed")
+
+
+def _fields(keys: tuple[str, str, str], old: tuple, new: tuple, facts) -> list[str]:
+    removed, added, changed = keys
     before = {f.name: f for f in old}
     after = {f.name: f for f in new}
     words = []
     for name in list(after) + [n for n in before if n not in after]:
         a, b = before.get(name), after.get(name)
         if b is None:
-            words.append(f"{kind} {name} removed")
+            words.append(say(removed, name=name))
         elif a is None:
-            words.append(f"new {kind} {name} ({b.type})")
+            words.append(say(added, name=name, type=b.type))
         else:
             fa, fb = facts(a), facts(b)
             for key in fa:
                 if fa[key] != fb[key]:
-                    words.append(f"{kind} {name}: {key} {fa[key]} → {fb[key]}")
+                    words.append(say(changed, name=name, fact=key, before=fa[key], after=fb[key]))
     return words
 
 
@@ -138,21 +145,38 @@ def _squeeze(text: str) -> str:
 
 def parameter_words(old: Parameter | None, new: Parameter | None) -> list[str]:
     if new is None:
-        return [f"parameter {old.name} removed"] if old is not None else []
+        return [say("rules.parameter-removed", name=old.name)] if old is not None else []
     words = []
     if old is not None:
         for key in ("kind", "method", "unit", "input_unit", "output_unit", "key"):
             a, b = getattr(old, key), getattr(new, key)
             if a != b:
-                words.append(f"{new.name}: {key} {a or 'none'} → {b or 'none'}")
+                words.append(
+                    say(
+                        "rules.parameter-changed",
+                        name=new.name,
+                        fact=key,
+                        before=a or "none",
+                        after=b or "none",
+                    )
+                )
         if words:
             return words
     old_values = old.values if old is not None else ()
     for start, end, a, b in _differences(old_values, new.values):
-        when = f" from {start.isoformat()}" + (f" to {end.isoformat()}" if end else "")
-        words += [w + when for w in _value_words(new, a, b)]
+        for change in _value_words(new, a, b):
+            if end is None:
+                words.append(say("rules.from", change=change, start=start.isoformat()))
+            else:
+                words.append(
+                    say(
+                        "rules.from-to", change=change, start=start.isoformat(), end=end.isoformat()
+                    )
+                )
     if old is None:
-        words = [f"new parameter {w}" for w in words] or [f"new parameter {new.name} (no values)"]
+        words = [say("rules.parameter-new", change=w) for w in words] or [
+            say("rules.parameter-new-empty", name=new.name)
+        ]
     return words
 
 
@@ -205,16 +229,22 @@ def _value_words(p: Parameter, a, b) -> list[str]:
         before, after = dict(a or ()), dict(b or ())
         keys = list(after) + [k for k in before if k not in after]
         return [
-            f"{p.name}[{k}] {_shown(p, before.get(k))} → {_shown(p, after.get(k))}"
+            say(
+                "rules.row",
+                name=p.name,
+                key=k,
+                before=_shown(p, before.get(k)),
+                after=_shown(p, after.get(k)),
+            )
             for k in keys
             if before.get(k) != after.get(k)
         ]
-    return [f"{p.name} {_shown(p, a)} → {_shown(p, b)}"]
+    return [say("rules.value", name=p.name, before=_shown(p, a), after=_shown(p, b))]
 
 
 def _shown(p: Parameter, value) -> str:
     if value is None:
-        return "(not in force)" if p.kind != "table" else "(no row)"
+        return say("rules.not-in-force") if p.kind != "table" else say("rules.no-row")
     if p.kind == "rate" or (p.kind == "table" and p.unit == "1"):
         return percent(value)
     return grouped(value)
@@ -222,31 +252,44 @@ def _shown(p: Parameter, value) -> str:
 
 def _scale_words(p: Parameter, a, b) -> list[str]:
     if a is None or b is None or len(a) != len(b):
-        return [f"{p.name} brackets {_all_brackets(a)} → {_all_brackets(b)}"]
+        before, after = _all_brackets(a), _all_brackets(b)
+        return [say("rules.brackets", name=p.name, before=before, after=after)]
     words = []
     for upper_old, upper_new in zip(a[:-1], b[:-1], strict=True):  # the boundaries between brackets
         if upper_old.upper != upper_new.upper:
-            words.append(
-                f"{p.name} boundary {grouped(upper_old.upper)} → {grouped(upper_new.upper)}"
-            )
+            before, after = grouped(upper_old.upper), grouped(upper_new.upper)
+            words.append(say("rules.boundary", name=p.name, before=before, after=after))
         elif upper_old.upper_inclusive != upper_new.upper_inclusive:
-            side = "below" if upper_new.upper_inclusive else "above"
-            words.append(
-                f"{p.name} boundary {grouped(upper_new.upper)} now belongs to the bracket {side} it"
-            )
-    for edge, old_b, new_b in (("lower", a[0], b[0]), ("upper", a[-1], b[-1])):
+            side = "rules.boundary-below" if upper_new.upper_inclusive else "rules.boundary-above"
+            words.append(say(side, name=p.name, value=grouped(upper_new.upper)))
+    ends = (("lower", "rules.lower-end", a[0], b[0]), ("upper", "rules.upper-end", a[-1], b[-1]))
+    for edge, key, old_b, new_b in ends:
         if getattr(old_b, edge) != getattr(new_b, edge) or getattr(
             old_b, edge + "_inclusive"
         ) != getattr(new_b, edge + "_inclusive"):
-            words.append(f"{p.name} {edge} end {old_b.describe()} → {new_b.describe()}")
+            words.append(say(key, name=p.name, before=old_b.shown(), after=new_b.shown()))
     for old_b, new_b in zip(a, b, strict=True):
         if old_b.rate != new_b.rate:
+            before, after = _pct(old_b.rate), _pct(new_b.rate)
             words.append(
-                f"{p.name} bracket {bracket_range(new_b)} rate {_pct(old_b.rate)} → {_pct(new_b.rate)}"
+                say(
+                    "rules.bracket-rate",
+                    name=p.name,
+                    range=bracket_range(new_b),
+                    before=before,
+                    after=after,
+                )
             )
         if old_b.amount != new_b.amount:
+            before, after = _num(old_b.amount), _num(new_b.amount)
             words.append(
-                f"{p.name} bracket {bracket_range(new_b)} amount {_num(old_b.amount)} → {_num(new_b.amount)}"
+                say(
+                    "rules.bracket-amount",
+                    name=p.name,
+                    range=bracket_range(new_b),
+                    before=before,
+                    after=after,
+                )
             )
     return words
 
@@ -266,10 +309,14 @@ def bracket_range(b: Bracket) -> str:
     if b.lower is not None and b.upper is not None:
         return f"{grouped(b.lower)}–{grouped(b.upper)}"
     if b.lower is not None:
-        return f"{'at least' if b.lower_inclusive else 'over'} {grouped(b.lower)}"
+        return say(
+            "bracket.at-least" if b.lower_inclusive else "bracket.over", value=grouped(b.lower)
+        )
     if b.upper is not None:
-        return f"{'up to' if b.upper_inclusive else 'below'} {grouped(b.upper)}"
-    return "any value"
+        return say(
+            "bracket.up-to" if b.upper_inclusive else "bracket.below", value=grouped(b.upper)
+        )
+    return say("bracket.any")
 
 
 def _pct(value) -> str:
