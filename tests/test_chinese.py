@@ -150,3 +150,19 @@ def test_diff_reports_in_chinese(tmp_path):
     )
     assert "变化最大的案例，demo.subsidy subsidy：" in lines
     assert "+100.00  500.00 → 600.00  计算日期 2020-06-01" in result.output
+
+
+def test_a_schema_problem_is_worded_in_chinese_hints_and_all(tmp_path):
+    broken = FIXTURE.read_text(encoding="utf-8").replace("id: demo.subsidy", "id: Demo.Subsidy")
+    (tmp_path / "policies" / "demo").mkdir(parents=True)
+    (tmp_path / "policies" / "demo" / "subsidy.yaml").write_text(broken, encoding="utf-8")
+    lines = run(tmp_path, "validate").output.splitlines()
+    assert lines[0] == (
+        "policies/demo/subsidy.yaml:2:5: id：“Demo.Subsidy”不是“领域.名称”的形式，"
+        "如 medical.secondary_compensation"
+    )
+    english = run(tmp_path, "--lang", "en", "validate").output.splitlines()
+    assert english[0] == (
+        "policies/demo/subsidy.yaml:2:5: id: 'Demo.Subsidy' is not area.name, "
+        "e.g. medical.secondary_compensation"
+    )

@@ -70,10 +70,38 @@ def _most_specific(error):
     return error
 
 
+# The schema's hints (x-hint) and JSON types in the reader's language; a hint not listed here
+# is shown as the schema writes it.
+HINTS = {
+    "YYYY, YYYY-MM or YYYY-MM-DD": "schema-hint.source-date",
+    "a date written YYYY-MM-DD": "schema-hint.date",
+    "a lower-case name of letters, digits and _ starting with a letter": "schema-hint.name",
+    "a number such as 0.3 or a percentage such as 30%": "schema-hint.rate",
+    "a unit such as yuan, yuan/month, m2, person or 1": "schema-hint.unit",
+    "area.name, e.g. medical.secondary_compensation": "schema-hint.policy-id",
+    "true or false": "schema-hint.boolean",
+}
+JSON_TYPES = {
+    "object": "json-type.object",
+    "array": "json-type.array",
+    "string": "json-type.string",
+    "number": "json-type.number",
+    "integer": "json-type.integer",
+    "boolean": "json-type.boolean",
+    "null": "json-type.null",
+}
+
+
+def _hint(text: object) -> object:
+    """A schema hint as words of the catalogue, when it has them."""
+    key = HINTS.get(text) if isinstance(text, str) else None
+    return Message(key) if key else text
+
+
 def _describe(error, path: tuple, doc) -> tuple[Message, Location]:
     where = doc.place(path)
     shown = _shown(path)
-    hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
+    hint = _hint(error.schema.get("x-hint")) if isinstance(error.schema, dict) else None
     kind = error.validator
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
@@ -128,13 +156,14 @@ def _describe(error, path: tuple, doc) -> tuple[Message, Location]:
         ), where
     if kind == "type":
         expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
-        article = "an" if expected[0] in "aeiou" else "a"
+        if isinstance(expected, str) and expected in JSON_TYPES:
+            words: object = Message(JSON_TYPES[expected])
+        else:
+            expected = " or ".join(expected) if isinstance(expected, list) else expected
+            article = "an" if expected[0] in "aeiou" else "a"
+            words = f"{article} {expected}"
         return Message(
-            "schema.type",
-            path=shown,
-            value=_quote(error.instance),
-            expected=f"{article} {expected}",
+            "schema.type", path=shown, value=_quote(error.instance), expected=words
         ), where
     if kind in ("minItems", "minProperties"):
         return Message("schema.empty", path=shown), where
