@@ -109,8 +109,9 @@ def test_a_batch_run_sums_up_in_chinese(project, tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "读入 2 行  =  输出 1 行  +  拒绝 1 行"
-    assert lines[1].startswith("用时 ") and "每秒" in lines[1]
-    assert lines[2:] == [f"结果文件：{out}", f"被拒绝的行：{tmp_path / 'out.errors.csv'}"]
+    assert "计算日期 2020-07-01（--on 指定）" in lines
+    assert lines[-3].startswith("用时 ") and "每秒" in lines[-3]
+    assert lines[-2:] == [f"结果文件：{out}", f"被拒绝的行：{tmp_path / 'out.errors.csv'}"]
     assert "500.00" in out.read_text(encoding="utf-8")  # 1000 × 50% for an employee
 
 
