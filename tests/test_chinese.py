@@ -167,3 +167,27 @@ def test_a_schema_problem_is_worded_in_chinese_hints_and_all(tmp_path):
         "policies/demo/subsidy.yaml:2:5: id: 'Demo.Subsidy' is not area.name, "
         "e.g. medical.secondary_compensation"
     )
+
+
+def test_a_batch_does_not_call_a_column_headed_by_an_input_label_unused(project, tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "case,参保类别,政策范围内个人自付费用,note\n张三,employee,1000,x\n", encoding="utf-8"
+    )
+    out = tmp_path / "out.csv"
+    result = run(
+        project,
+        "eval",
+        "demo.subsidy",
+        "--cases",
+        str(cases),
+        "--out",
+        str(out),
+        *CASE[4:],
+        env={"RATEBOOK_LANG": "en"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "rows out: 1  +  rows rejected: 0" in result.output  # both label headers were read
+    assert "500.00" in out.read_text(encoding="utf-8")  # 1000 × 50% for an employee
+    unused = "columns that are no input (copied to the results, not read): "
+    assert f"{unused}'note'\n" in result.output  # not the label headers, not `case`

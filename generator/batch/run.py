@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import sys
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,10 +63,22 @@ class RunSummary:
         ]
 
 
-def unused_columns(columns, inputs: tuple) -> str:
+def unused_columns(columns, inputs: tuple, read: Iterable[str] = ()) -> str:
     """The summary's line for the columns that are no input of the policy (copied to the
-    results as they are, never read), each with the input it may have meant; "" for none."""
-    unused = [c for c in columns if c not in inputs and c not in (DATE_COLUMN, "_line_error")]
+    results as they are, never read), each with the input it may have meant; "" for none.
+    `read` are the headers that name an input (by id, `in:id` or label, `input_columns`) and
+    the case file's own columns (`policy`, `case`, …), which are not unused."""
+    from generator.core.case_columns import CASE_COLUMNS
+
+    known = set(read)
+    unused = [
+        c
+        for c in columns
+        if c not in inputs
+        and c not in known
+        and c.strip() not in CASE_COLUMNS
+        and c not in (DATE_COLUMN, "_line_error")
+    ]
     if not unused:
         return ""
     named = ", ".join(f"{c!r}{V.did_you_mean(c, inputs)}" for c in unused)
@@ -210,7 +223,11 @@ def run_file(
             next_batch = reading.submit(next, batches, None)
             if not summary.dated:
                 on, summary.dated = date_used(on, batch.schema.names, dt.date.today())
-                summary.unused = unused_columns(batch.schema.names, module.INPUTS)
+                summary.unused = unused_columns(
+                    batch.schema.names,
+                    module.INPUTS,
+                    input_columns(module, batch.schema.names, str(cases)),
+                )
             first_row = summary.rows_in + 1
             if first_row == 1:
                 _check_columns(module, batch, cases)
