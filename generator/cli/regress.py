@@ -10,6 +10,22 @@ from generator.cli.app import _root, checked_encoding, failure, main, usage_erro
 from generator.core.errors import RatebookError
 
 
+def _case_file_options(command):
+    """`--encoding` and `--policy`: how `test` and `diff` read case files, said once."""
+    command = click.option(
+        "--policy",
+        "policy_id",
+        default="",
+        metavar="ID",
+        help="The policy of case files that have no policy column.",
+    )(command)
+    return click.option(
+        "--encoding",
+        metavar="NAME",
+        help="The encoding of the CSV case files (utf-8, gbk, gb18030, …); default: UTF-8 with or without BOM, or GBK/GB18030, told from each file.",
+    )(command)
+
+
 @main.command(name="test")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
@@ -20,18 +36,7 @@ from generator.core.errors import RatebookError
     help="Also write the results as JUnit XML.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only the failures.")
-@click.option(
-    "--encoding",
-    metavar="NAME",
-    help="The encoding of the CSV case files (utf-8, gbk, gb18030, …); default: UTF-8 with or without BOM, or GBK/GB18030, told from each file.",
-)
-@click.option(
-    "--policy",
-    "policy_id",
-    default="",
-    metavar="ID",
-    help="The policy of case files that have no policy column.",
-)
+@_case_file_options
 @click.pass_context
 def run_tests(
     ctx: click.Context, paths, junit_file, verbose: bool, encoding, policy_id: str
@@ -89,18 +94,7 @@ def run_tests(
 @click.option(
     "--fail-on-change", is_flag=True, help="Exit 1 if a rule or any case changed (for CI)."
 )
-@click.option(
-    "--encoding",
-    metavar="NAME",
-    help="The encoding of the CSV case files (utf-8, gbk, gb18030, …); default: UTF-8 with or without BOM, or GBK/GB18030, told from each file.",
-)
-@click.option(
-    "--policy",
-    "policy_id",
-    default="",
-    metavar="ID",
-    help="The policy of case files that have no policy column.",
-)
+@_case_file_options
 @click.pass_context
 def diff(
     ctx: click.Context,
