@@ -191,3 +191,18 @@ def test_a_batch_does_not_call_a_column_headed_by_an_input_label_unused(project,
     assert "500.00" in out.read_text(encoding="utf-8")  # 1000 × 50% for an employee
     unused = "columns that are no input (copied to the results, not read): "
     assert f"{unused}'note'\n" in result.output  # not the label headers, not `case`
+
+
+def test_clicks_own_words_speak_the_language_too(project):
+    shown = run(project, "--help")
+    assert shown.exit_code == 0
+    assert shown.output.startswith("用法： main [OPTIONS] COMMAND [ARGS]...")
+    assert "\n选项:\n" in shown.output and "\n命令:\n" in shown.output
+    wrong = run(project, "bogus")
+    assert wrong.exit_code == 2
+    assert "输入 'main --help' 查看帮助。" in wrong.output
+    assert "错误：没有命令 'bogus'。" in wrong.output
+    english = run(project, "--lang", "en", "bogus")
+    assert english.exit_code == 2
+    assert "Try 'main --help' for help." in english.output
+    assert "Error: No such command 'bogus'." in english.output

@@ -36,9 +36,10 @@ class RatebookGroup(click.Group):
         """Choose the language before click reads any option, so that `--help` (rendered while
         the options are read) and click's own errors speak it too."""
         if parent is None:
-            from generator.core.messages import set_language
+            from generator.core.messages import current_language, set_language
 
             set_language(_language_option(args))
+            _click_speaks(current_language())
             _localise(self)
         return super().make_context(info_name, args, parent=parent, **extra)
 
@@ -48,6 +49,22 @@ class RatebookGroup(click.Group):
         except RatebookError as error:
             show(error.findings)
             ctx.exit(error.exit_code)
+
+
+def _click_speaks(language: str) -> None:
+    """click's own words ("Usage:", "Options", its usage errors) in `language` too.
+
+    click takes them from the standard library's gettext, in its default domain, in the
+    language the environment names: so the domain is bound to ratebook's catalogue of click's
+    words (`generator/core/locale/zh/LC_MESSAGES/click.po`) and `LANGUAGE`, which gettext
+    reads first, is set to the language ratebook speaks (English needs no catalogue: click's
+    words are English)."""
+    import gettext
+    import os
+
+    os.environ["LANGUAGE"] = language
+    gettext.bindtextdomain("click", str(Path(__file__).resolve().parents[1] / "core" / "locale"))
+    gettext.textdomain("click")
 
 
 def _root(ctx: click.Context) -> Path:
