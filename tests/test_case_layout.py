@@ -246,3 +246,44 @@ def test_yaml_and_json_lines_cases_may_name_fields_by_label_too(project, tmp_pat
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert [r["subsidy"] for r in rows_of(out)] == ["150.00"]
+
+
+# what a payment system exports: no policy column, no dates (the run names both)
+EXPORT = """\
+参保类别,服务场地面积,建设补助
+职工,10,400.00
+居民,2.5,150.00
+"""
+
+
+def test_a_file_without_policy_and_on_columns_works_for_eval_test_and_diff_given_both(
+    project, tmp_path
+):
+    cases = write(tmp_path / "export.csv", EXPORT)
+    out = tmp_path / "out.csv"
+    result = run(
+        project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
+        "--on", "2012/7/1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [r["subsidy"] for r in rows_of(out)] == ["400.00", "150.00"]
+
+    refused = run(project, "test", "--policy", "test.allowance", str(cases))
+    assert refused.exit_code == 1
+    assert "no 'on' column: add it, or give the date of every case with --on DATE" in refused.output
+
+    result = run(project, "test", "--policy", "test.allowance", "--on", "2012/7/1", str(cases))
+    assert result.exit_code == 0, result.output
+    assert "ok: 2 case(s) passed" in result.output
+
+    early = run(project, "test", "--policy", "test.allowance", "--on", "2011-07-01", str(cases))
+    assert early.exit_code == 1  # before the policy's 2012-01-01: the date given is the one used
+
+    base = tmp_path / "base"
+    shutil.copytree(project, base)
+    result = run(
+        project, "diff", "--base", str(base), "--policy", "test.allowance", "--on", "2012-07-01",
+        "--cases", str(cases),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "cases: 2" in result.output

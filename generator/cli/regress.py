@@ -6,12 +6,18 @@ from pathlib import Path
 
 import click
 
-from generator.cli.app import _root, checked_encoding, failure, main, usage_error
+from generator.cli.app import _parse_on, _root, checked_encoding, failure, main, usage_error
 from generator.core.errors import RatebookError
 
 
 def _case_file_options(command):
-    """`--encoding` and `--policy`: how `test` and `diff` read case files, said once."""
+    """`--encoding`, `--policy` and `--on`: how `test` and `diff` read case files, said once."""
+    command = click.option(
+        "--on",
+        "on",
+        metavar="DATE",
+        help="The date of cases whose file has no on column or leaves it empty.",
+    )(command)
     command = click.option(
         "--policy",
         "policy_id",
@@ -39,7 +45,7 @@ def _case_file_options(command):
 @_case_file_options
 @click.pass_context
 def run_tests(
-    ctx: click.Context, paths, junit_file, verbose: bool, encoding, policy_id: str
+    ctx: click.Context, paths, junit_file, verbose: bool, encoding, policy_id: str, on
 ) -> None:
     """Run the policies' example cases and the cases in PATHS (CSV, XLSX, YAML files or folders)."""
     from generator.checks.project import load_project
@@ -52,7 +58,12 @@ def run_tests(
     if blocking:
         raise failure("policies-invalid.test", *blocking, count=len(blocking))
     cases, problems = read_cases(
-        paths, Path.cwd(), encoding, policies=project.policies, policy=policy_id
+        paths,
+        Path.cwd(),
+        encoding,
+        policies=project.policies,
+        policy=policy_id,
+        on=_parse_on(on) if on else None,
     )
     if problems:
         problems = sorted(problems, key=lambda f: f.sort_key())
@@ -104,6 +115,7 @@ def diff(
     fail_on_change: bool,
     encoding,
     policy_id: str,
+    on,
 ) -> None:
     """Compare the policies with another version: the rule changes in words and their effect on cases."""
     from generator.regress.diff import compare, save
@@ -113,7 +125,14 @@ def diff(
         if Path(out).suffix.lower() not in (".md", ".csv", ".xlsx"):
             raise usage_error("usage.report-format", out=out)
     encoding = checked_encoding(encoding) if encoding is not None else None
-    report = compare(_root(ctx), base, case_paths, encoding=encoding, policy=policy_id)
+    report = compare(
+        _root(ctx),
+        base,
+        case_paths,
+        encoding=encoding,
+        policy=policy_id,
+        on=_parse_on(on) if on else None,
+    )
     for line in terminal_lines(report):
         click.echo(line)
     for out in out_files:

@@ -94,15 +94,21 @@ def display(path: Path, root: Path) -> str:
 
 
 def read_cases(
-    paths, root: Path, encoding: str | None = None, policies=(), policy: str = ""
+    paths,
+    root: Path,
+    encoding: str | None = None,
+    policies=(),
+    policy: str = "",
+    on: dt.date | None = None,
 ) -> tuple[list[CaseSpec], list[Finding]]:
     """Every case of every file under `paths`, and every problem of form found in them.
     `encoding`: the CSV files', when named; otherwise told from each file. `policies` (the
     project's) say what a plain column heads: an input's or an output's id or label; `policy`
-    is the policy of a file without a `policy` column (`--policy`)."""
+    is the policy of a file without a `policy` column (`--policy`); `on` the date of a case
+    whose file has no `on` column or leaves its cell empty (`--on`)."""
     files, findings = case_files(paths, root)
     cases: list[CaseSpec] = []
-    layout = Layout(policies, policy)
+    layout = Layout(policies, policy, on)
     for path in files:
         more, problems = read_case_file(path, display(path, root), encoding, layout)
         cases += more
@@ -114,8 +120,9 @@ class Layout:
     """What a file needs from outside itself: the fields of each policy, for plain column
     headers, and the policy of a file that names none."""
 
-    def __init__(self, policies=(), policy: str = ""):
+    def __init__(self, policies=(), policy: str = "", on: dt.date | None = None):
         self.policy = policy
+        self.on = on  # the date of a case that gives none (`--on`); None: each case must
         self._fields = {
             p.id: Fields(
                 {f.name: (f.label.zh, f.label.en) for f in p.inputs},
@@ -210,7 +217,7 @@ class _Table:
                 )
                 ok = False
             names[name] = index
-        if "on" not in names:
+        if "on" not in names and self.layout.on is None:
             self.findings.append(finding("case-column.missing", place(key, 0), name="on"))
             ok = False
         if "policy" not in names and not self.layout.policy:
@@ -264,9 +271,14 @@ class _Table:
         if not policy:
             self.findings.append(finding("case-policy", place(key, header.get("policy", 0))))
             return
-        on, problem = _date(cell("on"), self.cells)
+        given = cell("on")
+        on, problem = (
+            (self.layout.on, Message("case-date.empty"))
+            if _blank(given) and self.layout.on is not None
+            else _date(given, self.cells)
+        )
         if on is None:
-            self.findings.append(problem.at(place(key, header["on"])))
+            self.findings.append(problem.at(place(key, header.get("on", 0))))
             return
         value = _cell_value if self.cells else _text_value
         columns = self.fields_of(policy, header, place)
@@ -379,7 +391,7 @@ def _read_yaml(path: Path, shown: str, layout: Layout):
     cases = []
     for index, item in enumerate(data):
         path_ = prefix + (index,)
-        case = _yaml_case(doc, item, path_, default_policy, shown, findings)
+        case = _yaml_case(doc, item, path_, default_policy, shown, findings, layout.on)
         if case is not None:
             cases.append(_by_id(case, layout))
     return cases, findings
@@ -402,7 +414,7 @@ def _by_id(case: CaseSpec, layout: Layout) -> CaseSpec:
     return replace(case, inputs=named(case.inputs, "in"), expected=named(case.expected, "out"))
 
 
-def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: list):
+def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: list, default_on=None):
     where = doc.place(path)
     if not isinstance(item, dict):
         findings.append(finding("case-shape", where))
@@ -420,7 +432,12 @@ def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: lis
     if not policy:
         findings.append(finding("case-policy", where))
         bad = True
-    on, problem = _date(item.get("on"))
+    given = item.get("on")
+    on, problem = (
+        (default_on, Message("case-date.empty"))
+        if _blank(given) and default_on is not None
+        else _date(given)
+    )
     if on is None:
         findings.append(problem.at(doc.place(path + ("on",))))
         bad = True

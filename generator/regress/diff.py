@@ -9,6 +9,7 @@ updates them, so they are shown with the report rather than stopping it.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def compare(
     cwd: Path | None = None,
     encoding: str | None = None,
     policy: str = "",
+    on: dt.date | None = None,
 ) -> Report:
     """The report of the working tree at `root` against `base` (a git ref or a folder).
 
@@ -57,7 +59,7 @@ def compare(
         raise InvalidTree(errors, "diff-invalid.working-tree")
     if case_paths:
         specs, problems = read_cases(
-            case_paths, cwd or Path.cwd(), encoding, policies=new.policies, policy=policy
+            case_paths, cwd or Path.cwd(), encoding, policies=new.policies, policy=policy, on=on
         )
         if problems:
             problems = sorted(problems, key=lambda f: f.sort_key())
