@@ -287,3 +287,11 @@ def test_a_file_without_policy_and_on_columns_works_for_eval_test_and_diff_given
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "cases: 2" in result.output
+
+
+def test_on_gives_every_case_its_date_in_test_as_in_eval_cases(project, tmp_path):
+    dated = write(tmp_path / "dated.csv", PLAIN.replace("2012-07-01", "2011-07-01"))
+    assert run(project, "test", str(dated)).exit_code == 1  # 2011: not yet in force
+    result = run(project, "test", "--on", "2012-07-01", str(dated))
+    assert result.exit_code == 0, result.output
+    assert "ok: 3 case(s) passed" in result.output

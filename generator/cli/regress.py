@@ -16,7 +16,7 @@ def _case_file_options(command):
         "--on",
         "on",
         metavar="DATE",
-        help="The date of cases whose file has no on column or leaves it empty.",
+        help="The date of every case (the files' on columns are then not read).",
     )(command)
     command = click.option(
         "--policy",

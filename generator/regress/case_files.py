@@ -104,8 +104,8 @@ def read_cases(
     """Every case of every file under `paths`, and every problem of form found in them.
     `encoding`: the CSV files', when named; otherwise told from each file. `policies` (the
     project's) say what a plain column heads: an input's or an output's id or label; `policy`
-    is the policy of a file without a `policy` column (`--policy`); `on` the date of a case
-    whose file has no `on` column or leaves its cell empty (`--on`)."""
+    is the policy of a file without a `policy` column (`--policy`); `on` the date of every
+    case when given (`--on`, as in `eval --cases`: the files' `on` columns are then not read)."""
     files, findings = case_files(paths, root)
     cases: list[CaseSpec] = []
     layout = Layout(policies, policy, on)
@@ -122,7 +122,7 @@ class Layout:
 
     def __init__(self, policies=(), policy: str = "", on: dt.date | None = None):
         self.policy = policy
-        self.on = on  # the date of a case that gives none (`--on`); None: each case must
+        self.on = on  # every case's date (`--on`); None: each case gives its own
         self._fields = {
             p.id: Fields(
                 {f.name: (f.label.zh, f.label.en) for f in p.inputs},
@@ -274,7 +274,7 @@ class _Table:
         given = cell("on")
         on, problem = (
             (self.layout.on, Message("case-date.empty"))
-            if _blank(given) and self.layout.on is not None
+            if self.layout.on is not None  # --on is every case's date, as in eval --cases
             else _date(given, self.cells)
         )
         if on is None:
@@ -435,7 +435,7 @@ def _yaml_case(doc, item, path: tuple, default_policy, shown: str, findings: lis
     given = item.get("on")
     on, problem = (
         (default_on, Message("case-date.empty"))
-        if _blank(given) and default_on is not None
+        if default_on is not None  # --on is every case's date, as in eval --cases
         else _date(given)
     )
     if on is None:
