@@ -153,6 +153,115 @@ def test_diff_reports_in_chinese(tmp_path):
     assert "+100.00  500.00 → 600.00  计算日期 2020-06-01" in result.output
 
 
+def _diff_reports(tmp_path, lang_args: tuple[str, ...] = ()):
+    """Base 职工 50%, head 60%: one case changes (1000 × 50% = 500 → 1000 × 60% = 600), one
+    stays (居民 1000 × 40% = 400), one is refused by both (2019, before the ratio applies), one
+    names a policy neither version has. The .md and .xlsx reports are written and read back."""
+    for version, ratio in (("base", "50%"), ("head", "60%")):
+        (tmp_path / version / "policies" / "demo").mkdir(parents=True)
+        text = FIXTURE.read_text(encoding="utf-8").replace("employee: 50%", f"employee: {ratio}")
+        (tmp_path / version / "policies" / "demo" / "subsidy.yaml").write_text(text, "utf-8")
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "policy,on,in:scheme,in:out_of_pocket\n"
+        "demo.subsidy,2020-06-01,employee,1000\n"
+        "demo.subsidy,2020-06-01,resident,1000\n"
+        "demo.subsidy,2019-06-01,resident,1000\n"
+        "other.policy,2020-06-01,resident,1\n",
+        encoding="utf-8",
+    )
+    md, xlsx = tmp_path / "report.md", tmp_path / "report.xlsx"
+    args = ("diff", "--base", str(tmp_path / "base"), "--cases", str(cases))
+    result = run(tmp_path / "head", *lang_args, *args, "--out", str(md), "--out", str(xlsx))
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    book = load_workbook(xlsx, read_only=True)
+    sheets = {s.title: list(s.iter_rows(values_only=True)) for s in book.worksheets}
+    return md.read_text(encoding="utf-8").splitlines(), sheets
+
+
+def test_the_markdown_diff_report_is_written_in_chinese_naming_by_label(tmp_path):
+    lines, _ = _diff_reports(tmp_path)
+    assert lines[0].startswith("# 规则变化：") and lines[0].endswith(" → 工作区")
+    assert "- **示例补助（demo.subsidy）**" in lines
+    assert "  - ratio[employee] 50% → 60%，自 2020-01-01 起" in lines
+    assert "## 对 4 个案例的影响" in lines
+    # the cases add up, in words: 4 = 2 compared + 1 refused by both + 1 of no policy
+    assert (
+        "共 4 个案例 = 已比对 2 个 + 新旧版本均不予计算 1 个 + 新旧版本均无此政策 1 个。" in lines
+    )
+    assert (
+        "| 政策 | 输出项 | 单位 | 案例数 | 已比对 | 有变化 | 增加 | 减少 | 现在不予计算 "
+        "| 现在可以计算 | 最小 | 中位数 | 最大 | 合计 |" in lines
+    )
+    assert (
+        "| 示例补助（demo.subsidy） | 补助金额（subsidy） | yuan | 3 | 2 | 1 | 1 | 0 | 0 | 0 "
+        "| +100.00 | +100.00 | +100.00 | +100.00 |" in lines
+    )
+    assert "### 变化最大的案例：示例补助（demo.subsidy） 补助金额（subsidy）（yuan）" in lines
+    assert "| 案例 | 计算日期 | 输入 | 原值 | 新值 | 变化 | 备注 |" in lines
+    assert any(
+        line.endswith(
+            "| 2020-06-01 | scheme=employee, out_of_pocket=1000 | 500.00 | 600.00 | +100.00 |  |"
+        )
+        for line in lines
+    )
+    assert "### 未比对的案例（2 个）" in lines
+    assert "| 政策 | 案例 | 计算日期 | 输入 | 原因 | 不予计算的理由 |" in lines
+    refused = next(line for line in lines if "2019-06-01" in line)
+    assert (
+        refused.startswith("| 示例补助（demo.subsidy） |") and "| 新旧版本均不予计算 |" in refused
+    )
+    assert any(
+        line.startswith("| other.policy |") and "新旧版本均无此政策" in line for line in lines
+    )
+
+
+def test_the_xlsx_diff_report_is_written_in_chinese_naming_by_label(tmp_path):
+    _, sheets = _diff_reports(tmp_path)
+    assert list(sheets) == ["规则变化", "影响", "变化明细", "未比对"]
+    assert sheets["规则变化"][1] == ("政策", "状态", "变化")
+    assert sheets["规则变化"][2][:2] == ("示例补助（demo.subsidy）", "修改")
+    assert sheets["影响"][0][0] == f"案例 4 个：{tmp_path / 'cases.csv'}"
+    assert sheets["影响"][1][:6] == ("政策", "输出项", "单位", "案例数", "已比对", "有变化")
+    assert sheets["影响"][2][:4] == ("示例补助（demo.subsidy）", "补助金额（subsidy）", "yuan", 3)
+    assert sheets["影响"][2][-1] == 100  # 600 − 500, a number people can sum
+    assert sheets["变化明细"][0][6:9] == ("原值", "新值", "变化")
+    assert sheets["变化明细"][1][:2] == ("示例补助（demo.subsidy）", "补助金额（subsidy）")
+    assert sheets["变化明细"][1][6:9] == (500, 600, 100)
+    assert sheets["未比对"][1] == ("政策", "案例", "计算日期", "输入", "原因", "不予计算的理由")
+    assert [row[4] for row in sheets["未比对"][2:]] == ["新旧版本均不予计算", "新旧版本均无此政策"]
+
+
+def test_lang_en_writes_the_diff_reports_in_english_by_id(tmp_path):
+    lines, sheets = _diff_reports(tmp_path, ("--lang", "en"))
+    assert lines[0].startswith("# Rule changes: ") and "- **demo.subsidy**" in lines
+    assert (
+        "4 case(s) = 2 compared + 1 refused by both versions + 1 of a policy neither version has."
+        in lines
+    )
+    assert (
+        "| demo.subsidy | subsidy | yuan | 3 | 2 | 1 | 1 | 0 | 0 | 0 | +100.00 | +100.00 | +100.00 | +100.00 |"
+        in lines
+    )
+    assert "### Biggest changes: demo.subsidy subsidy (yuan)" in lines
+    assert list(sheets) == ["rules", "impact", "changes", "not compared"]
+    assert sheets["changes"][0] == (
+        "policy",
+        "output",
+        "unit",
+        "case",
+        "on",
+        "inputs",
+        "base",
+        "new",
+        "change",
+        "note",
+    )
+    assert sheets["changes"][1][:2] == ("demo.subsidy", "subsidy")
+
+
 def test_a_schema_problem_is_worded_in_chinese_hints_and_all(tmp_path):
     broken = FIXTURE.read_text(encoding="utf-8").replace("id: demo.subsidy", "id: Demo.Subsidy")
     (tmp_path / "policies" / "demo").mkdir(parents=True)

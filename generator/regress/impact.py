@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from generator.compile.python_module import emit_module
 from generator.compile.test_tables import table_rows
+from generator.core.messages import words
+from generator.core.shown import label_of
 from generator.evaluate.modules import module_from_text
 from generator.evaluate.outcome import Outcome, run, text
 
@@ -107,6 +110,8 @@ class OutputImpact:
     evaluated_now: int = 0  # the other way round
     amounts: list = field(default_factory=list)  # every numeric change, head − base
     listed: list = field(default_factory=list)  # CaseChange, every change (sorted at the end)
+    policy_labels: Mapping[str, str] | None = None  # {zh, en}: for the reports people read
+    output_labels: Mapping[str, str] | None = None
 
     @property
     def any_change(self) -> bool:
@@ -133,6 +138,7 @@ class PolicyImpact:
     status: str  # "both" | "added" | "removed"
     cases: int
     outputs: list[OutputImpact] = field(default_factory=list)
+    labels: Mapping[str, str] | None = None  # the policy's title {zh, en}
 
     @property
     def any_change(self) -> bool:
@@ -210,7 +216,7 @@ def case_impact(base: list, head: list, cases: list[ImpactCase], source: str = "
         old, new = before.get(policy_id), after.get(policy_id)
         items = by_policy[policy_id]
         status = "both" if old and new else "added" if new else "removed"
-        impact = PolicyImpact(policy_id, status, len(items))
+        impact = PolicyImpact(policy_id, status, len(items), labels=label_of(new or old))
         if status == "both":
             impact.outputs = _compare(old, new, items, result)
         else:
@@ -229,7 +235,17 @@ def _compare(old, new, cases: list[ImpactCase], result: Impact) -> list[OutputIm
     base_eval, head_eval = _evaluator(old), _evaluator(new)
     shared = [o for o in new.outputs if old.output(o.name) is not None]
     impacts = [
-        OutputImpact(old.id, o.name, o.unit, o.type, o.places, cases=len(cases)) for o in shared
+        OutputImpact(
+            old.id,
+            o.name,
+            o.unit,
+            o.type,
+            o.places,
+            cases=len(cases),
+            policy_labels=label_of(new),
+            output_labels=label_of(o),
+        )
+        for o in shared
     ]
     for case in cases:
         a = run(base_eval, dict(case.inputs), case.on)
@@ -252,13 +268,27 @@ def _count(impact: OutputImpact, case: ImpactCase, a: Outcome, b: Outcome) -> No
         if b.outputs is not None:
             impact.evaluated_now += 1
             impact.listed.append(
-                CaseChange(case, name, None, b.outputs[name], None, f"refused before: {a.error}")
+                CaseChange(
+                    case,
+                    name,
+                    None,
+                    b.outputs[name],
+                    None,
+                    words("diff-note.refused-before", error=a.error),
+                )
             )
         return
     if b.outputs is None:
         impact.refused_now += 1
         impact.listed.append(
-            CaseChange(case, name, a.outputs[name], None, None, f"refused now: {b.error}")
+            CaseChange(
+                case,
+                name,
+                a.outputs[name],
+                None,
+                None,
+                words("diff-note.refused-now", error=b.error),
+            )
         )
         return
     impact.compared += 1

@@ -19,7 +19,7 @@ import io
 from dataclasses import dataclass, field
 
 from generator.core.messages import Message, words
-from generator.core.shown import pad, width
+from generator.core.shown import named, pad, width
 from generator.evaluate.outcome import text
 from generator.regress.impact import BIGGEST, REASONS, CaseChange, Impact, OutputImpact, Uncompared
 from generator.regress.rule_changes import PolicyChange
@@ -253,70 +253,156 @@ def _shown_value(output: OutputImpact, value) -> str:
 
 
 # -- files ------------------------------------------------------------------------------------------
+# The .md and .xlsx reports speak the current language; in Chinese policies and outputs are
+# named by their labels with the id beside them. The .csv stays as machines read it (ids).
+
+
+REPORT_WORDS = {  # (kind, name) → key: the headers, statuses and sheet titles of .md and .xlsx
+    ("column", "policy"): "report.column.policy",
+    ("column", "output"): "report.column.output",
+    ("column", "unit"): "report.column.unit",
+    ("column", "cases"): "report.column.cases",
+    ("column", "compared"): "report.column.compared",
+    ("column", "changed"): "report.column.changed",
+    ("column", "up"): "report.column.up",
+    ("column", "down"): "report.column.down",
+    ("column", "refused now"): "report.column.refused-now",
+    ("column", "evaluated now"): "report.column.evaluated-now",
+    ("column", "min"): "report.column.min",
+    ("column", "median"): "report.column.median",
+    ("column", "max"): "report.column.max",
+    ("column", "total"): "report.column.total",
+    ("column", "case"): "report.column.case",
+    ("column", "on"): "report.column.on",
+    ("column", "inputs"): "report.column.inputs",
+    ("column", "base"): "report.column.base",
+    ("column", "new"): "report.column.new",
+    ("column", "change"): "report.column.change",
+    ("column", "note"): "report.column.note",
+    ("column", "reason"): "report.column.reason",
+    ("column", "refusal"): "report.column.refusal",
+    ("column", "status"): "report.column.status",
+    ("status", "added"): "report.status.added",
+    ("status", "removed"): "report.status.removed",
+    ("status", "changed"): "report.status.changed",
+    ("status", "wording only"): "report.status.wording-only",
+    ("sheet", "rules"): "report.sheet.rules",
+    ("sheet", "impact"): "report.sheet.impact",
+    ("sheet", "changes"): "report.sheet.changes",
+    ("sheet", "not compared"): "report.sheet.not-compared",
+}
+
+
+def _said(kind: str, name: str) -> str:
+    return words(REPORT_WORDS[kind, name])
+
+
+def _column(name: str) -> str:
+    """A column's header in the reports people read: `refused now` → report.column.refused-now."""
+    return _said("column", name)
+
+
+def _columns(names) -> list[str]:
+    return [_column(n) for n in names]
+
+
+def _shown_impact(o: OutputImpact, raw: bool = False) -> list:
+    cells = _impact_cells(o, raw)
+    return [named(o.policy, o.policy_labels), named(o.output, o.output_labels)] + cells[2:]
+
+
+def _shown_change(o: OutputImpact, c: CaseChange, raw: bool = False) -> list:
+    cells = _change_cells(o, c, raw)
+    if not raw:
+        cells[6:8] = [_report_value(o, c.base), _report_value(o, c.head)]
+    return [named(o.policy, o.policy_labels), named(o.output, o.output_labels)] + cells[2:]
+
+
+def _report_value(output: OutputImpact, value) -> str:
+    return words("report.refused") if value is None else _value(output, value)
+
+
+def _policy_labels(report: Report) -> dict:
+    known = {p.policy: p.labels for p in report.impact.policies}
+    known.update({c.policy: c.labels for c in report.rules if c.labels})
+    return known
+
+
+def _shown_uncompared(u: Uncompared, labels: dict) -> list:
+    cells = _uncompared_cells(u)
+    return [named(cells[0], labels.get(cells[0]))] + cells[1:]
 
 
 def markdown(report: Report, biggest: int = BIGGEST) -> str:
-    out = [f"# Rule changes: {report.base} → {report.head}", ""]
+    labels = _policy_labels(report)
+    out = ["# " + words("report.title", base=report.base, head=report.head), ""]
     if not report.rules:
-        out.append("No policy changed.")
+        out.append(words("report.no-policy-changed"))
     for change in report.rules:
         if change.status == "changed":
-            out.append(f"- **{change.policy}**")
+            out.append(f"- **{named(change.policy, change.labels)}**")
             out += [f"  - {w}" for w in change.changes]
         else:
             out.append(f"- {change.words()}")
     if report.failing_examples:
-        out += ["", "Example cases that no longer hold:", ""] + [
+        out += ["", words("report.failing-examples"), ""] + [
             f"- {_md(line)}" for line in report.failing_examples
         ]
     impact = report.impact
     out += [
         "",
-        f"## Impact on {impact.cases} cases",
+        "## " + words("report.impact", cases=impact.cases),
         "",
-        f"Cases: {impact.source}. Min, median, max and total are of the changes (new − base).",
+        words("report.source", source=impact.source),
     ]
-    out += ["", sum_line(impact) + "."]
+    out += ["", words("report.sum", sum=sum_line(impact))]
     others = [p for p in impact.policies if p.status != "both"]
     if others:
         out.append("")
     for policy in others:
-        what = (
-            "of a new policy"
-            if policy.status == "added"
-            else "no longer evaluated (policy removed)"
+        key = "report.policy-added" if policy.status == "added" else "report.policy-removed"
+        out.append(
+            "- " + words(key, policy=named(policy.policy, policy.labels), cases=policy.cases)
         )
-        out.append(f"- {policy.policy}: {policy.cases} case(s) {what}")
     outputs = list(_outputs(report))
     if outputs:
-        out += ["", "| " + " | ".join(IMPACT_COLUMNS) + " |", "|" + "---|" * len(IMPACT_COLUMNS)]
-        out += ["| " + " | ".join(_md(c) for c in _impact_cells(o)) + " |" for o in outputs]
+        header = _columns(IMPACT_COLUMNS)
+        out += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(_md(c) for c in _shown_impact(o)) + " |" for o in outputs]
     for o in outputs:
         if not o.any_change:
             continue
+        heading = words(
+            "report.biggest",
+            policy=named(o.policy, o.policy_labels),
+            output=named(o.output, o.output_labels),
+            unit=o.unit or words("report.no-unit"),
+        )
+        header = _columns(CHANGE_COLUMNS[3:])
         out += [
             "",
-            f"### Biggest changes: {o.policy} {o.output} ({o.unit or 'no unit'})",
+            f"### {heading}",
             "",
-            "| " + " | ".join(CHANGE_COLUMNS[3:]) + " |",
-            "|" + "---|" * len(CHANGE_COLUMNS[3:]),
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
         ]
         out += [
-            "| " + " | ".join(_md(c) for c in _change_cells(o, c)[3:]) + " |"
+            "| " + " | ".join(_md(c) for c in _shown_change(o, c)[3:]) + " |"
             for c in o.biggest(biggest)
         ]
         if len(o.listed) > biggest:
-            out.append(f"\n{len(o.listed) - biggest} more change(s) not listed.")
+            out.append("\n" + words("report.more-changes", count=len(o.listed) - biggest))
     if impact.uncompared:
+        header = _columns(UNCOMPARED_COLUMNS)
         out += [
             "",
             f"### {Message('diff-not-compared.heading', count=len(impact.uncompared))}",
             "",
-            "| " + " | ".join(UNCOMPARED_COLUMNS) + " |",
-            "|" + "---|" * len(UNCOMPARED_COLUMNS),
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
         ]
         out += [
-            "| " + " | ".join(_md(c) for c in _uncompared_cells(u)) + " |"
+            "| " + " | ".join(_md(c) for c in _shown_uncompared(u, labels)) + " |"
             for _, items in impact.by_reason()
             for u in items
         ]
@@ -354,25 +440,35 @@ def workbook(report: Report) -> bytes:
     from generator.core.xlsx_bytes import workbook_bytes
 
     book = Workbook(write_only=True)
-    rules = [[f"{report.base} → {report.head}"], ["policy", "status", "change"]]
+    labels = _policy_labels(report)
+    rules = [[f"{report.base} → {report.head}"], _columns(("policy", "status", "change"))]
     for change in report.rules:
+        status = _said("status", change.status)
         for said in change.changes if change.status == "changed" else (change.words(),):
-            rules.append([change.policy, change.status, said])
+            rules.append([named(change.policy, change.labels), status, said])
     impact: list[list[object]] = [
-        [f"{report.impact.cases} cases: {report.impact.source}", sum_line(report.impact)],
-        list(IMPACT_COLUMNS),
+        [
+            words("report.sheet-cases", cases=report.impact.cases, source=report.impact.source),
+            sum_line(report.impact),
+        ],
+        list(_columns(IMPACT_COLUMNS)),
     ]
-    impact += [_impact_cells(o, raw=True) for o in _outputs(report)]
+    impact += [_shown_impact(o, raw=True) for o in _outputs(report)]
     impact += [
-        [p.policy, f"({p.status})", "", p.cases]
+        [
+            named(p.policy, p.labels),
+            "(" + _said("status", p.status) + ")",
+            "",
+            p.cases,
+        ]
         for p in report.impact.policies
         if p.status != "both"
     ]
-    changes = [list(CHANGE_COLUMNS)] + [
-        _change_cells(o, c, raw=True) for o in _outputs(report) for c in o.listed
+    changes = [_columns(CHANGE_COLUMNS)] + [
+        _shown_change(o, c, raw=True) for o in _outputs(report) for c in o.listed
     ]
-    uncompared = [[sum_line(report.impact)], list(UNCOMPARED_COLUMNS)] + [
-        _uncompared_cells(u) for _, items in report.impact.by_reason() for u in items
+    uncompared = [[sum_line(report.impact)], _columns(UNCOMPARED_COLUMNS)] + [
+        _shown_uncompared(u, labels) for _, items in report.impact.by_reason() for u in items
     ]
     for title, rows, header_row in (
         ("rules", rules, 2),
@@ -380,7 +476,7 @@ def workbook(report: Report) -> bytes:
         ("changes", changes, 1),
         ("not compared", uncompared, 2),
     ):
-        _sheet(book, title, rows, header_row)
+        _sheet(book, _said("sheet", title), rows, header_row)
     return workbook_bytes(book, canonical=False)  # written once for people, never compared
 
 

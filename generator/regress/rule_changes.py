@@ -11,10 +11,12 @@ Changes of wording only (titles, notes, quotes, examples) are noted but are not 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from generator.core.messages import words as say
+from generator.core.shown import label_of
 from generator.evaluate.outcome import grouped
 from generator.model.policy import Bracket, Parameter, Policy, fmt
 
@@ -26,6 +28,7 @@ class PolicyChange:
     policy: str
     status: str  # added | removed | changed | wording only
     changes: tuple = ()  # the changes in words, in the order of the policy
+    labels: Mapping[str, str] | None = field(default=None, compare=False)  # title {zh, en}
 
     @property
     def is_rule_change(self) -> bool:
@@ -53,13 +56,15 @@ def rule_changes(base: list[Policy], head: list[Policy]) -> list[PolicyChange]:
     changes = []
     for policy_id in sorted(set(before) | set(after)):
         old, new = before.get(policy_id), after.get(policy_id)
+        labels = label_of(new or old)
         if new is None:
-            changes.append(PolicyChange(policy_id, REMOVED))
+            changes.append(PolicyChange(policy_id, REMOVED, labels=labels))
         elif old is None:
-            changes.append(PolicyChange(policy_id, ADDED, (new.title.en,) if new.title.en else ()))
+            title = (new.title.en,) if new.title.en else ()
+            changes.append(PolicyChange(policy_id, ADDED, title, labels))
         elif old != new:
             words = tuple(policy_words(old, new))
-            changes.append(PolicyChange(policy_id, CHANGED if words else WORDING, words))
+            changes.append(PolicyChange(policy_id, CHANGED if words else WORDING, words, labels))
     return changes
 
 
