@@ -192,6 +192,9 @@ def test_keys_chosen_at_run_time_are_few_and_known():
     assert sorted(set(DYNAMIC)) == [
         "generator/checks/structure.py: JSON_TYPES[expected]",  # a JSON type in words
         "generator/evaluate/interpreter.py: ROUNDING[output.mode]",  # a rounding mode in words
+        "generator/publish/markdown.py: METHOD_WORDS[parameter.method]",  # how a scale applies
+        "generator/publish/markdown.py: ROUNDING[mode]",  # the rule book's rounding, in Chinese
+        "generator/publish/markdown.py: TYPE_WORDS[name]",  # an input's type, in Chinese
         "generator/regress/report.py: REPORT_WORDS[kind, name]",  # .md/.xlsx header, sheet
         "generator/regress/report.py: TERMINAL_COLUMNS[IMPACT_COLUMNS[i]]",  # a table header
         "generator/sources/excel/reader.py: REFUSED_SUFFIXES[p.suffix.lower()]",

@@ -44,12 +44,18 @@ def test_publish_writes_every_format_for_every_policy_with_a_manifest(full, proj
             f"json/{policy.id}.json",
             f"xlsx/{policy.id}.xlsx",
             f"dmn/{policy.id}.dmn",
-            f"md/{policy.id}.md",
+            f"md/zh/{policy.id}.md",
+            f"md/en/{policy.id}.md",
         ):
             assert path in files
         for parameter in policy.parameters:
             assert (f"csv/{policy.id}/{parameter.name}.csv" in files) == bool(parameter.values)
-    assert {"manifest.json", "md/index.md", "schemas/published-policy.schema.json"} <= set(files)
+    assert {
+        "manifest.json",
+        "md/zh/index.md",
+        "md/en/index.md",
+        "schemas/published-policy.schema.json",
+    } <= set(files)
 
 
 def test_publishing_an_unchanged_tree_twice_gives_byte_identical_files(full, tmp_path):
@@ -58,6 +64,17 @@ def test_publishing_an_unchanged_tree_twice_gives_byte_identical_files(full, tmp
     assert tree(tmp_path / "again") == tree(full)
     into_the_same = publish(tmp_path / "again")
     assert "0 changed, 0 new, 0 removed" in into_the_same.output
+
+
+def test_a_publisher_in_a_chinese_locale_publishes_the_same_bytes(full, tmp_path):
+    out = tmp_path / "zh"
+    chinese = {"RATEBOOK_LANG": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "zh_CN.UTF-8"}
+    result = CliRunner().invoke(
+        cli.main, ["--root", str(ROOT), "publish", "--out", str(out)], env=chinese
+    )
+    assert result.exit_code == 0, result.output
+    assert "发布到" in result.output  # the summary speaks Chinese; the files do not change
+    assert tree(out) == tree(full)
 
 
 def test_no_published_file_carries_the_date_it_was_made(full):
@@ -287,7 +304,8 @@ def test_a_changed_rate_shows_up_in_every_format_after_a_rebuild(copy_of_policie
         "csv/pension.death_benefits/survivor_lump_sum_by_cause.csv",
         "xlsx/pension.death_benefits.xlsx",
         "dmn/pension.death_benefits.dmn",
-        "md/pension.death_benefits.md",
+        "md/zh/pension.death_benefits.md",
+        "md/en/pension.death_benefits.md",
     }
     assert changed == policy_files | {"manifest.json"}
 
@@ -316,7 +334,7 @@ def test_a_changed_rate_shows_up_in_every_format_after_a_rebuild(copy_of_policie
     assert "<text>16500</text>" in (after / "dmn/pension.death_benefits.dmn").read_text(
         encoding="utf-8"
     )
-    assert "| illness | 16500 |" in (after / "md/pension.death_benefits.md").read_text(
+    assert "| illness | 16500 |" in (after / "md/en/pension.death_benefits.md").read_text(
         encoding="utf-8"
     )
     manifest = json.loads((after / "manifest.json").read_text(encoding="utf-8"))

@@ -79,7 +79,7 @@ def test_the_rule_book_has_both_titles_citations_and_explicit_boundaries(project
         project.policy("medical.secondary_compensation"),
     ]
     pages = emit_markdown(policies)
-    page = pages["md/platform.construction_subsidy.md"]
+    page = pages["md/en/platform.construction_subsidy.md"]
     assert "# 镇（街道）人力社保平台一次性建设补助" in page
     assert (
         "## One-time construction subsidy for township labour and social security platforms" in page
@@ -87,10 +87,10 @@ def test_the_rule_book_has_both_titles_citations_and_explicit_boundaries(project
     assert "Source: 四(一) — “服务场地在200平方米以上的补助10万元" in page
     assert "| 2 | ≥ 100 and < 200 | 80000 yuan |" in page
     assert "## Notes" in page and "Worked examples" in page
-    marginal = pages["md/medical.secondary_compensation.md"]
+    marginal = pages["md/en/medical.secondary_compensation.md"]
     assert "| – | ≤ 20000 | nothing |" in marginal
     assert "| 1 | > 20000 and ≤ 30000 | 30% of the part in this bracket |" in marginal
-    index = pages["md/index.md"]
+    index = pages["md/en/index.md"]
     assert "[platform.construction_subsidy](platform.construction_subsidy.md)" in index
     assert "重大疾病医疗费用二次补偿" in index and "from 2011-01-01" in index
 
@@ -100,7 +100,7 @@ def test_a_markdown_cell_cannot_break_its_table(project):
 
     policy = project.policy("pension.death_benefits")
     odd = replace(policy, title=replace(policy.title, en="a | b\nc"))
-    assert "| a \\| b c |" in emit_markdown([odd])["md/index.md"]
+    assert "| a \\| b c |" in emit_markdown([odd])["md/en/index.md"]
 
 
 def parse(text: str) -> ET.Element:
@@ -214,3 +214,44 @@ def test_what_dmn_cannot_express_is_listed_not_dropped(project):
         "what": "parameter reward_multiple",
         "reason": "the source gives no number for it (unnumbered), so there is nothing to evaluate",
     } in [gap_record(g) for g in gaps]
+
+
+def test_the_chinese_rule_book_reads_as_an_officer_writes(project):
+    policies = [
+        project.policy("platform.construction_subsidy"),
+        project.policy("medical.secondary_compensation"),
+    ]
+    pages = emit_markdown(policies)
+    page = pages["md/zh/platform.construction_subsidy.md"]
+    assert "# 镇（街道）人力社保平台一次性建设补助" in page
+    assert "[全部政策](index.md) · [English](../en/platform.construction_subsidy.md)" in page
+    assert "## 输入项" in page and "## 输出项" in page and "## 参数数值" in page
+    # the brackets in the policy's own words: at_least 100, below 200
+    assert "| 档次 | 分段标准（m2） | 支付 |" in page
+    assert "| 2 | 100 及以上、不满 200 | 80000 yuan |" in page
+    marginal = pages["md/zh/medical.secondary_compensation.md"]
+    assert "| – | 20000 以内（含） | 不支付 |" in marginal
+    assert "| 1 | 超过 20000、30000 以内（含） | 本段部分的 30% |" in marginal
+    assert "计算方法：分段累进（" in marginal and "自 2011-01-01 起（无截止日期）：" in marginal
+    assert "| 职工（employee）、居民（resident） |" in marginal  # enum values by their labels
+    assert "四舍五入，保留 2 位小数" in marginal
+    index = pages["md/zh/index.md"]
+    assert index.splitlines()[2:5] == ["# 规则手册", "", "[English](../en/index.md)"]
+    assert "| 政策 | 名称 | English | 施行期间 | 依据 |" in index
+
+
+def test_the_rule_book_is_the_same_bytes_whatever_the_language_of_the_publisher(project):
+    from generator.core.messages import in_language
+
+    policies = [project.policy("medical.secondary_compensation")]
+    with in_language("zh"):
+        chinese = emit_markdown(policies)
+    with in_language("en"):
+        english = emit_markdown(policies)
+    assert chinese == english
+    assert sorted(chinese) == [
+        "md/en/index.md",
+        "md/en/medical.secondary_compensation.md",
+        "md/zh/index.md",
+        "md/zh/medical.secondary_compensation.md",
+    ]

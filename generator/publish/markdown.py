@@ -1,16 +1,21 @@
-"""Publish a readable rule book: one Markdown page per policy and an index.
+"""Publish a readable rule book: one Markdown page per policy and an index, in Chinese and English.
 
-For citizens and staff rather than machines: the Chinese and English titles, the source
-document and clause, every note on how the policy reads its source, and every number with the
-words it comes from, in tables whose boundaries are written out ("≥ 100 and < 200") so nobody
-has to know what 以上 includes. Pure: model in, text out.
+For citizens and staff rather than machines: the source document and clause, every note on
+how the policy reads its source, and every number with the words it comes from, in tables
+whose boundaries are written out so nobody has to know what 以上 includes. The book is written
+twice, `md/zh/…` (as an officer writes: 分段标准, 起始日期, the policy's own bracket words,
+`超过 20000、30000 以内（含）`) and `md/en/…` (`≥ 100 and < 200`), each page linking to the
+other language; whatever the locale of the person publishing, the same tree publishes the same
+bytes (each set of pages is rendered in its own language). Pure: model in, text out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from generator.core.messages import CHINESE, ENGLISH, current_language, in_language, words
 from generator.core.version import __version__
+from generator.evaluate.interpreter import ROUNDING
 from generator.model.plan import formula_order
 from generator.model.policy import Parameter, Policy, fmt
 from generator.publish.view import (
@@ -22,19 +27,24 @@ from generator.publish.view import (
     window,
 )
 
+LANGUAGES = (CHINESE, ENGLISH)  # md/zh/… first: the officers' language
 METHOD_WORDS = {
-    "marginal": "segments: each part of the value is paid at its own bracket's rate, and the parts are added up",
-    "whole_amount": "one amount (or one rate times the whole value) for the bracket the value falls in",
+    "marginal": "book.method.marginal",
+    "whole_amount": "book.method.whole_amount",
 }
 
 
-def page_path(policy: Policy) -> str:
-    return f"md/{policy.id}.md"
+def page_path(policy: Policy, lang: str = CHINESE) -> str:
+    return f"md/{lang}/{policy.id}.md"
 
 
 def cell(text) -> str:
     """Text safe inside a Markdown table cell."""
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _zh() -> bool:
+    return current_language() == CHINESE
 
 
 def _header(policy: Policy | None = None) -> str:
@@ -48,23 +58,26 @@ def _header(policy: Policy | None = None) -> str:
 
 def _range(start: dt.date | None, end: dt.date | None) -> str:
     if start is None:
-        return "never (a value has no number)"
-    return f"from {iso(start)}" + (f" to {iso(end)}" if end else " (no end date)")
+        return words("book.never")
+    if end:
+        return words("book.from-to", start=iso(start), end=iso(end))
+    return words("book.from", start=iso(start))
 
 
 def emit_markdown(policies: list[Policy], on: dt.date | None = None) -> dict[str, str]:
-    """{md/index.md, md/<id>.md…}: the rule book for the policies given."""
-    files = {page_path(p): policy_page(p, on) for p in policies}
-    files["md/index.md"] = index_page(policies, on)
+    """{md/<lang>/index.md, md/<lang>/<id>.md…} for zh and en: the rule book for the policies given."""
+    files = {}
+    for lang in LANGUAGES:
+        with in_language(lang):
+            files.update({page_path(p, lang): policy_page(p, on) for p in policies})
+            files[f"md/{lang}/index.md"] = index_page(policies, on)
     return files
 
 
 def index_page(policies: list[Policy], on: dt.date | None = None) -> str:
-    lines = [_header(), "", "# 规则手册 — Rule book", ""]
-    lines.append(
-        f"The values in force on {iso(on)}." if on else "Every dated value of every policy."
-    )
-    lines += ["", "| policy | 中文 | English | in force | source |", "|---|---|---|---|---|"]
+    lines = [_header(), "", "# " + words("book.title"), "", words("book.other-language-index"), ""]
+    lines.append(words("book.in-force-on", on=iso(on)) if on else words("book.every-value"))
+    lines += ["", words("book.index-header"), "|---|---|---|---|---|"]
     for p in sorted(policies, key=lambda x: x.id):
         first, last = window(p, on)
         lines.append(
@@ -77,6 +90,9 @@ def index_page(policies: list[Policy], on: dt.date | None = None) -> str:
 def policy_page(policy: Policy, on: dt.date | None = None) -> str:
     src = policy.source
     first, last = window(policy, on)
+    number = words("book.source-number", number=src.number) if src.number else ""
+    seed = words("book.source-seed", seed=src.seed) if src.seed else ""
+    shown_on = words("book.page-on", on=iso(on)) if on else ""
     lines = [
         _header(policy),
         "",
@@ -84,71 +100,62 @@ def policy_page(policy: Policy, on: dt.date | None = None) -> str:
         "",
         f"## {policy.title.en}",
         "",
-        f"- Policy id: `{policy.id}`",
-        f"- Jurisdiction: {policy.jurisdiction}",
-        f"- Source: {src.title}"
-        + (f" ({src.number})" if src.number else "")
-        + f", {src.clause}, dated {src.date}"
-        + (f" (seed file `{src.seed}`)" if src.seed else ""),
-        f"- In force: {_range(first, last)}"
-        + (f"; this page shows the values in force on {iso(on)}" if on else ""),
+        words("book.policy-id", id=policy.id),
+        words("book.jurisdiction", jurisdiction=policy.jurisdiction),
+        words(
+            "book.source",
+            title=src.title,
+            number=number,
+            clause=src.clause,
+            date=src.date,
+            seed=seed,
+        ),
+        words("book.in-force", range=_range(first, last), on=shown_on),
         "",
-        "[All policies](index.md)",
+        words("book.all-policies", id=policy.id),
         "",
     ]
     if policy.notes:
-        lines += (
-            ["## Notes — how this policy reads its source", ""]
-            + [f"- {n}" for n in policy.notes]
-            + [""]
-        )
+        lines += ["## " + words("book.notes"), ""] + [f"- {n}" for n in policy.notes] + [""]
     lines += [
-        "## Inputs",
+        "## " + words("book.inputs"),
         "",
-        "| name | 中文 | English | type | unit | allowed |",
+        words("book.inputs-header"),
         "|---|---|---|---|---|---|",
     ]
     for f in policy.inputs:
-        lines.append(
-            f"| `{f.name}` | {cell(f.label.zh)} | {cell(f.label.en)} | {f.type} | {cell(f.unit)} | {cell(_allowed(f))} |"
-        )
+        lines.append(f"| {_names(f)} | {_type(f.type)} | {cell(f.unit)} | {cell(_allowed(f))} |")
     lines += [
         "",
-        "## Outputs",
+        "## " + words("book.outputs"),
         "",
-        "| name | 中文 | English | type | unit | rounding |",
+        words("book.outputs-header"),
         "|---|---|---|---|---|---|",
     ]
     for f in policy.outputs:
         rounding = (
-            f"{f.mode.replace('_', ' ')} to {f.places} places" if f.places is not None else ""
+            words("book.rounding", mode=_mode(f.mode), places=f.places)
+            if f.places is not None
+            else ""
         )
-        lines.append(
-            f"| `{f.name}` | {cell(f.label.zh)} | {cell(f.label.en)} | {f.type} | {cell(f.unit)} | {rounding} |"
-        )
-    lines += ["", "## Values", ""]
+        lines.append(f"| {_names(f)} | {_type(f.type)} | {cell(f.unit)} | {rounding} |")
+    lines += ["", "## " + words("book.values"), ""]
     for parameter in policy.parameters:
         lines += _parameter(policy, parameter, on)
     order, _ = formula_order(policy)
-    lines += [
-        "## Formulas",
-        "",
-        "Computed in this order (the formula language is described in the ratebook README):",
-        "",
-        "```text",
-    ]
+    lines += ["## " + words("book.formulas"), "", words("book.formula-order"), "", "```text"]
     texts = {f.name: f.text for f in policy.formulas}
     lines += [f"{name} = {' '.join(texts[name].split())}" for name in order]
     lines += ["```", ""]
     if policy.checks:
-        lines += ["## Checks", "", "A case that breaks one of these rules is refused:", ""]
+        lines += ["## " + words("book.checks"), "", words("book.checks-intro"), ""]
         lines += [f"- `{c.rule}` — {c.message}" for c in policy.checks] + [""]
     cases = published_cases(policy, on)
     if cases:
         lines += [
-            "## Worked examples",
+            "## " + words("book.examples"),
             "",
-            "| case | on | inputs | result | why |",
+            words("book.examples-header"),
             "|---|---|---|---|---|",
         ]
         for c in cases:
@@ -161,68 +168,124 @@ def policy_page(policy: Policy, on: dt.date | None = None) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _names(f) -> str:
+    """The name, Chinese and English label cells of an input or output: id first in English,
+    the Chinese label first in Chinese."""
+    if _zh():
+        return f"{cell(f.label.zh)} | `{f.name}` | {cell(f.label.en)}"
+    return f"`{f.name}` | {cell(f.label.zh)} | {cell(f.label.en)}"
+
+
+TYPE_WORDS = {
+    "number": "book.type.number",
+    "enum": "book.type.enum",
+    "date": "book.type.date",
+    "bool": "book.type.bool",
+}
+
+
+def _type(name: str) -> str:
+    return words(TYPE_WORDS[name]) if _zh() and name in TYPE_WORDS else name
+
+
+def _mode(mode: str) -> str:
+    if _zh() and mode in ROUNDING:
+        return words(ROUNDING[mode])
+    return mode.replace("_", " ")
+
+
+def _condition(bracket) -> str:
+    """In Chinese the policy's own bracket words (超过 20000、30000 以内（含）); in English the
+    signs a reader checks (> 20000 and ≤ 30000)."""
+    return bracket.shown() if _zh() else bracket_condition(bracket)
+
+
 def _parameter(policy: Policy, parameter: Parameter, on: dt.date | None) -> list[str]:
-    title = " / ".join(x for x in (parameter.label.zh, parameter.label.en) if x)
-    lines = [f"### `{parameter.name}` — {title}", ""]
+    zh = _zh()
+    if zh and parameter.label.zh:
+        lines = [f"### {parameter.label.zh}（`{parameter.name}`）", ""]
+    else:
+        title = " / ".join(x for x in (parameter.label.zh, parameter.label.en) if x)
+        lines = [f"### `{parameter.name}` — {title}", ""]
     if parameter.clause or parameter.quote:
         quote = " ".join(parameter.quote.split())
-        lines.append(f"Source: {parameter.clause}" + (f" — “{quote}”" if quote else ""))
+        said = words("book.quote", quote=quote) if quote else ""
+        lines.append(words("book.parameter-source", clause=parameter.clause, quote=said))
         lines.append("")
     if parameter.note:
         lines += [parameter.note, ""]
     if parameter.unnumbered:
-        return lines + [
-            "The source gives no number for this value; it is not used in any calculation.",
-            "",
-        ]
+        return lines + [words("book.unnumbered"), ""]
     chosen = periods(parameter, on)
     if parameter.kind in ("amount", "rate"):
-        lines += ["| from | to | value |", "|---|---|---|"]
+        lines += [words("book.periods-header"), "|---|---|---|"]
         lines += [
-            f"| {iso(p.start)} | {iso(p.end) or '(no end)'} | {cell(value_words(parameter, p.value))} |"
+            f"| {iso(p.start)} | {iso(p.end) or words('book.no-end')} | {cell(value_words(parameter, p.value))} |"
             for p in chosen
         ]
         return lines + [""]
     if parameter.kind == "table":
         key = policy.input(parameter.key)
-        key_words = key.label.en or key.name if key else parameter.key
-        unit = "" if parameter.unit in ("", "1") else f" ({parameter.unit})"
+        if key:
+            key_words = (key.label.zh if zh else key.label.en) or key.name
+        else:
+            key_words = parameter.key
+        unit = "" if parameter.unit in ("", "1") else _unit(parameter.unit)
         for p in chosen:
             lines += [
-                f"{_range(p.start, p.end).capitalize()}:",
+                words("book.period", range=_capital(_range(p.start, p.end))),
                 "",
-                f"| {cell(key_words)} (`{parameter.key}`) | value{unit} |",
+                words("book.table-header", key=cell(key_words), id=parameter.key, unit=unit),
                 "|---|---|",
             ]
-            lines += [f"| {cell(k)} | {cell(_table_value(parameter, v))} |" for k, v in p.value]
+            lines += [
+                f"| {cell(_key(key, k))} | {cell(_table_value(parameter, v))} |" for k, v in p.value
+            ]
             lines.append("")
         return lines
-    lines += [f"How it applies: {METHOD_WORDS.get(parameter.method, parameter.method)}.", ""]
-    unit = f" ({parameter.input_unit})" if parameter.input_unit else ""
+    method = (
+        words(METHOD_WORDS[parameter.method])
+        if parameter.method in METHOD_WORDS
+        else parameter.method
+    )
+    lines += [words("book.method", method=method), ""]
+    unit = _unit(parameter.input_unit) if parameter.input_unit else ""
     for p in chosen:
         lines += [
-            f"{_range(p.start, p.end).capitalize()}:",
+            words("book.period", range=_capital(_range(p.start, p.end))),
             "",
-            f"| bracket | value{unit} | pays |",
+            words("book.scale-header", unit=unit),
             "|---|---|---|",
         ]
         first = p.value[0].lower
         if parameter.method == "marginal" and first is not None and first > 0:
-            lines.append(f"| – | ≤ {fmt(first)} | nothing |")
+            lines.append(words("book.scale-nothing", first=fmt(first)))
         for index, b in enumerate(p.value, start=1):
-            pays = (
-                f"{fmt(b.amount)} {parameter.output_unit}".strip()
-                if b.amount is not None
-                else f"{fmt(b.rate * 100)}%"
-                + (
-                    " of the part in this bracket"
-                    if parameter.method == "marginal"
-                    else " of the value"
-                )
-            )
-            lines.append(f"| {index} | {cell(bracket_condition(b))} | {cell(pays)} |")
+            if b.amount is not None:
+                pays = f"{fmt(b.amount)} {parameter.output_unit}".strip()
+            elif parameter.method == "marginal":
+                pays = words("book.pays-part", rate=fmt(b.rate * 100))
+            else:
+                pays = words("book.pays-whole", rate=fmt(b.rate * 100))
+            lines.append(f"| {index} | {cell(_condition(b))} | {cell(pays)} |")
         lines.append("")
     return lines
+
+
+def _unit(unit: str) -> str:
+    return f"（{unit}）" if _zh() else f" ({unit})"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _key(key, value) -> str:
+    """A table key: in Chinese the value's label with the value beside it."""
+    if key is None or not _zh():
+        return str(value)
+    label = key.value_label(value, CHINESE)
+    return f"{label}（{value}）" if label != str(value) else label
 
 
 def _table_value(parameter: Parameter, value) -> str:
@@ -233,15 +296,18 @@ def _table_value(parameter: Parameter, value) -> str:
 
 def _allowed(f) -> str:
     if f.type == "enum":
-        return (" < " if f.ordered else ", ").join(str(v) for v in f.values)
+        values = [_key(f, v) for v in f.values]
+        return (" < " if f.ordered else words("book.list-separator")).join(values)
     parts = []
     if f.minimum is not None:
         parts.append(f"≥ {fmt(f.minimum)}")
     if f.maximum is not None:
         parts.append(f"≤ {fmt(f.maximum)}")
-    text = " and ".join(parts)
+    text = words("book.and").join(parts)
     if f.has_default:
-        text += ("; " if text else "") + f"default {_plain(f.default)}"
+        text += (words("book.semicolon") if text else "") + words(
+            "book.default", value=_plain(f.default)
+        )
     return text
 
 
