@@ -56,6 +56,30 @@ def _c(key, zh, en, help_zh="", help_en="", width=0, write="") -> Column:
     return Column(key, zh, en, help_zh, help_en, width, write)
 
 
+# The Chinese and English names of an input, an output or a parameter: the same two columns
+# on each of those sheets.
+LABEL_COLUMNS = (
+    _c(
+        "label_zh",
+        "中文名称",
+        "label zh",
+        "人们读到的中文名称",
+        "the name people read in Chinese",
+        width=30,
+        write="text",
+    ),
+    _c(
+        "label_en",
+        "英文名称",
+        "label en",
+        "人们读到的英文名称",
+        "the name people read in English",
+        width=30,
+        write="text",
+    ),
+)
+
+
 # How a value of each kind is written, shown after a column's meaning in its header's prompt.
 # The values are read by generator/core/values.py, which accepts every form named here.
 WRITE = {
@@ -216,24 +240,7 @@ INPUTS = Sheet(
             "案例未填时使用",
             "used when a case leaves the field out",
         ),
-        _c(
-            "label_zh",
-            "中文名称",
-            "label zh",
-            "人们读到的中文名称",
-            "the name people read in Chinese",
-            width=30,
-            write="text",
-        ),
-        _c(
-            "label_en",
-            "英文名称",
-            "label en",
-            "人们读到的英文名称",
-            "the name people read in English",
-            width=30,
-            write="text",
-        ),
+        *LABEL_COLUMNS,
         _c(
             "value_labels_zh",
             "可选值中文名称",
@@ -291,24 +298,7 @@ OUTPUTS = Sheet(
             "half_up, half_even, down, up",
             write="list",
         ),
-        _c(
-            "label_zh",
-            "中文名称",
-            "label zh",
-            "人们读到的中文名称",
-            "the name people read in Chinese",
-            width=30,
-            write="text",
-        ),
-        _c(
-            "label_en",
-            "英文名称",
-            "label en",
-            "人们读到的英文名称",
-            "the name people read in English",
-            width=30,
-            write="text",
-        ),
+        *LABEL_COLUMNS,
         _c(
             "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
         ),
@@ -384,24 +374,7 @@ PARAMETERS = Sheet(
             "TRUE: the source gives no number",
             write="boolean",
         ),
-        _c(
-            "label_zh",
-            "中文名称",
-            "label zh",
-            "人们读到的中文名称",
-            "the name people read in Chinese",
-            width=30,
-            write="text",
-        ),
-        _c(
-            "label_en",
-            "英文名称",
-            "label en",
-            "人们读到的英文名称",
-            "the name people read in English",
-            width=30,
-            write="text",
-        ),
+        *LABEL_COLUMNS,
         _c("clause", "条款", "clause", "出处条款，如 第三条", "the clause, e.g. art. 3", width=16),
         _c("quote", "原文", "quote", "原文中给出该数字的句子", "the source's sentence", width=60),
         _c(
