@@ -444,32 +444,39 @@ class _Writer:
                 self.put(ws, row, 2, entry.start)
                 self.put(ws, row, 3, entry.number, fmt)
                 self.put(ws, row, 4, entry.note)
-        kinds = {p.kind for p in self.policy.parameters if p.kind in ("amount", "rate")}
-        if kinds == {"rate"}:  # only rates: the whole column is bounded as a rate
-            limit = max(self._rate_limit(p) for p in self.policy.parameters if p.kind == "rate")
-            self.validate(
-                ws,
-                self.column_range(L.VALUES, "value"),
-                low=0,
-                high=limit,
-                message=L.REFUSED_RATE.format(high=plain(limit * 100)),
-            )
-        else:  # amounts and rates share the column: each rate's rows are bounded
-            for first, last, p in self._runs(ws, row):
-                if p.kind == "rate":
-                    limit = self._rate_limit(p)
-                    self.validate(
-                        ws,
-                        f"C{first}:C{last}",
-                        low=0,
-                        high=limit,
-                        message=L.REFUSED_RATE.format(high=plain(limit * 100)),
-                    )
+        shown = [p for p in self.policy.parameters if p.kind in ("amount", "rate")]
+        self._bound_rates(ws, row, L.VALUES, "C", shown, lambda p: p.kind == "rate")
         self.validate(
             ws, self.column_range(L.VALUES, "parameter"), words=self._names("amount", "rate")
         )
         self.validate(ws, self.column_range(L.VALUES, "from"), dates=True)
         self.finish(ws, L.VALUES, row)
+
+    def _bound_rates(self, ws, row: int, sheet, letter: str, shown: list, is_rate) -> None:
+        """Rates between 0 and their limit in the value column of `sheet`: the whole column
+        when every parameter shown there is a rate, else each rate's own rows (amounts and
+        rates share the column, so a new row's kind is not known)."""
+        rates = [p for p in shown if is_rate(p)]
+        if rates and len(rates) == len(shown):
+            limit = max(self._rate_limit(p) for p in rates)
+            self.validate(
+                ws,
+                self.column_range(sheet, "value"),
+                low=0,
+                high=limit,
+                message=L.REFUSED_RATE.format(high=plain(limit * 100)),
+            )
+            return
+        for first, last, p in self._runs(ws, row):
+            if is_rate(p):
+                limit = self._rate_limit(p)
+                self.validate(
+                    ws,
+                    f"{letter}{first}:{letter}{last}",
+                    low=0,
+                    high=limit,
+                    message=L.REFUSED_RATE.format(high=plain(limit * 100)),
+                )
 
     def _runs(self, ws, last_row: int):
         """(first row, last row, parameter) of each run of rows naming one parameter."""
@@ -578,26 +585,7 @@ class _Writer:
             keys += [v for v in (key_input.values if key_input else ()) if v not in keys]
         if keys:
             self.validate(ws, self.column_range(L.TABLES, "key"), words=keys)
-        if tables and all(p.unit == "1" for p in tables):  # only rates: the whole column
-            limit = max(self._rate_limit(p) for p in tables)
-            self.validate(
-                ws,
-                self.column_range(L.TABLES, "value"),
-                low=0,
-                high=limit,
-                message=L.REFUSED_RATE.format(high=plain(limit * 100)),
-            )
-        else:
-            for first, last, p in self._runs(ws, row):
-                if p.unit == "1":
-                    limit = self._rate_limit(p)
-                    self.validate(
-                        ws,
-                        f"D{first}:D{last}",
-                        low=0,
-                        high=limit,
-                        message=L.REFUSED_RATE.format(high=plain(limit * 100)),
-                    )
+        self._bound_rates(ws, row, L.TABLES, "D", tables, lambda p: p.unit == "1")
         self.validate(ws, self.column_range(L.TABLES, "parameter"), words=self._names("table"))
         self.validate(ws, self.column_range(L.TABLES, "from"), dates=True)
         self.finish(ws, L.TABLES, row)
