@@ -214,3 +214,26 @@ def test_the_policy_schema_still_accepts_every_policy_in_both_validators():
         assert answer["schemas"]["policy"] is None
         bad = [(p, e) for p, e in zip(policies(), answer["documents"], strict=True) if e]
         assert not bad
+
+
+def test_published_documents_validate_in_both_validators(fixture_project):
+    out = fixture_project / "published"
+    result = CliRunner().invoke(
+        cli.main,
+        ["--root", str(fixture_project), "publish", "--out", str(out), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    schema = json.loads(
+        (out / "schemas" / "published-policy.schema.json").read_text(encoding="utf-8")
+    )
+    documents = [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / "json").glob("*.json"))
+    ]
+    assert documents
+    validator = Draft202012Validator(schema)
+    for document in documents:
+        assert not [e.message for e in validator.iter_errors(document)]
+    if real_ajv.available():
+        answer = real_ajv.ajv({"published": schema}, [("published", d) for d in documents])
+        assert answer["schemas"]["published"] is None
+        assert not any(answer["documents"]), answer["documents"]
