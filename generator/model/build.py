@@ -77,7 +77,10 @@ class _Builder:
             return parse(text)
         except FormulaError as error:
             where = self.doc.text_place(path, error.offset)
-            self.findings.append(finding("formula-syntax", where, reason=error.reason))
+            if error.reason.code == "formula-limit":  # a finding of its own, naming the limit
+                self.findings.append(finding(error.reason.key, where, **error.reason.params))
+            else:
+                self.findings.append(finding("formula-syntax", where, reason=error.reason))
             return None
 
 
