@@ -85,9 +85,10 @@ CASE_FILE_MAX_COLUMNS = 1_000
 """Columns of a case file (CSV, XLSX, JSON Lines, Parquet). A case has one column per input
 and expected output; a policy has at most a few dozen."""
 
-CASE_FIELD_MAX_CHARS = 10_000
-"""Characters of one field of a case file. A value (an amount, a date, an enum value, a
-note) is short; a field of megabytes is a broken quote that swallowed the rest of the file."""
+CASE_LINE_MAX_BYTES = 1 * MIB
+"""One line of a case file: the header of a CSV, one case of a JSON Lines file. A case is a
+few hundred bytes; a line of megabytes is a missing line break or a broken quote, and is
+refused (that row, or the file for a header) instead of being read whole into memory."""
 
 CASE_FILE_MAX_BYTES = 200 * MIB
 """A case file read whole (`ratebook test` and `ratebook diff` read their case files into

@@ -188,7 +188,7 @@ class SourceDocument:
 def read_yaml(path: Path, display: str) -> tuple[SourceDocument | None, list[Finding]]:
     """Parse one YAML file; return the document (None when unreadable) and the problems."""
     try:
-        if not path.is_file():
+        if path.exists() and not path.is_file():
             return None, [finding("unreadable.not-a-file", Location(display))]
         if path.stat().st_size > limits.POLICY_FILE_MAX_BYTES:
             return None, [
@@ -217,7 +217,9 @@ def read_yaml_text(
         node = yaml.compose(text, Loader=_Loader)  # type: ignore[arg-type]
     except _TooBig as exc:
         mark = exc.problem_mark
-        return None, [finding(exc.key, Location(display, mark.line + 1, mark.column + 1), **exc.params)]
+        return None, [
+            finding(exc.key, Location(display, mark.line + 1, mark.column + 1), **exc.params)
+        ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
