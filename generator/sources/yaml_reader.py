@@ -56,9 +56,10 @@ for _tag, _regex, _first in (
 class _TooBig(yaml.MarkedYAMLError):
     """A document past one of the limits, at the value where it went past: `key` says which."""
 
-    def __init__(self, key: str, mark, **params: object):
+    def __init__(self, key: str, mark: Any, **params: object):
         super().__init__(problem=key, problem_mark=mark)
         self.key = key
+        self.mark = mark
         self.params = params
 
 
@@ -70,6 +71,10 @@ class _BoundedComposer(yaml.composer.Composer):
     tree (as `_convert` does) that expands aliases, exponentially for a "billion laughs".
     Each node's expanded size is kept, so an alias adds its target's whole size at once and
     the document is refused before anything is expanded."""
+
+    # from yaml.parser.Parser, which _Loader puts beside this class
+    check_event: Any
+    peek_event: Any
 
     def __init__(self) -> None:
         super().__init__()
@@ -94,7 +99,7 @@ class _BoundedComposer(yaml.composer.Composer):
         before = self._total
         node = super().compose_node(parent, index)
         self._depth -= 1
-        self._count(1, node.start_mark)
+        self._count(1, node.start_mark if node is not None else None)
         self._sizes[id(node)] = self._total - before
         return node
 
@@ -104,16 +109,31 @@ class _BoundedComposer(yaml.composer.Composer):
             raise _TooBig("yaml-limit.nodes", mark, limit=limits.YAML_MAX_NODES)
 
 
+class _BoundedScanner(yaml.scanner.Scanner):
+    """PyYAML's scanner, refusing `[` or `{` nested deeper than `limits.YAML_MAX_DEPTH` as soon
+    as it reads one: past that the scanner's look-ahead for keys grows with the square of
+    the nesting, and a line of thousands of brackets would take seconds before the composer
+    could count anything."""
+
+    get_mark: Any
+    flow_level: int
+
+    def fetch_flow_collection_start(self, TokenClass) -> None:
+        if self.flow_level >= limits.YAML_MAX_DEPTH:
+            raise _TooBig("yaml-limit.depth", self.get_mark(), limit=limits.YAML_MAX_DEPTH)
+        super().fetch_flow_collection_start(TokenClass)
+
+
 class _Loader(
     yaml.reader.Reader,
-    yaml.scanner.Scanner,
+    _BoundedScanner,
     yaml.parser.Parser,
     _BoundedComposer,
     _PlainResolver,
 ):
     def __init__(self, stream):
         yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
+        _BoundedScanner.__init__(self)
         yaml.parser.Parser.__init__(self)
         _BoundedComposer.__init__(self)
         _PlainResolver.__init__(self)
@@ -216,10 +236,9 @@ def read_yaml_text(
         # The stubs name only PyYAML's own loaders; _Loader is built from the same parts.
         node = yaml.compose(text, Loader=_Loader)  # type: ignore[arg-type]
     except _TooBig as exc:
-        mark = exc.problem_mark
-        return None, [
-            finding(exc.key, Location(display, mark.line + 1, mark.column + 1), **exc.params)
-        ]
+        mark = exc.mark
+        where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
+        return None, [finding(exc.key, where, **exc.params)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
