@@ -7,17 +7,19 @@ never committed.
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
 import cli
 from generator.checks.project import load_project
 from generator.core import limits
+from generator.core import workbook_layout as L
 
 POLICY = """\
 ratebook: 1
@@ -228,19 +230,9 @@ def test_a_case_input_of_1e30_is_refused_at_the_case(tmp_path):
 
 
 def test_one_case_and_batch_refuse_the_same_extreme_inputs_and_results(tmp_path):
-    formula = "amount * 100000000000000"
-    root = project(
-        tmp_path,
-        with_formula(formula)
-        .replace("expected: {paid: 50}", "expected: {paid: 10000000000000000}")
-        .replace("{amount: 100}", "{amount: 100}"),
-    )
-    root = project(
-        tmp_path,
-        with_formula(formula)
-        .replace("expected: {paid: 50}", "expected: {paid: 10000000000000}")
-        .replace("{amount: 100}", "{amount: 0.1}"),
-    )
+    text = with_formula("amount * 100000000000000")
+    text = text.replace("{amount: 100}", "{amount: 0.1}")
+    root = project(tmp_path, text.replace("{paid: 50}", "{paid: 10000000000000}"))
     assert run(root, "build").exit_code == 0
     values = ["1", "10", "99999999999999", "1000000000000000", "1e30", "0." + "0" * 300 + "1"]
     one_case = {}
@@ -298,9 +290,7 @@ def rewrite(book: Path, change) -> None:
 
 
 def cases_sheet(parts: dict) -> str:
-    return next(
-        n for n, d in parts.items() if n.startswith("xl/worksheets/") and "in:amount".encode() in d
-    )
+    return next(n for n, d in parts.items() if n.startswith("xl/worksheets/") and b"in:amount" in d)
 
 
 def test_a_row_below_the_declared_dimension_is_read(tmp_path):
@@ -369,19 +359,25 @@ def test_a_workbook_past_the_file_limit_is_refused_unread(tmp_path):
 
 
 def test_a_repeated_date_in_a_scale_is_reported_on_its_own_row(tmp_path):
-    import openpyxl
-
-    from generator.core import workbook_layout as L
-
-    shutil_root = Path(__file__).resolve().parents[1]
-    book = tmp_path / "policies" / "platform" / "construction_subsidy.xlsx"
-    book.parent.mkdir(parents=True)
-    book.write_bytes((shutil_root / "policies/platform/construction_subsidy.xlsx").read_bytes())
+    scale = POLICY.replace(
+        "  cap:\n    kind: amount\n    unit: yuan\n",
+        "  cap:\n    kind: scale\n    method: whole_amount\n    input_unit: yuan\n"
+        "    output_unit: yuan\n",
+    ).replace(
+        "      - {from: 2012-01-01, value: 1000}\n",
+        "      - from: 2012-01-01\n        brackets:\n          - {below: 100, amount: 1}\n"
+        "          - {at_least: 100, below: 200, amount: 2}\n          - {at_least: 200, amount: 3}\n",
+    )
+    scale = scale.replace("min(amount * rate, cap)", "min(amount * rate, scale(cap, amount))")
+    scale = scale[: scale.index("cases:")] + "cases: []\n"
+    project(tmp_path, scale)
+    book = tmp_path / "policies" / "test" / "tiny.xlsx"
+    assert run(tmp_path, "export-xlsx", "test.tiny", "-o", str(book)).exit_code == 0
+    (tmp_path / "policies" / "test" / "tiny.yaml").unlink()
     workbook = openpyxl.load_workbook(book)
     sheet = workbook[L.SCALES.title]
     first = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2, max_row=4)]
-    import datetime as dt
-
+    # rows 2-4: 2012-01-01; rows 5-7: 2013-01-01; rows 8-10: 2012-01-01 again
     for offset, date in ((3, dt.datetime(2013, 1, 1)), (6, None)):
         for i, values in enumerate(first):
             for j, value in enumerate(values):
