@@ -470,3 +470,27 @@ def test_a_zip_bomb_case_workbook_is_refused(tmp_path, monkeypatch):
     ):
         result = run(root, *args)
         assert result.exit_code == 1 and "CASE_WORKBOOK_MAX_INFLATED_BYTES" in result.output
+
+
+# -- encodings ----------------------------------------------------------------------------------
+
+
+def test_a_big5_case_file_is_refused_unless_named_never_read_as_gbk(tmp_path):
+    root = project(tmp_path)
+    assert run(root, "build").exit_code == 0
+    cases = root / "cases.csv"
+    text = "policy,case,on,in:amount,out:paid\ntest.tiny,醫療補償測試（繁體）,2012-06-01,100,50\n"
+    cases.write_bytes(text.encode("big5"))
+    result = run(root, "test", str(cases))
+    assert result.exit_code == 1
+    assert "cases.csv:2: " in result.output and "--encoding big5" in result.output
+    result = run(root, "test", str(cases), "--encoding", "big5", "-v")
+    assert result.exit_code == 0, result.output
+    assert "醫療補償測試（繁體）" in result.output
+    batch = root / "batch.csv"
+    batch.write_bytes("amount,備註\n100,醫療補償\n".encode("big5"))
+    out = ["--out", str(root / "o.csv"), "--on", "2012-06-01"]
+    result = run(root, "eval", "test.tiny", "--cases", str(batch), *out)
+    assert result.exit_code == 1 and "--encoding big5" in result.output
+    result = run(root, "eval", "test.tiny", "--cases", str(batch), "--encoding", "big5", *out)
+    assert result.exit_code == 0, result.output
