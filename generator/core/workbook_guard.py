@@ -26,7 +26,15 @@ from generator.core.messages import Message
 
 _CHUNK = 1 << 20
 # what zipfile raises for a package it cannot open or a part it cannot inflate
-_DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError)
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+)
 
 
 def package_problem(
