@@ -383,3 +383,14 @@ def test_a_bad_date_deep_in_a_long_file_stops_the_diff_with_its_line(versions, t
     with pytest.raises(RatebookError) as error:
         compare(head, str(base), [cases], cwd=tmp_path, chunk_rows=16)
     assert [str(f.location) for f in error.value.findings][:1] == ["cases.csv:252"]
+
+
+def test_a_line_of_fewer_cells_than_the_header_is_read_as_case_files_reads_it(versions, tmp_path):
+    base, head = versions
+    cases = _write(tmp_path / "cases.csv", _rows(200, seed=11))
+    text = cases.read_text(encoding="utf-8") + "demo.copay,2012-06-01,employee,7000\n"
+    cases.write_text(text, encoding="utf-8")
+    report = compare(head, str(base), [cases], cwd=tmp_path, chunk_rows=16)
+    reference = _reference(base, head, cases)
+    _same_report(report, reference)
+    assert report.impact.cases == 201

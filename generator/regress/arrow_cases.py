@@ -86,7 +86,7 @@ def stream_plain_csv(
         raise NotPlain from error
     line = 2  # the line of the first case (the header is line 1)
     meanings: dict[str, dict[str, str]] = {}  # policy → {header: input}
-    for batch in source.batches:
+    for batch in _batches(source.batches):
         names = batch.schema.names
         headers = [n.strip() for n in names]
         if len(set(headers)) != len(headers) or "_line_error" in names:
@@ -141,6 +141,19 @@ def stream_plain_csv(
                 ),
             )
         line += rows
+
+
+def _batches(batches):
+    """The batches of the file; NotPlain when Arrow stops on one (a line of more or fewer
+    cells than the header, bytes that are not text): case_files has the finding."""
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as error:  # Arrow's and the reader's errors alike
+            raise NotPlain from error
+        yield batch
 
 
 def _inputs_of(names: list[str], fields: Fields) -> dict[str, str]:
