@@ -129,14 +129,18 @@ def stream_cases(
     on: dt.date | None = None,
 ) -> list[Finding]:
     """`read_cases`, giving the cases to `sink` a list of at most about `chunk_rows` at a time
-    (in file order) instead of keeping them all: a CSV file of millions of cases is read
-    without holding them. Returns every problem of form found."""
+    (in file order) instead of keeping them all: the cases of a CSV file are made and let go
+    a chunk at a time (its text is read whole, as read_cases reads it, within the same limit).
+    Returns every problem of form found."""
     files, findings = case_files(paths, root)
     layout = Layout(policies, policy, on)
     for path in files:
         shown = display(path, root)
+        cases: list[CaseSpec] = []
         if path.suffix.lower() == ".csv":
-            cases, problems = _read_csv(path, shown, encoding, layout, sink, chunk_rows)
+            problems = _too_big(path, shown)
+            if not problems:
+                cases, problems = _read_csv(path, shown, encoding, layout, sink, chunk_rows)
         else:
             cases, problems = read_case_file(path, shown, encoding, layout)
         for start in range(0, len(cases), max(chunk_rows, 1)):
@@ -176,19 +180,27 @@ def read_case_file(
 ) -> tuple[list[CaseSpec], list[Finding]]:
     layout = layout or Layout()
     suffix = path.suffix.lower()
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return [], [finding("unreadable", Location(shown), reason=exc.strerror)]
-    if size > limits.CASE_FILE_MAX_BYTES:  # read whole into memory: bounded
-        return [], [
-            finding("case-limit.file", Location(shown), size=size, limit=limits.CASE_FILE_MAX_BYTES)
-        ]
+    refused = _too_big(path, shown)
+    if refused:
+        return [], refused
     if suffix == ".csv":
         return _read_csv(path, shown, encoding, layout)
     if suffix == ".xlsx":
         return _read_xlsx(path, shown, layout)
     return _read_yaml(path, shown, layout)
+
+
+def _too_big(path: Path, shown: str) -> list[Finding]:
+    """The finding of a file this reader cannot read (it reads a file whole into memory)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [finding("unreadable", Location(shown), reason=exc.strerror)]
+    if size > limits.CASE_FILE_MAX_BYTES:  # read whole into memory: bounded
+        return [
+            finding("case-limit.file", Location(shown), size=size, limit=limits.CASE_FILE_MAX_BYTES)
+        ]
+    return []
 
 
 # -- tables: CSV and Excel ------------------------------------------------------------------------
