@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 ON = "2020-06-01"
 HEAD = """ratebook: 1
@@ -168,27 +167,40 @@ def timed(args: list[str], cwd: Path | None = None) -> tuple[float, float]:
     errors = child.stderr.read().decode() if child.stderr else ""
     if child.returncode not in (0, 1):
         raise SystemExit(f"ratebook {' '.join(args)} failed:\n{errors}")
-    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+    # the child's own peak (KiB on Linux); it starts as a copy of this small process
+    return seconds, usage.ru_maxrss / 1024
 
 
-def per_second(module, cases: list[dict], on: dt.date) -> float:
-    start = time.perf_counter()
-    for case in cases:
-        module.evaluate(case, on)
-    return len(cases) / (time.perf_counter() - start)
+SPEED = """
+import datetime as dt, random, sys, time
+from pathlib import Path
+from generator.evaluate.modules import load_policy_module
+folder, kind, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+module = load_policy_module(folder / "generated", "demo.big")
+pick = random.Random(n)
+if kind == "table":
+    cases = [{"code": f"k{pick.randrange(n)}", "cost": "1000"} for _ in range(20_000)]
+else:
+    cases = [{"cost": str(pick.randrange(0, n * 100 + 1000))} for _ in range(20_000)]
+on = dt.date(2020, 6, 1)
+start = time.perf_counter()
+for case in cases:
+    module.evaluate(case, on)
+print(len(cases) / (time.perf_counter() - start))
+"""
 
 
 def one_case_speed(folder: Path, kind: str, n: int) -> float:
-    from generator.evaluate.modules import load_policy_module
-
-    module = load_policy_module(folder / "generated", "demo.big")
-    pick = random.Random(n)
-    on = dt.date.fromisoformat(ON)
-    if kind == "table":
-        cases = [{"code": f"k{pick.randrange(n)}", "cost": "1000"} for _ in range(20_000)]
-    else:
-        cases = [{"cost": str(pick.randrange(0, n * 100 + 1000))} for _ in range(20_000)]
-    return per_second(module, cases, on)
+    """Evaluations per second of the generated module's one-case `evaluate`, measured in a
+    process of its own (this one stays small, so the memory of the ones it starts is theirs)."""
+    done = subprocess.run(
+        [sys.executable, "-c", SPEED, str(folder), kind, str(n)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout.strip())
 
 
 def build_rows(kind: str, sizes: list[int], scratch: Path) -> list[list[str]]:
