@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from generator.core.findings import RatebookError, summary
-from generator.evaluate.modules import GENERATED, generated_module, source_is_current
+from generator.evaluate.modules import generated_folder, generated_module, source_is_current
 
 
 def errors_path(out: Path) -> Path:
@@ -45,7 +45,7 @@ def evaluate_case_file(
         except ImportError as error:
             raise RatebookError([summary("dask-missing", reason=str(error))]) from None
         # Dask partitions by the file's own row groups, not by chunk_rows
-        return run_dask(root / GENERATED / entry["module"], cases, out, errors, on), errors
+        return run_dask(generated_folder(root) / entry["module"], cases, out, errors, on), errors
     from generator.batch.run import run_file
 
     return run_file(module, cases, out, errors, on, chunk_rows, encoding=encoding, bom=bom), errors

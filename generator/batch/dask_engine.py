@@ -15,12 +15,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
+from generator.batch.files import clear_leftovers
 from generator.batch.run import RunSummary, date_used, unused_columns
+from generator.core.files import Partial
 from generator.evaluate.modules import load_module as _load_module
 
 
@@ -73,8 +73,11 @@ def run_dask(
                 n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
             )
             client = Client(own_cluster)
-    errors_dir = Path(tempfile.mkdtemp(prefix=".ratebook-errors-", dir=errors.parent))
-    partial = out.with_name(f".{out.name}.partial")
+    clear_leftovers(out, errors)
+    parts = Partial(errors.with_name(f"{errors.name}-parts"), folder=True)  # one file per partition
+    errors_dir = parts.temporary
+    result = Partial(out, folder=True)
+    partial = result.temporary
     try:
         frame = dd.read_parquet(str(cases), dtype_backend="pyarrow")
         on, dated = date_used(on, list(frame.columns), dt.date.today())
@@ -85,18 +88,15 @@ def run_dask(
         evaluated = frame.map_partitions(
             evaluate_partition, str(module_path), on, offsets, str(errors_dir), meta=meta
         )
-        shutil.rmtree(partial, ignore_errors=True)
         evaluated.to_parquet(str(partial), write_index=False)
         rows_out = sum(pq_rows(p) for p in sorted(partial.glob("*.parquet")))
         rejected = _gather_errors(errors_dir, errors)
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        os.replace(partial, out)
+        result.commit()
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
+        result.abort()
         raise
     finally:
-        shutil.rmtree(errors_dir, ignore_errors=True)
+        parts.abort()
         if own_cluster is not None:
             client.close()
             own_cluster.close()
@@ -125,11 +125,15 @@ def _gather_errors(errors_dir: Path, errors: Path) -> int:
         with open(part, newline="", encoding="utf-8") as stream:
             rows += [(int(r[0]), r[1], r[2]) for r in csv.reader(stream)]
     rows.sort()
-    temporary = errors.with_name(f".{errors.name}.partial")
-    # for a person in Excel: UTF-8 with a byte-order mark, as the one-machine run writes it
-    with open(temporary, "w", newline="", encoding="utf-8-sig") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["row", "field", "reason"])
-        writer.writerows(rows)
-    os.replace(temporary, errors)
+    partial = Partial(errors)
+    try:
+        # for a person in Excel: UTF-8 with a byte-order mark, as the one-machine run writes it
+        with open(partial.temporary, "w", newline="", encoding="utf-8-sig") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(["row", "field", "reason"])
+            writer.writerows(rows)
+        partial.commit()
+    except BaseException:
+        partial.abort()
+        raise
     return len({r[0] for r in rows})

@@ -11,7 +11,6 @@ Formats by extension: .csv, .parquet, .jsonl (JSON Lines), .xlsx.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pyarrow as pa
 
 from generator.core import limits
+from generator.core.files import Partial, remove_stale
 from generator.core.findings import Finding, RatebookError
 from generator.core.location import Location
 from generator.core.messages import Message
@@ -338,6 +338,15 @@ def _cell_text(value):
 # -- writers ---------------------------------------------------------------------------------
 
 
+def clear_leftovers(*outputs: Path) -> None:
+    """Before a run writes `outputs`: remove the temporaries that killed runs left beside
+    them (a dead writer's `.partial` files; see `core.files.Partial`), and the one an earlier
+    version of ratebook used for these very outputs (`.NAME.partial`)."""
+    for folder in sorted({path.parent for path in outputs}):
+        legacy = [p.with_name(f".{p.name}.partial") for p in outputs if p.parent == folder]
+        remove_stale(folder, *legacy)
+
+
 class ResultWriter:
     """Writes batches to a temporary file beside the target; `commit` renames it into place,
     `abort` removes it, so a failed run never leaves a half-written result."""
@@ -349,7 +358,8 @@ class ResultWriter:
         # `bom` starts it with UTF-8's byte-order mark so that Excel reads it as UTF-8
         self.bom = bom and self.kind == ".csv"
         self._sink: IO[bytes] | None = None
-        self.temporary = path.with_name(f".{path.name}.partial")
+        self.partial = Partial(path)
+        self.temporary = self.partial.temporary
         self.writer: Any = None  # pyarrow's CSV or Parquet writer
         self.rows = 0
         self._stream: IO[str] | None = None
@@ -416,7 +426,7 @@ class ResultWriter:
         if not self.temporary.exists():
             self.write_empty()
             self._close()
-        os.replace(self.temporary, self.path)
+        self.partial.commit()
 
     def write_empty(self) -> None:
         self.temporary.write_bytes(BOM if self.bom else b"")
@@ -425,7 +435,7 @@ class ResultWriter:
         try:
             self._close()
         finally:
-            self.temporary.unlink(missing_ok=True)
+            self.partial.abort()
 
     def _close(self) -> None:
         if self.writer is not None:

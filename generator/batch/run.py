@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import sys
 import time
 from collections.abc import Iterable
@@ -23,8 +22,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generator.batch.files import ResultWriter, open_cases
+from generator.batch.files import ResultWriter, clear_leftovers, open_cases
 from generator.core import values as V
+from generator.core.files import Partial
 from generator.core.location import Location
 from generator.core.messages import Message, words
 
@@ -170,8 +170,8 @@ class ErrorsWriter:
 
     def __init__(self, path: Path):
         self.path = path
-        self.temporary = path.with_name(f".{path.name}.partial")
-        self.stream = open(self.temporary, "w", encoding="utf-8-sig", newline="")
+        self.partial = Partial(path)
+        self.stream = open(self.partial.temporary, "w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.stream)
         self.writer.writerow([ROW_COLUMN, "field", "reason"])
 
@@ -180,11 +180,11 @@ class ErrorsWriter:
 
     def commit(self) -> None:
         self.stream.close()
-        os.replace(self.temporary, self.path)
+        self.partial.commit()
 
     def abort(self) -> None:
         self.stream.close()
-        self.temporary.unlink(missing_ok=True)
+        self.partial.abort()
 
 
 def run_file(
@@ -202,8 +202,13 @@ def run_file(
     `encoding`: the CSV's, when named; `bom`: a UTF-8 byte-order mark at the start of a CSV
     results file (for Excel)."""
     source = open_cases(cases, chunk_rows, encoding)
+    clear_leftovers(out, errors)
     results = ResultWriter(out, bom=bom)
-    rejected = ErrorsWriter(errors)
+    try:
+        rejected = ErrorsWriter(errors)
+    except BaseException:
+        results.abort()
+        raise
     summary = RunSummary()
     progress = Progress(source, progress_stream)
     start = time.perf_counter()

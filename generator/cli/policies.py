@@ -37,6 +37,7 @@ def build(ctx: click.Context, check: bool) -> None:
     from generator.checks.project import load_project
     from generator.compile.build import emit_all
     from generator.core import files as output
+    from generator.core.tree_swap import current as current_tree
 
     root = _root(ctx)
     project = load_project(root)
@@ -51,12 +52,13 @@ def build(ctx: click.Context, check: bool) -> None:
         raise failure("build-disagrees", *disagreements, count=len(disagreements))
     target = root / GENERATED
     if check:
+        target = current_tree(target)  # what a reader reads, even after a killed build
         drift = output.compare(target, files)
         if drift:
             raise failure("generated-stale", *drift.findings(prefix=f"{GENERATED}/"))
         click.echo(words("build.up-to-date", count=len(files)))
         return
-    drift = output.write(target, files)
+    drift = output.replace_tree(target, files)  # all at once: a kill leaves old or new
     click.echo(
         words(
             "build.built",

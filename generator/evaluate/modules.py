@@ -10,6 +10,12 @@ text. Standard library only: the one-case CLI imports this.
 A project's `generated/index.json` says, for each policy, its module and the hash of the
 source it was built from; `source_is_current` compares that hash with the source on disk, so
 a command can tell whether the module still says what the policy says.
+
+`ratebook build` replaces `generated/` as a whole (`core.tree_swap`); a reader finds the tree
+with `generated_folder`, which applies the recovery rule when a build was killed in the middle
+of a swap. A build that swaps the tree between a reader's reading the index and its loading a
+module would hand it a module of the other tree: `generated_module` checks the module's own
+source hash against the index entry's and refuses such a pair.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import types
 from pathlib import Path
 
 from generator.core.errors import RatebookError
+from generator.core.tree_swap import current
 
 GENERATED = "generated"
 
@@ -35,6 +42,11 @@ def load_module(path: Path | str):
     return module
 
 
+def generated_folder(root: Path) -> Path:
+    """The folder holding the project's current generated tree (normally `root/generated`)."""
+    return current(Path(root) / GENERATED)
+
+
 def read_index(generated: Path) -> dict:
     return json.loads((Path(generated) / "index.json").read_text(encoding="utf-8"))
 
@@ -44,7 +56,7 @@ def project_index(root: Path) -> dict:
     or unreadable."""
     path = root / GENERATED / "index.json"
     try:
-        return read_index(root / GENERATED)
+        return read_index(generated_folder(root))
     except FileNotFoundError:
         raise _failure("index-missing", path=path) from None
     except (OSError, ValueError) as exc:
@@ -75,8 +87,12 @@ def _failure(key: str, /, **params: object) -> RatebookError:
 
 
 def generated_module(root: Path, entry: dict) -> types.ModuleType:
-    """The generated module of an index entry."""
-    return load_module(root / GENERATED / entry["module"])
+    """The generated module of an index entry; RatebookError when it is not the module the
+    entry was written with (a build replaced generated/ in between: run the command again)."""
+    module = load_module(generated_folder(root) / entry["module"])
+    if getattr(module, "SOURCE_SHA256", entry["source_sha256"]) != entry["source_sha256"]:
+        raise _failure("generated-replaced", module=entry["module"])
+    return module
 
 
 def source_is_current(root: Path, entry: dict) -> bool:
@@ -92,8 +108,9 @@ def source_is_current(root: Path, entry: dict) -> bool:
 
 def load_policy_module(generated: Path | str, policy_id: str):
     """The generated module of `policy_id` under the `generated/` folder given."""
-    entry = read_index(Path(generated))[policy_id]
-    return load_module(Path(generated) / entry["module"])
+    generated = current(Path(generated))
+    entry = read_index(generated)[policy_id]
+    return load_module(generated / entry["module"])
 
 
 def module_from_text(text: str, name: str) -> types.ModuleType:
