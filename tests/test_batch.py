@@ -17,7 +17,7 @@ from generator.checks.project import load_project
 
 from .conftest import ROOT, load_generated
 from .test_agreement import case_strategy
-from .test_shipped_policies import HAND_COMPUTED
+from .test_seed_rules import HAND_COMPUTED
 
 PROJECT = load_project(ROOT)
 POLICY_IDS = sorted(p.id for p in PROJECT.policies)

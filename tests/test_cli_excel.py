@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import cli
 from generator.checks.project import load_source
 
-from .conftest import ROOT
+from .conftest import REPO, ROOT
 
 
 def run(*args, root: Path = ROOT):
@@ -87,12 +87,12 @@ def test_export_refuses_an_invalid_policy_and_writes_nothing(copy_of_project, tm
         (["export-xlsx", "platform.staffing", "-o", "out.csv"], 2, "must end in .xlsx"),
         (["export-xlsx", "platform.nothing", "-o", "out.xlsx"], 1, "no policy 'platform.nothing'"),
         (
-            ["import-xlsx", str(ROOT / "tests/excel/construction_subsidy.ods"), "-o", "out.yaml"],
+            ["import-xlsx", str(REPO / "tests/excel/construction_subsidy.ods"), "-o", "out.yaml"],
             1,
             "is an OpenDocument spreadsheet (.ods), which ratebook does not read",
         ),
         (
-            ["import-xlsx", str(ROOT / "tests/excel/messy_openpyxl.xlsx"), "-o", "out.yaml"],
+            ["import-xlsx", str(REPO / "tests/excel/messy_openpyxl.xlsx"), "-o", "out.yaml"],
             1,
             "!分段!G5: rate (比例): the cell holds",
         ),

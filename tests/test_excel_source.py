@@ -21,7 +21,7 @@ from generator.checks.project import load_project, load_source
 from generator.convert.to_workbook import emit_workbook
 from generator.sources.excel.reader import read_excel, read_excel_bytes
 
-from .conftest import ROOT
+from .conftest import REPO, ROOT
 
 FIXTURES = Path(__file__).resolve().parent / "excel"
 SUBSIDY = "policies/platform/construction_subsidy.xlsx"
@@ -422,19 +422,19 @@ def test_a_workbook_saved_by_libreoffice_reads_as_the_same_policy_with_the_same_
     assert findings == []
     assert doc_lo.data == doc_ours.data
     assert doc_lo.places == doc_ours.places
-    policy, _ = load_source(FIXTURES / "construction_subsidy_libreoffice.xlsx", ROOT)
+    policy, _ = load_source(FIXTURES / "construction_subsidy_libreoffice.xlsx", REPO)
     assert policy == ours
 
 
 def test_the_messy_workbook_saved_by_libreoffice_reads_exactly_as_the_shipped_policy():
-    policy, findings = load_source(FIXTURES / "messy_libreoffice.xlsx", ROOT)
+    policy, findings = load_source(FIXTURES / "messy_libreoffice.xlsx", REPO)
     assert errors(findings) == []
     assert [f.code for f in findings] == ["sheet-unknown"]  # the hidden sheet of notes, not read
     assert policy == shipped("policies/medical/secondary_compensation.xlsx")
 
 
 def test_the_messy_workbook_saved_by_openpyxl_lacks_only_the_formula_result():
-    policy, findings = load_source(FIXTURES / "messy_openpyxl.xlsx", ROOT)
+    policy, findings = load_source(FIXTURES / "messy_openpyxl.xlsx", REPO)
     assert policy is None
     assert [str(f) for f in errors(findings)] == [
         "tests/excel/messy_openpyxl.xlsx!分段!G5: rate (比例): the cell holds the Excel formula =0.25+0.25 but "

@@ -16,21 +16,21 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import REPO, ROOT
 
 pytestmark = pytest.mark.wheel
 
-SCHEMAS = sorted(p.name for p in (ROOT / "schemas").glob("*.json"))
+SCHEMAS = sorted(p.name for p in (REPO / "schemas").glob("*.json"))
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source")
     for name in ("pyproject.toml", "cli.py"):
-        shutil.copy2(ROOT / name, source / name)
+        shutil.copy2(REPO / name, source / name)
     for folder in ("generator", "schemas"):
         shutil.copytree(
-            ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+            REPO / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
@@ -44,7 +44,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_holds_every_module_of_the_source_tree_and_the_schemas(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "generator").rglob("*.py")}
+    modules = {p.relative_to(REPO).as_posix() for p in (REPO / "generator").rglob("*.py")}
     missing = sorted(modules - names)
     assert not missing, f"not in the wheel (add the package to pyproject.toml): {missing}"
     assert "cli.py" in names

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import cli
 
-from .conftest import ROOT
+from .conftest import REPO, ROOT
 
 
 def publish(out: Path, *args, root: Path = ROOT):
@@ -95,7 +95,7 @@ def test_the_published_schema_is_the_one_in_the_schemas_folder_and_a_valid_draft
     full,
 ):
     published = (full / "schemas/published-policy.schema.json").read_bytes()
-    assert published == (ROOT / "schemas/published-policy.schema.json").read_bytes()
+    assert published == (REPO / "schemas/published-policy.schema.json").read_bytes()
     jsonschema.Draft202012Validator.check_schema(json.loads(published))
 
 

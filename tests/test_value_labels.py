@@ -26,6 +26,8 @@ from generator.model.build import build_policy
 from generator.sources.excel.reader import read_excel_bytes
 from generator.sources.yaml_reader import read_yaml_text
 
+from .conftest import ROOT
+
 POLICY = """\
 ratebook: 1
 id: test.allowance
@@ -176,7 +178,7 @@ def test_a_workbook_listing_fewer_labels_than_values_is_refused_at_the_cell():
 
 
 def test_the_shipped_enums_carry_the_sources_words():
-    project = load_project(Path(__file__).resolve().parent.parent)
+    project = load_project(ROOT)
     words = {
         (p.id, f.name, str(value)): label.zh
         for p in project.policies

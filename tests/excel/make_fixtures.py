@@ -26,13 +26,15 @@ import openpyxl
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
+# the frozen copies the tests compare these workbooks with (tests/conftest.py)
+PROJECT = HERE.parent / "fixtures" / "project"
 
 from generator.checks.project import load_source  # noqa: E402
 from generator.convert.to_workbook import emit_workbook  # noqa: E402
 
 
 def messy_workbook() -> bytes:
-    policy, _ = load_source(ROOT / "policies/medical/secondary_compensation.xlsx", ROOT)
+    policy, _ = load_source(PROJECT / "policies/medical/secondary_compensation.xlsx", PROJECT)
     book = openpyxl.load_workbook(io.BytesIO(emit_workbook(policy)))
     for sheet in book.worksheets:
         if sheet.title.split()[0] in ("分段", "案例", "输入"):
@@ -102,7 +104,7 @@ def main() -> None:
         shutil.copy(HERE / "messy_openpyxl.xlsx", messy)
         soffice(messy, "xlsx", HERE / "messy_libreoffice.xlsx")
         shipped = Path(folder) / "construction_subsidy.xlsx"
-        shutil.copy(ROOT / "policies/platform/construction_subsidy.xlsx", shipped)
+        shutil.copy(PROJECT / "policies/platform/construction_subsidy.xlsx", shipped)
         soffice(shipped, "xlsx", HERE / "construction_subsidy_libreoffice.xlsx")
         soffice(shipped, "ods", HERE / "construction_subsidy.ods")
         soffice(shipped, "xls", HERE / "construction_subsidy.xls")

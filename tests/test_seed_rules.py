@@ -1,6 +1,14 @@
-"""Hand-computed cases from ../shared/RULES.md, through both the generated module and the
-interpreter. These are written here independently of the cases inside the policy files, so a
-policy file that drifts from the rules fails here even if its own examples were edited too."""
+"""The seeds' rules: hand-computed cases from ../shared/RULES.md against the shipped policies.
+
+This is the one place where tests depend on the shipped policies' values (marker
+`seed_rules`): each case cites its rule in RULES.md and the seed's clause, and runs through
+both the generated module and the interpreter. They are written here independently of the
+cases inside the policy files, so a policy file that drifts from the rules fails here even if
+its own examples were edited too. When the law changes, update these cases together with the
+policy. Every other test reads its own fixtures (see tests/conftest.py).
+
+They read the project at `--project-root` (default: this repository).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +18,60 @@ from decimal import Decimal
 import pytest
 
 from generator import runtime as rt
+from generator.checks.project import load_project
 from generator.evaluate.interpreter import evaluate as interpret
+from generator.evaluate.modules import load_policy_module
+
+from . import conftest
+
+pytestmark = pytest.mark.seed_rules
+
+# The rule of RULES.md each shipped policy encodes, with its seed and clause.
+RULES = {
+    "medical.secondary_compensation": "M4 (employee) / M5 (resident), seed 000, measure 5",
+    "medical.resident_inpatient": "M1, M2, seed 000, measure 4",
+    "medical.resident_outpatient_special": "M3, seed 000, measure 4",
+    "pension.retiree_adjustment_2012": "P3, seed 000, measure 3",
+    "pension.resident_basic": "P1, seed 000, measures 1 and 7",
+    "pension.death_benefits": "P7, P8, seed 000, measure 8",
+    "unemployment.benefit": "U1, U2, seed 000, measure 6",
+    "platform.construction_subsidy": "T5, seed 002, 四(一)",
+    "platform.staffing": "T1, T2, seed 002, 三(二)",
+    "platform.coordinator_subsidy": "T6, seed 002, 四(二)1",
+    "platform.coordinator_eligibility": "T3, seed 002, 三(二)",
+    "pension.rehab_staff_subsidy": "P6, seed 001, 11",
+}
+
+
+def rule(policy_id: str, case: dict) -> str:
+    """The rule and clause a case checks: 'M4, seed 000, measure 5'."""
+    cited = RULES[policy_id]
+    if policy_id == "medical.secondary_compensation":
+        number = "M4" if case.get("scheme") == "employee" else "M5"
+        return number + cited[cited.index(",") :]
+    return cited
+
+
+@pytest.fixture(scope="module")
+def project():
+    """The shipped project (at --project-root), loaded once."""
+    loaded = load_project(conftest.PROJECT_ROOT)
+    assert loaded.ok, "\n".join(str(f) for f in loaded.findings.errors)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def generated():
+    """The shipped project's generated modules, by policy id."""
+    cache: dict = {}
+
+    def get(policy_id: str):
+        if policy_id not in cache:
+            cache[policy_id] = load_policy_module(conftest.PROJECT_ROOT / "generated", policy_id)
+        return cache[policy_id]
+
+    return get
+
 
 D = Decimal
 JUN_2012 = dt.date(2012, 6, 1)
@@ -360,13 +421,14 @@ HAND_COMPUTED = [
 @pytest.mark.parametrize(
     "policy_id, case, on, expected, why",
     HAND_COMPUTED,
-    ids=[f"{c[0]} {c[4]}" for c in HAND_COMPUTED],
+    ids=[f"{c[0]} {c[4]} ({rule(c[0], c[1])})" for c in HAND_COMPUTED],
 )
 def test_the_generated_module_and_the_interpreter_give_the_hand_computed_result(
     project, generated, policy_id, case, on, expected, why
 ):
-    assert generated(policy_id).evaluate(case, on) == expected
-    assert interpret(project.policy(policy_id), case, on) == expected
+    cited = f"{rule(policy_id, case)}: {why}"
+    assert generated(policy_id).evaluate(case, on) == expected, cited
+    assert interpret(project.policy(policy_id), case, on) == expected, cited
 
 
 def test_every_policy_of_the_published_contract_is_shipped(project):
