@@ -274,3 +274,20 @@ def test_a_batch_killed_at_random_moments_leaves_no_partial_output(tmp_path):
     )
     live.abort()
     assert not live.temporary.exists()
+
+
+def test_a_module_of_another_build_than_the_index_read_is_refused(tmp_path):
+    """A build that swaps the tree between a reader's reading the index and loading a module
+    would pair one build's index with another's module: the module's own source hash says so."""
+    from generator.checks.project import load_project
+    from generator.compile.build import emit_all
+    from generator.core.errors import RatebookError
+    from generator.evaluate.modules import generated_module, project_index
+
+    root = small_project(tmp_path)
+    files.replace_tree(root / "generated", emit_all(load_project(root)))
+    entry = project_index(root)["unemployment.benefit"]
+    assert generated_module(root, entry).POLICY_ID == "unemployment.benefit"
+    with pytest.raises(RatebookError) as caught:
+        generated_module(root, {**entry, "source_sha256": "0" * 64})
+    assert "was replaced by a build while this command read it" in str(caught.value.findings[0])
