@@ -249,9 +249,10 @@ def clamp(x: Decimal, low: Decimal, high: Decimal, where: str) -> Decimal:
 
 def round_to(x: Decimal, places: int, mode: str = "half_up") -> Decimal:
     """`x` to `places` decimals; a result of 10^15 or more (which no amount, count or area
-    reaches, and which the batch path could not hold exactly) refuses the case."""
+    reaches, and which the batch path could not hold exactly) makes the case invalid: its
+    inputs, each within bounds, are together beyond what the policy can pay."""
     if not abs(x) < LARGEST:
-        raise EvaluationError([Problem("", "result-too-large", value=f"{x:.6g}")])
+        raise InvalidCase([Problem("", "result-too-large", value=f"{x:.6g}")])
     return x.quantize(D(1).scaleb(-places), rounding=ROUNDING_MODES[mode])
 
 
