@@ -10,7 +10,12 @@ Sections (same generated cases for every engine of a section):
 1. in memory, `medical.secondary_compensation` (marginal scale) and `medical.resident_inpatient`
    (enum-keyed rate and a cap): ratebook's batch function, a hand-written numpy float
    baseline of the same formula, OpenFisca and GoRules zen-engine (peers in benchmarks/peers,
-   `pip install -e '.[bench]'`; skipped with a note when not installed);
+   `pip install -e '.[bench]'`; skipped with a note when not installed); for
+   secondary_compensation also the exact baselines: the best hand-written exact int64 numpy
+   version and a numba exact int64 kernel (when numba is installed). ratebook and the exact
+   baselines run through the same chunking (`evaluate_columns`'s 262,144-row chunks) on
+   1 thread and on every core, so their ratios compare the arithmetic alone; each figure is
+   the best of N runs, all in one process, so a loaded machine moves them together;
 2. end to end: Parquet and CSV files of 1, 5 and 20 million rows → results file through
    `ratebook eval --cases`, in a fresh process each: rows/s and peak memory (max RSS);
 3. one case: evaluations per second in process, and the wall time of `ratebook eval` for one case.
@@ -118,6 +123,129 @@ def numpy_secondary(codes, amount):
     return np.floor(np.where(codes == 0, employee, resident) * 100 + 0.5) / 100
 
 
+def exact_numpy_secondary(codes, fen):
+    """The fastest exact version written by hand: fen as int64, rates in tenths, one
+    piecewise-linear lookup (segment rate and offset per scheme), half-up to the fen."""
+    edges = np.array([1_000_000, 2_000_000, 3_000_000, 5_000_000], dtype=np.int64)
+    # tenths of a fen: value = rate[s] × fen + offset[s], employee segments 0-4, resident 5-9
+    rates = np.array([0, 0, 3, 4, 5, 0, 4, 4, 5, 6], dtype=np.int64)
+    offsets = np.array(
+        [
+            0,
+            0,
+            -6_000_000,
+            -9_000_000,
+            -14_000_000,
+            0,
+            -4_000_000,
+            -4_000_000,
+            -7_000_000,
+            -12_000_000,
+        ],
+        dtype=np.int64,
+    )
+    index = codes.astype(np.int8) * np.int8(5)
+    for edge in edges:
+        index += fen >= edge
+    tenths = np.take(rates, index)
+    tenths *= fen
+    tenths += np.take(offsets, index)
+    tenths += 5
+    tenths //= 10
+    return tenths
+
+
+def numba_secondary():
+    """A numba exact int64 kernel of the same rule (None when numba is not installed)."""
+    try:
+        import numba
+    except ImportError:
+        return None
+
+    @numba.njit(nogil=True, cache=False)
+    def kernel(codes, fen, out):
+        for i in range(fen.shape[0]):
+            x = fen[i]
+            if codes[i] == 0:
+                t = 3 * min(max(x - 2_000_000, 0), 1_000_000) + 4 * min(
+                    max(x - 3_000_000, 0), 2_000_000
+                )
+                t += 5 * max(x - 5_000_000, 0)
+            else:
+                t = 4 * min(max(x - 1_000_000, 0), 2_000_000) + 5 * min(
+                    max(x - 3_000_000, 0), 2_000_000
+                )
+                t += 6 * max(x - 5_000_000, 0)
+            out[i] = (t + 5) // 10
+        return out
+
+    def run(codes, fen):
+        return kernel(codes, fen, np.empty(len(fen), dtype=np.int64))
+
+    return run
+
+
+def chunked(function, columns: tuple, threads: int, chunk_rows: int = 262_144):
+    """`function` over the columns in the chunks and threads evaluate_columns uses."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = len(columns[0])
+    out = np.empty(n, dtype=np.int64)
+
+    def one(start):
+        stop = start + chunk_rows
+        out[start:stop] = function(*(c[start:stop] for c in columns))
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(one, range(0, n, chunk_rows)))
+    return out
+
+
+def exact_baselines(n: int, codes, fen, secondary, threads: int) -> list[str]:
+    """ratebook against the exact int64 baselines, same chunking, 1 thread and `threads`."""
+    amount = fen / 100.0
+    schemes = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(["employee", "resident"]))
+    engines = {
+        "ratebook batch (exact int64)": lambda t: evaluate_columns(
+            secondary, {"scheme": schemes, "out_of_pocket": amount}, ON, threads=t
+        )[0]["compensation"],
+        "hand-written numpy (exact int64)": lambda t: chunked(
+            exact_numpy_secondary, (codes, fen), t
+        ),
+    }
+    kernel = numba_secondary()
+    if kernel is not None:
+        kernel(codes[:10], fen[:10])  # compile, untimed
+        engines["numba (exact int64, @njit(nogil))"] = lambda t: chunked(kernel, (codes, fen), t)
+    reference = engines["ratebook batch (exact int64)"](1)
+    for name, run in engines.items():
+        assert np.array_equal(run(1), reference), name
+    rows, rates = [], {}
+    for _ in range(3):  # interleaved rounds: a load spike hits every engine alike
+        for name, run in engines.items():
+            for t in sorted({1, threads}):
+                rate = n / best_of(lambda run=run, t=t: run(t), 3)
+                rates[name, t] = max(rates.get((name, t), 0.0), rate)
+    best_numba = rates.get(("numba (exact int64, @njit(nogil))", 1))
+    for name in engines:
+        for t in sorted({1, threads}):
+            note = []
+            if t > 1:
+                note.append(f"{rates[name, t] / rates[name, 1]:.2f}× its 1-thread speed")
+            if best_numba and not name.startswith("numba"):
+                note.append(
+                    f"{rates[name, t] / rates['numba (exact int64, @njit(nogil))', t]:.2f}× numba's speed on {t} thread{'s' if t > 1 else ''}"
+                )
+            rows.append(
+                f"| secondary_compensation | {name}, {t} thread{'s' if t > 1 else ''}, 262,144-row chunks | {n:,} | {rates[name, t] / 1e6:,.1f} M/s | {'; '.join(note)} |"
+            )
+    if kernel is None:
+        rows.append(
+            "| secondary_compensation | numba | | not installed: pip install -e '.[bench]' | |"
+        )
+    return rows
+
+
 def numpy_inpatient(levels, cost, paid):
     rate = np.array([0.0, 0.8, 0.7, 0.6])[levels]
     return np.floor(np.minimum(cost * rate, np.maximum(0, 200000 - paid)) * 100 + 0.5) / 100
@@ -183,6 +311,7 @@ def in_memory(n: int, rng, threads: int) -> list[str]:
             f"| {rule} | hand-written numpy (float64, 1 thread) | {n:,} | {base_rate / 1e6:,.1f} M/s | "
             f"ratebook at {base_rate / ours_rate:.2f}× the baseline's time |"
         )
+    rows += exact_baselines(n, codes, fen, secondary, threads)
     rows += _peers(n, codes, fen, levels, cost_fen, paid_fen, results)
     return rows
 
@@ -377,7 +506,9 @@ def main() -> None:
     parser.add_argument(
         "--sizes", default="1000000,5000000,20000000", help="rows of the end-to-end files"
     )
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="threads (default: every core)"
+    )
     args = parser.parse_args()
     size = 1_000_000 if args.quick else args.size
     sizes = [1_000_000] if args.quick else [int(s) for s in args.sizes.split(",")]

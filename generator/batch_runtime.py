@@ -22,11 +22,17 @@ from decimal import Decimal
 import numpy as np
 
 from generator import runtime as rt
+from generator import segments
 from generator.core import values as V
 from generator.runtime import INPUT_LIMIT, INPUT_SCALE  # noqa: E402  (shared with the compiler, which must not import numpy)
+from generator.segments import wrapped
 
 OVERFLOW = float(2**62)
 EPOCH = dt.date(1970, 1, 1)
+SMALL_SCALE = 10  # up to this many rate changes, summing beats searching (measured)
+SHIFT = (
+    2 * segments.SHIFT_LIMIT
+)  # each version's block of a PiecewiseTable (|x|, |edges| below 2**55)
 
 
 def keep_chunk_memory() -> None:
@@ -334,6 +340,48 @@ class Batch:
                 np.add(total, part, out=total)
         return total if total is not None else np.zeros(self.n, dtype=np.int64)
 
+    def scale(self, x, version, kind: str, versions: tuple, limit: int | None = None):
+        """A scale's value for every row, in a constant number of passes whatever its size.
+
+        kind "marginal": `versions` holds each dated version's (edge, change of rate) steps;
+        kind "whole": each version's brackets (low, low_incl, high, high_incl, rate, amount).
+        Both are piecewise linear in x, so a row's value is rate[s] × x + offset[s] for the
+        segment s it falls in (one binary search, two gathers, a multiply and an add); rows
+        dated into different versions search one table of every version's segments, each
+        version's block shifted by its index (see PiecewiseTable), so versions cost nothing
+        more either. A small marginal scale of one version is cheaper as Σ Δrate × max(x −
+        edge, 0) (a few fused passes, no search): `marginal` takes those.
+
+        Exact in int64: +, − and × wrap modulo 2**64, so the result is exact whenever the true
+        value fits, which the emitter's bound guarantees; where it cannot, `limit` is the
+        largest |x| whose value surely fits and larger rows take the exact path.
+        """
+        x = np.asarray(x)
+        if limit is not None:
+            risky = np.abs(x) > limit
+            if np.any(risky):
+                self.flag(risky)
+                x = np.where(risky, 0, x)
+        single = not isinstance(version, np.ndarray)
+        if kind == "marginal" and single and len(versions[version]) <= SMALL_SCALE:
+            return self.marginal(x, versions[version], False)
+        table = piecewise_table(kind, versions)
+        if single or len(versions) == 1:
+            segment = table.segments(x, None if single else 0, int(version) if single else 0)
+        elif table.shifted:
+            segment = table.segments(x, version)
+        else:  # edges or amounts too large to shift by version: one version at a time
+            return self.by_version(
+                version,
+                tuple((lambda i=i: self.scale(x, i, kind, versions)) for i in range(len(versions))),
+            )
+        if not table.covered_everywhere:
+            self.flag(~np.take(table.covered, segment))
+        result = np.take(table.rates, segment)
+        np.multiply(result, x, out=result)
+        np.add(result, np.take(table.offsets, segment), out=result)
+        return result
+
     def marginal_pick(self, condition, x, then: tuple, otherwise: tuple):
         """`pick(condition, marginal(x, A), marginal(x, B))` as one piecewise-linear lookup.
 
@@ -361,15 +409,17 @@ class Batch:
         ):
             return self.pick(
                 condition,
-                self._marginal_in_force(x, then_version, then_steps),
-                self._marginal_in_force(x, otherwise_version, otherwise_steps),
+                self.scale(x, then_version, "marginal", then_steps),
+                self.scale(x, otherwise_version, "marginal", otherwise_steps),
             )
         chosen = (otherwise_steps[otherwise_version], then_steps[then_version])  # branch 0, 1
         edges = sorted({edge for steps in chosen for edge, _ in steps})
         segments = len(edges) + 1
         if 2 * segments > 127:  # int8 indexes
             return self.pick(
-                condition, self.marginal(x, chosen[1], False), self.marginal(x, chosen[0], False)
+                condition,
+                self.scale(x, then_version, "marginal", then_steps),
+                self.scale(x, otherwise_version, "marginal", otherwise_steps),
             )
         rates = np.zeros(2 * segments, dtype=np.int64)
         offsets = np.zeros(2 * segments, dtype=np.int64)
@@ -377,7 +427,9 @@ class Batch:
             for segment in range(1, segments):
                 below = [(edge, change) for edge, change in steps if edge <= edges[segment - 1]]
                 rates[branch * segments + segment] = sum(change for _, change in below)
-                offsets[branch * segments + segment] = -sum(change * edge for edge, change in below)
+                offsets[branch * segments + segment] = wrapped(
+                    -sum(change * edge for edge, change in below)
+                )
         index = condition.astype(np.int8)
         np.multiply(index, np.int8(segments), out=index)
         above = np.empty(self.n, dtype=bool)
@@ -388,12 +440,6 @@ class Batch:
         np.multiply(result, x, out=result)
         np.add(result, np.take(offsets, index), out=result)
         return result
-
-    def _marginal_in_force(self, x, version, variants: tuple):
-        return self.by_version(
-            version,
-            tuple((lambda steps=steps: self.marginal(x, steps, False)) for steps in variants),
-        )
 
     # -- checked arithmetic ------------------------------------------------------------------------
 
@@ -559,6 +605,71 @@ def _decimal_numerators(decimals) -> np.ndarray:
     if decimals.null_count:
         low[decimals.is_null().to_numpy(zero_copy_only=False)] = 0
     return low
+
+
+class PiecewiseTable:
+    """A scale as segments: the value on segment s is rates[s] × x + offsets[s].
+
+    `starts` are the segments' first x (sorted); a row's segment is the last start at or
+    below it. With several versions, version v's starts are shifted by v × SHIFT (its block
+    begins with a segment from −2**55 on), so one search of x + v × SHIFT finds the segment
+    of the version in force on each row's date. Offsets are stored modulo 2**64 (a far
+    segment's offset may not fit in int64; the rows that reach it give values that do)."""
+
+    def __init__(self, starts: list, rates: list, offsets: list, covered: list, shifted: bool):
+        self.starts = np.array(starts, dtype=np.int64)
+        self.rates = np.array([segments.wrapped(r) for r in rates], dtype=np.int64)
+        self.offsets = np.array([segments.wrapped(o) for o in offsets], dtype=np.int64)
+        self.covered = np.array(covered, dtype=bool)
+        self.covered_everywhere = bool(self.covered.all())
+        self.shifted = shifted
+        self.blocks = [0]  # for an unshifted table of one version
+
+    def segments(self, x, version=None, block: int = 0):
+        """Each row's segment: in the block of `block` (one version for every row), or of
+        each row's `version` (an array)."""
+        if version is None or not isinstance(version, np.ndarray):
+            low, high = self.blocks[block], self.blocks[block + 1]
+            found = np.searchsorted(self.starts[low + 1 : high], x, side="right")
+            if low:
+                np.add(found, low, out=found)
+            return found
+        key = np.multiply(version, SHIFT, dtype=np.int64)
+        np.add(key, x, out=key)
+        found = np.searchsorted(self.starts, key, side="right")
+        np.subtract(found, 1, out=found)
+        return found
+
+
+_TABLES: dict[int, tuple] = {}
+
+
+def piecewise_table(kind: str, versions: tuple) -> PiecewiseTable:
+    """The PiecewiseTable of a scale's versions, made once per scale: the versions tuple is
+    a constant of the generated function, the same object on every call (kept here with the
+    table, so its id cannot be reused)."""
+    cached = _TABLES.get(id(versions))
+    if cached is not None and cached[0] is versions:
+        return cached[1]
+    pieces = [
+        segments.marginal(v) if kind == "marginal" else segments.whole_amount(v) for v in versions
+    ]
+    limit = segments.SHIFT_LIMIT
+    shifted = len(versions) < 2**62 // SHIFT and all(
+        abs(start) < limit for piece in pieces for start in piece[0][1:]
+    )
+    starts, rates, offsets, covered, blocks = [], [], [], [], [0]
+    for index, (piece_starts, piece_rates, piece_offsets, piece_covered) in enumerate(pieces):
+        shift = index * SHIFT if shifted else 0
+        starts += [shift - limit] + [shift + start for start in piece_starts[1:]]
+        rates += piece_rates
+        offsets += piece_offsets
+        covered += piece_covered
+        blocks.append(len(starts))
+    table = PiecewiseTable(starts, rates, offsets, covered, shifted)
+    table.blocks = blocks
+    _TABLES[id(versions)] = (versions, table)
+    return table
 
 
 def code_dtype(count: int) -> np.dtype:

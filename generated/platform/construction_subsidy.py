@@ -87,18 +87,18 @@ def evaluate_batch(columns: dict, on):
     v_subsidy_by_area = b.version(P_SUBSIDY_BY_AREA_FROM)
     # subsidy = scale(subsidy_by_area, service_area_m2)
     subsidy = (
-        b.by_version(
+        b.scale(
+            service_area_m2,
             v_subsidy_by_area,
+            'whole',
             (
-                lambda: b.whole_amount(
-                    service_area_m2,
-                    (
-                        (None, False, 1000000, False, None, 60000),
-                        (1000000, True, 2000000, False, None, 80000),
-                        (2000000, True, None, False, None, 100000)
-                    )
+                (
+                    (None, False, 1000000, False, None, 60000),
+                    (1000000, True, 2000000, False, None, 80000),
+                    (2000000, True, None, False, None, 100000)
                 ),
-            )
+            ),
+            None
         ) * 100
     )
     return b.finish({'subsidy': subsidy}, {'subsidy': 2}, evaluate, INPUTS)

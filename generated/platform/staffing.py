@@ -144,14 +144,12 @@ def evaluate_batch(columns: dict, on):
                     100000
                 )
             ),
-            b.by_version(
+            b.scale(
+                registered_population,
                 v_village_staff,
-                (
-                    lambda: b.whole_amount(
-                        registered_population,
-                        ((None, False, 3000, False, None, 1), (3000, True, None, False, None, 2))
-                    ),
-                )
+                'whole',
+                (((None, False, 3000, False, None, 1), (3000, True, None, False, None, 2)),),
+                None
             )
         ),
         0

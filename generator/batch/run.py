@@ -419,9 +419,12 @@ def _dates(column) -> tuple[np.ndarray, list]:
     return days, bad
 
 
-def evaluate_columns(module, columns: dict, on, chunk_rows: int = 262_144, threads: int = 2):
+def evaluate_columns(
+    module, columns: dict, on, chunk_rows: int = 262_144, threads: int | None = None
+):
     """`evaluate_batch` over in-memory columns in cache-sized chunks on `threads` threads
-    (numpy releases the GIL), joined back into one BatchResult-like tuple:
+    (default: one per core; numpy releases the GIL in its array operations), joined back
+    into one BatchResult-like tuple:
     (outputs by name, places, valid mask, errors with global row indexes).
 
     Each worker copies its chunk's outputs into the whole-length arrays itself, so the copy
@@ -451,7 +454,7 @@ def evaluate_columns(module, columns: dict, on, chunk_rows: int = 262_144, threa
         return place(start, one(start))
 
     errors = place(0, first)
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
         for chunk_errors in pool.map(one_placed, starts[1:]):
             errors.extend(chunk_errors)
     return outputs, first.places, valid, errors

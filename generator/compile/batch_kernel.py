@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from generator import segments
 from generator.core.naming import constant, local
 from generator.formula.syntax import (
     Binary,
@@ -37,7 +38,7 @@ from generator.model.plan import formula_order
 from generator.model.policy import InputField, Policy
 from generator.runtime import INPUT_LIMIT, INPUT_SCALE
 
-SAFE = 2**62
+SAFE = segments.SAFE
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,7 @@ class MarginalScale:
     x_code: str
     version_code: str
     steps: tuple  # (edge, change of rate) pairs of each dated version
-    x_bound: int
-    largest_edge: int  # the largest |edge| over all versions
-    largest_rate: int  # the largest Σ|change of rate| of a version
+    bound: int  # the largest |value| over the rows' x (below SAFE: no row overflows)
 
 
 @dataclass(frozen=True)
@@ -241,15 +240,13 @@ class _BatchCompiler(FormulaVisitor[V]):
         """`if c then scale(A, x) else scale(B, x)` for two marginal scales as one table
         lookup (b.marginal_pick): one rate and one offset per (branch, segment), so each row
         costs a few compares, two gathers, a multiply and an add instead of both sums.
-        Only when both are unchecked scales of the same x at the same scale and the table's
-        products stay within SAFE; otherwise None (the general select is used)."""
+        Only when both are unchecked scales of the same x at the same scale; otherwise None
+        (the general select is used)."""
         a, b = then.marginal, otherwise.marginal
         if a is None or b is None or a.x_code != b.x_code or then.scale != otherwise.scale:
             return None
-        # a row's value is rate × x + offset with |rate| ≤ largest_rate, |offset| ≤ largest_rate × largest_edge
-        rate = max(a.largest_rate, b.largest_rate)
-        if rate * (max(a.x_bound, b.x_bound) + max(a.largest_edge, b.largest_edge)) >= SAFE:
-            return None
+        # a row's value is rate × x + offset, exact modulo 2**64: exact since both scales'
+        # values are bounded below SAFE (a MarginalScale is made only then)
         code = (
             f"b.marginal_pick({condition.code}, {a.x_code}, ({a.version_code}, {a.steps!r}), "
             f"({b.version_code}, {b.steps!r}))"
@@ -327,35 +324,19 @@ class _BatchCompiler(FormulaVisitor[V]):
         def bound_num(value):
             return None if value is None else numerator(value, x.scale)
 
-        variants = []
-        max_bound = 0
         marginal = None
         if p.method == "marginal":
-            all_steps, any_checked = [], False
-            for version in p.values:
-                steps = marginal_steps(version.brackets, bound_num, rate_scale)
-                top = sum(abs(change) for _, change in steps)
-                checked = x.bound * top >= SAFE
-                any_checked |= checked
-                all_steps.append(steps)
-                variants.append(f"lambda: b.marginal({x.code}, {steps!r}, {checked})")
-                max_bound = max(max_bound, x.bound * top)
+            kind = "marginal"
+            versions = tuple(
+                marginal_steps(version.brackets, bound_num, rate_scale) for version in p.values
+            )
+            pieces = [segments.marginal(steps) for steps in versions]
             result_scale = x.scale + rate_scale
-            if not any_checked:
-                edges = [abs(edge) for steps in all_steps for edge, _ in steps]
-                tops = [sum(abs(change) for _, change in steps) for steps in all_steps]
-                marginal = MarginalScale(
-                    x.code,
-                    self.version(name),
-                    tuple(all_steps),
-                    x.bound,
-                    max(edges, default=0),
-                    max(tops, default=0),
-                )
         else:
+            kind = "whole"
             uses_amounts = bool(amounts)
-            for version in p.values:
-                brackets = tuple(
+            versions = tuple(
+                tuple(
                     (
                         bound_num(bk.lower),
                         bk.lower_inclusive,
@@ -366,14 +347,23 @@ class _BatchCompiler(FormulaVisitor[V]):
                     )
                     for bk in version.brackets
                 )
-                variants.append(f"lambda: b.whole_amount({x.code}, {brackets!r})")
-            if uses_amounts:
-                result_scale = amount_scale
-                max_bound = max(abs(numerator(a, amount_scale)) for a in amounts)
-            else:
-                result_scale = x.scale + rate_scale
-                max_bound = x.bound * max(abs(numerator(r, rate_scale)) for r in rates)
-        code = f"b.by_version({self.version(name)}, ({', '.join(variants)},))"
+                for version in p.values
+            )
+            pieces = [segments.whole_amount(brackets) for brackets in versions]
+            result_scale = amount_scale if uses_amounts else x.scale + rate_scale
+        # the exact bound of the value over |x| ≤ x.bound; where it may not fit int64, rows
+        # whose |x| is beyond what surely fits take the exact path (and rows beyond 2**55,
+        # which the search over every dated version cannot place)
+        max_bound = max(segments.value_bound(piece, x.bound) for piece in pieces)
+        limit = None
+        if max_bound >= SAFE:
+            limit = min(segments.safe_limit(piece) for piece in pieces)
+            max_bound = max(segments.value_bound(piece, limit) for piece in pieces)
+        if x.bound >= segments.SHIFT_LIMIT:
+            limit = min(limit if limit is not None else x.bound, segments.SHIFT_LIMIT - 1)
+        if kind == "marginal" and limit is None:
+            marginal = MarginalScale(x.code, self.version(name), versions, max_bound)
+        code = f"b.scale({x.code}, {self.version(name)}, {kind!r}, {versions!r}, {limit!r})"
         return V("num", code, result_scale, max_bound, marginal=marginal)
 
     def table(self, name: str, key: V) -> V:
