@@ -256,7 +256,7 @@ def test_an_output_bound_proved_from_the_form_of_the_formulas_is_a_note(tmp_path
     root = make(tmp_path, old="70")
     notes = problems(root, "note")
     assert any(
-        "increase keeps prov.plan.rise, at least 0.1 × pension (以上)" in n
+        "increase keeps prov.plan.rise, at least 10% × pension (以上)" in n
         and "proved exactly from the form of the formulas" in n
         for n in notes
     )
@@ -267,7 +267,7 @@ def test_an_output_that_breaks_its_bound_is_an_error_with_a_counterexample(tmp_p
     root = make(tmp_path, old="70", increase="min(pension * rate, least)")
     errors = problems(root)
     assert len(errors) == 1
-    assert "increase breaks prov.plan.rise, at least 0.1 × pension (以上)" in errors[0]
+    assert "increase breaks prov.plan.rise, at least 10% × pension (以上)" in errors[0]
     assert "a counterexample among sampled cases" in errors[0]
     pension = errors[0].split("the case pension=")[1].split(" ")[0]
     assert float(pension) > 1000
@@ -321,3 +321,14 @@ def test_subject_to_survives_a_workbook_and_back(tmp_path):
     assert from_workbook(emit_workbook(policy)) == policy
     doc, _ = read_yaml_text(emit_yaml(policy), "x.yaml")
     assert build_policy(doc).policy == policy
+
+
+def test_a_binding_names_exactly_one_of_parameter_and_output(tmp_path):
+    root = make(tmp_path)
+    path = root / "constraints" / "prov" / "plan.yaml"
+    text = path.read_text().replace(
+        "{policy: demo.pension, parameter: basic}",
+        "{policy: demo.pension, parameter: basic, output: amount}",
+    )
+    path.write_text(text, encoding="utf-8")
+    assert any("exactly one of parameter and output" in f for f in problems(root))

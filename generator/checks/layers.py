@@ -18,6 +18,7 @@ from generator.checks.proofs import Shape, bound_value, outcome, sampled_cases
 from generator.core.findings import ERROR, NOTE, WARNING, Finding, finding
 from generator.core.location import Location
 from generator.core.messages import Message
+from generator.core.shown import named_field
 from generator.core.units import Unit
 from generator.core.values import did_you_mean
 from generator.evaluate.interpreter import finish_output
@@ -46,12 +47,10 @@ BOUND_WORDS = {
 
 
 def bound_words(bound: Bound, relative_to: str = "") -> Message:
-    """'at least 70 yuan/month', 'at least 0.1 × monthly_pension'."""
-    shown = (
-        f"{fmt(bound.value)} × {relative_to}"
-        if relative_to
-        else _with_unit(bound.value, bound.unit)
-    )
+    """'at least 70 yuan/month', 'at least 10% × monthly_pension'."""
+    shown = _with_unit(bound.value, bound.unit)
+    if relative_to:
+        shown = f"{shown} × {relative_to}"
     return Message(BOUND_WORDS[bound.comparator], value=shown, word=bound.word)
 
 
@@ -157,6 +156,8 @@ def _check_binding(document, constraint: Constraint, binding, by_id) -> list[Fin
 def _binding_shape(constraint: Constraint, binding, policy: Policy) -> list[Finding]:
     """What the binding names exists, is a number and has the bound's unit."""
     where = binding.location
+    if bool(binding.parameter) == bool(binding.output):
+        return [finding("constraint-binds.one", where)]
     if binding.parameter:
         parameter = policy.parameter(binding.parameter)
         if parameter is None:
@@ -303,7 +304,8 @@ def _check_output(document, constraint, binding, policy, assumed) -> list[Findin
     limit: Node = Number(0, constraint.bound.value, fmt(constraint.bound.value))
     if binding.relative_to:
         limit = Binary(0, "*", limit, Name(0, binding.relative_to))
-    relation = bound_words(constraint.bound, binding.relative_to)
+    relative = policy.input(binding.relative_to) if binding.relative_to else None
+    relation = bound_words(constraint.bound, named_field(relative) if relative else "")
     comparator = constraint.bound.comparator
     findings: list[Finding] = []
     days = change_dates(policy, constraint.start, constraint.end, read_names(policy, output.name))
@@ -320,7 +322,7 @@ def _check_output(document, constraint, binding, policy, assumed) -> list[Findin
         else:
             proved = False
         common = dict(
-            output=output.name,
+            output=named_field(output),
             bound=relation,
             rule=constraint.id,
             citation=citation(document, constraint),

@@ -18,6 +18,7 @@ from generator.checks.layers import ONE_DAY, change_dates, period, read_names
 from generator.checks.proofs import Shape, bound_value, outcome, sampled_cases
 from generator.core.findings import NOTE, WARNING, Finding, finding
 from generator.core.messages import Message
+from generator.core.shown import named_field
 from generator.evaluate.interpreter import finish_output
 from generator.formula.syntax import names_in
 from generator.model.policy import Policy, Property, fmt
@@ -25,13 +26,16 @@ from generator.model.policy import Policy, Property, fmt
 STEPS = (Decimal("0.01"), Decimal(1), Decimal(100), Decimal(10000))
 
 
-def describe(prop: Property) -> Message:
+def describe(policy: Policy, prop: Property) -> Message:
+    """The property in words, its fields named as the reader names them (label and id in
+    Chinese)."""
+    output = named_field(policy.output(prop.output))
     if prop.kind == "monotonic":
         key = "property.rises" if prop.direction == "up" else "property.falls"
-        return Message(key, output=prop.output, input=prop.input)
+        return Message(key, output=output, input=named_field(policy.input(prop.input)))
     if prop.at_most:
-        return Message("property.at-most", output=prop.output, bound=prop.at_most)
-    return Message("property.at-least", output=prop.output, bound=prop.at_least)
+        return Message("property.at-most", output=output, bound=prop.at_most)
+    return Message("property.at-least", output=output, bound=prop.at_least)
 
 
 def check_properties(policy: Policy) -> list[Finding]:
@@ -61,6 +65,8 @@ def _names(policy: Policy, prop: Property) -> list[Finding]:
         known = ", ".join(o.name for o in policy.outputs)
         return [finding("property-unknown", where, what="output", name=prop.output, known=known)]
     if prop.kind == "monotonic":
+        if prop.direction not in ("up", "down"):
+            return [finding("property-direction", where)]
         field = policy.input(prop.input)
         if field is None or field.type not in ("number", "integer"):
             known = ", ".join(f.name for f in policy.inputs if f.type in ("number", "integer"))
@@ -90,7 +96,9 @@ def _check_on(policy: Policy, prop: Property, day: dt.date, end: dt.date | None)
     tree = shape.trees.get(prop.output)
     if tree is None:
         return []
-    common = dict(property=describe(prop), clause=prop.clause or "-", period=period(day, end))
+    common = dict(
+        property=describe(policy, prop), clause=prop.clause or "-", period=period(day, end)
+    )
     if prop.kind == "monotonic":
         want = 1 if prop.direction == "up" else -1
         proved = shape.direction(tree, prop.input) in (0, want)
