@@ -5,7 +5,14 @@
 starts fast; the YAML reader, jsonschema and the interpreter load only when needed.
 """
 
-from generator.cli import convert, evaluate, policies, publish, regress  # noqa: F401  (they register)
+from generator.cli import (  # noqa: F401  (they register)
+    convert,
+    evaluate,
+    indicators,
+    policies,
+    publish,
+    regress,
+)
 from generator.cli.app import main
 
 __all__ = ["main"]

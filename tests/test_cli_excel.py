@@ -23,7 +23,7 @@ def run(*args, root: Path = ROOT):
 
 @pytest.fixture
 def copy_of_project(tmp_path: Path) -> Path:
-    for folder in ("policies", "generated"):
+    for folder in ("policies", "constraints", "generated"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return tmp_path
 

@@ -38,6 +38,8 @@ def test_every_sheet_has_its_header_frozen_and_chinese_and_english_headers(books
         "对照表 Tables",
         "公式 Formulas",
         "校验 Checks",
+        "上级规定 Subject to",
+        "性质 Properties",
         "案例 Cases",
         "填写说明 Help",
     ]

@@ -190,7 +190,9 @@ def test_keys_chosen_at_run_time_are_few_and_known():
     """A key looked up at run time escapes the checks above; these are the known ones, each a
     table of literal keys (so the entries still count as used)."""
     assert sorted(set(DYNAMIC)) == [
+        "generator/checks/layers.py: BOUND_WORDS[bound.comparator]",  # a bound in words
         "generator/checks/structure.py: JSON_TYPES[expected]",  # a JSON type in words
+        "generator/cli/indicators.py: STATUS_KEYS[status]",  # met, not met, not yet due
         "generator/evaluate/interpreter.py: ROUNDING[output.mode]",  # a rounding mode in words
         "generator/publish/markdown.py: METHOD_WORDS[parameter.method]",  # how a scale applies
         "generator/publish/markdown.py: ROUNDING[mode]",  # the rule book's rounding, in Chinese

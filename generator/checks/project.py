@@ -10,13 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.checks.layers import check_layers
+from generator.checks.properties import check_properties
 from generator.checks.rules import check_policy
-from generator.checks.structure import check_structure
+from generator.checks.structure import check_structure, constraints_validator
 from generator.core.findings import ERROR, Finding, Findings, finding
 from generator.core.location import Location
 from generator.model.build import build_policy
+from generator.model.constraints import ConstraintDocument, build_constraints
 from generator.model.policy import Policy
 from generator.sources.discovery import (
+    constraint_files,
     display_path,
     read_source,
     source_files,
@@ -29,6 +33,7 @@ class Project:
     root: Path
     policies: list[Policy] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)
+    documents: list[ConstraintDocument] = field(default_factory=list)  # of higher jurisdictions
 
     @property
     def ok(self) -> bool:
@@ -60,16 +65,43 @@ def load_source(path: Path, root: Path):
     return policy, findings
 
 
-def _placement(policy: Policy, path: Path, root: Path, doc) -> list[Finding]:
+def _placement(policy, path: Path, root: Path, doc, folder: str = "policies") -> list[Finding]:
     """A policy's id names its file, so officers and tools find one from the other."""
     try:
-        relative = path.resolve().relative_to((root / "policies").resolve())
+        relative = path.resolve().relative_to((root / folder).resolve())
     except ValueError:
         return []
     expected = ".".join(relative.with_suffix("").parts)
     if policy.id != expected:
         return [finding("id-path", doc.place(("id",)), id=policy.id, expected=expected)]
     return []
+
+
+def load_constraints(path: Path, root: Path):
+    """(document or None, findings) for one file under `constraints/`, checked completely."""
+    doc, findings = read_source(path, display_path(path, root))
+    if doc is None or doc.data is None:
+        return None, findings
+    structure = check_structure(doc, constraints_validator())
+    findings += structure
+    if structure or any(f.severity == ERROR for f in findings):
+        return None, findings
+    document, problems = build_constraints(doc)
+    findings += problems
+    findings += _placement(document, path, root, doc, "constraints")
+    if any(f.severity == ERROR for f in problems):
+        return None, findings
+    return document, findings
+
+
+def _rule_ids(path: Path, root: Path) -> set[str]:
+    """The ids of the rules a document with errors names, as far as it can be read."""
+    doc, _ = read_source(path, display_path(path, root))
+    data = doc.data if doc is not None else None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return set()
+    rules = data.get("constraints")
+    return {f"{data['id']}.{name}" for name in rules} if isinstance(rules, dict) else set()
 
 
 def load_project(root: Path) -> Project:
@@ -91,4 +123,28 @@ def load_project(root: Path) -> Project:
             continue
         seen[policy.id] = policy
         project.policies.append(policy)
+    for policy in project.policies:
+        project.findings.extend(check_properties(policy))
+    documents: dict[str, ConstraintDocument] = {}
+    unchecked: set[str] = set()
+    for path in constraint_files(root):
+        document, findings = load_constraints(path, root)
+        project.findings.extend(findings)
+        if document is None:
+            unchecked |= _rule_ids(path, root)
+            continue
+        if document.id in documents:
+            project.findings.add(
+                "duplicate-id",
+                Location(document.file),
+                id=document.id,
+                other=documents[document.id].file,
+            )
+            continue
+        documents[document.id] = document
+        project.documents.append(document)
+    has_folder = (root / "constraints").is_dir()
+    project.findings.extend(
+        check_layers(project.documents, project.policies, frozenset(unchecked), has_folder)
+    )
     return project

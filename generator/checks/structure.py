@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from generator.core.findings import Finding, finding
 from generator.core.location import Location, dotted
 from generator.core.messages import Message
-from generator.core.schema_files import POLICY_SCHEMA, schema_text
+from generator.core.schema_files import CONSTRAINTS_SCHEMA, POLICY_SCHEMA, schema_text
 from generator.core.values import did_you_mean
 
 
@@ -25,10 +25,21 @@ def policy_validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-def check_structure(doc) -> list[Finding]:
-    """Every schema violation in `doc` (a SourceDocument), each at its place."""
+@lru_cache(maxsize=1)
+def constraints_validator() -> Draft202012Validator:
+    """The validator of a constraints document, which refers to the policy schema's parts."""
+    from referencing import Registry, Resource
+
+    policy = json.loads(schema_text(POLICY_SCHEMA))
+    registry: Registry = Registry().with_resource(policy["$id"], Resource.from_contents(policy))
+    return Draft202012Validator(json.loads(schema_text(CONSTRAINTS_SCHEMA)), registry=registry)
+
+
+def check_structure(doc, validator: Draft202012Validator | None = None) -> list[Finding]:
+    """Every schema violation in `doc` (a SourceDocument), each at its place; against the
+    policy schema unless another `validator` is given."""
     findings = []
-    for error in policy_validator().iter_errors(doc.data):
+    for error in (validator or policy_validator()).iter_errors(doc.data):
         error = _most_specific(error)
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):

@@ -16,7 +16,7 @@ def validate(ctx: click.Context) -> None:
     from generator.checks.project import load_project
 
     project = load_project(_root(ctx))
-    show(project.findings.warnings)
+    show(project.findings.notes + project.findings.warnings)
     errors = project.findings.errors
     if errors:
         raise failure("policies-invalid", *errors, count=len(errors))

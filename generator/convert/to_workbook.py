@@ -53,6 +53,27 @@ def emit_workbook(policy: Policy) -> bytes:
     writer.tables()
     writer.simple(L.FORMULAS, [(f.name, f.text) for f in policy.formulas])
     writer.simple(L.CHECKS, [(c.rule, c.message) for c in policy.checks])
+    writer.simple(L.SUBJECT_TO, [(s.rule, s.assumption or None) for s in policy.subject_to])
+    writer.simple(
+        L.PROPERTIES,
+        [
+            tuple(
+                value or None
+                for value in (
+                    p.kind,
+                    p.output,
+                    p.input,
+                    p.direction,
+                    p.at_most,
+                    p.at_least,
+                    p.clause,
+                    p.quote,
+                    p.note,
+                )
+            )
+            for p in policy.properties
+        ],
+    )
     writer.cases()
     writer.help()
     return workbook_bytes(book)

@@ -100,6 +100,31 @@ def emit_yaml(policy: Policy) -> str:
         for check in p.checks:
             out.append(_long("  - rule", check.rule, 6))
             out.append(_long("    message", check.message, 6))
+    if p.subject_to:
+        out.append("")
+        out.append("subject_to:")
+        for entry in p.subject_to:
+            out.append(_long("  - rule", entry.rule, 6))
+            if entry.assumption:
+                out.append(_long("    assumption", entry.assumption, 6))
+    if p.properties:
+        out.append("")
+        out.append("properties:")
+        for prop in p.properties:
+            out.append(f"  - kind: {scalar(prop.kind)}")
+            for key in ("output", "input", "direction", "at_most", "at_least"):
+                if getattr(prop, key):
+                    out.append(_long(f"    {key}", getattr(prop, key), 6))
+            if not (prop.clause or prop.quote):
+                out.append("    source: {}")
+            else:
+                out.append("    source:")
+                if prop.clause:
+                    out.append(_long("      clause", prop.clause, 8))
+                if prop.quote:
+                    out.append(_long("      quote", prop.quote, 8))
+            if prop.note:
+                out.append(_long("    note", prop.note, 6))
     if p.cases:
         out.append("")
         out.append("cases:")

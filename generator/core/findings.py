@@ -89,6 +89,10 @@ class Findings:
     def warnings(self) -> list[Finding]:
         return [f for f in self.sorted() if f.severity == WARNING]
 
+    @property
+    def notes(self) -> list[Finding]:
+        return [f for f in self.sorted() if f.severity == NOTE]
+
     def sorted(self) -> list[Finding]:
         unique = {(f.code, f.message, f.location, f.severity): f for f in self.items}
         return sorted(unique.values(), key=Finding.sort_key)

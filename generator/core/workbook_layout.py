@@ -554,6 +554,88 @@ CHECKS = Sheet(
     row_name="check",
 )
 
+SUBJECT_TO = Sheet(
+    "subject_to",
+    "上级规定",
+    "Subject to",
+    (
+        _c(
+            "rule",
+            "规则",
+            "rule",
+            "本政策须遵守的上级规定，写作 文件编号.规则名，如 jiangsu.work_plan_2012.basic_pension_minimum",
+            "a higher jurisdiction's rule this policy keeps, as document.rule",
+            width=50,
+            write="text",
+        ),
+        _c(
+            "assumption",
+            "推定理由",
+            "assumption",
+            "原文未说明所属省份时，写明为何推定受其约束；不是推定则留空",
+            "why the binding is assumed when the source does not name its province; empty if not",
+            width=80,
+            write="text",
+        ),
+    ),
+    row_name="rule",
+)
+
+PROPERTIES = Sheet(
+    "properties",
+    "性质",
+    "Properties",
+    (
+        _c(
+            "kind",
+            "类别",
+            "kind",
+            "monotonic（随输入单调）或 bounded（有上下限）",
+            "monotonic or bounded",
+            write="text",
+        ),
+        _c("output", "输出", "output", "所说的输出项", "the output it is about", write="name"),
+        _c(
+            "input",
+            "输入",
+            "input",
+            "monotonic：随之变化的输入项",
+            "monotonic: the input it moves with",
+            write="name",
+        ),
+        _c(
+            "direction",
+            "方向",
+            "direction",
+            "monotonic：up（输入提高时不降低）或 down（不提高）",
+            "monotonic: up (never falls as the input rises) or down (never rises)",
+            write="text",
+        ),
+        _c(
+            "at_most",
+            "上限",
+            "at most",
+            "bounded：输出不超过的公式",
+            "bounded: a formula the output never exceeds",
+            width=40,
+            write="text",
+        ),
+        _c(
+            "at_least",
+            "下限",
+            "at least",
+            "bounded：输出不低于的公式",
+            "bounded: a formula the output never falls below",
+            width=40,
+            write="text",
+        ),
+        _c("clause", "条款", "clause", "依据的条款", "the clause it comes from", write="text"),
+        _c("quote", "原文", "quote", "原文的文字", "the source's words", width=60, write="text"),
+        _c("note", "备注", "note", "说明", "a note", width=40, write="text"),
+    ),
+    row_name="property",
+)
+
 CASES = Sheet(
     "cases",
     "案例",
@@ -591,7 +673,20 @@ HELP = Sheet(
     row_name="line",
 )
 
-SHEETS = (ABOUT, INPUTS, OUTPUTS, PARAMETERS, VALUES, SCALES, TABLES, FORMULAS, CHECKS, CASES)
+SHEETS = (
+    ABOUT,
+    INPUTS,
+    OUTPUTS,
+    PARAMETERS,
+    VALUES,
+    SCALES,
+    TABLES,
+    FORMULAS,
+    CHECKS,
+    SUBJECT_TO,
+    PROPERTIES,
+    CASES,
+)
 ALL_SHEETS = SHEETS + (HELP,)  # Help is written for people and never read
 
 

@@ -344,6 +344,19 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
     return {f.name: env[f.name] for f in policy.outputs}
 
 
+def value_of(policy: Policy, tree: Node, case: dict, on: dt.date, outputs: dict) -> Any:
+    """The value of a formula written beside a policy (a declared bound, `at_most: actual_pay`)
+    on one case whose `outputs` are already computed: it sees the inputs, the parameters in
+    force and the outputs, as a formula of the policy would."""
+    on = rt.evaluation_date(on)
+    env = read_inputs(policy, case)
+    evaluator = _Evaluator(policy, on, env, None)
+    for parameter in used_parameters(policy):
+        env[parameter.name] = evaluator.parameter_value(parameter.name)
+    env.update(outputs)
+    return evaluator.eval(tree)
+
+
 def finish_output(output, value):
     """Round money, check integers: the one place outputs get their final form."""
     if output.type == "boolean":

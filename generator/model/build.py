@@ -28,7 +28,9 @@ from generator.model.policy import (
     OutputField,
     Parameter,
     Policy,
+    Property,
     Source,
+    SubjectTo,
     is_money_unit,
     sha256_of,
 )
@@ -161,10 +163,36 @@ def build_policy(doc) -> BuildResult:
         formulas=formulas,
         checks=checks,
         cases=cases,
+        subject_to=tuple(
+            SubjectTo(s["rule"], s.get("assumption", ""), b.place("subject_to", i))
+            for i, s in enumerate(data.get("subject_to", []))
+        ),
+        properties=tuple(_property(b, i, p) for i, p in enumerate(data.get("properties", []))),
         file=doc.file,
         sha256=sha256_of(doc.raw),
     )
     return BuildResult(policy, b.findings)
+
+
+def _property(b: _Builder, index: int, spec: dict) -> Property:
+    """A declared property, its bound (if any) parsed as a formula."""
+    path = ("properties", index)
+    source = spec.get("source", {})
+    at_most, at_least = spec.get("at_most", ""), spec.get("at_least", "")
+    return Property(
+        kind=spec["kind"],
+        output=spec["output"],
+        input=spec.get("input", ""),
+        direction=spec.get("direction", ""),
+        at_most=at_most,
+        at_least=at_least,
+        at_most_tree=b.formula_tree(at_most, *path, "at_most") if at_most else None,
+        at_least_tree=b.formula_tree(at_least, *path, "at_least") if at_least else None,
+        clause=source.get("clause", ""),
+        quote=source.get("quote", ""),
+        note=spec.get("note", ""),
+        location=b.place(*path),
+    )
 
 
 def _source_date(b: _Builder, value) -> str:

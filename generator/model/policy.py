@@ -247,6 +247,36 @@ class Case:
 
 
 @dataclass(frozen=True)
+class SubjectTo:
+    """A rule of a higher jurisdiction this policy must keep, by its id (document.rule), with
+    the reason when the binding is only assumed (the source does not name its province)."""
+
+    rule: str
+    assumption: str = ""
+    location: Location = field(default=Location(""), compare=False)
+
+
+@dataclass(frozen=True)
+class Property:
+    """What a policy declares of its formulas and the build proves or refutes: the output
+    never falls (direction up) or never rises (down) as one input rises, or stays within a
+    bound written as a formula over the inputs."""
+
+    kind: str  # monotonic | bounded
+    output: str
+    input: str = ""
+    direction: str = ""  # up | down
+    at_most: str = ""
+    at_least: str = ""
+    at_most_tree: Node | None = field(default=None, compare=False)
+    at_least_tree: Node | None = field(default=None, compare=False)
+    clause: str = ""
+    quote: str = ""
+    note: str = ""
+    location: Location = field(default=Location(""), compare=False)
+
+
+@dataclass(frozen=True)
 class Source:
     title: str
     number: str | None
@@ -268,6 +298,8 @@ class Policy:
     formulas: tuple[Formula, ...]
     checks: tuple[Check, ...]
     cases: tuple[Case, ...]
+    subject_to: tuple[SubjectTo, ...] = ()
+    properties: tuple[Property, ...] = ()
     file: str = field(default="", compare=False)
     sha256: str = field(default="", compare=False)
 

@@ -1,7 +1,7 @@
 """The policies of the version to compare with: a folder, or a git ref read without a checkout.
 
 `ratebook diff --base main` must not touch the working tree an officer is editing, so the
-ref's `policies/` is read with `git archive` into a scratch folder; nothing in the
+ref's `policies/` (and `constraints/`, the higher rules they are checked against) is read with `git archive` into a scratch folder; nothing in the
 repository changes. A folder is used as it is (a project root holding `policies/`).
 """
 
@@ -39,6 +39,10 @@ def base_project(base: str, root: Path, scratch: Path) -> tuple[Path, str]:
     if archive is None:
         raise BaseError("base.no-policies-at", base=base, prefix=prefix, commit=commit[:10])
     _extract(archive, prefix, scratch)
+    # the rules of higher jurisdictions the policies are checked against, when the ref has them
+    rules = _git(root, "archive", "--format=tar", commit, "--", f"{prefix}constraints")
+    if rules is not None:
+        _extract(rules, prefix, scratch)
     return scratch, f"{base} ({commit[:10]})"
 
 

@@ -28,6 +28,18 @@ def source_files(root: Path) -> list[Path]:
     )
 
 
+def constraint_files(root: Path) -> list[Path]:
+    """The documents of higher jurisdictions' rules under `constraints/` (YAML only)."""
+    folder = root / "constraints"
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith(".")
+    )
+
+
 def read_source(path: Path, display: str):
     """(SourceDocument or None, findings): a workbook by the Excel reader, anything else as YAML."""
     if path.suffix.lower() in WORKBOOK_SUFFIXES:

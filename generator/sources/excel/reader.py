@@ -321,6 +321,8 @@ class _Reader:
         self._tables(self._rows(L.TABLES))
         self._formulas(self._rows(L.FORMULAS))
         self._checks(self._rows(L.CHECKS))
+        self._subject_to(self._rows(L.SUBJECT_TO))
+        self._properties(self._rows(L.PROPERTIES))
         self._cases(self._rows(L.CASES))
         for key, sheet in (
             ("inputs", L.INPUTS),
@@ -931,6 +933,37 @@ class _Reader:
         if checks:
             self.doc.data["checks"] = checks
             self.doc.places[("checks",)] = self._sheet_place(L.CHECKS)
+
+    def _subject_to(self, rows: list[_Row]) -> None:
+        entries: list[dict] = []
+        for row in rows:
+            path = ("subject_to", len(entries))
+            entry: dict = {}
+            entries.append(entry)
+            self.doc.places[path] = self.cell_place(row, "rule", path)
+            for key in ("rule", "assumption"):
+                self.put(row, key, path + (key,), V.text, entry, key)
+        if entries:
+            self.doc.data["subject_to"] = entries
+            self.doc.places[("subject_to",)] = self._sheet_place(L.SUBJECT_TO)
+
+    def _properties(self, rows: list[_Row]) -> None:
+        """A property's clause and quote are its `source`, as in YAML."""
+        entries: list[dict] = []
+        for row in rows:
+            path = ("properties", len(entries))
+            entry: dict = {}
+            entries.append(entry)
+            self.doc.places[path] = self.cell_place(row, "kind", path)
+            for key in ("kind", "output", "input", "direction", "at_most", "at_least", "note"):
+                self.put(row, key, path + (key,), V.text, entry, key)
+            source: dict = {}
+            for key in ("clause", "quote"):
+                self.put(row, key, path + ("source", key), V.text, source, key)
+            entry["source"] = source
+        if entries:
+            self.doc.data["properties"] = entries
+            self.doc.places[("properties",)] = self._sheet_place(L.PROPERTIES)
 
     def _cases(self, rows: list[_Row]) -> None:
         data = self.doc.data
