@@ -5,7 +5,7 @@
 starts fast; the YAML reader, jsonschema and the interpreter load only when needed.
 """
 
-from generator.cli import convert, evaluate, policies, publish, regress  # noqa: F401  (they register)
+from generator.cli import convert, evaluate, policies, publish, regress, serve  # noqa: F401  (they register)
 from generator.cli.app import main
 
 __all__ = ["main"]
