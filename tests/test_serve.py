@@ -339,3 +339,56 @@ def test_without_a_build_the_service_answers_503(tmp_path):
     client = TestClient(create_app(tmp_path))
     body = is_problem(client.get("/api/policies"), 503)
     assert body["findings"][0]["code"] == "index-missing"
+
+
+# -- diff ------------------------------------------------------------------------------------
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_diff_against_a_git_ref_is_the_report_of_ratebook_diff(tmp_path):
+    root = tmp_path / "project"
+    (root / "policies" / "demo").mkdir(parents=True)
+    source = root / "policies" / "demo" / "allowance.yaml"
+    shutil.copy(FIXTURE, source)
+    _git(root, "init", "-q")
+    _git(root, "add", "policies")
+    _git(root, "commit", "-qm", "first")
+    source.write_text(source.read_text(encoding="utf-8").replace("value: 5%", "value: 7%"))
+    build(root)
+    cases = tmp_path / "cases.csv"
+    cases.write_text("scheme,cost,on\nresident,1000,2020-06-01\nemployee,6000,2020-06-01\n")
+    client = TestClient(create_app(root))
+
+    answer = client.post(
+        f"/api/diff?base=HEAD&policy={POLICY}", files={"file": ("cases.csv", cases.read_bytes())}
+    ).json()
+    cli_report = CliRunner().invoke(
+        cli.main,
+        [
+            *("--root", str(root), "--lang", "en", "diff", "--base", "HEAD"),
+            *("--policy", POLICY, "--cases", str(cases)),
+        ],
+    )
+    assert cli_report.exit_code == 0, cli_report.output
+    assert answer["changed"] is True
+    # the same report; the case file named as it was sent
+    assert answer["text"] == cli_report.output.replace(str(cases), "cases.csv").splitlines()
+    # resident, 1000 yuan: 5% → 7% is 50.00 → 70.00; the employee's scale did not change
+    assert any("50.00" in line and "70.00" in line for line in answer["text"])
+
+
+@pytest.mark.parametrize("base", ["--output=x", "/etc", ".", "a..b", "HEAD@{1}", ""])
+def test_diff_takes_only_a_git_ref(client, base):
+    response = client.post("/api/diff", params={"base": base})
+    body = is_problem(response, 400)
+    assert body["findings"][0]["code"] in ("serve-diff-ref", "serve-diff-base")

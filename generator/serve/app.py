@@ -354,6 +354,33 @@ async def diff(request: Request) -> Response:
     return json_answer(await run_in_threadpool(service.diff, root, base, cases, on, policy))
 
 
+def _openapi(request: Request) -> dict:
+    """The OpenAPI document of the current build (made once per build)."""
+    tree = snapshot(request)
+    cache: dict = request.app.state.openapi
+    document = cache.get(tree.key)
+    if document is None:
+        from generator.serve.openapi import openapi_document
+
+        document = openapi_document(tree)
+        cache.clear()
+        cache[tree.key] = document
+    return document
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(_openapi(request))
+
+
+async def api_docs(request: Request) -> Response:
+    """The API's documentation page (nothing loaded from elsewhere)."""
+    from starlette.responses import HTMLResponse
+
+    from generator.serve.api_docs import render_docs
+
+    return HTMLResponse(render_docs(_openapi(request), current_language()))
+
+
 # -- the application ---------------------------------------------------------------------------
 
 
@@ -365,6 +392,8 @@ def api_routes() -> list[Route]:
         Route("/api/policies/{policy_id}/batch", batch, methods=["POST"]),
         Route("/api/validate", validate, methods=["POST"]),
         Route("/api/diff", diff, methods=["POST"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/api/docs", api_docs, methods=["GET"]),
     ]
 
 
@@ -405,4 +434,5 @@ def create_app(
     app.state.tree = ServedTree(project_root, recheck_seconds)
     app.state.token = token or None
     app.state.limits = limits
+    app.state.openapi = {}
     return app

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ REFUSED_FIELD = "refused_field"
 REFUSED_REASON = "refused_reason"
 BATCH_CHUNK_ROWS = 65_536
 POLICY_SUFFIXES = (".yaml", ".yml", ".xlsx")
+GIT_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/~^-]{0,199}")  # a ref as `diff` takes it over HTTP
 
 
 class Refused(RatebookError):
@@ -105,6 +107,17 @@ def policy_document(snapshot: Snapshot, policy_id: str, on: dt.date | None = Non
     from generator.publish.json_doc import policy_document as published
 
     policy = _policy(snapshot, policy_id)
+    if on is not None:
+        from generator.core.messages import Message
+        from generator.publish.view import in_force_on
+
+        if not in_force_on(policy, on):
+            starts = (
+                Message("publish-starts", policy=policy_id, date=policy.in_force_from.isoformat())
+                if policy.in_force_from
+                else Message("publish-starts.never", policy=policy_id)
+            )
+            raise Refused(422, [summary("serve-not-in-force", on=on.isoformat(), starts=starts)])
     return published(policy, on)
 
 
@@ -450,28 +463,35 @@ def diff(
     """The report of `ratebook diff --base REF [--cases FILE…]` for the served project:
     `{"base", "changed" (any rule or case changed), "text": [the terminal report's lines],
     "markdown": the .md report}`; `cases` are uploaded case files (name, bytes), written to a
-    temporary folder only. 400 for a ref that cannot be read, 422 for invalid policies or
-    case files."""
+    temporary folder only. `base` is a git ref only (a branch, a tag, a commit, HEAD~1): the
+    CLI's other form, a folder, is not offered to HTTP clients, nor anything git could read
+    as an option. 400 for a ref that cannot be read, 422 for invalid policies or case
+    files."""
     from generator.regress.diff import BaseError, compare
     from generator.regress.report import markdown, terminal_lines
 
+    if not GIT_REF.fullmatch(base) or ".." in base or Path(base).exists():
+        raise Refused(400, [summary("serve-diff-ref", base=base)])
+
     with tempfile.TemporaryDirectory(prefix="ratebook-diff-") as scratch:
-        paths = []
+        paths = []  # shown relative to the scratch folder: the report names the file as sent
         for index, (filename, data) in enumerate(cases):
             name = filename.replace("\\", "/").rpartition("/")[2].strip() or "cases.csv"
-            folder = Path(scratch) / str(index)
-            folder.mkdir()
-            (folder / name).write_bytes(data)
-            paths.append(folder / name)
+            relative = Path(name) if index == 0 else Path(str(index)) / name
+            (Path(scratch) / relative).parent.mkdir(parents=True, exist_ok=True)
+            (Path(scratch) / relative).write_bytes(data)
+            paths.append(Path(scratch) / relative)
         try:
             report = compare(root, base, paths, cwd=Path(scratch), policy=policy, on=on)
         except BaseError as error:
             raise Refused(400, error.findings) from None
         except RatebookError as error:
             raise Refused(422, error.findings) from None
-    return {
-        "base": base,
-        "changed": report.any_change,
-        "text": terminal_lines(report),
-        "markdown": markdown(report),
-    }
+        # the case files named as they were sent, not by the temporary folder they are in
+        unplaced = lambda text: text.replace(scratch + "/", "")  # noqa: E731
+        return {
+            "base": base,
+            "changed": report.any_change,
+            "text": [unplaced(line) for line in terminal_lines(report)],
+            "markdown": unplaced(markdown(report)),
+        }
