@@ -392,3 +392,18 @@ def test_diff_takes_only_a_git_ref(client, base):
     response = client.post("/api/diff", params={"base": base})
     body = is_problem(response, 400)
     assert body["findings"][0]["code"] in ("serve-diff-ref", "serve-diff-base")
+
+
+def test_a_batch_of_a_header_alone_answers_the_columns_and_no_row(client):
+    response = client.post(BATCH, content=b"scheme,cost\n", headers={"content-type": "text/csv"})
+    assert response.status_code == 200
+    assert response.headers["x-ratebook-rows-in"] == "0"
+    assert response.text.splitlines() == [
+        '"row","scheme","cost","allowance","refused_field","refused_reason"'
+    ]
+
+
+def test_an_unreadable_case_file_is_named_as_sent_not_by_the_servers_folder(client):
+    body = is_problem(client.post(BATCH, content=b"", headers={"content-type": "text/csv"}), 400)
+    assert body["findings"][0]["place"] == "cases.csv"
+    assert "/tmp" not in body["detail"]

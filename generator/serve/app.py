@@ -15,6 +15,7 @@ import json
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ PROBLEM = "application/problem+json"
 # -- language and problems --------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
 def accepted_language(header: str | None) -> str:
     """zh or en, whichever `Accept-Language` prefers (q-values honoured); English otherwise."""
     best, best_q = ENGLISH, -1.0
@@ -149,8 +151,10 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 async def body_bytes(request: Request, limit: int) -> bytes:
     """The request's body, refused (413) as soon as it is known to pass `limit` bytes."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise service.Refused(413, [summary("serve-too-large", limit=limit)])
+    if declared is not None and declared.isdigit():
+        if int(declared) > limit:
+            raise service.Refused(413, [summary("serve-too-large", limit=limit)])
+        return await request.body()  # the server stops at the declared length
     chunks = []
     size = 0
     async for chunk in request.stream():
@@ -175,10 +179,18 @@ def date_param(value: Any, name: str = "on") -> dt.date | None:
     it is not one, None when not given."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        return _date_text(value, name)
+    raise service.Refused(400, [summary("serve-date", name=name, value=str(value), reason="-")])
+
+
+@lru_cache(maxsize=1024)
+def _date_text(value: str, name: str) -> dt.date:
+    """A date's text read once (most requests of a day give the same few dates)."""
     from generator.core import values
 
     try:
-        date = values.read_date(value) if isinstance(value, str) else None
+        date = values.read_date(value)
     except values.Refusal as refusal:
         raise service.Refused(
             400, [summary("serve-date", name=name, value=str(value), reason=refusal.reason)]

@@ -27,6 +27,7 @@ from generator import runtime as rt
 from generator.core.errors import RatebookError
 from generator.core.findings import ERROR, Finding, summary
 from generator.core.messages import ENGLISH, language_of
+from generator.evaluate.case import CaseRun, document, refusal
 
 if TYPE_CHECKING:
     from generator.serve.tree import Snapshot
@@ -41,7 +42,7 @@ BATCH_FORMATS = {
 # The columns a batch's answer adds to the results: the refused rows' field and reason
 REFUSED_FIELD = "refused_field"
 REFUSED_REASON = "refused_reason"
-BATCH_CHUNK_ROWS = 65_536
+BATCH_CHUNK_ROWS = 262_144  # as `ratebook eval --cases`
 POLICY_SUFFIXES = (".yaml", ".yml", ".xlsx")
 GIT_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/~^-]{0,199}")  # a ref as `diff` takes it over HTTP
 
@@ -145,18 +146,16 @@ def result_schema(snapshot: Snapshot, policy_id: str) -> dict:
 # -- one case -------------------------------------------------------------------------------
 
 
-def case_by_id(module, inputs: Mapping[str, Any]) -> dict:
+def case_by_id(names: Mapping[str, str], inputs: Mapping[str, Any]) -> dict:
     """The case with every input named by its id: a key may also be the input's Chinese or
-    English label (the labels a case file's header may use). Two keys naming one input are
-    refused rather than one silently chosen."""
-    by_label = {
-        label: name for name, labels in module.INPUT_LABELS.items() for label in labels if label
-    }
+    English label (`names`: id or label -> id; the labels a case file's header may use). Two
+    keys naming one input are refused rather than one silently chosen; a key that names no
+    input is kept, for the policy to refuse by name."""
     case: dict = {}
     given: dict[str, str] = {}
     problems = []
     for key, value in inputs.items():
-        name = key if key in module.INPUTS else by_label.get(str(key).strip(), key)
+        name = names.get(key) or names.get(str(key).strip(), key)
         if name in case:
             problems.append(summary("serve-input-twice", field=name, first=given[name], second=key))
             continue
@@ -183,10 +182,8 @@ def evaluate_case(
     enum ids or labels). 422 with one finding per reason when the case cannot be evaluated
     or the rule is not in force on `on`."""
     entry = _checked_id(snapshot, policy_id)
-    module = snapshot.module(policy_id)
-    case = case_by_id(module, inputs)
-    from generator.evaluate.case import CaseRun, document, refusal
-
+    module = snapshot.modules[policy_id]
+    case = case_by_id(snapshot.input_names(policy_id), inputs)
     trace = None
     try:
         if explain:
@@ -265,6 +262,19 @@ def validate_upload(filename: str, data: bytes) -> dict:
     }
 
 
+def placed_as(findings: list[Finding], temporary: str, shown: str) -> list[Finding]:
+    """The findings of a file read from a temporary copy, placed in the file as the client
+    named it (the server's folders are not the client's business)."""
+    from dataclasses import replace
+
+    return [
+        replace(f, location=replace(f.location, file=shown))
+        if f.location.file == temporary
+        else f
+        for f in findings
+    ]
+
+
 # -- a batch --------------------------------------------------------------------------------
 
 
@@ -296,13 +306,14 @@ def read_batch(data: bytes, in_format: str) -> list:
             raise Refused(400, [summary("serve-batch-unreadable", reason=str(exc))]) from None
     from generator.batch.files import open_cases
 
+    name = f"cases.{in_format}"
     with tempfile.TemporaryDirectory(prefix="ratebook-batch-") as scratch:
-        path = Path(scratch) / f"cases.{in_format}"
+        path = Path(scratch) / name
         path.write_bytes(data)
         try:
             return list(open_cases(path, BATCH_CHUNK_ROWS).batches)
         except RatebookError as error:
-            raise Refused(400, error.findings) from None
+            raise Refused(400, placed_as(error.findings, str(path), name)) from None
         except (pa.ArrowInvalid, OSError, ValueError) as exc:
             raise Refused(400, [summary("serve-batch-unreadable", reason=str(exc))]) from None
 
@@ -331,7 +342,12 @@ def run_batch(
             [summary("serve-batch-format", format=out_format, formats=", ".join(BATCH_FORMATS))],
         )
     module = snapshot.module(policy_id)
+    import pyarrow as pa
+
     batches = [b for b in read_batch(data, in_format) if b.num_rows]
+    if not batches:  # a header alone: an answer with its columns and no row
+        empty = pa.array([], pa.string())
+        batches = [pa.RecordBatch.from_pydict({name: empty for name in module.INPUTS})]
     rows_in = sum(b.num_rows for b in batches)
     if rows_in > max_rows:
         raise Refused(413, [summary("serve-batch-rows", rows=rows_in, limit=max_rows)])
@@ -346,11 +362,27 @@ def run_batch(
         on, _ = date_used(on, batches[0].schema.names, dt.date.today())
 
     def chunks() -> Iterator[bytes]:
+        # two stages on two cores: the next chunk is evaluated while this one is written
+        # (Arrow's writers release the GIL), as `ratebook eval --cases` does
+        from concurrent.futures import ThreadPoolExecutor
+
         writer = _AnswerWriter(out_format)
-        first_row = 1
-        for batch in batches:
-            yield from writer.write(_answer_rows(module, batch, on, first_row, str(where)))
-            first_row += batch.num_rows
+        starts = [1]
+        for batch in batches[:-1]:
+            starts.append(starts[-1] + batch.num_rows)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluate") as evaluating:
+
+            def evaluated(index: int):
+                batch, first = batches[index], starts[index]
+                return evaluating.submit(_answer_rows, module, batch, on, first, str(where))
+
+            pending = evaluated(0) if batches else None
+            for index in range(len(batches)):
+                assert pending is not None
+                table = pending.result()
+                if index + 1 < len(batches):
+                    pending = evaluated(index + 1)
+                yield from writer.write(table)
         yield from writer.close()
 
     return BatchAnswer(BATCH_FORMATS[out_format], rows_in, chunks)
@@ -422,7 +454,9 @@ class _AnswerWriter:
         elif self.format == "parquet":
             import pyarrow.parquet as pq
 
-            self.writer = pq.ParquetWriter(self.sink, self.schema)
+            # dictionaries for the text columns only: on numbers they cost more than they save
+            text = [f.name for f in self.schema if pa.types.is_string(f.type)]
+            self.writer = pq.ParquetWriter(self.sink, self.schema, use_dictionary=text)
         elif self.format == "arrow":
             self.writer = pa.ipc.new_stream(self.sink, self.schema)
 
