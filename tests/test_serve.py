@@ -407,3 +407,48 @@ def test_an_unreadable_case_file_is_named_as_sent_not_by_the_servers_folder(clie
     body = is_problem(client.post(BATCH, content=b"", headers={"content-type": "text/csv"}), 400)
     assert body["findings"][0]["place"] == "cases.csv"
     assert "/tmp" not in body["detail"]
+
+
+def test_a_workbook_of_cases_is_read_and_answered_as_csv(client):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["参保类别", "自付费用"])  # the inputs' Chinese labels head the columns
+    sheet.append(["职工", 6000])
+    sheet.append(["居民", "1234.56"])
+    sink = io.BytesIO()
+    book.save(sink)
+    response = client.post(BATCH + "?format=xlsx&on=2021-06-01", content=sink.getvalue())
+    assert response.status_code == 200, response.text
+    lines = response.text.splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["1", "2"]
+    assert ["850.00", "61.73"] == [line.split(",")[3] for line in lines[1:]]
+
+
+def test_each_worker_builds_the_service_the_command_described(project, monkeypatch):
+    """`ratebook serve` hands the project, the token and the CORS origins to its worker
+    processes through the environment; each builds the same service from it."""
+    from generator.serve import main
+
+    monkeypatch.setenv("RATEBOOK_SERVE_ROOT", str(project))
+    monkeypatch.setenv("RATEBOOK_TOKEN", "t0ken")
+    monkeypatch.setenv("RATEBOOK_SERVE_CORS", "http://intranet.example")
+    worker = TestClient(main.app())
+    assert worker.get("/api/policies").json()[0]["id"] == POLICY
+    assert worker.post(BATCH, content=CASES_CSV).status_code == 401
+    allowed = worker.options(
+        EVALUATE,
+        headers={"Origin": "http://intranet.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert allowed.headers["access-control-allow-origin"] == "http://intranet.example"
+    refused = worker.options(
+        EVALUATE,
+        headers={"Origin": "http://elsewhere.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_cors_is_off_by_default(client):
+    answer = client.get("/api/policies", headers={"Origin": "http://elsewhere.example"})
+    assert "access-control-allow-origin" not in answer.headers

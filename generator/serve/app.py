@@ -281,7 +281,7 @@ async def batch(request: Request) -> Response:
     limits: Limits = request.app.state.limits
     params = request.query_params
     in_format = params.get("format") or _format_of(request.headers.get("content-type", ""))
-    out_format = params.get("out") or in_format
+    out_format = params.get("out") or (in_format if in_format in service.BATCH_FORMATS else "csv")
     on = date_param(params.get("on"))
     tree = snapshot(request)
     data = await body_bytes(request, limits.batch_bytes)
@@ -304,7 +304,7 @@ async def batch(request: Request) -> Response:
 
 def _format_of(content_type: str) -> str:
     media = content_type.partition(";")[0].strip().lower()
-    for name, known in service.BATCH_FORMATS.items():
+    for name, known in service.BATCH_INPUT_FORMATS.items():
         if media == known.partition(";")[0]:
             return name
     return "csv" if media in ("", "application/octet-stream") else media

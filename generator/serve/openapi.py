@@ -11,7 +11,12 @@ policy, and the document changes with the build it describes (it is made per sna
 from __future__ import annotations
 
 from generator.core.version import __version__
-from generator.serve.service import BATCH_FORMATS, REFUSED_FIELD, REFUSED_REASON
+from generator.serve.service import (
+    BATCH_FORMATS,
+    BATCH_INPUT_FORMATS,
+    REFUSED_FIELD,
+    REFUSED_REASON,
+)
 
 PROBLEM = "application/problem+json"
 DATE = {
@@ -297,8 +302,20 @@ def _batch_operation(policy_id: str, title: str) -> dict:
         "tags": [policy_id],
         "security": [{"token": []}, {}],
         "parameters": [
-            {"name": "format", "in": "query", "required": False, "schema": {"enum": formats}},
-            {"name": "out", "in": "query", "required": False, "schema": {"enum": formats}},
+            {
+                "name": "format",
+                "in": "query",
+                "required": False,
+                "schema": {"enum": sorted(BATCH_INPUT_FORMATS)},
+                "description": "The body's format (default: from Content-Type, else csv).",
+            },
+            {
+                "name": "out",
+                "in": "query",
+                "required": False,
+                "schema": {"enum": formats},
+                "description": "The answer's format (default: the body's; csv for xlsx).",
+            },
             {"name": "on", "in": "query", "required": False, "schema": DATE},
             LANGUAGE,
         ],
@@ -306,7 +323,7 @@ def _batch_operation(policy_id: str, title: str) -> dict:
             "required": True,
             "content": {
                 media.partition(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-                for media in BATCH_FORMATS.values()
+                for media in BATCH_INPUT_FORMATS.values()
             },
         },
         "responses": {

@@ -39,6 +39,11 @@ BATCH_FORMATS = {
     "parquet": "application/vnd.apache.parquet",
     "arrow": "application/vnd.apache.arrow.stream",
 }
+# and the formats read but not written: an officer's workbook of cases
+BATCH_INPUT_FORMATS = {
+    **BATCH_FORMATS,
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # The columns a batch's answer adds to the results: the refused rows' field and reason
 REFUSED_FIELD = "refused_field"
 REFUSED_REASON = "refused_reason"
@@ -146,11 +151,18 @@ def result_schema(snapshot: Snapshot, policy_id: str) -> dict:
 # -- one case -------------------------------------------------------------------------------
 
 
-def case_by_id(names: Mapping[str, str], inputs: Mapping[str, Any]) -> dict:
+def case_by_id(module, inputs: Mapping[str, Any]) -> dict:
     """The case with every input named by its id: a key may also be the input's Chinese or
-    English label (`names`: id or label -> id; the labels a case file's header may use). Two
-    keys naming one input are refused rather than one silently chosen; a key that names no
-    input is kept, for the policy to refuse by name."""
+    English label (the labels a case file's header may use). Two keys naming one input are
+    refused (422) rather than one silently chosen; a key that names no input is kept, for
+    the policy to refuse by name."""
+    names = {label: name for name, labels in module.INPUT_LABELS.items() for label in labels}
+    names.update({name: name for name in module.INPUTS})
+    return _case_by_names(names, inputs)
+
+
+def _case_by_names(names: Mapping[str, str], inputs: Mapping[str, Any]) -> dict:
+    """`case_by_id` with the names (id or label -> id) made once per build."""
     case: dict = {}
     given: dict[str, str] = {}
     problems = []
@@ -183,7 +195,7 @@ def evaluate_case(
     or the rule is not in force on `on`."""
     entry = _checked_id(snapshot, policy_id)
     module = snapshot.modules[policy_id]
-    case = case_by_id(snapshot.input_names(policy_id), inputs)
+    case = _case_by_names(snapshot.input_names(policy_id), inputs)
     trace = None
     try:
         if explain:
@@ -268,9 +280,7 @@ def placed_as(findings: list[Finding], temporary: str, shown: str) -> list[Findi
     from dataclasses import replace
 
     return [
-        replace(f, location=replace(f.location, file=shown))
-        if f.location.file == temporary
-        else f
+        replace(f, location=replace(f.location, file=shown)) if f.location.file == temporary else f
         for f in findings
     ]
 
@@ -289,15 +299,14 @@ class BatchAnswer:
 
 
 def read_batch(data: bytes, in_format: str) -> list:
-    """The rows of a case file given as bytes, as Arrow record batches (inputs as text where
-    the format is text); 400 for a format not served or a file that cannot be read."""
+    """The rows of a case file given as bytes (`in_format`: csv, jsonl, parquet, arrow or
+    xlsx), as Arrow record batches (inputs as text where the format is text); 400 for a
+    format not served or a file that cannot be read."""
     import pyarrow as pa
 
-    if in_format not in BATCH_FORMATS:
-        raise Refused(
-            400,
-            [summary("serve-batch-format", format=in_format, formats=", ".join(BATCH_FORMATS))],
-        )
+    if in_format not in BATCH_INPUT_FORMATS:
+        formats = ", ".join(BATCH_INPUT_FORMATS)
+        raise Refused(400, [summary("serve-batch-format", format=in_format, formats=formats)])
     if in_format == "arrow":
         try:
             reader = pa.ipc.open_stream(pa.py_buffer(data))
