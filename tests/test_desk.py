@@ -576,3 +576,22 @@ def test_with_a_service_token_an_upload_on_the_desk_needs_it(project, tmp_path):
     assert refused.status_code == 401
     taken = guarded.post("/workbook", files=upload, data={"token": "s3cret"}, headers=EN)
     assert taken.status_code == 200
+
+
+def test_a_case_workbook_saved_from_excel_is_run_too(client, tmp_path):
+    book = openpyxl.Workbook()
+    sheet_ = book.active
+    for row in (["参保类别", "自付费用", "场地面积"], ["职工", 6000, 100], ["居民", 1234.56, 50]):
+        sheet_.append(row)  # headers by the inputs' Chinese labels, values as officers type them
+    path = tmp_path / "cases.xlsx"
+    book.save(path)
+    page = client.post(
+        "/cases",
+        data={"policy": POLICY, "on": "2020-06-01"},
+        files={"file": ("cases.xlsx", path.read_bytes())},
+        headers=ZH,
+    )
+    assert page.status_code == 200, text_of(page.text)
+    assert "读入 2 行 = 输出 2 行 + 拒绝 0 行" in text_of(page.text)
+    preview = re.search(r'<table class="results">.*?</table>', page.text, re.S).group(0)
+    assert "600.00" in preview and "61.73" in preview

@@ -339,3 +339,116 @@ def test_without_a_build_the_service_answers_503(tmp_path):
     client = TestClient(create_app(tmp_path))
     body = is_problem(client.get("/api/policies"), 503)
     assert body["findings"][0]["code"] == "index-missing"
+
+
+# -- diff ------------------------------------------------------------------------------------
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_diff_against_a_git_ref_is_the_report_of_ratebook_diff(tmp_path):
+    root = tmp_path / "project"
+    (root / "policies" / "demo").mkdir(parents=True)
+    source = root / "policies" / "demo" / "allowance.yaml"
+    shutil.copy(FIXTURE, source)
+    _git(root, "init", "-q")
+    _git(root, "add", "policies")
+    _git(root, "commit", "-qm", "first")
+    source.write_text(source.read_text(encoding="utf-8").replace("value: 5%", "value: 7%"))
+    build(root)
+    cases = tmp_path / "cases.csv"
+    cases.write_text("scheme,cost,on\nresident,1000,2020-06-01\nemployee,6000,2020-06-01\n")
+    client = TestClient(create_app(root))
+
+    answer = client.post(
+        f"/api/diff?base=HEAD&policy={POLICY}", files={"file": ("cases.csv", cases.read_bytes())}
+    ).json()
+    cli_report = CliRunner().invoke(
+        cli.main,
+        [
+            *("--root", str(root), "--lang", "en", "diff", "--base", "HEAD"),
+            *("--policy", POLICY, "--cases", str(cases)),
+        ],
+    )
+    assert cli_report.exit_code == 0, cli_report.output
+    assert answer["changed"] is True
+    # the same report; the case file named as it was sent
+    assert answer["text"] == cli_report.output.replace(str(cases), "cases.csv").splitlines()
+    # resident, 1000 yuan: 5% → 7% is 50.00 → 70.00; the employee's scale did not change
+    assert any("50.00" in line and "70.00" in line for line in answer["text"])
+
+
+@pytest.mark.parametrize("base", ["--output=x", "/etc", ".", "a..b", "HEAD@{1}", ""])
+def test_diff_takes_only_a_git_ref(client, base):
+    response = client.post("/api/diff", params={"base": base})
+    body = is_problem(response, 400)
+    assert body["findings"][0]["code"] in ("serve-diff-ref", "serve-diff-base")
+
+
+def test_a_batch_of_a_header_alone_answers_the_columns_and_no_row(client):
+    response = client.post(BATCH, content=b"scheme,cost\n", headers={"content-type": "text/csv"})
+    assert response.status_code == 200
+    assert response.headers["x-ratebook-rows-in"] == "0"
+    assert response.text.splitlines() == [
+        '"row","scheme","cost","allowance","refused_field","refused_reason"'
+    ]
+
+
+def test_an_unreadable_case_file_is_named_as_sent_not_by_the_servers_folder(client):
+    body = is_problem(client.post(BATCH, content=b"", headers={"content-type": "text/csv"}), 400)
+    assert body["findings"][0]["place"] == "cases.csv"
+    assert "/tmp" not in body["detail"]
+
+
+def test_a_workbook_of_cases_is_read_and_answered_as_csv(client):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["参保类别", "自付费用"])  # the inputs' Chinese labels head the columns
+    sheet.append(["职工", 6000])
+    sheet.append(["居民", "1234.56"])
+    sink = io.BytesIO()
+    book.save(sink)
+    response = client.post(BATCH + "?format=xlsx&on=2021-06-01", content=sink.getvalue())
+    assert response.status_code == 200, response.text
+    lines = response.text.splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["1", "2"]
+    assert ["850.00", "61.73"] == [line.split(",")[3] for line in lines[1:]]
+
+
+def test_each_worker_builds_the_service_the_command_described(project, monkeypatch):
+    """`ratebook serve` hands the project, the token and the CORS origins to its worker
+    processes through the environment; each builds the same service from it."""
+    from generator.serve import main
+
+    monkeypatch.setenv("RATEBOOK_SERVE_ROOT", str(project))
+    monkeypatch.setenv("RATEBOOK_TOKEN", "t0ken")
+    monkeypatch.setenv("RATEBOOK_SERVE_CORS", "http://intranet.example")
+    worker = TestClient(main.app())
+    assert worker.get("/api/policies").json()[0]["id"] == POLICY
+    assert worker.post(BATCH, content=CASES_CSV).status_code == 401
+    allowed = worker.options(
+        EVALUATE,
+        headers={"Origin": "http://intranet.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert allowed.headers["access-control-allow-origin"] == "http://intranet.example"
+    refused = worker.options(
+        EVALUATE,
+        headers={"Origin": "http://elsewhere.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_cors_is_off_by_default(client):
+    answer = client.get("/api/policies", headers={"Origin": "http://elsewhere.example"})
+    assert "access-control-allow-origin" not in answer.headers

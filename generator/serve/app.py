@@ -15,6 +15,7 @@ import json
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ PROBLEM = "application/problem+json"
 # -- language and problems --------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
 def accepted_language(header: str | None) -> str:
     """zh or en, whichever `Accept-Language` prefers (q-values honoured); English otherwise."""
     best, best_q = ENGLISH, -1.0
@@ -149,8 +151,10 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 async def body_bytes(request: Request, limit: int) -> bytes:
     """The request's body, refused (413) as soon as it is known to pass `limit` bytes."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise service.Refused(413, [summary("serve-too-large", limit=limit)])
+    if declared is not None and declared.isdigit():
+        if int(declared) > limit:
+            raise service.Refused(413, [summary("serve-too-large", limit=limit)])
+        return await request.body()  # the server stops at the declared length
     chunks = []
     size = 0
     async for chunk in request.stream():
@@ -175,10 +179,18 @@ def date_param(value: Any, name: str = "on") -> dt.date | None:
     it is not one, None when not given."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        return _date_text(value, name)
+    raise service.Refused(400, [summary("serve-date", name=name, value=str(value), reason="-")])
+
+
+@lru_cache(maxsize=1024)
+def _date_text(value: str, name: str) -> dt.date:
+    """A date's text read once (most requests of a day give the same few dates)."""
     from generator.core import values
 
     try:
-        date = values.read_date(value) if isinstance(value, str) else None
+        date = values.read_date(value)
     except values.Refusal as refusal:
         raise service.Refused(
             400, [summary("serve-date", name=name, value=str(value), reason=refusal.reason)]
@@ -269,7 +281,7 @@ async def batch(request: Request) -> Response:
     limits: Limits = request.app.state.limits
     params = request.query_params
     in_format = params.get("format") or _format_of(request.headers.get("content-type", ""))
-    out_format = params.get("out") or in_format
+    out_format = params.get("out") or (in_format if in_format in service.BATCH_FORMATS else "csv")
     on = date_param(params.get("on"))
     tree = snapshot(request)
     data = await body_bytes(request, limits.batch_bytes)
@@ -292,7 +304,7 @@ async def batch(request: Request) -> Response:
 
 def _format_of(content_type: str) -> str:
     media = content_type.partition(";")[0].strip().lower()
-    for name, known in service.BATCH_FORMATS.items():
+    for name, known in service.BATCH_INPUT_FORMATS.items():
         if media == known.partition(";")[0]:
             return name
     return "csv" if media in ("", "application/octet-stream") else media
@@ -354,6 +366,33 @@ async def diff(request: Request) -> Response:
     return json_answer(await run_in_threadpool(service.diff, root, base, cases, on, policy))
 
 
+def _openapi(request: Request) -> dict:
+    """The OpenAPI document of the current build (made once per build)."""
+    tree = snapshot(request)
+    cache: dict = request.app.state.openapi
+    document = cache.get(tree.key)
+    if document is None:
+        from generator.serve.openapi import openapi_document
+
+        document = openapi_document(tree)
+        cache.clear()
+        cache[tree.key] = document
+    return document
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(_openapi(request))
+
+
+async def api_docs(request: Request) -> Response:
+    """The API's documentation page (nothing loaded from elsewhere)."""
+    from starlette.responses import HTMLResponse
+
+    from generator.serve.api_docs import render_docs
+
+    return HTMLResponse(render_docs(_openapi(request), current_language()))
+
+
 # -- the application ---------------------------------------------------------------------------
 
 
@@ -365,6 +404,8 @@ def api_routes() -> list[Route]:
         Route("/api/policies/{policy_id}/batch", batch, methods=["POST"]),
         Route("/api/validate", validate, methods=["POST"]),
         Route("/api/diff", diff, methods=["POST"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/api/docs", api_docs, methods=["GET"]),
     ]
 
 
@@ -405,4 +446,5 @@ def create_app(
     app.state.tree = ServedTree(project_root, recheck_seconds)
     app.state.token = token or None
     app.state.limits = limits
+    app.state.openapi = {}
     return app

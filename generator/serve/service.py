@@ -13,8 +13,10 @@ Chinese and another in English at the same time.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import io
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from generator import runtime as rt
 from generator.core.errors import RatebookError
 from generator.core.findings import ERROR, Finding, summary
 from generator.core.messages import ENGLISH, language_of
+from generator.evaluate.case import CaseRun, document, refusal
 
 if TYPE_CHECKING:
     from generator.serve.tree import Snapshot
@@ -37,11 +40,17 @@ BATCH_FORMATS = {
     "parquet": "application/vnd.apache.parquet",
     "arrow": "application/vnd.apache.arrow.stream",
 }
+# and the formats read but not written: an officer's workbook of cases
+BATCH_INPUT_FORMATS = {
+    **BATCH_FORMATS,
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # The columns a batch's answer adds to the results: the refused rows' field and reason
 REFUSED_FIELD = "refused_field"
 REFUSED_REASON = "refused_reason"
-BATCH_CHUNK_ROWS = 65_536
+BATCH_CHUNK_ROWS = 262_144  # as `ratebook eval --cases`
 POLICY_SUFFIXES = (".yaml", ".yml", ".xlsx")
+GIT_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/~^-]{0,199}")  # a ref as `diff` takes it over HTTP
 
 
 class Refused(RatebookError):
@@ -105,6 +114,17 @@ def policy_document(snapshot: Snapshot, policy_id: str, on: dt.date | None = Non
     from generator.publish.json_doc import policy_document as published
 
     policy = _policy(snapshot, policy_id)
+    if on is not None:
+        from generator.core.messages import Message
+        from generator.publish.view import in_force_on
+
+        if not in_force_on(policy, on):
+            starts = (
+                Message("publish-starts", policy=policy_id, date=policy.in_force_from.isoformat())
+                if policy.in_force_from
+                else Message("publish-starts.never", policy=policy_id)
+            )
+            raise Refused(422, [summary("serve-not-in-force", on=on.isoformat(), starts=starts)])
     return published(policy, on)
 
 
@@ -135,15 +155,20 @@ def result_schema(snapshot: Snapshot, policy_id: str) -> dict:
 def case_by_id(module, inputs: Mapping[str, Any]) -> dict:
     """The case with every input named by its id: a key may also be the input's Chinese or
     English label (the labels a case file's header may use). Two keys naming one input are
-    refused rather than one silently chosen."""
-    by_label = {
-        label: name for name, labels in module.INPUT_LABELS.items() for label in labels if label
-    }
+    refused (422) rather than one silently chosen; a key that names no input is kept, for
+    the policy to refuse by name."""
+    names = {label: name for name, labels in module.INPUT_LABELS.items() for label in labels}
+    names.update({name: name for name in module.INPUTS})
+    return _case_by_names(names, inputs)
+
+
+def _case_by_names(names: Mapping[str, str], inputs: Mapping[str, Any]) -> dict:
+    """`case_by_id` with the names (id or label -> id) made once per build."""
     case: dict = {}
     given: dict[str, str] = {}
     problems = []
     for key, value in inputs.items():
-        name = key if key in module.INPUTS else by_label.get(str(key).strip(), key)
+        name = names.get(key) or names.get(str(key).strip(), key)
         if name in case:
             problems.append(summary("serve-input-twice", field=name, first=given[name], second=key))
             continue
@@ -170,10 +195,8 @@ def evaluate_case(
     enum ids or labels). 422 with one finding per reason when the case cannot be evaluated
     or the rule is not in force on `on`."""
     entry = _checked_id(snapshot, policy_id)
-    module = snapshot.module(policy_id)
-    case = case_by_id(module, inputs)
-    from generator.evaluate.case import CaseRun, document, refusal
-
+    module = snapshot.modules[policy_id]
+    case = _case_by_names(snapshot.input_names(policy_id), inputs)
     trace = None
     try:
         if explain:
@@ -252,6 +275,17 @@ def validate_upload(filename: str, data: bytes) -> dict:
     }
 
 
+def placed_as(findings: list[Finding], temporary: str, shown: str) -> list[Finding]:
+    """The findings of a file read from a temporary copy, placed in the file as the client
+    named it (the server's folders are not the client's business)."""
+    from dataclasses import replace
+
+    return [
+        replace(f, location=replace(f.location, file=shown)) if f.location.file == temporary else f
+        for f in findings
+    ]
+
+
 # -- a batch --------------------------------------------------------------------------------
 
 
@@ -266,15 +300,14 @@ class BatchAnswer:
 
 
 def read_batch(data: bytes, in_format: str) -> list:
-    """The rows of a case file given as bytes, as Arrow record batches (inputs as text where
-    the format is text); 400 for a format not served or a file that cannot be read."""
+    """The rows of a case file given as bytes (`in_format`: csv, jsonl, parquet, arrow or
+    xlsx), as Arrow record batches (inputs as text where the format is text); 400 for a
+    format not served or a file that cannot be read."""
     import pyarrow as pa
 
-    if in_format not in BATCH_FORMATS:
-        raise Refused(
-            400,
-            [summary("serve-batch-format", format=in_format, formats=", ".join(BATCH_FORMATS))],
-        )
+    if in_format not in BATCH_INPUT_FORMATS:
+        formats = ", ".join(BATCH_INPUT_FORMATS)
+        raise Refused(400, [summary("serve-batch-format", format=in_format, formats=formats)])
     if in_format == "arrow":
         try:
             reader = pa.ipc.open_stream(pa.py_buffer(data))
@@ -283,13 +316,14 @@ def read_batch(data: bytes, in_format: str) -> list:
             raise Refused(400, [summary("serve-batch-unreadable", reason=str(exc))]) from None
     from generator.batch.files import open_cases
 
+    name = f"cases.{in_format}"
     with tempfile.TemporaryDirectory(prefix="ratebook-batch-") as scratch:
-        path = Path(scratch) / f"cases.{in_format}"
+        path = Path(scratch) / name
         path.write_bytes(data)
         try:
             return list(open_cases(path, BATCH_CHUNK_ROWS).batches)
         except RatebookError as error:
-            raise Refused(400, error.findings) from None
+            raise Refused(400, placed_as(error.findings, str(path), name)) from None
         except (pa.ArrowInvalid, OSError, ValueError) as exc:
             raise Refused(400, [summary("serve-batch-unreadable", reason=str(exc))]) from None
 
@@ -318,7 +352,12 @@ def run_batch(
             [summary("serve-batch-format", format=out_format, formats=", ".join(BATCH_FORMATS))],
         )
     module = snapshot.module(policy_id)
+    import pyarrow as pa
+
     batches = [b for b in read_batch(data, in_format) if b.num_rows]
+    if not batches:  # a header alone: an answer with its columns and no row
+        empty = pa.array([], pa.string())
+        batches = [pa.RecordBatch.from_pydict({name: empty for name in module.INPUTS})]
     rows_in = sum(b.num_rows for b in batches)
     if rows_in > max_rows:
         raise Refused(413, [summary("serve-batch-rows", rows=rows_in, limit=max_rows)])
@@ -333,11 +372,31 @@ def run_batch(
         on, _ = date_used(on, batches[0].schema.names, dt.date.today())
 
     def chunks() -> Iterator[bytes]:
+        # two stages on two cores: the next chunk is evaluated while this one is written
+        # (Arrow's writers release the GIL), as `ratebook eval --cases` does
+        from concurrent.futures import ThreadPoolExecutor
+
         writer = _AnswerWriter(out_format)
-        first_row = 1
-        for batch in batches:
-            yield from writer.write(_answer_rows(module, batch, on, first_row, str(where)))
-            first_row += batch.num_rows
+        starts = [1]
+        for batch in batches[:-1]:
+            starts.append(starts[-1] + batch.num_rows)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluate") as evaluating:
+
+            def evaluated(index: int):
+                batch, first = batches[index], starts[index]
+                # in the caller's context, so the refusals' words are in the caller's language
+                context = contextvars.copy_context()
+                return evaluating.submit(
+                    context.run, _answer_rows, module, batch, on, first, str(where)
+                )
+
+            pending = evaluated(0) if batches else None
+            for index in range(len(batches)):
+                assert pending is not None
+                table = pending.result()
+                if index + 1 < len(batches):
+                    pending = evaluated(index + 1)
+                yield from writer.write(table)
         yield from writer.close()
 
     return BatchAnswer(BATCH_FORMATS[out_format], rows_in, chunks)
@@ -409,7 +468,9 @@ class _AnswerWriter:
         elif self.format == "parquet":
             import pyarrow.parquet as pq
 
-            self.writer = pq.ParquetWriter(self.sink, self.schema)
+            # dictionaries for the text columns only: on numbers they cost more than they save
+            text = [f.name for f in self.schema if pa.types.is_string(f.type)]
+            self.writer = pq.ParquetWriter(self.sink, self.schema, use_dictionary=text)
         elif self.format == "arrow":
             self.writer = pa.ipc.new_stream(self.sink, self.schema)
 
@@ -450,28 +511,35 @@ def diff(
     """The report of `ratebook diff --base REF [--cases FILE…]` for the served project:
     `{"base", "changed" (any rule or case changed), "text": [the terminal report's lines],
     "markdown": the .md report}`; `cases` are uploaded case files (name, bytes), written to a
-    temporary folder only. 400 for a ref that cannot be read, 422 for invalid policies or
-    case files."""
+    temporary folder only. `base` is a git ref only (a branch, a tag, a commit, HEAD~1): the
+    CLI's other form, a folder, is not offered to HTTP clients, nor anything git could read
+    as an option. 400 for a ref that cannot be read, 422 for invalid policies or case
+    files."""
     from generator.regress.diff import BaseError, compare
     from generator.regress.report import markdown, terminal_lines
 
+    if not GIT_REF.fullmatch(base) or ".." in base or Path(base).exists():
+        raise Refused(400, [summary("serve-diff-ref", base=base)])
+
     with tempfile.TemporaryDirectory(prefix="ratebook-diff-") as scratch:
-        paths = []
+        paths = []  # shown relative to the scratch folder: the report names the file as sent
         for index, (filename, data) in enumerate(cases):
             name = filename.replace("\\", "/").rpartition("/")[2].strip() or "cases.csv"
-            folder = Path(scratch) / str(index)
-            folder.mkdir()
-            (folder / name).write_bytes(data)
-            paths.append(folder / name)
+            relative = Path(name) if index == 0 else Path(str(index)) / name
+            (Path(scratch) / relative).parent.mkdir(parents=True, exist_ok=True)
+            (Path(scratch) / relative).write_bytes(data)
+            paths.append(Path(scratch) / relative)
         try:
             report = compare(root, base, paths, cwd=Path(scratch), policy=policy, on=on)
         except BaseError as error:
             raise Refused(400, error.findings) from None
         except RatebookError as error:
             raise Refused(422, error.findings) from None
-    return {
-        "base": base,
-        "changed": report.any_change,
-        "text": terminal_lines(report),
-        "markdown": markdown(report),
-    }
+        # the case files named as they were sent, not by the temporary folder they are in
+        unplaced = lambda text: text.replace(scratch + "/", "")  # noqa: E731
+        return {
+            "base": base,
+            "changed": report.any_change,
+            "text": [unplaced(line) for line in terminal_lines(report)],
+            "markdown": unplaced(markdown(report)),
+        }

@@ -60,6 +60,7 @@ class Snapshot:
     result_schemas: dict[str, dict]
     sources: dict[str, PolicySource]
     _policies: dict[str, Policy] = field(default_factory=dict, repr=False)
+    _input_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def policy_ids(self) -> list[str]:
@@ -67,9 +68,27 @@ class Snapshot:
 
     def entry(self, policy_id: str) -> dict:
         """The index entry of `policy_id`; RatebookError listing the policies when unknown."""
+        entry = self.index.get(policy_id)
+        if entry is not None:
+            return entry
         from generator.evaluate.modules import policy_entry
 
         return policy_entry(self.index, policy_id)
+
+    def input_names(self, policy_id: str) -> dict[str, str]:
+        """What a case may name each input by: its id, and its Chinese and English labels."""
+        names = self._input_names.get(policy_id)
+        if names is None:
+            module = self.module(policy_id)
+            names = {
+                label: name
+                for name, labels in getattr(module, "INPUT_LABELS", {}).items()
+                for label in labels
+                if label
+            }
+            names.update({name: name for name in module.INPUTS})
+            self._input_names[policy_id] = names
+        return names
 
     def module(self, policy_id: str) -> types.ModuleType:
         self.entry(policy_id)

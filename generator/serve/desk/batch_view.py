@@ -32,7 +32,6 @@ MAX_LINES = 2000  # lines of an uploaded YAML policy drawn
 LISTED_ERRORS = 200
 CHART_CASES = 200  # bars in the chart of how much each case changed
 BOM = "\ufeff"
-CASE_FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet", ".arrow": "arrow"}
 SHOWN_IMPACT = [c for c in IMPACT_COLUMNS if c not in ("compared", "refused now", "evaluated now")]
 
 
@@ -107,17 +106,16 @@ def source_lines(answer: dict[str, Any], data: bytes) -> list[dict[str, Any]]:
 
 
 def case_file_format(filename: str) -> str:
+    """The batch format of a case file, by its extension (`.csv`, `.xlsx`, ...): 400 for one
+    the service does not read."""
     suffix = Path(filename).suffix.lower()
-    if suffix not in CASE_FILE_FORMATS:
+    name = suffix.removeprefix(".")
+    if name not in service.BATCH_INPUT_FORMATS:
+        formats = ", ".join(f".{f}" for f in service.BATCH_INPUT_FORMATS)
         raise service.Refused(
-            400,
-            [
-                summary(
-                    "serve-batch-format", format=suffix or "-", formats=", ".join(CASE_FILE_FORMATS)
-                )
-            ],
+            400, [summary("serve-batch-format", format=suffix or "-", formats=formats)]
         )
-    return CASE_FILE_FORMATS[suffix]
+    return name
 
 
 def run_case_file(
