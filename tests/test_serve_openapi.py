@@ -53,7 +53,7 @@ def test_the_document_is_openapi_3_1_with_each_policys_generated_schemas(app):
         "description": "Out-of-pocket cost",
         "type": "number",
         "minimum": 0,
-        "x-unit": "yuan",
+        "x-ratebook": {"unit": "yuan"},
     }
     result = schemas["demo.allowance.result"]
     assert result["properties"]["allowance"]["pattern"] == "^-?[0-9]+\\.[0-9]{2}$"

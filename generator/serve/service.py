@@ -211,10 +211,8 @@ def evaluate_case(
         raise Refused(422, refusal(policy_id, entry, on, error).findings) from None
     labels = getattr(module, "LABELS", {})
     steps = list(trace.steps) if trace is not None else None
-    echoed = {
-        name: format(value, "f") if isinstance(value, Decimal) else value
-        for name, value in rt.with_ids(case, labels).items()
-    }
+    # each input as it was read, typed as the case schema says (as `eval --json` echoes it)
+    echoed = rt.typed_inputs(case, module.INPUT_TYPES, labels)
     return document(CaseRun(policy_id, on, echoed, outputs, steps))
 
 
@@ -482,7 +480,6 @@ class _AnswerWriter:
 
 def _json_lines(table) -> Iterator[bytes]:
     import json
-    from decimal import Decimal
 
     def plain(value):
         if isinstance(value, Decimal):

@@ -330,7 +330,7 @@ def policy_charts(
 ) -> list[Chart]:
     """Every chart of a policy page: one per group of scales, one per lookup table.
 
-    `value_labels` is the case schema's `x-value-labels` by input: a table keyed by an enum
+    `value_labels` is the case schema's `x-ratebook.value_labels` by input: a table keyed by an enum
     input shows its keys by their labels.
     """
     charts: list[Chart] = []

@@ -68,11 +68,18 @@ class ParameterView:
     periods: list[Period]
 
 
+def extension(spec: dict[str, Any]) -> dict[str, Any]:
+    """What ratebook adds to an input's JSON Schema, under its one keyword `x-ratebook`
+    (`unit`, `value_labels`, `ordered`)."""
+    found = spec.get("x-ratebook")
+    return found if isinstance(found, dict) else {}
+
+
 def value_labels(case_schema: dict[str, Any] | None) -> dict[str, dict[str, dict[str, str]]]:
-    """Input -> value -> {zh, en} from a case schema's `x-value-labels`."""
+    """Input -> value -> {zh, en} from a case schema's `x-ratebook.value_labels`."""
     properties = (case_schema or {}).get("properties", {})
     return {
-        name: spec.get("x-value-labels", {})
+        name: extension(spec).get("value_labels", {})
         for name, spec in properties.items()
         if isinstance(spec, dict)
     }
@@ -195,7 +202,7 @@ def case_fields(
     fields = []
     for name, spec in case_schema.get("properties", {}).items():
         titles = {"zh": spec.get("title") or "", "en": spec.get("description") or ""}
-        labels = spec.get("x-value-labels", {})
+        labels = extension(spec).get("value_labels", {})
         if "enum" in spec:
             kind = "enum"
         elif spec.get("type") in ("number", "integer", "boolean"):
@@ -216,7 +223,7 @@ def case_fields(
                 title=titles[lang] or titles[other] or name,
                 other_title=titles[other] if titles[other] != titles[lang] else "",
                 kind=kind,
-                unit=unit_words(spec.get("x-unit")),
+                unit=unit_words(extension(spec).get("unit")),
                 required=name in required,
                 minimum=plain(spec["minimum"]) if "minimum" in spec else None,
                 maximum=plain(spec["maximum"]) if "maximum" in spec else None,
