@@ -109,6 +109,16 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+def wait_for(driver, css: str):
+    """The element once the page the last click led to has it (a form's answer is a new page)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, 60).until(
+        expected_conditions.presence_of_element_located(("css selector", css))
+    )
+
+
 def console_errors(driver) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
@@ -173,6 +183,7 @@ def test_the_case_form_filled_in_the_browser_gives_the_result(browser, server, a
     browser.find_element("id", "input-area").send_keys("100")
     browser.execute_script("document.getElementById('on').value = '2020-06-01'")
     browser.find_element("id", "evaluate").click()
+    wait_for(browser, "#result")
     outputs = {
         cell.get_attribute("data-output"): cell.text
         for cell in browser.find_elements("css selector", ".output-value")
@@ -196,11 +207,15 @@ def test_a_broken_workbook_uploaded_in_the_browser_shows_its_cell_marked(
     open_page(browser, f"{server}/workbook", artefacts, "workbook-empty")
     browser.find_element("id", "workbook").send_keys(str(upload))
     browser.find_element("id", "check").click()
+    wait_for(browser, "#findings-heading")
     marked = browser.find_elements("css selector", "td.marked")
     assert [m.get_attribute("data-cell") for m in marked] == [place]
     assert marked[0].text == "1.3"
     assert "比例 1.3 高于 1" in marked[0].get_attribute("title")
     browser.find_element("css selector", ".finding a").click()  # the finding leads to the cell
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(lambda d: "#" in d.current_url)
     assert browser.current_url.endswith("#" + marked[0].get_attribute("id"))
     browser.save_screenshot(str(artefacts / "workbook-marked.png"))
     assert console_errors(browser) == []
@@ -211,11 +226,13 @@ def test_the_language_switch_turns_the_desk_english_and_it_stays_so(browser, ser
     browser.get(server + "/")
     assert browser.find_element("tag name", "h1").text == "按领域查看政策"
     browser.find_element("id", "switch-language").click()
-    assert browser.find_element("tag name", "html").get_attribute("lang") == "en"
+    wait_for(browser, 'html[lang="en"]')
     assert browser.find_element("tag name", "h1").text == "Policies by area"
     browser.save_screenshot(str(artefacts / "policies-en.png"))
     browser.find_element("link text", "Test grant").click()  # the next page stays English
+    wait_for(browser, "#parameters-heading")
     assert browser.find_element("tag name", "h1").text == "Test grant"
     browser.find_element("id", "switch-language").click()
+    wait_for(browser, 'html[lang="zh-CN"]')
     assert browser.find_element("tag name", "h1").text == "测试补助"
     assert console_errors(browser) == []
