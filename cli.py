@@ -12,6 +12,7 @@ from generator.cli import (  # noqa: F401  (they register)
     policies,
     publish,
     regress,
+    serve,
 )
 from generator.cli.app import main
 

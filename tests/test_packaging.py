@@ -51,6 +51,15 @@ def test_the_wheel_holds_every_module_of_the_source_tree_and_the_schemas(wheel):
     assert {f"generator/schemas/{name}" for name in SCHEMAS} <= names
     assert "generator/core/locale/en/LC_MESSAGES/ratebook.po" in names  # every message's words
     assert "generator/core/locale/en/LC_MESSAGES/ratebook.mo" in names  # what runs
+    # the desk's templates and what the browser loads (the chart library with its licence)
+    assets = {
+        p.relative_to(ROOT).as_posix()
+        for folder in ("generator/serve/static", "generator/serve/desk/templates")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert "generator/serve/static/echarts/LICENSE" in assets
+    assert not sorted(assets - names), "desk assets not in the wheel (package-data)"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,9 @@ import (a batch's summary line, or a rejected row, would otherwise pay ~70 ms fo
 
 The language is one setting of the process (`current_language()`): the `ratebook --lang`
 option sets it, else `RATEBOOK_LANG`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`: one
-starting with `zh` is Chinese); anything else is English. Text written into files that
+starting with `zh` is Chinese); anything else is English. Inside `in_language(...)` the
+language is that block's alone: a context variable, so the service answers each request in
+its own `Accept-Language` while other requests, in other threads or tasks, keep theirs. Text written into files that
 machines compare (generated modules, test tables, manifests) is rendered `in_language("en")`.
 """
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -38,6 +41,8 @@ CHINESE = "zh"
 LANGUAGES = (ENGLISH, CHINESE)
 
 _chosen: list[str | None] = [None]  # the language set for this process; None: from the environment
+# the language of the current `in_language` block (a request, a file for machines); None: none
+_block: ContextVar[str | None] = ContextVar("ratebook_language", default=None)
 
 
 def language_of(name: str | None) -> str | None:
@@ -64,18 +69,18 @@ def set_language(language: str | None) -> None:
 
 def current_language() -> str:
     """The language every message, table and help text is shown in."""
-    return _chosen[0] or environment_language()
+    return _block.get() or _chosen[0] or environment_language()
 
 
 @contextmanager
 def in_language(language: str) -> Iterator[None]:
-    """Render in `language` inside the block (text for files that machines compare)."""
-    before = _chosen[0]
-    _chosen[0] = language
+    """Render in `language` inside the block (text for files that machines compare, one
+    request's answer); other threads and tasks keep their own language meanwhile."""
+    token = _block.set(language_of(language) or ENGLISH)
     try:
         yield
     finally:
-        _chosen[0] = before
+        _block.reset(token)
 
 
 def catalogue_path(locale: str = ENGLISH) -> Path:

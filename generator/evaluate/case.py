@@ -84,28 +84,31 @@ def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
         types = module.INPUT_TYPES
     try:
         outputs = run()
-    except rt.NotInForce as error:
-        from generator.core.findings import summary
-        from generator.core.shown import named
-
-        reasons = "; ".join(f"{f}: {m}" for f, m in error.problems)
-        policy = named(policy_id, entry.get("title"))
-        raise RatebookError(
-            [summary("case-not-in-force", policy=policy, on=on.isoformat(), reasons=reasons)]
-        ) from None
     except rt.EvaluationError as error:
-        from generator.core.findings import summary
-        from generator.core.shown import named
-
-        labels = entry.get("labels", {})
-        raise RatebookError(
-            [
-                summary("case-invalid", policy=named(policy_id, entry.get("title"))),
-                *(_reason(problem, labels) for problem in error.problems),
-            ]
-        ) from None
+        raise refusal(policy_id, entry, on, error) from None
     steps = list(trace.steps) if trace is not None else None
     return CaseRun(policy_id, on, rt.typed_inputs(case, types, labels), outputs, steps, warnings)
+
+
+def refusal(policy_id: str, entry: dict, on: dt.date, error: rt.EvaluationError) -> RatebookError:
+    """Why a case was not evaluated: the rule not in force on `on`, or one finding per bad
+    field or broken rule (the fields by their labels in Chinese)."""
+    from generator.core.findings import summary
+    from generator.core.shown import named
+
+    policy = named(policy_id, entry.get("title"))
+    if isinstance(error, rt.NotInForce):
+        reasons = "; ".join(f"{f}: {m}" for f, m in error.problems)
+        return RatebookError(
+            [summary("case-not-in-force", policy=policy, on=on.isoformat(), reasons=reasons)]
+        )
+    labels = entry.get("labels", {})
+    return RatebookError(
+        [
+            summary("case-invalid", policy=policy),
+            *(_reason(problem, labels) for problem in error.problems),
+        ]
+    )
 
 
 def _reason(problem, labels: dict) -> Finding:
