@@ -452,3 +452,42 @@ def test_each_worker_builds_the_service_the_command_described(project, monkeypat
 def test_cors_is_off_by_default(client):
     answer = client.get("/api/policies", headers={"Origin": "http://elsewhere.example"})
     assert "access-control-allow-origin" not in answer.headers
+
+
+def test_the_readmes_limits_are_the_services():
+    from generator.serve import app
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = {"1 MiB": 2**20, "16 MiB": 16 * 2**20, "256 MiB": 256 * 2**20, "10,000,000": 10**7}
+    for name in ("MAX_JSON_BYTES", "MAX_POLICY_BYTES", "MAX_BATCH_BYTES", "MAX_BATCH_ROWS"):
+        (row,) = [line for line in readme.splitlines() if f"| `{name}` |" in line]
+        value = row.split("|")[2].strip()
+        assert shown[value] == getattr(app, name), name
+
+
+def test_a_generated_folder_mixing_two_builds_is_never_served(tmp_path):
+    """The index of one build with a module of another (a build caught half-written) is not
+    loaded: the service keeps answering from the last whole build, or says it has none."""
+    from generator.core.errors import RatebookError
+    from generator.serve.tree import ServedTree, load_snapshot
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    for root, share in ((old, "5%"), (new, "7%")):
+        (root / "policies" / "demo").mkdir(parents=True)
+        text = FIXTURE.read_text(encoding="utf-8").replace("value: 5%", f"value: {share}")
+        (root / "policies" / "demo" / "allowance.yaml").write_text(text, encoding="utf-8")
+        build(root)
+    assert (
+        load_snapshot(new).index[POLICY]["source_sha256"]
+        != (load_snapshot(old).index[POLICY]["source_sha256"])
+    )
+    served = ServedTree(new, recheck_seconds=0)
+    whole = served.current()
+    module = "generated/demo/allowance.py"
+    shutil.copy(old / module, new / module)  # new index, old module
+    with pytest.raises(RatebookError) as refused:
+        load_snapshot(new)
+    assert refused.value.findings[0].code == "serve-build-unsettled"
+    assert served.current() is whole  # the last whole build, still
+    with pytest.raises(RatebookError):
+        ServedTree(new).current()  # a service started now has no whole build to serve

@@ -38,7 +38,7 @@ from generator.serve.tree import ServedTree, Snapshot
 log = logging.getLogger("ratebook.serve")
 
 # Limits of what one request may bring (README "Service"); a larger request is refused (413)
-MAX_JSON_BYTES = 1 * 1024 * 1024  # one case, or a diff's options
+MAX_JSON_BYTES = 1 * 1024 * 1024  # one case
 MAX_POLICY_BYTES = 16 * 1024 * 1024  # one uploaded workbook or YAML policy
 MAX_BATCH_BYTES = 256 * 1024 * 1024  # one batch's case file
 MAX_BATCH_ROWS = 10_000_000  # rows of one batch
