@@ -205,75 +205,27 @@ class Batch:
     def choice(self, name: str, allowed: tuple, default=None, labels=None) -> np.ndarray:
         """Codes 0..k-1 in the declared order (the rank of an ordered enum); -1 flagged.
 
-        A value is an enum value's id or one of its labels (`labels`: text → value, 职工 →
-        employee): the few distinct texts are mapped once, never row by row in Python."""
+        The codes' dtype is the narrowest that holds every code of this enum (`code_dtype`):
+        int8 up to 127 values, int16, then int32, so a large enum never wraps onto another
+        value's code. A value is an enum value's id or one of its labels (`labels`: text →
+        value, 职工 → employee): the few distinct texts are mapped once, never row by row in
+        Python."""
+        dtype = code_dtype(len(allowed))
         # each text a value may be written as, with its code: the ids, then the labels
         texts = [(str(a), i) for i, a in enumerate(allowed)] + [
             (text, allowed.index(value)) for text, value in (labels or {}).items()
         ]
         code_of = dict(reversed(texts))  # an id wins over a label of the same text
         raw = self.columns.get(name)
-        column = None if raw is None or _is_arrow(raw) else self._missing_or(name)
         if raw is None:
             if default is None:
                 self.flag(np.ones(self.n, dtype=bool))
-                return np.zeros(self.n, dtype=np.int8)
-            return np.full(self.n, allowed.index(default), dtype=np.int8)
-        codes = np.full(self.n, -1, dtype=np.int8)
-        if _is_arrow(raw) and hasattr(raw, "dictionary") and hasattr(raw, "indices"):
-            # dictionary-encoded (how Parquet stores enums): map the few distinct values once
-            dictionary = [None if v is None else str(v).strip() for v in raw.dictionary.to_pylist()]
-            lookup = np.array(
-                [-1 if v is None else code_of.get(v, -1) for v in dictionary] + [-1],
-                dtype=np.int8,
-            )
-            indices = (
-                raw.indices
-                if raw.indices.null_count == 0
-                else raw.indices.fill_null(len(dictionary))
-            )
-            indices = indices.to_numpy(zero_copy_only=False)
-            if (
-                raw.indices.null_count == 0
-                and np.array_equal(lookup[:-1], np.arange(len(dictionary)))
-                and indices.dtype == np.int8
-            ):
-                codes = (
-                    indices  # the file's dictionary is the enum in declared order: codes as stored
-                )
-            else:
-                codes = np.take(lookup, indices.astype(np.intp, copy=False))
-        elif column is None:  # an Arrow array (a missing column returned above)
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            if pa.types.is_integer(raw.type):
-                wanted = pa.array([v if isinstance(v, int) else -(10**9) for v in allowed])
-                found = pc.index_in(raw, value_set=wanted)
-                codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
-            else:
-                wanted = pa.array([text for text, _ in texts])
-                found = pc.index_in(raw, value_set=wanted)
-                positions = found.fill_null(len(texts)).to_numpy(zero_copy_only=False)
-                by_position = np.array([code for _, code in texts] + [-1], dtype=np.int8)
-                codes = np.take(by_position, positions.astype(np.intp, copy=False))
-        elif column.dtype.kind in "US":
-            for text, code in reversed(texts):
-                codes[column == text] = code
-        elif column.dtype.kind in "iu" and all(isinstance(v, int) for v in allowed):
-            for i, value in enumerate(allowed):
-                codes[column == value] = i
-        elif column.dtype.kind == "f" and all(isinstance(v, int) for v in allowed):
-            for i, value in enumerate(allowed):
-                codes[column == float(value)] = i
+                return np.zeros(self.n, dtype=dtype)
+            return np.full(self.n, allowed.index(default), dtype=dtype)
+        if _is_arrow(raw):
+            codes = _arrow_codes(raw, allowed, texts, code_of, dtype)
         else:
-            text = np.array(
-                [None if v is None else str(v).strip() for v in column.tolist()], dtype=np.object_
-            )
-            for label, code in reversed(texts):
-                codes[text == label] = code
-            if default is not None:
-                codes[(text == None) | (text == "")] = allowed.index(default)  # noqa: E711
+            codes = _array_codes(_as_array(raw), allowed, code_of, dtype)
         self.flag(codes < 0)
         return codes
 
@@ -524,6 +476,9 @@ class Batch:
         valid = np.ones(self.n, dtype=bool)
         arrays = {name: _full(value, self.n) for name, value in outputs.items()}
         errors = []
+        for name, array in arrays.items():  # a result the one-case path refuses as too large
+            if places.get(name) is not None and array.dtype.kind in "iu":
+                self.flag(np.abs(array) >= int(rt.LARGEST) * 10 ** places[name])
         rows = np.flatnonzero(self.exact)
         for row in rows.tolist():
             case = {
@@ -604,6 +559,106 @@ def _decimal_numerators(decimals) -> np.ndarray:
     if decimals.null_count:
         low[decimals.is_null().to_numpy(zero_copy_only=False)] = 0
     return low
+
+
+def code_dtype(count: int) -> np.dtype:
+    """The narrowest signed integer dtype holding the codes -1..count-1 of an enum of `count`
+    values (int8 wraps from 128: code 300 would read as 44, another value's)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if count - 1 <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def _lookup(distinct: list, code_of: dict, dtype) -> np.ndarray:
+    """The code of each distinct cell, read as the one-case path reads it (an id or a label,
+    trimmed; -1: no value of the enum, or missing, left to the exact path), then -1 for a
+    missing cell."""
+    return np.array(
+        [
+            -1 if v is None or isinstance(v, bool) else code_of.get(V.clean_text(str(v)), -1)
+            for v in distinct
+        ]
+        + [-1],
+        dtype=dtype,
+    )
+
+
+def _arrow_codes(raw, allowed: tuple, texts: list, code_of: dict, dtype) -> np.ndarray:
+    """Enum codes of an Arrow column: dictionary-encoded (how Parquet stores enums) maps its
+    few distinct values once; integers and text are matched against the enum by Arrow (text
+    as written: a cell with spaces around takes the exact path)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    if pa.types.is_dictionary(raw.type):
+        dictionary = raw.dictionary.to_pylist()
+        lookup = _lookup(dictionary, code_of, dtype)
+        indices = raw.indices
+        if indices.null_count:
+            indices = indices.fill_null(len(dictionary))
+        stored = indices.to_numpy(zero_copy_only=False)
+        if (
+            raw.indices.null_count == 0
+            and np.array_equal(lookup[:-1], np.arange(len(dictionary)))
+            and stored.dtype.kind == "i"
+            and stored.dtype.itemsize <= dtype.itemsize
+        ):
+            return stored.astype(dtype, copy=False)  # the file's dictionary is the enum in order
+        return np.take(lookup, stored.astype(np.intp, copy=False))
+    if pa.types.is_integer(raw.type):
+        wanted = pa.array([v if _whole(v) else -(10**9) for v in allowed], type=pa.int64())
+        found = pc.index_in(raw.cast(pa.int64()), value_set=wanted)
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(dtype)
+    if not (pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)):
+        return _array_codes(_as_array(raw), allowed, code_of, dtype)
+    wanted = pa.array([text for text, _ in texts])
+    found = pc.index_in(raw, value_set=wanted)
+    positions = found.fill_null(len(texts)).to_numpy(zero_copy_only=False)
+    by_position = np.array([code for _, code in texts] + [-1], dtype=dtype)
+    return np.take(by_position, positions.astype(np.intp, copy=False))
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _array_codes(column: np.ndarray, allowed: tuple, code_of: dict, dtype) -> np.ndarray:
+    """Enum codes of a numpy column: its distinct cells are mapped once (np.unique or a
+    binary search), so the cost does not grow with the number of the enum's values.
+    Missing cells get -1: the exact path gives them the default or says they are required."""
+    if column.dtype.kind in "iu" and all(_whole(v) for v in allowed):
+        order = sorted(range(len(allowed)), key=lambda i: allowed[i])
+        values = np.array([allowed[i] for i in order], dtype=np.int64)
+        codes_in_order = np.array(order, dtype=dtype)
+        column = column.astype(np.int64, copy=False)
+        position = np.searchsorted(values, column)
+        np.minimum(position, len(values) - 1, out=position)
+        return np.where(values[position] == column, codes_in_order[position], -1).astype(dtype)
+    if column.dtype.kind in "US":
+        unique, inverse = np.unique(column, return_inverse=True)
+        return np.take(_lookup(unique.tolist(), code_of, dtype), inverse.reshape(-1))
+    # anything else (objects, floats: 1.0 is not the enum value 1, as in the one-case path)
+    cells = column.tolist()
+    missing = len(cells)
+    distinct: dict = {}  # (type, text) → its place; a cell's type matters (True is not "True")
+    firsts: list = []
+    positions = np.empty(len(cells), dtype=np.intp)
+    for row, cell in enumerate(cells):
+        if cell is None or (isinstance(cell, float) and cell != cell):  # None, NaN: missing
+            positions[row] = missing
+            continue
+        key = (type(cell), str(cell))
+        place = distinct.get(key)
+        if place is None:
+            place = distinct[key] = len(firsts)
+            firsts.append(cell)
+        positions[row] = place
+    lookup = _lookup(firsts, code_of, dtype)
+    positions[positions == missing] = len(firsts)
+    return np.take(lookup, positions)
 
 
 def _full(value, n: int) -> np.ndarray:

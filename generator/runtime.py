@@ -181,6 +181,10 @@ def clamp(x: Decimal, low: Decimal, high: Decimal, where: str) -> Decimal:
 
 
 def round_to(x: Decimal, places: int, mode: str = "half_up") -> Decimal:
+    """`x` to `places` decimals; a result of 10^15 or more (which no amount, count or area
+    reaches, and which the batch path could not hold exactly) refuses the case."""
+    if not abs(x) < LARGEST:
+        raise EvaluationError([Problem("", "result-too-large", value=f"{x:.6g}")])
     return x.quantize(D(1).scaleb(-places), rounding=ROUNDING_MODES[mode])
 
 
@@ -284,19 +288,6 @@ def choice(case: dict, name: str, allowed: tuple, default=MISSING, problems=None
         return None
 
 
-def with_ids(case: dict, labels: dict) -> dict:
-    """The case with each enum value given by its label written as the value's id (职工 →
-    employee), for an echo a machine reads; everything else as given."""
-    if not labels:
-        return case
-    echoed = dict(case)
-    for name, by_label in labels.items():
-        value = case.get(name)
-        if isinstance(value, str) and _V.clean_text(value) in by_label:
-            echoed[name] = by_label[_V.clean_text(value)]
-    return echoed
-
-
 def boolean(case: dict, name: str, default=MISSING, problems=None):
     value = _given(case, name, default, problems)
     if value is MISSING:
@@ -317,6 +308,47 @@ def date(case: dict, name: str, default=MISSING, problems=None):
     except _V.Refusal as refusal:
         problems.append(_refused(name, refusal))
         return None
+
+
+def typed_inputs(case: dict, types: dict, labels: dict) -> dict:
+    """The inputs a case gives, each as the value it was read as, in the JSON types of the
+    policy's published case schema: a number as a JSON number, an integer as an integer, a flag
+    as true/false, an enum value as the policy declares it (a label read as its id), a date as
+    YYYY-MM-DD; for `eval --json`, whose echo then validates against that schema.
+
+    `types`: input name -> (type, detail), the generated module's INPUT_TYPES (detail: the unit
+    of a number or integer, the values of an enum). A value that does not read (the case was
+    not evaluated) stays as given.
+    """
+    typed = {}
+    for name, given in case.items():
+        kind, detail = types.get(name, ("", None))
+        problems: list = []
+        if kind == "enum":
+            value = choice(case, name, tuple(detail), problems=problems, labels=labels.get(name))
+        elif kind == "number":
+            value = number(case, name, problems=problems, unit=detail)
+        elif kind == "integer":
+            value = integer(case, name, problems=problems, unit=detail)
+        elif kind == "boolean":
+            value = boolean(case, name, problems=problems)
+        elif kind == "date":
+            value = date(case, name, problems=problems)
+        else:
+            value = None
+        typed[name] = given if value is None or problems else _json_value(value)
+    return typed
+
+
+def _json_value(value):
+    """A read value as JSON holds it: a Decimal as an integer when whole, else as the float
+    whose shortest form is its digits (exact for the up to 15 significant digits of any
+    amount a case gives); a date as YYYY-MM-DD."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def unknown_fields(case: dict, known: tuple, problems: list) -> None:

@@ -85,7 +85,7 @@ def test_the_case_schemas_describe_types_bounds_and_enums(project):
     benefit = json.loads(
         (ROOT / "generated/schemas/unemployment.benefit.case.schema.json").read_text()
     )
-    assert benefit["x-ratebook-checks"][0]["rule"].startswith("min_wage >=")
+    assert benefit["x-ratebook"]["checks"][0]["rule"].startswith("min_wage >=")
 
 
 def test_the_result_schemas_accept_what_eval_json_prints():

@@ -1263,6 +1263,7 @@ UNREACHABLE = {
     "bad-number",
 }
 OUTSIDE_FIXTURES = {"unreadable", "encoding", "no-policies", "duplicate-id"}  # tested above
+OUTSIDE_FIXTURES |= {"file-limit", "yaml-limit", "formula-limit", "number-limit"}  # test_limits.py
 
 
 # the modules that read and validate a policy (build-time checks of generated code are not here)

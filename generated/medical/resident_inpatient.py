@@ -19,6 +19,12 @@ SOURCE_SHA256 = '0b64fe3900c1242e82e40546d7cf84e4db5e20d540d9eae54dd161328f16dfd
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('hospital_level', 'eligible_cost', 'fund_paid_this_year')
 OUTPUTS = ('reimbursement',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {
+    'hospital_level': ('enum', (1, 2, 3)),
+    'eligible_cost': ('number', 'yuan'),
+    'fund_paid_this_year': ('number', 'yuan')
+}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {
     'hospital_level': {

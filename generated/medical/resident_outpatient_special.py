@@ -19,6 +19,20 @@ SOURCE_SHA256 = '1f25751bf275c4863950a9fbb9b95123d12aa31a71b46f869eb261dc84e81ee
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('disease', 'eligible_cost_this_year')
 OUTPUTS = ('subsidy',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {
+    'disease': (
+        'enum',
+        (
+            'chronic_hepatitis',
+            'decompensated_cirrhosis',
+            'aplastic_anaemia',
+            'haemophilia',
+            'schizophrenia'
+        )
+    ),
+    'eligible_cost_this_year': ('number', 'yuan')
+}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {
     'disease': {

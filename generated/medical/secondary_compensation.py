@@ -19,6 +19,8 @@ SOURCE_SHA256 = '94250ed6ebe0b6042448ca84776cddad58b92ce5e206c445b8fcd162b90f2a3
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('scheme', 'out_of_pocket')
 OUTPUTS = ('compensation',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {'scheme': ('enum', ('employee', 'resident')), 'out_of_pocket': ('number', 'yuan')}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {
     'scheme': {'职工': 'employee', 'Employee': 'employee', '居民': 'resident', 'Resident': 'resident'}

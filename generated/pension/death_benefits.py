@@ -19,6 +19,8 @@ SOURCE_SHA256 = '284cc4e08fa4f58a99056c5badb15515358c83b67d61f41559eed3ec1ffb2c1
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('cause',)
 OUTPUTS = ('funeral_grant', 'survivor_lump_sum')
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {'cause': ('enum', ('illness', 'non_work_injury'))}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {
     'cause': {

@@ -19,6 +19,8 @@ SOURCE_SHA256 = '7f3d1401d17fd915a46aa192a0261803ff543bc4c2bed5bd28083de25773821
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('min_contribution_base', 'employer_rate')
 OUTPUTS = ('subsidy',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {'min_contribution_base': ('number', 'yuan'), 'employer_rate': ('number', '1')}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {}
 # the labels that may head a case file's column instead of the id

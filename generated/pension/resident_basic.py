@@ -19,6 +19,8 @@ SOURCE_SHA256 = 'd1734570997900cc077a75e59c4849ed43d80a23a15722702d0a73152d94fc0
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('age',)
 OUTPUTS = ('monthly_basic_pension',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {'age': ('integer', 'year')}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {}
 # the labels that may head a case file's column instead of the id

@@ -19,6 +19,8 @@ SOURCE_SHA256 = 'ebe850911e7ba5929581559d4a00dd58d77bbc86f0a5179ef4da22c8b23eb96
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('monthly_pension',)
 OUTPUTS = ('increase',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {'monthly_pension': ('number', 'yuan/month')}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {}
 # the labels that may head a case file's column instead of the id

@@ -19,6 +19,8 @@ SOURCE_SHA256 = 'acae703d96ccbd416a529bdc4325f7108e58051adc95f2cfdc39421fe469c52
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('service_area_m2',)
 OUTPUTS = ('subsidy',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {'service_area_m2': ('number', 'm2')}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {}
 # the labels that may head a case file's column instead of the id

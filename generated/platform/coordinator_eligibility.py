@@ -19,6 +19,15 @@ SOURCE_SHA256 = '28c28131014889bd4a65c22ccd7a2cd2721614b13919d5ccb33b39cd9de1115
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('age', 'education', 'computer_skills')
 OUTPUTS = ('eligible',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {
+    'age': ('integer', 'year'),
+    'education': (
+        'enum',
+        ('below_high_school', 'high_school', 'college', 'bachelor', 'master', 'doctor')
+    ),
+    'computer_skills': ('boolean', None)
+}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {'education': {'大专': 'college', 'College': 'college'}}
 # the labels that may head a case file's column instead of the id

@@ -19,6 +19,12 @@ SOURCE_SHA256 = '80d22c75ee9385ec6234ee6887297ca2a569439c6baeeb3b1c95dfcf8e995cb
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('min_monthly_wage', 'coordinators', 'months')
 OUTPUTS = ('post_subsidy',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {
+    'min_monthly_wage': ('number', 'yuan/person/month'),
+    'coordinators': ('integer', 'person'),
+    'months': ('integer', 'month')
+}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {}
 # the labels that may head a case file's column instead of the id

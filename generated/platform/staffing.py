@@ -19,6 +19,11 @@ SOURCE_SHA256 = 'cf7ee5ab3764c8f5b4436eac90fe4348d900deeef73a4063a65af0795a1524e
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('level', 'registered_population')
 OUTPUTS = ('min_staff',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {
+    'level': ('enum', ('township', 'village')),
+    'registered_population': ('integer', 'person')
+}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {
     'level': {

@@ -19,6 +19,11 @@ SOURCE_SHA256 = '0cf577c0f5b3b1313be5b3864f035239891cf7e1a8181b5fa852f5f56ba02b3
 GENERATOR_VERSION = '0.1.0'
 INPUTS = ('min_living_standard', 'min_wage')
 OUTPUTS = ('monthly_benefit',)
+# each input's type and its unit (number, integer) or values (enum), for the typed echo
+INPUT_TYPES = {
+    'min_living_standard': ('number', 'yuan/month'),
+    'min_wage': ('number', 'yuan/month')
+}
 # the labels a case may give instead of an enum value (label -> value)
 LABELS = {}
 # the labels that may head a case file's column instead of the id

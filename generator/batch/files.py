@@ -19,9 +19,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from generator.core import limits
 from generator.core.findings import Finding, RatebookError
 from generator.core.location import Location
 from generator.core.messages import Message
+from generator.core.workbook_guard import package_problem, sheet_rows
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -101,12 +103,13 @@ def _csv(path: Path, chunk_rows: int, size: int, named: str | None = None) -> So
     try:
         codec = "utf-8-sig" if encoding.is_utf8 else encoding.name
         with open(path, encoding=codec, newline="") as probe:
-            header = probe.readline().strip()
+            header = probe.readline(limits.CASE_LINE_MAX_BYTES + 1).strip()
     except UnicodeDecodeError:
         raise text_encoding.undecodable(path, encoding, str(path)) from None
     if not header:
         raise CaseFileError("case-file.empty", path)
     names = [n.strip() for n in next(iter(__import__("csv").reader([header])))]
+    _bounded_header(names, len(header), Location(str(path), 1))
     block = max(1 << 20, min(64 << 20, chunk_rows * 24))
     try:
         reader = pcsv.open_csv(
@@ -175,10 +178,16 @@ def _jsonl(path: Path, chunk_rows: int, size: int) -> Source:
 
     def batches():
         with open(path, "rb") as stream:
-            lines: list[bytes] = []
-            for line in stream:
+            lines: list[bytes | None] = []
+            while line := stream.readline(limits.CASE_LINE_MAX_BYTES + 1):
                 state["bytes"] += len(line)
-                lines.append(line)
+                if len(line) > limits.CASE_LINE_MAX_BYTES:  # skipped, and its row rejected
+                    while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                        state["bytes"] += len(rest)
+                    state["bytes"] += len(rest)
+                    lines.append(None)
+                else:
+                    lines.append(line)
                 if len(lines) >= chunk_rows:
                     yield _json_batch(lines)
                     lines = []
@@ -188,12 +197,25 @@ def _jsonl(path: Path, chunk_rows: int, size: int) -> Source:
     return Source(batches(), None, size, lambda: state["bytes"])
 
 
-def _json_batch(lines: list[bytes]) -> pa.RecordBatch:
-    """One chunk of JSON Lines as text columns; a line that is not an object becomes a row
-    whose `_line_error` says why, so it is rejected, not lost."""
+def _bounded_header(names: list[str], length: int, where: Location) -> None:
+    """Refuses a header longer than one line may be, or of more columns than a case has."""
+    if length > limits.CASE_LINE_MAX_BYTES:
+        raise CaseFileError("case-limit.line", where, limit=limits.CASE_LINE_MAX_BYTES)
+    if len(names) > limits.CASE_FILE_MAX_COLUMNS:
+        raise CaseFileError("case-limit.columns", where, limit=limits.CASE_FILE_MAX_COLUMNS)
+
+
+def _json_batch(lines: list[bytes | None]) -> pa.RecordBatch:
+    """One chunk of JSON Lines as text columns; a line that is not an object (or longer than
+    `limits.CASE_LINE_MAX_BYTES`: None) becomes a row whose `_line_error` says why, so it is
+    rejected, not lost."""
     rows: list[dict] = []
     problems: list[str | None] = []
     for line in lines:
+        if line is None:
+            rows.append({})
+            problems.append(str(Message("case-limit.line", limit=limits.CASE_LINE_MAX_BYTES)))
+            continue
         text = line.strip()
         if not text:
             rows.append({})
@@ -201,7 +223,7 @@ def _json_batch(lines: list[bytes]) -> pa.RecordBatch:
             continue
         try:
             value = json.loads(text)
-        except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes not UTF-8
+        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deep
             rows.append({})
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             problems.append(str(Message("case-line.not-json", reason=reason)))
@@ -242,18 +264,28 @@ def _text(value):
 def _xlsx(path: Path, chunk_rows: int, size: int) -> Source:
     import openpyxl
 
+    too_big = package_problem(
+        path,
+        max_file=None,
+        max_inflated=limits.CASE_WORKBOOK_MAX_INFLATED_BYTES,
+        max_part=limits.CASE_WORKBOOK_MAX_PART_BYTES,
+        inflated_limit="CASE_WORKBOOK_MAX_INFLATED_BYTES",
+    )
+    if too_big:
+        raise CaseFileError(too_big.key, path, **too_big.params)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
         raise CaseFileError("case-file.xlsx", path, kind=type(exc).__name__) from None
     sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+    rows = sheet_rows(sheet, values_only=True)
     header = next(rows, None)
     if not header or not any(header):
         raise CaseFileError(
             "case-file.no-header", Location(str(path), sheet=sheet.title, cell="A1")
         )
     names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+    _bounded_header(names, 0, Location(str(path), sheet=sheet.title, cell="A1"))
     state = {"rows": 0}
 
     def batches():

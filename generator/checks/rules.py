@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from generator import runtime as rt
+from generator.core import limits
 from generator.core import values as V
 from generator.core.findings import ERROR, WARNING, Finding, finding
 from generator.core.messages import Message
@@ -410,7 +411,14 @@ def _cases(policy: Policy):
         for name, expected in case.expected:
             got = result[name]
             wanted = expected_value(outputs[name], expected)
-            if wanted is None:
+            if isinstance(expected, (int, Decimal)) and not abs(expected) < limits.NUMBER_LIMIT:
+                yield finding(
+                    "number-limit.large",
+                    case.location,
+                    value=V.shown(expected),
+                    digits=limits.NUMBER_MAX_DIGITS,
+                )
+            elif wanted is None:
                 yield finding(
                     "case-expected",
                     case.location,

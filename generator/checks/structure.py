@@ -70,7 +70,7 @@ def _most_specific(error):
     return error
 
 
-# The schema's hints (x-hint) and JSON types in the reader's language; a hint not listed here
+# The schema's hints (x-ratebook: {hint: …}) and JSON types in the reader's language; a hint not listed here
 # is shown as the schema writes it.
 HINTS = {
     "YYYY, YYYY-MM or YYYY-MM-DD": "schema-hint.source-date",
@@ -98,11 +98,32 @@ def _hint(text: object) -> object:
     return Message(key) if key else text
 
 
+def _extension(schema: object) -> dict:
+    """ratebook's annotations of a schema object, all under its one keyword `x-ratebook` (one
+    keyword, so strict validators such as ajv need only it declared)."""
+    found = schema.get("x-ratebook") if isinstance(schema, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _one_of_types(error) -> list[str]:
+    """The types of an anyOf whose branches are each one type: the schema writes a choice of
+    types so (ajv's strict mode refuses a list of types), and the officer reads it as a type."""
+    if error.validator != "anyOf" or not isinstance(error.validator_value, list):
+        return []
+    branches = error.validator_value
+    if all(isinstance(b, dict) and list(b) == ["type"] for b in branches):
+        return [b["type"] for b in branches]
+    return []
+
+
 def _describe(error, path: tuple, doc) -> tuple[Message, Location]:
     where = doc.place(path)
     shown = _shown(path)
-    hint = _hint(error.schema.get("x-hint")) if isinstance(error.schema, dict) else None
+    hint = _hint(_extension(error.schema).get("hint"))
     kind = error.validator
+    types = _one_of_types(error)
+    if types:
+        kind = "type"
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extras = (
@@ -155,7 +176,7 @@ def _describe(error, path: tuple, doc) -> tuple[Message, Location]:
             "schema.const", path=shown, expected=error.validator_value, value=_quote(error.instance)
         ), where
     if kind == "type":
-        expected = error.validator_value
+        expected = types or error.validator_value
         if isinstance(expected, str) and expected in JSON_TYPES:
             words: object = Message(JSON_TYPES[expected])
         else:

@@ -56,7 +56,9 @@ def run_tests(
     project = load_project(_root(ctx))
     blocking = blocking_errors(project)
     if blocking:
-        raise failure("policies-invalid.test", *blocking, count=len(blocking))
+        raise _reported(
+            junit_file, failure("policies-invalid.test", *blocking, count=len(blocking))
+        )
     cases, problems = read_cases(
         paths,
         Path.cwd(),
@@ -67,7 +69,9 @@ def run_tests(
     )
     if problems:
         problems = sorted(problems, key=lambda f: f.sort_key())
-        raise failure("case-files-invalid.test", *problems, count=len(problems))
+        raise _reported(
+            junit_file, failure("case-files-invalid.test", *problems, count=len(problems))
+        )
     results = run_cases(project.policies, example_cases(project.policies) + cases)
     for line in summary_lines(results, verbose, project.policies):
         click.echo(line)
@@ -77,6 +81,18 @@ def run_tests(
         Path(junit_file).write_bytes(junit_xml(results))
     if any(not r.passed for r in results):
         raise RatebookError([], exit_code=1)  # the failures are in the summary above
+
+
+def _reported(junit_file, error: RatebookError) -> RatebookError:
+    """`error`, after writing it as the JUnit report when one is asked for: CI then shows why
+    no case ran instead of "no report". The run's summary names the one test case, each
+    problem is an <error> of it."""
+    if junit_file:
+        from generator.regress.junit import junit_problems
+
+        *problems, closing = error.findings
+        Path(junit_file).write_bytes(junit_problems(closing.message, problems or [closing]))
+    return error
 
 
 @main.command()

@@ -1,8 +1,11 @@
 """Emit the JSON Schemas other systems use to check a case and read a result.
 
 Draft 2020-12, one schema for the inputs of a case and one for the outputs `ratebook eval
---json` prints. Cross-field rules a schema cannot state are listed under `x-ratebook-checks`
-with their rule text and message, so a consumer at least knows they exist.
+--json` prints. What a schema keyword cannot say goes under one annotation keyword,
+`x-ratebook`: a field's unit, rounding, value labels and order, and the cross-field rules (their
+rule text and message, so a consumer at least knows they exist). One keyword, so a strict
+validator (ajv in strict mode refuses unknown keywords) needs only it declared as an
+annotation; Python's jsonschema ignores it.
 """
 
 from __future__ import annotations
@@ -34,19 +37,22 @@ def case_schema(policy: Policy) -> dict:
                 spec["minimum"] = json_number(f.minimum)
             if f.maximum is not None:
                 spec["maximum"] = json_number(f.maximum)
-            spec["x-unit"] = f.unit
+            spec["x-ratebook"] = {"unit": f.unit}
         elif f.type == "enum":
             spec["enum"] = list(f.values)
+            extension: dict = {}
             if f.value_labels:
                 # ratebook also reads a value's label (职工 for employee); a client may show them
-                spec["x-value-labels"] = {
+                extension["value_labels"] = {
                     str(value): {
                         lang: words for lang, words in (("zh", label.zh), ("en", label.en)) if words
                     }
                     for value, label in f.value_labels
                 }
             if f.ordered:
-                spec["x-ordered"] = True
+                extension["ordered"] = True
+            if extension:
+                spec["x-ratebook"] = extension
         elif f.type == "boolean":
             spec["type"] = "boolean"
         else:
@@ -68,9 +74,9 @@ def case_schema(policy: Policy) -> dict:
         "additionalProperties": False,
     }
     if policy.checks:
-        schema["x-ratebook-checks"] = [
-            {"rule": c.rule, "message": c.message} for c in policy.checks
-        ]
+        schema["x-ratebook"] = {
+            "checks": [{"rule": c.rule, "message": c.message} for c in policy.checks]
+        }
     return schema
 
 
@@ -82,12 +88,11 @@ def result_schema(policy: Policy) -> dict:
             spec["type"] = "boolean"
         elif f.type == "integer":
             spec["type"] = "integer"
-            spec["x-unit"] = f.unit
+            spec["x-ratebook"] = {"unit": f.unit}
         else:
             spec["type"] = "string"
             spec["pattern"] = f"^-?[0-9]+\\.[0-9]{{{f.places}}}$" if f.places else "^-?[0-9]+$"
-            spec["x-unit"] = f.unit
-            spec["x-rounding"] = f"{f.mode} to {f.places} places"
+            spec["x-ratebook"] = {"unit": f.unit, "rounding": f"{f.mode} to {f.places} places"}
         properties[f.name] = spec
     return {
         "$schema": DRAFT,

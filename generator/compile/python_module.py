@@ -78,6 +78,8 @@ def _module_lines(policy: Policy) -> str:
         f"GENERATOR_VERSION = {__version__!r}",
         f"INPUTS = {tuple(f.name for f in policy.inputs)!r}",
         f"OUTPUTS = {tuple(f.name for f in policy.outputs)!r}",
+        "# each input's type and its unit (number, integer) or values (enum), for the typed echo",
+        f"INPUT_TYPES = {_input_types(policy)!r}",
         "# the labels a case may give instead of an enum value (label -> value)",
         f"LABELS = {_labels(policy)!r}",
         "# the labels that may head a case file's column instead of the id",
@@ -174,6 +176,13 @@ def _evaluate_lines(policy: Policy) -> list[str]:
     result = ", ".join(f"{o.name!r}: {local(o.name)}" for o in policy.outputs)
     lines.append(f"    return {{{result}}}")
     return lines
+
+
+def _input_types(policy: Policy) -> dict:
+    return {
+        f.name: (f.type, tuple(f.values) if f.type == "enum" else f.unit or None)
+        for f in policy.inputs
+    }
 
 
 def _labels(policy: Policy) -> dict:

@@ -6,7 +6,9 @@ Windows (GBK, whose superset GB18030 reads it), or text tools (UTF-8 without a m
     2. a UTF-8 byte-order mark: UTF-8, the mark skipped (a UTF-16 one: UTF-16);
     3. a start that is valid UTF-8: UTF-8 (ASCII is UTF-8);
     4. otherwise charset-normalizer is asked; a file it finds readable as GBK/GB18030 is read
-       as GB18030 (what Chinese Excel writes). Any other guess is not taken on trust (a
+       as GB18030 (what Chinese Excel writes), unless it ranks Big5 (traditional Chinese, from
+       a Taiwan or Hong Kong Windows) higher: Big5 bytes are also GB18030, read as other
+       characters, so such a file is refused with a request to name its encoding. Any other guess is not taken on trust (a
        single-byte code page reads any bytes, as garbage): the file is refused, with the line
        of the first byte that is neither UTF-8 nor GB18030 and how to fix it.
 A byte the chosen encoding cannot read is refused with its line (`cases.csv:7`), never
@@ -16,6 +18,7 @@ replaced: a replaced character would change an enum value or a name without a wo
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,9 @@ BOM = codecs.BOM_UTF8
 SAMPLE = 1 << 20  # bytes read to decide UTF-8, and (cut at a line) shown to the detector
 GB = "gb18030"  # reads GB2312 and GBK too: one of them is what Chinese Excel writes
 _GB_FAMILY = {"gb18030", "gbk", "gb2312", "cp936", "hz"}
+# Greek, Cyrillic, box drawing, kana and bopomofo: where Big5's common characters land in GB2312
+_NOT_IN_CHINESE_TEXT = re.compile("[\u0370-\u04ff\u2500-\u257f\u3040-\u30ff\u3100-\u312f]")
+_BIG5_FAMILY = {"big5", "cp950"}  # not Hong Kong's big5hkscs alone: it also reads short GBK texts
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,18 @@ def _decide(sample: bytes, whole: bool, path: Path, shown: str) -> Encoding:
 
     cut = sample.rfind(b"\n", 0, 64 << 10)
     results = charset_normalizer.from_bytes(sample[: cut + 1] if cut > 0 else sample[: 64 << 10])
+    if _big5_first(results) or (_gb_among(results) and _looks_big5(sample, whole)):
+        # Big5 bytes are also valid GB18030, which would read them as other characters
+        first = next(i for i, byte in enumerate(sample) if byte >= 0x80)
+        raise RatebookError(
+            [
+                Finding(
+                    "text-encoding.big5",
+                    Location(shown, sample.count(b"\n", 0, first) + 1),
+                    {"offset": first},
+                )
+            ]
+        )
     if _gb_among(results):
         return Encoding(GB, True)
     bad = _first_bad(sample, GB, whole)
@@ -105,6 +123,35 @@ def _decide(sample: bytes, whole: bool, path: Path, shown: str) -> Encoding:
             )
         ]
     )
+
+
+def _big5_first(results) -> bool:
+    """Whether charset-normalizer ranks a Big5 reading (traditional Chinese) above every
+    GBK/GB18030 one: such a file is refused unless its encoding is named, never read as GBK."""
+    for result in results:
+        charsets = set(result.could_be_from_charset)
+        if charsets & _BIG5_FAMILY:
+            return True
+        if charsets & _GB_FAMILY:
+            return False
+    return False
+
+
+def _looks_big5(sample: bytes, whole: bool) -> bool:
+    """Whether bytes that read as GB18030 are rather Big5: they read as Big5 too, and as
+    GB18030 they give what Chinese text does not hold (kana, Greek, Cyrillic, bopomofo, box
+    drawing: the GB2312 rows Big5's common characters fall on) or characters outside GB2312.
+    Simplified Chinese written by Excel as GBK gives neither."""
+    if _first_bad(sample, "cp950", whole) is not None:
+        return False
+    text = codecs.getincrementaldecoder(GB)().decode(sample, final=False)
+    if _NOT_IN_CHINESE_TEXT.search(text):
+        return True
+    try:
+        text.encode("gb2312")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _gb_among(results) -> bool:

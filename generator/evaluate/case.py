@@ -39,7 +39,7 @@ class CaseRun:
     ):
         self.policy = policy
         self.on = on
-        self.inputs = inputs  # the case as given
+        self.inputs = inputs  # the case as given, each value typed as it was read
         self.outputs = outputs  # output name -> value as evaluated
         self.steps = steps  # (step, source clause) pairs, with --explain
         self.warnings = warnings or []  # to show before the outputs
@@ -73,16 +73,21 @@ def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
         trace = Trace() if explain else None
         run = lambda: evaluate(policy, case, on, trace)  # noqa: E731
         labels = {f.name: f.label_values for f in policy.inputs if f.label_values}
+        types = {
+            f.name: (f.type, tuple(f.values) if f.type == "enum" else f.unit or None)
+            for f in policy.inputs
+        }
     else:
         module = generated_module(root, entry)
         run = lambda: module.evaluate(case, on)  # noqa: E731
         labels = getattr(module, "LABELS", {})
+        types = module.INPUT_TYPES
     try:
         outputs = run()
     except rt.EvaluationError as error:
         raise refusal(policy_id, entry, on, error) from None
     steps = list(trace.steps) if trace is not None else None
-    return CaseRun(policy_id, on, rt.with_ids(case, labels), outputs, steps, warnings)
+    return CaseRun(policy_id, on, rt.typed_inputs(case, types, labels), outputs, steps, warnings)
 
 
 def refusal(policy_id: str, entry: dict, on: dt.date, error: rt.EvaluationError) -> RatebookError:
@@ -142,7 +147,8 @@ def shown_value(value) -> object:
 
 
 def document(run: CaseRun) -> dict:
-    """What `eval --json` prints: the policy, the date, the inputs as given, the outputs and,
+    """What `eval --json` prints: the policy, the date, the inputs as given (typed as the
+    policy's case schema says), the outputs (as its result schema says) and,
     with --explain, each step with its source."""
     return {
         "policy": run.policy,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from generator.core import limits
 from generator.core.messages import Message
 from generator.formula.registry import NAMES
 
@@ -187,12 +188,36 @@ def tokenize(text: str) -> list[_Token]:
 
 
 def parse(text: str) -> Node:
-    """Parse one formula; raise FormulaError at the first syntax problem."""
+    """Parse one formula; raise FormulaError at the first syntax problem, or where it goes past
+    `limits.FORMULA_MAX_CHARS` or `limits.FORMULA_MAX_DEPTH` (every backend walks the tree
+    recursively: a formula within the limit is one each of them can walk)."""
+    if len(text) > limits.FORMULA_MAX_CHARS:
+        raise FormulaError(
+            "formula-limit.length",
+            limits.FORMULA_MAX_CHARS,
+            length=len(text),
+            limit=limits.FORMULA_MAX_CHARS,
+        )
     parser = _Parser(tokenize(text))
     node = parser.expression()
     if parser.peek.kind != "end":
         raise FormulaError("syntax.trailing", parser.peek.offset, text=parser.peek.text)
+    deepest = _deepest(node)
+    if deepest is not None:
+        raise FormulaError("formula-limit.depth", deepest.offset, limit=limits.FORMULA_MAX_DEPTH)
     return node
+
+
+def _deepest(root: Node) -> Node | None:
+    """The first node deeper than `limits.FORMULA_MAX_DEPTH` in the tree, found without
+    recursion (a chain `a + b + c + ...` of any length is a tree that deep), or None."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limits.FORMULA_MAX_DEPTH:
+            return node
+        stack.extend((child, depth + 1) for child in children(node))
+    return None
 
 
 class _Parser:
@@ -201,6 +226,13 @@ class _Parser:
     def __init__(self, tokens: list[_Token]):
         self.tokens = tokens
         self.index = 0
+        self.depth = 0  # nested expressions, parentheses, `not` and minus signs being read
+
+    def deeper(self, offset: int) -> None:
+        """One more level of nesting; refused past the limit before the recursion goes on."""
+        self.depth += 1
+        if self.depth > limits.FORMULA_MAX_DEPTH:
+            raise FormulaError("formula-limit.depth", offset, limit=limits.FORMULA_MAX_DEPTH)
 
     @property
     def peek(self) -> _Token:
@@ -219,6 +251,12 @@ class _Parser:
         return self.take()
 
     def expression(self) -> Node:
+        self.deeper(self.peek.offset)
+        node = self._expression()
+        self.depth -= 1
+        return node
+
+    def _expression(self) -> Node:
         if self.peek.kind == "keyword" and self.peek.text == "if":
             start = self.take()
             condition = self.expression()
@@ -246,7 +284,10 @@ class _Parser:
     def logical_not(self) -> Node:
         if self.peek.kind == "keyword" and self.peek.text == "not":
             token = self.take()
-            return Unary(token.offset, "not", self.logical_not())
+            self.deeper(token.offset)
+            node = Unary(token.offset, "not", self.logical_not())
+            self.depth -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -275,10 +316,15 @@ class _Parser:
     def unary(self) -> Node:
         if self.peek.kind == "op" and self.peek.text == "-":
             token = self.take()
-            return Unary(token.offset, "-", self.unary())
+            self.deeper(token.offset)
+            node = Unary(token.offset, "-", self.unary())
+            self.depth -= 1
+            return node
         if self.peek.kind == "op" and self.peek.text == "+":
-            self.take()
-            return self.unary()
+            self.deeper(self.take().offset)
+            node = self.unary()
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:

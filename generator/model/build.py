@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from generator.core import limits
 from generator.core import values as V
 from generator.core.findings import Finding, finding
 from generator.core.location import dotted
@@ -56,6 +57,8 @@ class _Builder:
             return None
         if parsed is None:
             self.problem(key, path, reason=Message("value-empty", value=V.shown(value), kind=kind))
+        elif kind in ("number", "integer") and not _within_limits(parsed, key, path, value, self):
+            return None
         return parsed
 
     def date(self, value, *path) -> dt.date | None:
@@ -77,8 +80,25 @@ class _Builder:
             return parse(text)
         except FormulaError as error:
             where = self.doc.text_place(path, error.offset)
-            self.findings.append(finding("formula-syntax", where, reason=error.reason))
+            if error.reason.code == "formula-limit":  # a finding of its own, naming the limit
+                self.findings.append(finding(error.reason.key, where, **error.reason.params))
+            else:
+                self.findings.append(finding("formula-syntax", where, reason=error.reason))
             return None
+
+
+def _within_limits(number, key: str, path: tuple, written, b: _Builder) -> bool:
+    """Whether a number of the policy is within `limits.NUMBER_MAX_DIGITS` digits before the
+    point and `limits.NUMBER_MAX_PLACES` after it; a finding at its place when not."""
+    shown = V.shown(written)
+    if not abs(number) < limits.NUMBER_LIMIT:
+        b.problem("number-limit.large", path, value=shown, digits=limits.NUMBER_MAX_DIGITS)
+        return False
+    exponent = Decimal(number).as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > limits.NUMBER_MAX_PLACES:
+        b.problem("number-limit.places", path, value=shown, places=limits.NUMBER_MAX_PLACES)
+        return False
+    return True
 
 
 def build_policy(doc) -> BuildResult:

@@ -32,11 +32,13 @@ import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from generator.core import limits
 from generator.core import values as V
 from generator.core.case_columns import Fields, read_header
 from generator.core.findings import Finding, finding
 from generator.core.location import Location
 from generator.core.messages import Message
+from generator.core.workbook_guard import package_problem, sheet_rows
 
 CASE_SUFFIXES = (".csv", ".xlsx", ".yaml", ".yml")
 PLAIN_COLUMNS = ("policy", "case", "on", "error", "why")
@@ -147,6 +149,14 @@ def read_case_file(
 ) -> tuple[list[CaseSpec], list[Finding]]:
     layout = layout or Layout()
     suffix = path.suffix.lower()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [], [finding("unreadable", Location(shown), reason=exc.strerror)]
+    if size > limits.CASE_FILE_MAX_BYTES:  # read whole into memory: bounded
+        return [], [
+            finding("case-limit.file", Location(shown), size=size, limit=limits.CASE_FILE_MAX_BYTES)
+        ]
     if suffix == ".csv":
         return _read_csv(path, shown, encoding, layout)
     if suffix == ".xlsx":
@@ -323,6 +333,12 @@ def _read_csv(path: Path, shown: str, encoding: str | None = None, layout: Layou
         start = 1
         try:
             for cells in reader:
+                if len(cells) > limits.CASE_FILE_MAX_COLUMNS:
+                    limit = limits.CASE_FILE_MAX_COLUMNS
+                    table.findings.append(
+                        finding("case-limit.columns", Location(shown, start), limit=limit)
+                    )
+                    return
                 yield start, cells
                 start = reader.line_num + 1
         except csv.Error as exc:
@@ -338,6 +354,15 @@ def _read_xlsx(path: Path, shown: str, layout: Layout):
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
+    too_big = package_problem(
+        path,
+        max_file=None,
+        max_inflated=limits.CASE_WORKBOOK_MAX_INFLATED_BYTES,
+        max_part=limits.CASE_WORKBOOK_MAX_PART_BYTES,
+        inflated_limit="CASE_WORKBOOK_MAX_INFLATED_BYTES",
+    )
+    if too_big:
+        return [], [too_big.at(Location(shown))]
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -346,10 +371,18 @@ def _read_xlsx(path: Path, shown: str, layout: Layout):
     findings: list[Finding] = []
     try:
         for sheet in book.worksheets:
-            rows = [
-                (number, list(values))
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
+            try:
+                rows = [
+                    (number, list(values))
+                    for number, values in enumerate(sheet_rows(sheet, values_only=True), start=1)
+                ]
+            except Exception as exc:  # noqa: BLE001 - a damaged part shows only as it is read
+                where = Location(shown, sheet=sheet.title)
+                return [], [finding("unreadable.workbook", where, reason=str(exc))]
+            if len(rows[0][1] if rows else ()) > limits.CASE_FILE_MAX_COLUMNS:
+                where = Location(shown, sheet=sheet.title, cell="A1")
+                limit = limits.CASE_FILE_MAX_COLUMNS
+                return [], [finding("case-limit.columns", where, limit=limit)]
             if not any(not _blank(c) for _, cells in rows for c in cells):
                 continue
             table = _Table(shown, cells=True, layout=layout)

@@ -186,8 +186,8 @@ def evaluate_case(
     explain: bool = False,
 ) -> dict:
     """One case on `on`, as `ratebook eval --json` prints it:
-    `{"policy", "on", "inputs" (by id, enum labels as their ids, a decimal number as its
-    text), "outputs": {id: value},
+    `{"policy", "on", "inputs" (by id, typed as the case schema says: enum labels as their
+    ids, "3.5万元" as 35000), "outputs": {id: value},
     "explain": [{"step", "source"}]}` (explain only when asked: each step of the calculation
     with the source clause and quote of each number). Money is a decimal string ("5000.00").
     Inputs may be named by id or by label; values as `--set` takes them (numbers, "3.5万元",
@@ -210,10 +210,7 @@ def evaluate_case(
         raise Refused(422, refusal(policy_id, entry, on, error).findings) from None
     labels = getattr(module, "LABELS", {})
     steps = list(trace.steps) if trace is not None else None
-    echoed = {
-        name: format(value, "f") if isinstance(value, Decimal) else value
-        for name, value in rt.with_ids(case, labels).items()
-    }
+    echoed = rt.typed_inputs(case, module.INPUT_TYPES, labels)
     return document(CaseRun(policy_id, on, echoed, outputs, steps))
 
 
@@ -477,7 +474,6 @@ class _AnswerWriter:
 
 def _json_lines(table) -> Iterator[bytes]:
     import json
-    from decimal import Decimal
 
     def plain(value):
         if isinstance(value, Decimal):

@@ -16,15 +16,15 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xls", ".ods", ".xlsm", ".xlsb", ".xltx", ".numbe
 
 
 def source_files(root: Path) -> list[Path]:
+    """Every path under `policies/` named like a policy. A folder or other non-file named so
+    (`x.yaml/`) is listed too: its reader reports it, instead of it being silently skipped."""
     folder = root / "policies"
     if not folder.is_dir():
         return []
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in SOURCE_SUFFIXES
-        and not p.name.startswith((".", "~$"))
+        if p.suffix.lower() in SOURCE_SUFFIXES and not p.name.startswith((".", "~$"))
     )
 
 

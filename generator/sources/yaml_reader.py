@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from generator.core import limits
 from generator.core.findings import Finding, finding
 from generator.core.location import Location
 
@@ -52,18 +53,89 @@ for _tag, _regex, _first in (
     _PlainResolver.add_implicit_resolver(_tag, _regex, list(_first))
 
 
+class _TooBig(yaml.MarkedYAMLError):
+    """A document past one of the limits, at the value where it went past: `key` says which."""
+
+    def __init__(self, key: str, mark: Any, **params: object):
+        super().__init__(problem=key, problem_mark=mark)
+        self.key = key
+        self.mark = mark
+        self.params = params
+
+
+class _BoundedComposer(yaml.composer.Composer):
+    """PyYAML's composer, counting as it goes: refuses a document nested deeper than
+    `limits.YAML_MAX_DEPTH`, or holding more than `limits.YAML_MAX_NODES` values once every
+    alias is expanded, and an alias to a collection it is inside of. PyYAML shares an
+    aliased node instead of copying it, so composing is cheap; it is walking the composed
+    tree (as `_convert` does) that expands aliases, exponentially for a "billion laughs".
+    Each node's expanded size is kept, so an alias adds its target's whole size at once and
+    the document is refused before anything is expanded."""
+
+    # from yaml.parser.Parser, which _Loader puts beside this class
+    check_event: Any
+    peek_event: Any
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._depth = 0
+        self._total = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> values in it, aliases expanded
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None and id(target) not in self._sizes:
+                raise _TooBig("yaml-limit.alias-loop", event.start_mark, alias=event.anchor)
+            node = super().compose_node(parent, index)
+            self._count(self._sizes.get(id(node), 1), event.start_mark)
+            return node
+        self._depth += 1
+        if self._depth > limits.YAML_MAX_DEPTH:
+            raise _TooBig(
+                "yaml-limit.depth", self.peek_event().start_mark, limit=limits.YAML_MAX_DEPTH
+            )
+        before = self._total
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        self._count(1, node.start_mark if node is not None else None)
+        self._sizes[id(node)] = self._total - before
+        return node
+
+    def _count(self, size: int, mark) -> None:
+        self._total += size
+        if self._total > limits.YAML_MAX_NODES:
+            raise _TooBig("yaml-limit.nodes", mark, limit=limits.YAML_MAX_NODES)
+
+
+class _BoundedScanner(yaml.scanner.Scanner):
+    """PyYAML's scanner, refusing `[` or `{` nested deeper than `limits.YAML_MAX_DEPTH` as soon
+    as it reads one: past that the scanner's look-ahead for keys grows with the square of
+    the nesting, and a line of thousands of brackets would take seconds before the composer
+    could count anything."""
+
+    get_mark: Any
+    flow_level: int
+
+    def fetch_flow_collection_start(self, TokenClass) -> None:
+        if self.flow_level >= limits.YAML_MAX_DEPTH:
+            raise _TooBig("yaml-limit.depth", self.get_mark(), limit=limits.YAML_MAX_DEPTH)
+        super().fetch_flow_collection_start(TokenClass)
+
+
 class _Loader(
     yaml.reader.Reader,
-    yaml.scanner.Scanner,
+    _BoundedScanner,
     yaml.parser.Parser,
-    yaml.composer.Composer,
+    _BoundedComposer,
     _PlainResolver,
 ):
     def __init__(self, stream):
         yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
+        _BoundedScanner.__init__(self)
         yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
+        _BoundedComposer.__init__(self)
         _PlainResolver.__init__(self)
 
 
@@ -136,6 +208,17 @@ class SourceDocument:
 def read_yaml(path: Path, display: str) -> tuple[SourceDocument | None, list[Finding]]:
     """Parse one YAML file; return the document (None when unreadable) and the problems."""
     try:
+        if path.exists() and not path.is_file():
+            return None, [finding("unreadable.not-a-file", Location(display))]
+        if path.stat().st_size > limits.POLICY_FILE_MAX_BYTES:
+            return None, [
+                finding(
+                    "file-limit.yaml",
+                    Location(display),
+                    size=path.stat().st_size,
+                    limit=limits.POLICY_FILE_MAX_BYTES,
+                )
+            ]
         raw = path.read_bytes()
     except OSError as exc:
         return None, [finding("unreadable", Location(display), reason=exc.strerror)]
@@ -152,6 +235,10 @@ def read_yaml_text(
     try:
         # The stubs name only PyYAML's own loaders; _Loader is built from the same parts.
         node = yaml.compose(text, Loader=_Loader)  # type: ignore[arg-type]
+    except _TooBig as exc:
+        mark = exc.mark
+        where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
+        return None, [finding(exc.key, where, **exc.params)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)

@@ -14,6 +14,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -48,7 +49,7 @@ def file_kind_problem(raw: bytes) -> Message | None:
             mimetype = (
                 package.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
             )
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, KeyError) as exc:
         return Message("workbook-format.damaged-zip", reason=str(exc))
     if "opendocument" in mimetype:
         return Message("workbook-format.ods-renamed")

@@ -19,11 +19,13 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.core import limits
 from generator.core import values as V
 from generator.core import workbook_layout as L
 from generator.core.findings import ERROR, WARNING, Finding, finding
 from generator.core.location import Location, dotted
 from generator.core.messages import Message
+from generator.core.workbook_guard import package_problem, sheet_rows
 from generator.sources.excel.package import file_kind_problem, sheet_extras
 from generator.sources.yaml_reader import SourceDocument
 
@@ -131,6 +133,15 @@ def read_excel(path: Path, display: str) -> tuple[SourceDocument | None, list[Fi
     if refused:
         return None, [Finding(refused, Location(display))]
     try:
+        if path.exists() and not path.is_file():
+            return None, [finding("unreadable.not-a-file", Location(display))]
+        if path.stat().st_size > limits.POLICY_WORKBOOK_MAX_BYTES:
+            too_big = package_problem(
+                path,
+                max_file=limits.POLICY_WORKBOOK_MAX_BYTES,
+                max_inflated=limits.POLICY_WORKBOOK_MAX_INFLATED_BYTES,
+            )
+            return None, [too_big.at(Location(display))] if too_big else []
         raw = path.read_bytes()
     except OSError as exc:
         return None, [finding("unreadable", Location(display), reason=exc.strerror)]
@@ -141,9 +152,19 @@ def read_excel_bytes(raw: bytes, display: str) -> tuple[SourceDocument | None, l
     problem = file_kind_problem(raw)
     if problem:
         return None, [problem.at(Location(display))]
+    problem = package_problem(
+        raw,
+        max_file=limits.POLICY_WORKBOOK_MAX_BYTES,
+        max_inflated=limits.POLICY_WORKBOOK_MAX_INFLATED_BYTES,
+        inflate=True,
+    )
+    if problem:
+        return None, [problem.at(Location(display))]
     try:
         grids, states, epoch = _load(raw)
         extras = sheet_extras(raw)
+    except _SheetTooBig as exc:
+        return None, [exc.problem.at(Location(display, sheet=exc.title, cell=exc.cell))]
     except Exception as exc:  # noqa: BLE001 - openpyxl parses untrusted files and raises many kinds
         return None, [
             finding(
@@ -158,8 +179,18 @@ def read_excel_bytes(raw: bytes, display: str) -> tuple[SourceDocument | None, l
     return reader.doc, reader.findings
 
 
+class _SheetTooBig(Exception):
+    """A sheet with a value past `limits.POLICY_SHEET_MAX_ROWS` or `..._COLUMNS`."""
+
+    def __init__(self, problem: Message, title: str, cell: str):
+        super().__init__(problem, title, cell)
+        self.problem, self.title, self.cell = problem, title, cell
+
+
 def _load(raw: bytes):
-    """{sheet title: {(row, column): value}}, {title: visibility}, the date epoch."""
+    """{sheet title: {(row, column): value}}, {title: visibility}, the date epoch. Every row
+    is read, also below the sheet's declared dimension; a value past the row or column limit
+    stops the reading (`_SheetTooBig`)."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
@@ -169,10 +200,11 @@ def _load(raw: bytes):
         for sheet in workbook.worksheets:
             states[sheet.title] = sheet.sheet_state
             grid = {}
-            for row in sheet.iter_rows():
+            for row in sheet_rows(sheet):
                 for cell in row:
                     if not hasattr(cell, "row") or cell.value is None:
                         continue
+                    _within_limits(sheet.title, cell.row, cell.column)
                     value = _Error(str(cell.value)) if cell.data_type == "e" else cell.value
                     grid[(cell.row, cell.column)] = value
             grids[sheet.title] = grid
@@ -181,6 +213,15 @@ def _load(raw: bytes):
         return grids, states, workbook.epoch
     finally:
         workbook.close()
+
+
+def _within_limits(title: str, row: int, column: int) -> None:
+    if row > limits.POLICY_SHEET_MAX_ROWS:
+        problem = Message("workbook-limit.rows", limit=limits.POLICY_SHEET_MAX_ROWS)
+        raise _SheetTooBig(problem, title, f"{_letter(column)}{row}")
+    if column > limits.POLICY_SHEET_MAX_COLUMNS:
+        problem = Message("workbook-limit.columns", limit=limits.POLICY_SHEET_MAX_COLUMNS)
+        raise _SheetTooBig(problem, title, f"{_letter(column)}{row}")
 
 
 class _Reader:
@@ -681,9 +722,18 @@ class _Reader:
         return name
 
     def _entry(self, name: str, start: str, row: _Row, groups: dict) -> tuple[dict, tuple, bool]:
-        """The dated entry of `name` starting `start` (created on its first row)."""
+        """The dated entry of `name` starting `start` (created on its first row). Rows of one
+        date continue its entry only while they follow each other: the same date again after
+        another date's rows starts a new entry, which the date check then reports at its own
+        row instead of its brackets being added to the first one."""
         values = self.doc.data["parameters"][name].setdefault("values", [])
-        key = (name, start)
+        key: tuple = (name, start)
+        current = groups.get(("_current", name))  # the key of the rows just above
+        if current is not None and current[:2] == key:
+            key = current
+        elif key in groups:
+            key = (name, start, row.number)
+        groups[("_current", name)] = key
         if key in groups:
             return groups[key], groups[key]["_path"], False
         path = ("parameters", name, "values", len(values))

@@ -1,0 +1,88 @@
+"""Policies made by the tests themselves (in a tmp_path project), never the shipped ones.
+
+Why: the batch tests need shapes the shipped policies do not have (an enum of 300 values, a
+scale of 10,000 brackets), and a test must not depend on a shipped policy's current numbers.
+Each function writes one policy as YAML, loads it like `ratebook build` does and returns the
+policy and its generated module (from the same emitter `ratebook build` runs).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+from generator.checks.project import load_project
+from generator.compile.build import emit_all, module_path
+from generator.evaluate.modules import module_from_text
+
+SOURCE = {"title": "Test source", "number": None, "date": "2012", "clause": "1"}
+
+
+def build(folder: Path, policy_id: str, document: dict):
+    """(policy, generated module) of one policy written to `folder`/policies."""
+    area, name = policy_id.split(".")
+    (folder / "policies" / area).mkdir(parents=True, exist_ok=True)
+    document = {"ratebook": 1, "id": policy_id, "title": {"zh": "测试", "en": "Test"}, **document}
+    document.setdefault("source", SOURCE)
+    (folder / "policies" / area / f"{name}.yaml").write_text(
+        yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    project = load_project(folder)
+    assert project.ok, [str(f) for f in project.findings.errors]
+    policy = project.policy(policy_id)
+    text = emit_all(project)[module_path(policy)]
+    assert isinstance(text, str)
+    return policy, module_from_text(text, "made_" + policy.module_name)
+
+
+def keyed_table(folder: Path, keys: int):
+    """demo.keyed: pay = amount × rate[key], an enum of the whole numbers 1..keys, each key
+    its own rate (key % 97 percent, so neighbouring codes pay different amounts); its
+    example (key 1, 1,000 yuan) makes the test table try every key on 1,000 yuan."""
+    return build(
+        folder,
+        "demo.keyed",
+        {
+            "inputs": {
+                "key": {"type": "enum", "values": list(range(1, keys + 1))},
+                "amount": {"type": "number", "unit": "yuan", "min": 0},
+            },
+            "outputs": {
+                "pay": {
+                    "type": "number",
+                    "unit": "yuan",
+                    "rounding": {"places": 2, "mode": "half_up"},
+                }
+            },
+            "parameters": {
+                "rate": {
+                    "kind": "table",
+                    "key": "key",
+                    "unit": "1",
+                    "values": [
+                        {
+                            "from": "2012-01-01",
+                            "rows": {k: f"{k % 97}%" for k in range(1, keys + 1)},
+                        }
+                    ],
+                }
+            },
+            "formulas": {"pay": "amount * table(rate, key)"},
+            "cases": [
+                {
+                    "name": "key 1, 1,000 yuan",
+                    "on": "2012-06-01",
+                    "inputs": {"key": 1, "amount": 1000},
+                    "expected": {"pay": "10.00"},
+                    "why": "1 % 97 = 1: 1000 × 1% = 10",
+                }
+            ],
+        },
+    )
+
+
+def key_rate(key: int) -> Decimal:
+    """The rate keyed_table gives `key`."""
+    return Decimal(key % 97) / 100
