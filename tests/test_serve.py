@@ -167,6 +167,7 @@ def test_a_date_before_the_rule_is_in_force_is_422(client):
     ("content", "code"),
     [
         (b"{not json", "serve-json"),
+        (b"[" * 100_000 + b"]" * 100_000, "serve-json-depth"),
         (b"[1, 2]", "serve-evaluate-body"),
         (b'{"inputs": [1]}', "serve-evaluate-body"),
         (b'{"inputs": {}, "when": "2020-01-01"}', "serve-evaluate-keys"),
@@ -491,3 +492,24 @@ def test_a_generated_folder_mixing_two_builds_is_never_served(tmp_path):
     assert served.current() is whole  # the last whole build, still
     with pytest.raises(RatebookError):
         ServedTree(new).current()  # a service started now has no whole build to serve
+
+
+@pytest.mark.parametrize(
+    ("columns", "code"),
+    [
+        ({"scheme": [{"a": 1}], "cost": ["1"]}, "serve-batch-column-type"),
+        ({"scheme": pa.array([b"\xff"]), "cost": ["1"]}, "serve-batch-unreadable"),
+    ],
+)
+def test_a_case_file_whose_columns_hold_no_text_is_400_before_any_answer(client, columns, code):
+    sink = io.BytesIO()
+    pq.write_table(pa.table(columns), sink)
+    response = client.post(f"{BATCH}?format=parquet&out=csv", content=sink.getvalue())
+    assert is_problem(response, 400)["findings"][0]["code"] == code
+
+
+def test_bytes_that_are_utf8_text_are_read_as_text(client):
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"scheme": pa.array([b"employee"]), "cost": ["6000"]}), sink)
+    response = client.post(f"{BATCH}?format=parquet&out=csv&on=2020-06-01", content=sink.getvalue())
+    assert response.text.splitlines()[1] == '1,"employee","6000",600.00,,'

@@ -180,6 +180,8 @@ async def json_body(request: Request, limit: int) -> Any:
         return json.loads(data, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
         raise service.Refused(400, [summary("serve-json", reason=str(exc))]) from None
+    except RecursionError:  # arrays or objects nested deeper than Python's parser goes
+        raise service.Refused(400, [summary("serve-json-depth")]) from None
 
 
 def date_param(value: Any, name: str = "on") -> dt.date | None:
