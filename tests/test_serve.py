@@ -513,3 +513,19 @@ def test_bytes_that_are_utf8_text_are_read_as_text(client):
     pq.write_table(pa.table({"scheme": pa.array([b"employee"]), "cost": ["6000"]}), sink)
     response = client.post(f"{BATCH}?format=parquet&out=csv&on=2020-06-01", content=sink.getvalue())
     assert response.text.splitlines()[1] == '1,"employee","6000",600.00,,'
+
+
+def test_every_chunk_of_a_batch_is_worded_in_the_language_asked(client, monkeypatch):
+    from generator.serve import service
+
+    monkeypatch.setattr(service, "BATCH_CHUNK_ROWS", 2)  # rows 3 and 4 in a later chunk
+    response = client.post(
+        BATCH + "?on=2020-06-01", content=CASES_CSV, headers={"content-type": "text/csv", **ZH}
+    )
+    import csv
+
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    reasons = [row["refused_reason"] for row in rows]
+    assert reasons[1] == "'abc' 不是数字；请写成 20000、0.3、30%、20,000 或 2万 这样的数字"
+    assert [row["row"] for row in rows] == ["1", "2", "3", "4", "4"]
+    assert reasons[3] == "-5 低于下限 0" and "不在可选值之列" in reasons[4]  # the later chunk

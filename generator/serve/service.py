@@ -13,6 +13,7 @@ Chinese and another in English at the same time.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import io
 import re
@@ -387,7 +388,11 @@ def run_batch(
 
             def evaluated(index: int):
                 batch, start = batches[index], starts[index]
-                return evaluating.submit(_answer_rows, module, batch, on, start, str(where))
+                # in the caller's context, so the refusals' words are in the caller's language
+                context = contextvars.copy_context()
+                return evaluating.submit(
+                    context.run, _answer_rows, module, batch, on, start, str(where)
+                )
 
             pending = evaluated(1) if len(batches) > 1 else None
             for index in range(1, len(batches)):
