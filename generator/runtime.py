@@ -10,7 +10,7 @@ which is exactly what the agreement tests compare.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from decimal import (
     ROUND_CEILING,
     ROUND_DOWN,
@@ -20,6 +20,7 @@ from decimal import (
     ROUND_UP,
     Decimal,
 )
+from itertools import pairwise
 
 from generator.core import values as _V
 
@@ -135,8 +136,66 @@ def at(starts: tuple, values: tuple, on: dt.date, name: str):
 # A bracket is (lower, lower_inclusive, upper, upper_inclusive, rate, amount); None = open.
 
 
-def marginal(brackets: tuple, x: Decimal) -> Decimal:
-    """Each part of x within a bracket at that bracket's rate (segments, like tax brackets)."""
+class Scale:
+    """A scale's brackets with what finds a value's bracket by bisection: a scale of thousands
+    of brackets costs a few comparisons per case, not one per bracket.
+
+    Built once (a generated module holds one per dated value, the interpreter one per value of
+    a policy), it gives exactly what walking the brackets in order gives: the marginal total
+    is the same sums in the same order (the whole brackets below x, then x's part), and a
+    whole-amount lookup still answers with the first bracket, in order, that holds x. Brackets
+    in any other shape (an invalid policy) are walked one by one as before.
+    """
+
+    __slots__ = ("brackets", "lows", "uppers", "below", "marginal_ready", "whole_ready")
+
+    def __init__(self, brackets: tuple):
+        self.brackets = brackets
+        # where each bracket starts for a marginal scale (open below = 0) ...
+        self.lows = [D(0) if b[0] is None else b[0] for b in brackets]
+        # ... and where each ends for a whole-amount one (open above = after every number)
+        self.uppers = [(1, D(0)) if b[2] is None else (0, b[2]) for b in brackets]
+        self.below: list = []  # the marginal total of the whole brackets before each one
+        total = D(0)
+        for (_, _, upper, _, rate, _), low in zip(brackets, self.lows, strict=True):
+            self.below.append(total)
+            if upper is not None and rate is not None:
+                total += (upper - low) * rate
+        try:
+            self.marginal_ready = all(
+                b[2] is not None and b[2] <= next_low and low <= next_low
+                for b, low, next_low in zip(brackets, self.lows, self.lows[1:], strict=False)
+            )
+            lowers = [(0, D(0)) if b[0] is None else (1, b[0]) for b in brackets]
+            self.whole_ready = all(a <= b for a, b in pairwise(lowers)) and all(
+                a <= b for a, b in pairwise(self.uppers)
+            )
+        except (ArithmeticError, TypeError):  # a bound that is not a number: walk them
+            self.marginal_ready = self.whole_ready = False
+
+
+def _scale(brackets) -> Scale:
+    return brackets if isinstance(brackets, Scale) else Scale(brackets)
+
+
+def marginal(brackets, x: Decimal) -> Decimal:
+    """Each part of x within a bracket at that bracket's rate (segments, like tax brackets).
+
+    `brackets` is a Scale or its plain tuple of brackets."""
+    scale = _scale(brackets)
+    if not scale.marginal_ready:
+        return _marginal_walk(scale.brackets, x)
+    # the last bracket starting below x: every one before it lies whole below x
+    index = bisect_left(scale.lows, x) - 1
+    if index < 0:
+        return D(0)
+    _, _, upper, _, rate, _ = scale.brackets[index]
+    low = scale.lows[index]
+    high = x if upper is None or x < upper else upper
+    return scale.below[index] + (high - low) * rate
+
+
+def _marginal_walk(brackets: tuple, x: Decimal) -> Decimal:
     total = D(0)
     for lower, _, upper, _, rate, _ in brackets:
         low = D(0) if lower is None else lower
@@ -147,10 +206,18 @@ def marginal(brackets: tuple, x: Decimal) -> Decimal:
     return total
 
 
-def whole_amount(brackets: tuple, x: Decimal, name: str) -> Decimal:
-    """The amount (or rate × x) of the one bracket x falls in; none is an error, not zero."""
-    for lower, lower_inclusive, upper, upper_inclusive, rate, amount in brackets:
+def whole_amount(brackets, x: Decimal, name: str) -> Decimal:
+    """The amount (or rate × x) of the one bracket x falls in; none is an error, not zero.
+
+    `brackets` is a Scale or its plain tuple of brackets."""
+    scale = _scale(brackets)
+    # in order, the brackets ending below x cannot hold it, nor can those starting above it
+    start = bisect_left(scale.uppers, (0, x)) if scale.whole_ready else 0
+    for index in range(start, len(scale.brackets)):
+        lower, lower_inclusive, upper, upper_inclusive, rate, amount = scale.brackets[index]
         if lower is not None and (x < lower or (x == lower and not lower_inclusive)):
+            if scale.whole_ready and x < lower:
+                break
             continue
         if upper is not None and (x > upper or (x == upper and not upper_inclusive)):
             continue

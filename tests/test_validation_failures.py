@@ -1306,3 +1306,20 @@ def test_every_fixture_is_used():
         "helper_with_error",
     }
     assert on_disk == used
+
+
+def test_a_value_of_none_of_a_choice_of_types_is_told_as_a_type(tmp_path):
+    """The schema writes a choice of types as an anyOf of single types (ajv's strict mode
+    refuses a list of types); the officer still reads which types are allowed."""
+    target = tmp_path / "policies" / "demo" / "subsidy.yaml"
+    target.parent.mkdir(parents=True)
+    text = (Path(__file__).parent / "chinese" / "subsidy.yaml").read_text(encoding="utf-8")
+    target.write_text(
+        text.replace("values: [employee, resident]", "values: [employee, 1.5]"), encoding="utf-8"
+    )
+    result = run_validate(tmp_path)
+    assert result.exit_code == 1
+    assert (
+        "policies/demo/subsidy.yaml:19:24: inputs.scheme.values[1]: 1.5 is not a string or integer"
+        in result.output
+    )

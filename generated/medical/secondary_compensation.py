@@ -42,22 +42,22 @@ OUTPUT_LABELS = {'compensation': ('二次补偿金额', 'Secondary compensation'
 # marginal scale on yuan
 P_EMPLOYEE_SCALE_FROM = (_dt.date(2011, 1, 1),)
 P_EMPLOYEE_SCALE = (
-    (  # from 2011-01-01
+    _rt.Scale((  # from 2011-01-01
         (D('20000'), False, D('30000'), True, D('0.3'), None),  # over 20000 up to 30000
         (D('30000'), False, D('50000'), True, D('0.4'), None),  # over 30000 up to 50000
         (D('50000'), False, None, False, D('0.5'), None),  # over 50000
-    ),
+    )),
 )
 
 # resident_scale: Resident scheme - compensation rate by segment [第5项]
 # marginal scale on yuan
 P_RESIDENT_SCALE_FROM = (_dt.date(2011, 1, 1),)
 P_RESIDENT_SCALE = (
-    (  # from 2011-01-01
+    _rt.Scale((  # from 2011-01-01
         (D('10000'), False, D('30000'), True, D('0.4'), None),  # over 10000 up to 30000
         (D('30000'), False, D('50000'), True, D('0.5'), None),  # over 30000 up to 50000
         (D('50000'), False, None, False, D('0.6'), None),  # over 50000
-    ),
+    )),
 )
 
 

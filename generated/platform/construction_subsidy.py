@@ -31,11 +31,11 @@ OUTPUT_LABELS = {'subsidy': ('一次性平台建设补助', 'One-time constructi
 # whole_amount scale on m2
 P_SUBSIDY_BY_AREA_FROM = (_dt.date(2012, 8, 14),)
 P_SUBSIDY_BY_AREA = (
-    (  # from 2012-08-14
+    _rt.Scale((  # from 2012-08-14
         (None, False, D('100'), False, None, D('60000')),  # below 100
         (D('100'), True, D('200'), False, None, D('80000')),  # at least 100 below 200
         (D('200'), True, None, False, None, D('100000')),  # at least 200
-    ),
+    )),
 )
 
 

@@ -50,10 +50,10 @@ P_STAFF_PER_10000 = (
 # whole_amount scale on person
 P_VILLAGE_STAFF_FROM = (_dt.date(2012, 8, 14),)
 P_VILLAGE_STAFF = (
-    (  # from 2012-08-14
+    _rt.Scale((  # from 2012-08-14
         (None, False, D('3000'), False, None, D('1')),  # below 3000
         (D('3000'), True, None, False, None, D('2')),  # at least 3000
-    ),
+    )),
 )
 
 

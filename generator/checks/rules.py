@@ -7,6 +7,7 @@ and every example case giving what its author computed by hand.
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 from generator import runtime as rt
@@ -83,9 +84,8 @@ def _inputs(policy: Policy):
         if f.type == "enum":
             if not f.values:
                 yield finding("enum-empty", where, name=f.name)
-            duplicates = sorted(
-                {str(v) for v in f.values if [str(x) for x in f.values].count(str(v)) > 1}
-            )
+            written = Counter(str(v) for v in f.values)
+            duplicates = sorted(text for text, times in written.items() if times > 1)
             if duplicates:
                 yield finding(
                     "enum-duplicate", where, name=f.name, duplicates=", ".join(duplicates)
@@ -272,8 +272,9 @@ def _table(p, inputs):
         return
     for entry in p.values:
         keys = [k for k, _ in entry.value]
-        missing = [str(v) for v in key_input.values if v not in keys]
-        extra = [str(k) for k in keys if k not in key_input.values]
+        written, allowed = _lookup(keys), _lookup(key_input.values)
+        missing = [str(v) for v in key_input.values if v not in written]
+        extra = [str(k) for k in keys if k not in allowed]
         if missing:
             yield finding(
                 "table-rows.missing", entry.location, name=p.name, keys=", ".join(missing)
@@ -451,3 +452,12 @@ def expected_value(output, written):
         return None if problems else value
     value = rt.number({"x": written}, "x", problems=problems)
     return None if problems else value
+
+
+def _lookup(values) -> set | list:
+    """`values` as a set (a table may have thousands of keys), or as a list when one cannot be
+    hashed (an invalid policy); `in` means `==` either way."""
+    try:
+        return set(values)
+    except TypeError:
+        return list(values)

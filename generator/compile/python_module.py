@@ -117,13 +117,14 @@ def _parameter_lines(p) -> list[str]:
         if p.kind in ("amount", "rate"):
             lines.append(f"    {dec(v.value)},  # from {v.start.isoformat()}")
         elif p.kind == "scale":
-            lines.append(f"    (  # from {v.start.isoformat()}")
+            # a Scale finds a value's bracket by bisection (see runtime.Scale)
+            lines.append(f"    _rt.Scale((  # from {v.start.isoformat()}")
             for b in v.value:
                 lines.append(
                     f"        ({dec(b.lower)}, {b.lower_inclusive}, {dec(b.upper)}, {b.upper_inclusive}, "
                     f"{dec(b.rate)}, {dec(b.amount)}),  # {b.describe()}"
                 )
-            lines.append("    ),")
+            lines.append("    )),")
         else:
             rows = ", ".join(f"{k!r}: {dec(value)}" for k, value in v.value)
             lines.append(f"    {{{rows}}},  # from {v.start.isoformat()}")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import weakref
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -83,11 +84,22 @@ def emit_tables(policy: Policy) -> dict[str, str | bytes]:
     }
 
 
+# The rows of each policy's table with the interpreter's outcomes, kept while the policy
+# lives: the build writes the table and then checks the generated module against the same
+# rows, and evaluating thousands of rows once is enough.
+_EVALUATED: dict[int, list[tuple[TableRow, Outcome]]] = {}
+
+
 def evaluated_rows(policy: Policy) -> list[tuple[TableRow, Outcome]]:
-    return [
-        (row, run(lambda case, on: evaluate(policy, case, on), dict(row.inputs), row.on))
-        for row in table_rows(policy)
-    ]
+    """The table's rows with the interpreter's outcome of each (do not change the list)."""
+    found = _EVALUATED.get(id(policy))
+    if found is None:
+        found = _EVALUATED[id(policy)] = [
+            (row, run(lambda case, on: evaluate(policy, case, on), dict(row.inputs), row.on))
+            for row in table_rows(policy)
+        ]
+        weakref.finalize(policy, _EVALUATED.pop, id(policy), None)
+    return found
 
 
 def table_rows(policy: Policy) -> list[TableRow]:
@@ -459,14 +471,21 @@ def _xlsx(policy: Policy, rows: list[tuple[TableRow, Outcome]]) -> bytes:
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = f"A{header_row + 1}"  # naming it, not sheet.cell(), adds no empty row
-    first_output = 3 + len(policy.inputs)
-    for row, outcome in rows:
+    first_output = 4 + len(policy.inputs)  # the column of the first output, 1-based
+    formats = [
+        (column, "0." + "0" * output.places)
+        for column, output in enumerate(policy.outputs, start=first_output)
+        if output.type == "number" and output.places
+    ]
+    # rows are numbered here, not asked of the sheet for each: openpyxl's max_row scans
+    # every cell
+    for line, (row, outcome) in enumerate(rows, start=header_row + 1):
         fixed, inputs, outputs, error = _cells(policy, row, outcome)
         sheet.append(fixed + [_cell_value(v) for v in inputs + outputs] + [error or None])
-        cells = sheet[sheet.max_row][first_output : first_output + len(outputs)]
-        for output, cell in zip(policy.outputs, cells, strict=True):
-            if output.type == "number" and output.places:
-                cell.number_format = "0." + "0" * output.places
+        for column in range(1, len(header) + 1):  # every cell of the row, empty ones written too
+            sheet.cell(row=line, column=column)
+        for column, number_format in formats:
+            sheet.cell(row=line, column=column).number_format = number_format
     widths = {"policy": 28, "case": 48, "on": 11, "error": 60}
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = widths.get(name, 16)

@@ -409,16 +409,19 @@ def flag(value) -> bool | None:
 def choice(value, allowed: tuple, labels: dict | None = None):
     """The one of `allowed` that `value` names (as written, trimmed), or whose label it is
     (`labels`: label text → value, 职工 → employee); None when empty."""
-    for candidate in allowed:
-        if value == candidate and type(value) is type(candidate):
-            return candidate
+    by_value, by_text = _choices(allowed)
+    try:
+        found = by_value.get((type(value), value), _ABSENT)
+    except TypeError:  # an unhashable value: compared one by one
+        found = next((c for c in allowed if value == c and type(value) is type(c)), _ABSENT)
+    if found is not _ABSENT:
+        return found
     if is_blank(value):
         return None
     if not isinstance(value, bool):
         typed = clean_text(str(value))
-        for candidate in allowed:
-            if typed == str(candidate):
-                return candidate
+        if typed in by_text:
+            return by_text[typed]
         if labels and typed in labels:
             return labels[typed]
     raise Refusal(
@@ -427,6 +430,35 @@ def choice(value, allowed: tuple, labels: dict | None = None):
         allowed=allowed_words(allowed, labels),
         hint=did_you_mean(value, allowed) or did_you_mean(value, tuple(labels or ())),
     )
+
+
+_CHOICES: dict[int, tuple[tuple, dict, dict]] = {}
+_ABSENT = object()
+
+
+def _choices(allowed: tuple) -> tuple[dict, dict]:
+    """`allowed` indexed by (type, value) and by text, each the first of its kind as written,
+    so that an enum of thousands of values (a catalogue's codes) is found in one lookup.
+
+    Indexes are kept per tuple object: a generated module and a policy pass the same tuple on
+    every call. The tuple is held with its index, so its id cannot name another tuple later;
+    the store is emptied when it grows past a few thousand tuples (ones made on the fly).
+    """
+    found = _CHOICES.get(id(allowed))
+    if found is not None and found[0] is allowed:
+        return found[1], found[2]
+    by_value: dict = {}
+    by_text: dict = {}
+    for candidate in allowed:
+        try:
+            by_value.setdefault((type(candidate), candidate), candidate)
+        except TypeError:  # an unhashable value (an invalid policy): equal to no hashable one
+            pass
+        by_text.setdefault(str(candidate), candidate)
+    if len(_CHOICES) > 4096:
+        _CHOICES.clear()
+    _CHOICES[id(allowed)] = (allowed, by_value, by_text)
+    return by_value, by_text
 
 
 def allowed_words(allowed: tuple, labels: dict | None = None) -> str:

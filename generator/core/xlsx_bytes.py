@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from functools import lru_cache
 from xml.etree.ElementTree import canonicalize
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
@@ -40,9 +41,24 @@ def stable(data: bytes, canonical: bool = True) -> bytes:
             if info.filename == "docProps/core.xml":
                 content = _STAMP.sub(rb"\g<1>" + FIXED_STAMP.encode() + rb"\g<2>", content)
             if canonical and info.filename.endswith((".xml", ".rels")):
-                content = canonicalize(content.decode("utf-8")).encode("utf-8")
+                content = (_canonical if len(content) < _SHARED_PART else _canonical_once)(content)
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
             target.writestr(entry, content)
     return out.getvalue()
+
+
+_SHARED_PART = 64 * 1024  # parts below this size are remembered: a sheet seldom repeats
+
+
+def _canonical_once(content: bytes) -> bytes:
+    """One XML part in canonical form."""
+    return canonicalize(content.decode("utf-8")).encode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def _canonical(content: bytes) -> bytes:
+    """A small XML part in canonical form. Most parts (the theme, the styles, the relations)
+    are the same in every workbook of a build, so each is canonicalised once, not per table."""
+    return _canonical_once(content)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import weakref
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -100,11 +102,13 @@ class _Evaluator(FormulaVisitor[Any]):
         self.env = env
         self.trace = trace
         self.params = {p.name: p for p in policy.parameters}
+        self.lookups: dict[str, Any] = {}  # a scale's rt.Scale, a table's dict, on this date
 
     def parameter_value(self, name: str):
         parameter = self.params[name]
-        starts = tuple(v.start for v in parameter.values)
+        starts, _ = _prepared(parameter)
         entry = rt.at(starts, parameter.values, self.on, name)
+        self.lookups[name] = _lookup(parameter, bisect_right(starts, self.on) - 1)
         if self.trace is not None:
             source = "; ".join(x for x in (parameter.clause, parameter.quote) if x)
             shown = (
@@ -179,13 +183,12 @@ class _Evaluator(FormulaVisitor[Any]):
         name = node.args[0].name
         brackets = self.env[name]
         x = self.visit(node.args[1])
-        return self.scale(self.params[name], brackets, x)
+        return self.scale(self.params[name], brackets, self.lookups[name], x)
 
     def call_table(self, node: Call):
         name = node.args[0].name
-        rows = dict(self.env[name])
         key = self.visit(node.args[1])
-        value = rt.table(rows, key, name)
+        value = rt.table(self.lookups[name], key, name)
         if self.trace is not None:
             self.trace.add(
                 words(
@@ -217,8 +220,7 @@ class _Evaluator(FormulaVisitor[Any]):
     def call_ceil(self, node: Call):
         return rt.ceil(self.visit(node.args[0]))
 
-    def scale(self, parameter, brackets, x: Decimal) -> Decimal:
-        plain = runtime_brackets(brackets)
+    def scale(self, parameter, brackets, plain: rt.Scale, x: Decimal) -> Decimal:
         if parameter.method == "marginal":
             result = rt.marginal(plain, x)
             if self.trace is not None:
@@ -273,6 +275,33 @@ class _Evaluator(FormulaVisitor[Any]):
                 )
             )
         return result
+
+
+# Per parameter, its start dates and each value in the form the runtime looks up (a Scale, a
+# dict), each made on first use and kept while the parameter lives: a scale of thousands of
+# brackets or a table of thousands of keys then costs a bisection or a dict lookup per case.
+_PREPARED: dict[int, tuple[tuple, list]] = {}
+
+
+def _prepared(parameter) -> tuple[tuple, list]:
+    found = _PREPARED.get(id(parameter))
+    if found is None:
+        found = _PREPARED[id(parameter)] = (tuple(v.start for v in parameter.values), [])
+        weakref.finalize(parameter, _PREPARED.pop, id(parameter), None)
+    return found
+
+
+def _lookup(parameter, index: int):
+    """The runtime form of the parameter's value number `index`."""
+    _, lookups = _prepared(parameter)
+    if not lookups:
+        lookups.extend([None] * len(parameter.values))
+    if lookups[index] is None and parameter.kind in ("scale", "table"):
+        value = parameter.values[index].value
+        lookups[index] = (
+            rt.Scale(runtime_brackets(value)) if parameter.kind == "scale" else dict(value)
+        )
+    return lookups[index]
 
 
 def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None) -> dict:

@@ -213,15 +213,9 @@ def _input(b: _Builder, name: str, spec: dict) -> InputField:
     given = spec.get("value_labels")
     labels: dict = given if isinstance(given, dict) else {}
     # in the order of the values, whatever order they were written in (unknown keys last)
-    order = [str(v) for v in values]
-    labels = dict(
-        sorted(
-            labels.items(),
-            key=lambda kv: (
-                order.index(str(kv[0]).strip()) if str(kv[0]).strip() in order else len(order)
-            ),
-        )
-    )
+    order = _first_places(values)
+    labels = dict(sorted(labels.items(), key=lambda kv: order.get(str(kv[0]).strip(), len(order))))
+    by_text = _by_text(values)
     return InputField(
         name=name,
         type=spec["type"],
@@ -235,14 +229,30 @@ def _input(b: _Builder, name: str, spec: dict) -> InputField:
         label=_label(spec.get("label")),
         note=spec.get("note", ""),
         location=b.place(*path),
-        value_labels=tuple((_value_key(k, values), _label(v)) for k, v in labels.items()),
+        value_labels=tuple((_value_key(k, by_text), _label(v)) for k, v in labels.items()),
         value_label_locations=tuple(b.place(*path, "value_labels", k) for k in labels),
     )
 
 
-def _value_key(key, values: tuple):
+def _first_places(values) -> dict[str, int]:
+    """Each value's text → the place of its first occurrence (a dict: thousands of values)."""
+    places: dict[str, int] = {}
+    for place, value in enumerate(values):
+        places.setdefault(str(value), place)
+    return places
+
+
+def _by_text(values) -> dict[str, object]:
+    """Each value's text → the first value written so."""
+    found: dict[str, object] = {}
+    for value in values:
+        found.setdefault(str(value), value)
+    return found
+
+
+def _value_key(key, by_text: dict):
     """The enum value a `value_labels` key names (`1:` names the value 1), else the key."""
-    return next((v for v in values if str(v) == str(key).strip()), key)
+    return by_text.get(str(key).strip(), key)
 
 
 def _output(b: _Builder, name: str, spec: dict) -> OutputField:
@@ -319,17 +329,15 @@ def _dated_content(b: _Builder, kind: str, entry: dict, where: tuple, key_values
         b.problem("missing-value.rows", where, path=dotted(where))
         return ()
     rows = []
+    by_text = _by_text(key_values or ())
     for key, value in entry["rows"].items():
-        rows.append((_enum_key(key, key_values), b.number(value, *where, "rows", key, unit=unit)))
+        rows.append((_enum_key(key, by_text), b.number(value, *where, "rows", key, unit=unit)))
     return tuple(rows)
 
 
-def _enum_key(key, key_values):
+def _enum_key(key, by_text: dict):
     """Row keys are written as text or numbers; match them to the enum's own values."""
-    for candidate in key_values or ():
-        if str(candidate) == str(key).strip():
-            return candidate
-    return key
+    return by_text.get(str(key).strip(), key)
 
 
 def _bracket(b: _Builder, spec: dict, where: tuple, scale: dict) -> Bracket:

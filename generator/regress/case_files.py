@@ -118,6 +118,37 @@ def read_cases(
     return cases, findings
 
 
+def stream_cases(
+    paths,
+    root: Path,
+    sink,
+    chunk_rows: int,
+    encoding: str | None = None,
+    policies=(),
+    policy: str = "",
+    on: dt.date | None = None,
+) -> list[Finding]:
+    """`read_cases`, giving the cases to `sink` a list of at most about `chunk_rows` at a time
+    (in file order) instead of keeping them all: the cases of a CSV file are made and let go
+    a chunk at a time (its text is read whole, as read_cases reads it, within the same limit).
+    Returns every problem of form found."""
+    files, findings = case_files(paths, root)
+    layout = Layout(policies, policy, on)
+    for path in files:
+        shown = display(path, root)
+        cases: list[CaseSpec] = []
+        if path.suffix.lower() == ".csv":
+            problems = _too_big(path, shown)
+            if not problems:
+                cases, problems = _read_csv(path, shown, encoding, layout, sink, chunk_rows)
+        else:
+            cases, problems = read_case_file(path, shown, encoding, layout)
+        for start in range(0, len(cases), max(chunk_rows, 1)):
+            sink(cases[start : start + chunk_rows])
+        findings += problems
+    return findings
+
+
 class Layout:
     """What a file needs from outside itself: the fields of each policy, for plain column
     headers, and the policy of a file that names none."""
@@ -149,19 +180,27 @@ def read_case_file(
 ) -> tuple[list[CaseSpec], list[Finding]]:
     layout = layout or Layout()
     suffix = path.suffix.lower()
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return [], [finding("unreadable", Location(shown), reason=exc.strerror)]
-    if size > limits.CASE_FILE_MAX_BYTES:  # read whole into memory: bounded
-        return [], [
-            finding("case-limit.file", Location(shown), size=size, limit=limits.CASE_FILE_MAX_BYTES)
-        ]
+    refused = _too_big(path, shown)
+    if refused:
+        return [], refused
     if suffix == ".csv":
         return _read_csv(path, shown, encoding, layout)
     if suffix == ".xlsx":
         return _read_xlsx(path, shown, layout)
     return _read_yaml(path, shown, layout)
+
+
+def _too_big(path: Path, shown: str) -> list[Finding]:
+    """The finding of a file this reader cannot read (it reads a file whole into memory)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [finding("unreadable", Location(shown), reason=exc.strerror)]
+    if size > limits.CASE_FILE_MAX_BYTES:  # read whole into memory: bounded
+        return [
+            finding("case-limit.file", Location(shown), size=size, limit=limits.CASE_FILE_MAX_BYTES)
+        ]
+    return []
 
 
 # -- tables: CSV and Excel ------------------------------------------------------------------------
@@ -170,7 +209,14 @@ def read_case_file(
 class _Table:
     """Rows of cells with a place for each cell, however the file was read."""
 
-    def __init__(self, shown: str, cells: bool = False, layout: Layout | None = None):
+    def __init__(
+        self,
+        shown: str,
+        cells: bool = False,
+        layout: Layout | None = None,
+        sink=None,
+        chunk_rows: int = 0,
+    ):
         self.shown = shown
         self.layout = layout or Layout()
         self.reported: set = set()  # plain headers already reported, once a file
@@ -178,6 +224,9 @@ class _Table:
         self.cells = cells  # Excel cells: a float is Excel's, a number in `on` a date serial
         self.cases: list[CaseSpec] = []
         self.findings: list[Finding] = []
+        self._fields: dict[str, tuple[tuple, tuple] | None] = {}  # fields_of, per policy
+        self.sink = sink  # given: takes the cases read so far, a chunk at a time
+        self.chunk_rows = chunk_rows
 
     def read(self, rows, place) -> None:
         """`rows`: (row key, [cells]); `place(key, column index)` gives a cell's Location."""
@@ -193,6 +242,12 @@ class _Table:
                     return
                 continue
             self.row(key, cells, header, place)
+            if self.sink is not None and len(self.cases) >= self.chunk_rows:
+                self.sink(self.cases)
+                self.cases = []
+        if self.sink is not None and self.cases:
+            self.sink(self.cases)
+            self.cases = []
         if header is None:
             self.findings.append(finding("case-file-empty", place(None, None)))
 
@@ -291,7 +346,9 @@ class _Table:
             self.findings.append(problem.at(place(key, header.get("on", 0))))
             return
         value = _cell_value if self.cells else _text_value
-        columns = self.fields_of(policy, header, place)
+        if policy not in self._fields:  # the same header for every row of the policy
+            self._fields[policy] = self.fields_of(policy, header, place)
+        columns = self._fields[policy]
         if columns is None:
             return
         inputs = tuple(
@@ -315,11 +372,18 @@ class _Table:
         )
 
 
-def _read_csv(path: Path, shown: str, encoding: str | None = None, layout: Layout | None = None):
+def _read_csv(
+    path: Path,
+    shown: str,
+    encoding: str | None = None,
+    layout: Layout | None = None,
+    sink=None,
+    chunk_rows: int = 0,
+):
     from generator.core.errors import RatebookError
     from generator.core.text_encoding import read_text
 
-    table = _Table(shown, layout=layout)
+    table = _Table(shown, layout=layout, sink=sink, chunk_rows=chunk_rows)
     try:
         # UTF-8 with or without BOM, GBK/GB18030 (Chinese Excel's "CSV"), or as named
         text = read_text(path, encoding, shown)

@@ -16,13 +16,15 @@ from pathlib import Path
 from generator.checks.project import load_project
 from generator.core.findings import RatebookError, summary
 from generator.regress.base_tree import BaseError, base_project
-from generator.regress.case_files import read_cases
+from generator.regress.case_files import stream_cases
 from generator.regress.case_run import blocking_errors
-from generator.regress.impact import case_impact, file_cases, table_cases
+from generator.regress.impact import case_impact, table_cases
 from generator.regress.report import Report
 from generator.regress.rule_changes import rule_changes
+from generator.regress.stream_impact import StreamImpact
 
 TABLES = "the generated test tables of both versions"
+CHUNK_ROWS = 65_536  # cases read and evaluated at a time by `diff --cases`
 
 
 class InvalidTree(RatebookError):
@@ -40,6 +42,7 @@ def compare(
     encoding: str | None = None,
     policy: str = "",
     on: dt.date | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> Report:
     """The report of the working tree at `root` against `base` (a git ref or a folder).
 
@@ -58,16 +61,13 @@ def compare(
     if errors:
         raise InvalidTree(errors, "diff-invalid.working-tree")
     if case_paths:
-        specs, problems = read_cases(
-            case_paths, cwd or Path.cwd(), encoding, policies=new.policies, policy=policy, on=on
+        source = ", ".join(str(p) for p in case_paths)
+        impact = _file_impact(
+            old.policies, new.policies, case_paths, cwd, encoding, policy, on, chunk_rows, source
         )
-        if problems:
-            problems = sorted(problems, key=lambda f: f.sort_key())
-            raise RatebookError([*problems, summary("case-files-invalid", count=len(problems))])
-        cases, source = file_cases(specs), ", ".join(str(p) for p in case_paths)
     else:
-        cases, source = table_cases(old.policies, new.policies), TABLES
-    impact = case_impact(old.policies, new.policies, cases, source)
+        cases = table_cases(old.policies, new.policies)
+        impact = case_impact(old.policies, new.policies, cases, TABLES)
     from generator.core.messages import words
 
     working_tree = words("diff.working-tree")
@@ -79,6 +79,54 @@ def compare(
     return Report(
         base_name, working_tree, rule_changes(old.policies, new.policies), impact, examples
     )
+
+
+def _file_impact(base, head, case_paths, cwd, encoding, policy, on, chunk_rows, source):
+    """The impact on the cases of files, read and evaluated `chunk_rows` cases at a time; a
+    problem in a file stops the diff with every problem found (nothing is reported)."""
+    root = cwd or Path.cwd()
+    fast = _plain_impact(base, head, case_paths, root, encoding, policy, on, chunk_rows, source)
+    if fast is not None:
+        return fast
+    stream = StreamImpact(base, head, source)
+    problems: list = []
+
+    def take(specs: list) -> None:
+        if not problems:  # once a file is known to be wrong, only its problems matter
+            stream.add(specs)
+
+    problems += stream_cases(
+        case_paths,
+        root,
+        take,
+        chunk_rows,
+        encoding,
+        policies=head,
+        policy=policy,
+        on=on,
+    )
+    if problems:
+        problems = sorted(problems, key=lambda f: f.sort_key())
+        raise RatebookError([*problems, summary("case-files-invalid", count=len(problems))])
+    return stream.impact()
+
+
+def _plain_impact(base, head, case_paths, root, encoding, policy, on, chunk_rows, source):
+    """The impact when every case file is a plain CSV Arrow reads (arrow_cases), else None."""
+    from generator.regress.arrow_cases import NotPlain, is_plain_csv, stream_plain_csv
+    from generator.regress.case_files import case_files, display
+
+    files, findings = case_files(case_paths, root)
+    if findings or not files or not all(is_plain_csv(path) for path in files):
+        return None
+    stream = StreamImpact(base, head, source)
+    try:
+        for path in files:
+            shown = display(path, root)
+            stream_plain_csv(path, shown, stream, head, policy, on, chunk_rows, encoding)
+    except NotPlain:
+        return None
+    return stream.impact()
 
 
 def save(path: Path, content: str | bytes) -> None:

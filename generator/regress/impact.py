@@ -19,6 +19,7 @@ import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from generator.compile.python_module import emit_module
 from generator.compile.test_tables import table_rows
@@ -108,10 +109,17 @@ class OutputImpact:
     down: int = 0
     refused_now: int = 0  # evaluated under the base, refused under the new rules
     evaluated_now: int = 0  # the other way round
-    amounts: list = field(default_factory=list)  # every numeric change, head − base
+    # every numeric change, head − base (a stream_impact.ScaledAmounts on a long file)
+    amounts: Any = field(default_factory=list)
     listed: list = field(default_factory=list)  # CaseChange, every change (sorted at the end)
     policy_labels: Mapping[str, str] | None = None  # {zh, en}: for the reports people read
     output_labels: Mapping[str, str] | None = None
+    listed_count: int | None = None  # every change when `listed` keeps only the largest
+
+    @property
+    def changes(self) -> int:
+        """How many cases are listed as changed (amounts, yes/no, refused on one side)."""
+        return len(self.listed) if self.listed_count is None else self.listed_count
 
     @property
     def any_change(self) -> bool:
@@ -120,6 +128,8 @@ class OutputImpact:
     def stat(self, name: str) -> Decimal | None:
         if not self.amounts:
             return None
+        if not isinstance(self.amounts, list):  # kept as numerators (stream_impact)
+            return self.amounts.stat(name)
         if name == "min":
             return min(self.amounts)
         if name == "max":
@@ -153,17 +163,26 @@ class Impact:
     source: str = ""  # "the generated test tables of both versions" or the file names
     compared: int = 0  # cases evaluated under both versions
     uncompared: list[Uncompared] = field(default_factory=list)  # every other case, with why
+    # reason → cases, when `uncompared` keeps only the first cases of each (stream_impact)
+    tally: dict[str, int] | None = None
 
     @property
     def any_change(self) -> bool:
         return any(p.any_change for p in self.policies)
 
+    @property
+    def not_compared(self) -> int:
+        return self.cases - self.compared
+
     def counts(self) -> list[tuple[str, int]]:
         """(reason, number of cases) for each reason that has cases, in the order of REASONS;
         with `compared` they add up to `cases`."""
         tally = {reason: 0 for reason in REASONS}
-        for item in self.uncompared:
-            tally[item.reason] += 1
+        if self.tally is not None:
+            tally.update(self.tally)
+        else:
+            for item in self.uncompared:
+                tally[item.reason] += 1
         return [(reason, n) for reason, n in tally.items() if n]
 
     def by_reason(self) -> list[tuple[str, list[Uncompared]]]:
@@ -189,15 +208,17 @@ def table_cases(base: list, head: list) -> list[ImpactCase]:
 
 def file_cases(specs) -> list[ImpactCase]:
     """Cases read from case files (their expected outputs play no part in a diff)."""
-    return [
-        ImpactCase(
-            s.policy,
-            f"{s.name} ({s.location})" if s.name else str(s.location),
-            s.on,
-            tuple(s.inputs),
-        )
-        for s in specs
-    ]
+    return [case_of(s) for s in specs]
+
+
+def case_of(spec) -> ImpactCase:
+    """A case read from a case file, as a diff names it."""
+    return ImpactCase(
+        spec.policy,
+        f"{spec.name} ({spec.location})" if spec.name else str(spec.location),
+        spec.on,
+        tuple(spec.inputs),
+    )
 
 
 def case_impact(base: list, head: list, cases: list[ImpactCase], source: str = "") -> Impact:
@@ -226,9 +247,13 @@ def case_impact(base: list, head: list, cases: list[ImpactCase], source: str = "
     return result
 
 
+def _evaluator_module(policy):
+    """The module `ratebook build` would write for `policy`, loaded from memory."""
+    return module_from_text(emit_module(policy), "ratebook_diff_" + policy.module_name)
+
+
 def _evaluator(policy):
-    module = module_from_text(emit_module(policy), "ratebook_diff_" + policy.module_name)
-    return module.evaluate
+    return _evaluator_module(policy).evaluate
 
 
 def _compare(old, new, cases: list[ImpactCase], result: Impact) -> list[OutputImpact]:

@@ -390,13 +390,13 @@ def markdown(report: Report, biggest: int = BIGGEST) -> str:
             "| " + " | ".join(_md(c) for c in _shown_change(o, c)[3:]) + " |"
             for c in o.biggest(biggest)
         ]
-        if len(o.listed) > biggest:
-            out.append("\n" + words("report.more-changes", count=len(o.listed) - biggest))
+        if o.changes > biggest:
+            out.append("\n" + words("report.more-changes", count=o.changes - biggest))
     if impact.uncompared:
         header = _columns(UNCOMPARED_COLUMNS)
         out += [
             "",
-            f"### {Message('diff-not-compared.heading', count=len(impact.uncompared))}",
+            f"### {Message('diff-not-compared.heading', count=impact.not_compared)}",
             "",
             "| " + " | ".join(header) + " |",
             "|" + "---|" * len(header),

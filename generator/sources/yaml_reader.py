@@ -205,6 +205,61 @@ class SourceDocument:
         return base
 
 
+try:
+    from yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]
+except ImportError:  # PyYAML built without libyaml
+    _CLoader = None
+else:
+
+    class _CLoader(_CParser, _PlainResolver):  # type: ignore[no-redef]
+        """The same as _Loader, read by libyaml."""
+
+        def __init__(self, stream):
+            _CParser.__init__(self, stream)
+            _PlainResolver.__init__(self)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The document's node tree: by libyaml when PyYAML has it (several times faster on a
+    policy of thousands of brackets or keys; the same nodes, tags and places), else by
+    PyYAML's own parser, as is a document libyaml refuses, one with an alias or one near a
+    limit: that parser counts as it goes and words every refusal the findings quote."""
+    if _CLoader is not None:
+        try:
+            node = yaml.compose(text, Loader=_CLoader)
+        except yaml.YAMLError:
+            node = _UNREAD
+        if node is not _UNREAD and (node is None or _plainly_within_limits(node)):
+            return node
+    # The stubs name only PyYAML's own loaders; _Loader is built from the same parts.
+    return yaml.compose(text, Loader=_Loader)  # type: ignore[arg-type]
+
+
+_UNREAD: Any = object()
+
+
+def _plainly_within_limits(root: yaml.Node) -> bool:
+    """Whether the tree has no shared node (an alias) and stays clear of the depth and size
+    limits, so that _Loader would compose it without a finding."""
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if (
+            id(node) in seen
+            or depth >= limits.YAML_MAX_DEPTH
+            or len(seen) >= limits.YAML_MAX_NODES - 1
+        ):
+            return False
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += [(key, depth + 1), (value, depth + 1)]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(item, depth + 1) for item in node.value]
+    return True
+
+
 def read_yaml(path: Path, display: str) -> tuple[SourceDocument | None, list[Finding]]:
     """Parse one YAML file; return the document (None when unreadable) and the problems."""
     try:
@@ -234,7 +289,7 @@ def read_yaml_text(
 ) -> tuple[SourceDocument | None, list[Finding]]:
     try:
         # The stubs name only PyYAML's own loaders; _Loader is built from the same parts.
-        node = yaml.compose(text, Loader=_Loader)  # type: ignore[arg-type]
+        node = _compose(text)
     except _TooBig as exc:
         mark = exc.mark
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
@@ -290,7 +345,8 @@ def _convert(node: yaml.Node, path: tuple, doc: SourceDocument, findings: list[F
 def _scalar(node: yaml.ScalarNode, path: tuple, doc: SourceDocument, findings: list[Finding]):
     tag, text = node.tag, node.value
     if tag == _STR:
-        doc.text_starts[path] = (node.style, node.start_mark.line, node.start_mark.column)
+        style = node.style or None  # a plain scalar: None from PyYAML, "" from libyaml
+        doc.text_starts[path] = (style, node.start_mark.line, node.start_mark.column)
         return text
     if tag == _NULL_TAG:
         return None
