@@ -167,6 +167,7 @@ def test_a_date_before_the_rule_is_in_force_is_422(client):
     ("content", "code"),
     [
         (b"{not json", "serve-json"),
+        (b"[" * 100_000 + b"]" * 100_000, "serve-json-depth"),
         (b"[1, 2]", "serve-evaluate-body"),
         (b'{"inputs": [1]}', "serve-evaluate-body"),
         (b'{"inputs": {}, "when": "2020-01-01"}', "serve-evaluate-keys"),
@@ -452,3 +453,79 @@ def test_each_worker_builds_the_service_the_command_described(project, monkeypat
 def test_cors_is_off_by_default(client):
     answer = client.get("/api/policies", headers={"Origin": "http://elsewhere.example"})
     assert "access-control-allow-origin" not in answer.headers
+
+
+def test_the_readmes_limits_are_the_services():
+    from generator.serve import app
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = {"1 MiB": 2**20, "5 MiB": 5 * 2**20, "200 MiB": 200 * 2**20, "10,000,000": 10**7}
+    for name in ("MAX_JSON_BYTES", "MAX_POLICY_BYTES", "MAX_BATCH_BYTES", "MAX_BATCH_ROWS"):
+        (row,) = [line for line in readme.splitlines() if f"| `{name}` |" in line]
+        value = row.split("|")[2].strip().partition(" (")[0]
+        assert shown[value] == getattr(app, name), name
+
+
+def test_a_generated_folder_mixing_two_builds_is_never_served(tmp_path):
+    """The index of one build with a module of another (a build caught half-written) is not
+    loaded: the service keeps answering from the last whole build, or says it has none."""
+    from generator.core.errors import RatebookError
+    from generator.serve.tree import ServedTree, load_snapshot
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    for root, share in ((old, "5%"), (new, "7%")):
+        (root / "policies" / "demo").mkdir(parents=True)
+        text = FIXTURE.read_text(encoding="utf-8").replace("value: 5%", f"value: {share}")
+        (root / "policies" / "demo" / "allowance.yaml").write_text(text, encoding="utf-8")
+        build(root)
+    assert (
+        load_snapshot(new).index[POLICY]["source_sha256"]
+        != (load_snapshot(old).index[POLICY]["source_sha256"])
+    )
+    served = ServedTree(new, recheck_seconds=0)
+    whole = served.current()
+    module = "generated/demo/allowance.py"
+    shutil.copy(old / module, new / module)  # new index, old module
+    with pytest.raises(RatebookError) as refused:
+        load_snapshot(new)
+    assert refused.value.findings[0].code == "serve-build-unsettled"
+    assert served.current() is whole  # the last whole build, still
+    with pytest.raises(RatebookError):
+        ServedTree(new).current()  # a service started now has no whole build to serve
+
+
+@pytest.mark.parametrize(
+    ("columns", "code"),
+    [
+        ({"scheme": [{"a": 1}], "cost": ["1"]}, "serve-batch-column-type"),
+        ({"scheme": pa.array([b"\xff"]), "cost": ["1"]}, "serve-batch-unreadable"),
+    ],
+)
+def test_a_case_file_whose_columns_hold_no_text_is_400_before_any_answer(client, columns, code):
+    sink = io.BytesIO()
+    pq.write_table(pa.table(columns), sink)
+    response = client.post(f"{BATCH}?format=parquet&out=csv", content=sink.getvalue())
+    assert is_problem(response, 400)["findings"][0]["code"] == code
+
+
+def test_bytes_that_are_utf8_text_are_read_as_text(client):
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"scheme": pa.array([b"employee"]), "cost": ["6000"]}), sink)
+    response = client.post(f"{BATCH}?format=parquet&out=csv&on=2020-06-01", content=sink.getvalue())
+    assert response.text.splitlines()[1] == '1,"employee","6000",600.00,,'
+
+
+def test_every_chunk_of_a_batch_is_worded_in_the_language_asked(client, monkeypatch):
+    from generator.serve import service
+
+    monkeypatch.setattr(service, "BATCH_CHUNK_ROWS", 2)  # rows 3 and 4 in a later chunk
+    response = client.post(
+        BATCH + "?on=2020-06-01", content=CASES_CSV, headers={"content-type": "text/csv", **ZH}
+    )
+    import csv
+
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    reasons = [row["refused_reason"] for row in rows]
+    assert reasons[1] == "'abc' 不是数字；请写成 20000、0.3、30%、20,000 或 2万 这样的数字"
+    assert [row["row"] for row in rows] == ["1", "2", "3", "4", "4"]
+    assert reasons[3] == "-5 低于下限 0" and "不在可选值之列" in reasons[4]  # the later chunk

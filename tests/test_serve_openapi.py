@@ -38,28 +38,37 @@ def _project(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return create_app(_project(tmp_path_factory.mktemp("openapi")))
+def project(tmp_path_factory) -> Path:
+    return _project(tmp_path_factory.mktemp("openapi"))
 
 
-def test_the_document_is_openapi_3_1_with_each_policys_generated_schemas(app):
-    document = TestClient(app).get("/openapi.json").json()
+@pytest.fixture(scope="module")
+def app(project):
+    return create_app(project)
+
+
+def test_the_document_is_openapi_3_1_with_each_policys_generated_schemas(project):
+    import json
+
+    document = TestClient(create_app(project)).get("/openapi.json").json()
     assert document["openapi"] == "3.1.0"
     schemas = document["components"]["schemas"]
-    case = schemas["demo.allowance.case"]
+    for kind in ("case", "result"):
+        written = json.loads(
+            (project / "generated" / "schemas" / f"{POLICY}.{kind}.schema.json").read_text(
+                encoding="utf-8"
+            )
+        )
+        embedded = {k: v for k, v in written.items() if k not in ("$schema", "$id")}
+        assert schemas[f"{POLICY}.{kind}"] == embedded
+    case = schemas[f"{POLICY}.case"]
     assert case["properties"]["scheme"]["enum"] == ["employee", "resident"]
-    assert case["properties"]["cost"] == {
-        "title": "自付费用",
-        "description": "Out-of-pocket cost",
-        "type": "number",
-        "minimum": 0,
-        "x-ratebook": {"unit": "yuan"},
-    }
-    result = schemas["demo.allowance.result"]
-    assert result["properties"]["allowance"]["pattern"] == "^-?[0-9]+\\.[0-9]{2}$"
-    evaluate = document["paths"]["/api/policies/demo.allowance/evaluate"]["post"]
+    assert case["properties"]["cost"]["minimum"] == 0
+    evaluate = document["paths"][f"/api/policies/{POLICY}/evaluate"]["post"]
     body = evaluate["requestBody"]["content"]["application/json"]["schema"]
-    assert body["properties"]["inputs"] == {"$ref": "#/components/schemas/demo.allowance.case"}
+    assert body["properties"]["inputs"] == {"$ref": f"#/components/schemas/{POLICY}.case"}
+    answer = evaluate["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["properties"]["outputs"] == {"$ref": f"#/components/schemas/{POLICY}.result"}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

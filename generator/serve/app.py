@@ -30,6 +30,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from generator.core.errors import RatebookError
 from generator.core.findings import Finding, summary
+from generator.core.limits import (
+    CASE_FILE_MAX_BYTES,
+    MIB,
+    POLICY_FILE_MAX_BYTES,
+    POLICY_WORKBOOK_MAX_BYTES,
+)
 from generator.core.messages import CHINESE, ENGLISH, current_language, in_language
 from generator.serve import service
 from generator.serve.desk.routes import desk_routes
@@ -38,10 +44,12 @@ from generator.serve.tree import ServedTree, Snapshot
 log = logging.getLogger("ratebook.serve")
 
 # Limits of what one request may bring (README "Service"); a larger request is refused (413)
-MAX_JSON_BYTES = 1 * 1024 * 1024  # one case, or a diff's options
-MAX_POLICY_BYTES = 16 * 1024 * 1024  # one uploaded workbook or YAML policy
-MAX_BATCH_BYTES = 256 * 1024 * 1024  # one batch's case file
-MAX_BATCH_ROWS = 10_000_000  # rows of one batch
+# (the files' own limits are generator/core/limits.py's: an upload past them could never be
+# read, so it is refused before it is received)
+MAX_JSON_BYTES = 1 * MIB  # one case
+MAX_POLICY_BYTES = max(POLICY_FILE_MAX_BYTES, POLICY_WORKBOOK_MAX_BYTES)  # one policy file
+MAX_BATCH_BYTES = CASE_FILE_MAX_BYTES  # one case file: the service holds it whole
+MAX_BATCH_ROWS = 10_000_000  # rows of one batch (its answer is made from them in memory)
 TOKEN_ENV = "RATEBOOK_TOKEN"
 
 
@@ -172,6 +180,8 @@ async def json_body(request: Request, limit: int) -> Any:
         return json.loads(data, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
         raise service.Refused(400, [summary("serve-json", reason=str(exc))]) from None
+    except RecursionError:  # arrays or objects nested deeper than Python's parser goes
+        raise service.Refused(400, [summary("serve-json-depth")]) from None
 
 
 def date_param(value: Any, name: str = "on") -> dt.date | None:

@@ -254,7 +254,10 @@ def _evaluate_operation(policy_id: str, title: str, case_name: str, result_name:
         "properties": {
             "policy": {"const": policy_id},
             "on": DATE,
-            "inputs": {"type": "object", "description": "The case, by input id."},
+            "inputs": {
+                **_ref(case_name),
+                "description": "The case as read: by input id, typed as the case schema says.",
+            },
             "outputs": _ref(result_name),
             "explain": {"type": "array", "items": _ref("Step")},
         },

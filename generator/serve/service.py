@@ -187,8 +187,8 @@ def evaluate_case(
     explain: bool = False,
 ) -> dict:
     """One case on `on`, as `ratebook eval --json` prints it:
-    `{"policy", "on", "inputs" (by id, enum labels as their ids, a decimal number as its
-    text), "outputs": {id: value},
+    `{"policy", "on", "inputs" (by id, typed as the case schema says: enum labels as their
+    ids, "3.5万元" as 35000), "outputs": {id: value},
     "explain": [{"step", "source"}]}` (explain only when asked: each step of the calculation
     with the source clause and quote of each number). Money is a decimal string ("5000.00").
     Inputs may be named by id or by label; values as `--set` takes them (numbers, "3.5万元",
@@ -211,7 +211,6 @@ def evaluate_case(
         raise Refused(422, refusal(policy_id, entry, on, error).findings) from None
     labels = getattr(module, "LABELS", {})
     steps = list(trace.steps) if trace is not None else None
-    # each input as it was read, typed as the case schema says (as `eval --json` echoes it)
     echoed = rt.typed_inputs(case, module.INPUT_TYPES, labels)
     return document(CaseRun(policy_id, on, echoed, outputs, steps))
 
@@ -359,37 +358,44 @@ def run_batch(
     rows_in = sum(b.num_rows for b in batches)
     if rows_in > max_rows:
         raise Refused(413, [summary("serve-batch-rows", rows=rows_in, limit=max_rows)])
+    batches = _as_text_where_binary(batches)
     from generator.batch.run import _check_columns, date_used
 
     where = Path(f"cases.{in_format}")
-    if batches:
-        try:
-            _check_columns(module, batches[0], where)
-        except RatebookError as error:
-            raise Refused(400, error.findings) from None
-        on, _ = date_used(on, batches[0].schema.names, dt.date.today())
+    try:
+        _check_columns(module, batches[0], where)
+    except RatebookError as error:
+        raise Refused(400, error.findings) from None
+    on, _ = date_used(on, batches[0].schema.names, dt.date.today())
+    starts = [1]
+    for batch in batches[:-1]:
+        starts.append(starts[-1] + batch.num_rows)
+    # the first chunk is answered before the answer starts, so a file the answer cannot be
+    # made from is a 400, not an answer cut short: later chunks have the same columns
+    writer = _AnswerWriter(out_format)
+    try:
+        first = list(writer.write(_answer_rows(module, batches[0], on, 1, str(where))))
+    except (pa.ArrowException, ValueError, TypeError) as exc:
+        raise Refused(400, [summary("serve-batch-unreadable", reason=str(exc))]) from None
 
     def chunks() -> Iterator[bytes]:
         # two stages on two cores: the next chunk is evaluated while this one is written
         # (Arrow's writers release the GIL), as `ratebook eval --cases` does
         from concurrent.futures import ThreadPoolExecutor
 
-        writer = _AnswerWriter(out_format)
-        starts = [1]
-        for batch in batches[:-1]:
-            starts.append(starts[-1] + batch.num_rows)
+        yield from first
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluate") as evaluating:
 
             def evaluated(index: int):
-                batch, first = batches[index], starts[index]
+                batch, start = batches[index], starts[index]
                 # in the caller's context, so the refusals' words are in the caller's language
                 context = contextvars.copy_context()
                 return evaluating.submit(
-                    context.run, _answer_rows, module, batch, on, first, str(where)
+                    context.run, _answer_rows, module, batch, on, start, str(where)
                 )
 
-            pending = evaluated(0) if batches else None
-            for index in range(len(batches)):
+            pending = evaluated(1) if len(batches) > 1 else None
+            for index in range(1, len(batches)):
                 assert pending is not None
                 table = pending.result()
                 if index + 1 < len(batches):
@@ -398,6 +404,34 @@ def run_batch(
         yield from writer.close()
 
     return BatchAnswer(BATCH_FORMATS[out_format], rows_in, chunks)
+
+
+def _as_text_where_binary(batches: list) -> list:
+    """The batches with every binary column read as UTF-8 text, as a CSV's cells are; 400
+    for a column that is not text (bytes that are not UTF-8, or a nested type: a struct, a
+    list), which no input can be."""
+    import pyarrow as pa
+
+    schema = batches[0].schema
+    for field in schema:
+        if (
+            pa.types.is_nested(field.type)
+            or pa.types.is_dictionary(field.type)
+            and (pa.types.is_nested(field.type.value_type))
+        ):
+            raise Refused(
+                400, [summary("serve-batch-column-type", column=field.name, type=str(field.type))]
+            )
+    binary = [
+        f.name for f in schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)
+    ]
+    if not binary:
+        return batches
+    target = pa.schema([pa.field(f.name, pa.string()) if f.name in binary else f for f in schema])
+    try:
+        return [batch.cast(target) for batch in batches]
+    except (pa.ArrowInvalid, ValueError) as exc:
+        raise Refused(400, [summary("serve-batch-unreadable", reason=str(exc))]) from None
 
 
 def _answer_rows(module, batch, on, first_row: int, where: str):
@@ -484,9 +518,11 @@ def _json_lines(table) -> Iterator[bytes]:
     def plain(value):
         if isinstance(value, Decimal):
             return format(value, "f")
-        if isinstance(value, (dt.date, dt.datetime)):
+        if isinstance(value, (dt.date, dt.datetime, dt.time)):
             return value.isoformat()
-        return value
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        return str(value)  # a duration, …: as text
 
     lines = [
         json.dumps({k: plain(v) for k, v in row.items()}, ensure_ascii=False)

@@ -242,7 +242,12 @@ class ServedTree:
             self._checked = time.monotonic()
             if self._snapshot is not None and seen == self._seen:
                 return self._snapshot
-            fresh = load_snapshot(self.root)
+            try:
+                fresh = load_snapshot(self.root)
+            except RatebookError:
+                if self._snapshot is None:
+                    raise
+                return self._snapshot  # the last whole build until a whole one is there again
             if self._snapshot is None or fresh.key != self._snapshot.key:
                 self._snapshot = fresh
             self._seen = _fingerprint(generated, self._snapshot.index)
