@@ -14,9 +14,18 @@ addFormats(ajv);
 ajv.addKeyword({ keyword: "x-ratebook", schemaType: "object" });
 const out = { schemas: {}, documents: [] };
 const compiled = {};
+// Schemas that name themselves ($id) are added first, so that one may refer to another
+// (constraints.schema.json reuses the definitions of policy.schema.json), as a consumer would.
+const named = new Set();
+for (const schema of Object.values(input.schemas)) {
+  if (schema && schema.$id && !named.has(schema.$id)) {
+    ajv.addSchema(schema);
+    named.add(schema.$id);
+  }
+}
 for (const [name, schema] of Object.entries(input.schemas)) {
   try {
-    compiled[name] = ajv.compile(schema);
+    compiled[name] = schema && schema.$id ? ajv.getSchema(schema.$id) : ajv.compile(schema);
     out.schemas[name] = null;
   } catch (e) {
     out.schemas[name] = String(e.message);
