@@ -20,7 +20,6 @@ is seen at a glance: ×10 in size and ×10 in time is linear.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import platform
 import random
@@ -31,124 +30,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.made_projects import (  # noqa: E402  (the made-up projects the tests use too)
+    copay_policy,
+    dated_policy,
+    scale_policy,
+    table_policy,
+    write_project,
+)
 
 ON = "2020-06-01"
-HEAD = """ratebook: 1
-id: demo.{name}
-title: {{zh: 测试, en: A made-up policy for the scaling benchmark}}
-source: {{title: Benchmark, date: "2020", clause: "1"}}
-"""
-
-
-def scale_policy(n: int) -> str:
-    brackets = "\n".join(
-        f"          - {{over: {i * 100}, up_to: {(i + 1) * 100}, rate: {i % 50 + 1}%}}"
-        for i in range(n - 1)
-    )
-    brackets += f"\n          - {{over: {(n - 1) * 100}, rate: 51%}}"
-    return (
-        HEAD.format(name="big")
-        + f"""inputs:
-  cost: {{type: number, unit: yuan, min: 0}}
-outputs:
-  paid: {{type: number, unit: yuan, rounding: {{places: 2, mode: half_up}}}}
-parameters:
-  big_scale:
-    kind: scale
-    method: marginal
-    input_unit: yuan
-    values:
-      - from: 2020-01-01
-        brackets:
-{brackets}
-formulas:
-  paid: scale(big_scale, cost)
-"""
-    )
-
-
-def table_policy(n: int) -> str:
-    codes = ", ".join(f"k{i}" for i in range(n))
-    rows = ", ".join(f"k{i}: {i % 90 + 1}%" for i in range(n))
-    return (
-        HEAD.format(name="big")
-        + f"""inputs:
-  code: {{type: enum, values: [{codes}]}}
-  cost: {{type: number, unit: yuan, min: 0}}
-outputs:
-  paid: {{type: number, unit: yuan, rounding: {{places: 2, mode: half_up}}}}
-parameters:
-  ratio:
-    kind: table
-    key: code
-    unit: "1"
-    values:
-      - from: 2020-01-01
-        rows: {{{rows}}}
-formulas:
-  paid: cost * table(ratio, code)
-"""
-    )
-
-
-def dated_policy(n: int) -> str:
-    start = dt.date(1990, 1, 1)
-    values = "\n".join(
-        f"      - {{from: {(start + dt.timedelta(days=3 * i)).isoformat()}, value: {1000 + i}}}"
-        for i in range(n)
-    )
-    return (
-        HEAD.format(name="big")
-        + f"""inputs:
-  cost: {{type: number, unit: yuan, min: 0}}
-outputs:
-  paid: {{type: number, unit: yuan, rounding: {{places: 2, mode: half_up}}}}
-parameters:
-  cap:
-    kind: amount
-    unit: yuan
-    values:
-{values}
-formulas:
-  paid: min(cost, cap)
-"""
-    )
-
-
-def copay_policy(name: str, rate: str) -> str:
-    return (
-        HEAD.format(name=name)
-        + f"""inputs:
-  scheme: {{type: enum, values: [employee, resident]}}
-  cost: {{type: number, unit: yuan, min: 0}}
-outputs:
-  copay: {{type: number, unit: yuan, rounding: {{places: 2, mode: half_up}}}}
-parameters:
-  employee_scale:
-    kind: scale
-    method: marginal
-    input_unit: yuan
-    values:
-      - from: 2020-01-01
-        brackets:
-          - {{over: 1000, up_to: 5000, rate: 10%}}
-          - {{over: 5000, rate: {rate}}}
-  resident_share:
-    kind: rate
-    values:
-      - {{from: 2020-01-01, value: 5%}}
-formulas:
-  copay: if scheme = "employee" then scale(employee_scale, cost) else cost * resident_share
-"""
-    )
-
-
-def project(folder: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = folder / "policies" / "demo" / f"{name}.yaml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return folder
 
 
 def timed(args: list[str], cwd: Path | None = None) -> tuple[float, float]:
@@ -169,6 +61,17 @@ def timed(args: list[str], cwd: Path | None = None) -> tuple[float, float]:
         raise SystemExit(f"ratebook {' '.join(args)} failed:\n{errors}")
     # the child's own peak (KiB on Linux); it starts as a copy of this small process
     return seconds, usage.ru_maxrss / 1024
+
+
+def measured(what: str, n: int, run: str, args: list[str], note: str = "") -> list[str]:
+    """The table row of `ratebook ARGS` timed in a fresh process: what, size, run, time,
+    peak memory, note (the growth column is added when the table is printed)."""
+    seconds, mib = timed(args)
+    return [what, f"{n:,}", run, f"{seconds:.2f} s", f"{mib:.0f} MiB", note]
+
+
+def seconds_of(row: list[str]) -> float:
+    return float(row[3].split()[0])
 
 
 SPEED = """
@@ -212,18 +115,17 @@ def build_rows(kind: str, sizes: list[int], scratch: Path) -> list[list[str]]:
         else:
             maker = {"brackets": scale_policy, "keys": table_policy, "dated values": dated_policy}
             files = {"big": maker[kind](n)}
-        project(folder, files)
-        seconds, mib = timed(["--root", str(folder), "build"])
-        speed = ""
+        row = measured(kind, n, "build", ["--root", str(write_project(folder, files)), "build"])
         if kind in ("brackets", "keys"):
-            speed = f"{one_case_speed(folder, 'table' if kind == 'keys' else 'scale', n):,.0f}/s"
-        rows.append([kind, f"{n:,}", "build", f"{seconds:.2f} s", f"{mib:.0f} MiB", speed])
+            speed = one_case_speed(folder, "table" if kind == "keys" else "scale", n)
+            row[-1] = f"{speed:,.0f}/s"
+        rows.append(row)
     return rows
 
 
 def case_rows(sizes: list[int], scratch: Path, test_limit: int) -> list[list[str]]:
-    base = project(scratch / "base", {"copay": copay_policy("copay", "20%")})
-    head = project(scratch / "head", {"copay": copay_policy("copay", "25%")})
+    base = write_project(scratch / "base", {"copay": copay_policy("copay", "20%")})
+    head = write_project(scratch / "head", {"copay": copay_policy("copay", "25%")})
     timed(["--root", str(head), "build"])
     rows = []
     for n in sizes:
@@ -264,10 +166,11 @@ def case_rows(sizes: list[int], scratch: Path, test_limit: int) -> list[list[str
                     ["case rows", f"{n:,}", what, "-", "-", f"not run above {test_limit:,} rows"]
                 )
                 continue
-            seconds, mib = timed(args)
-            first = first or seconds
-            note = "" if what == "eval --cases" else f"{seconds / first:.1f}× eval --cases"
-            rows.append(["case rows", f"{n:,}", what, f"{seconds:.2f} s", f"{mib:.0f} MiB", note])
+            row = measured("case rows", n, what, args)
+            first = first or seconds_of(row)
+            if what != "eval --cases":
+                row[-1] = f"{seconds_of(row) / first:.1f}× eval --cases"
+            rows.append(row)
     return rows
 
 
@@ -278,7 +181,7 @@ def growth(rows: list[list[str]]) -> list[list[str]]:
     for row in rows:
         key = (row[0], row[2])
         size = int(row[1].replace(",", ""))
-        seconds = float(row[3].split()[0]) if row[3] != "-" else None
+        seconds = seconds_of(row) if row[3] != "-" else None
         ratio = ""
         if seconds is not None and key in previous:
             size_before, seconds_before = previous[key]

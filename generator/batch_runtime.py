@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -340,6 +341,20 @@ class Batch:
                 np.add(total, part, out=total)
         return total if total is not None else np.zeros(self.n, dtype=np.int64)
 
+    def parameter(self, values: tuple, version):
+        """An amount or rate parameter's numerator in force on each row: `values` holds one
+        per dated value (a constant of the generated function), `version` the index of each
+        row's (or of the one date's)."""
+        return constant(values)[version]
+
+    def table(self, rows: tuple, version, key):
+        """A table parameter's numerator for each row: `rows` holds one tuple per dated
+        version with one numerator per enum value in order (a constant of the generated
+        function), `key` each row's enum code (its rank), `version` as for `parameter`.
+        The array is made once per module, so a table of 10,000 keys costs one gather per
+        chunk, not a list of 10,000 turned into an array."""
+        return constant(rows)[version, key]
+
     def scale(self, x, version, kind: str, versions: tuple, limit: int | None = None):
         """A scale's value for every row, in a constant number of passes whatever its size.
 
@@ -639,6 +654,28 @@ class PiecewiseTable:
         found = np.searchsorted(self.starts, key, side="right")
         np.subtract(found, 1, out=found)
         return found
+
+
+_CONSTANTS: dict[int, tuple] = {}
+_CONSTANTS_LOCK = threading.Lock()
+
+
+def constant(values: tuple) -> np.ndarray:
+    """`values` (a tuple of ints, or of tuples of ints: a constant of a generated function,
+    the same object on every call) as a read-only int64 array, made once and kept with the
+    tuple (so its id cannot be reused). Threads that run chunks at once share it; two that
+    miss at the same moment make equal arrays and one is kept."""
+    cached = _CONSTANTS.get(id(values))
+    if cached is not None and cached[0] is values:
+        return cached[1]
+    array = np.array(values, dtype=np.int64)
+    array.flags.writeable = False
+    with _CONSTANTS_LOCK:
+        cached = _CONSTANTS.get(id(values))
+        if cached is not None and cached[0] is values:
+            return cached[1]
+        _CONSTANTS[id(values)] = (values, array)
+    return array
 
 
 _TABLES: dict[int, tuple] = {}

@@ -232,25 +232,26 @@ def test_rows_whose_value_could_overflow_take_the_exact_path_and_stay_exact(tmp_
     assert result.exact_path_rows >= 1
 
 
-@pytest.fixture(scope="module")
-def big_policy(tmp_path_factory):
-    """demo.big: a marginal scale of 1,000 brackets with two dated versions, and a whole-amount
-    scale of 1,000 brackets, both on x."""
+@pytest.fixture(scope="module", params=[1000, 10_000], ids=lambda n: f"{n}-brackets")
+def big_policy(request, tmp_path_factory):
+    """demo.big: a marginal scale of N brackets (100 yuan wide) with two dated versions, and
+    a whole-amount scale of N brackets (50 yuan wide), both on x; N = 1,000 and 10,000."""
+    size = request.param
     chance = random.Random(13)
     marginal_versions = []
     for start in ("2011-01-01", "2012-01-01"):
         brackets = [{"up_to": 100, "rate": "0%"}]
-        for i in range(1, 999):
+        for i in range(1, size - 1):
             brackets.append(
                 {"over": i * 100, "up_to": (i + 1) * 100, "rate": f"{chance.randint(0, 99)}%"}
             )
-        brackets.append({"over": 99_900, "rate": "45%"})
+        brackets.append({"over": (size - 1) * 100, "rate": "45%"})
         marginal_versions.append({"from": start, "brackets": brackets})
     whole = [{"below": 50, "amount": 7}]
-    for i in range(1, 999):
+    for i in range(1, size - 1):
         whole.append({"at_least": i * 50, "below": (i + 1) * 50, "amount": chance.randint(0, 5000)})
-    whole.append({"at_least": 49_950, "amount": 1})
-    return build(
+    whole.append({"at_least": (size - 1) * 50, "amount": 1})
+    return size, *build(
         tmp_path_factory.mktemp("big"),
         "demo.big",
         {
@@ -291,14 +292,16 @@ def big_policy(tmp_path_factory):
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_a_policy_of_1000_brackets_gives_each_row_its_one_case_value(big_policy, data):
-    _, module = big_policy
+def test_a_policy_of_thousands_of_brackets_gives_each_row_its_one_case_value(big_policy, data):
+    """Rows on (a fen either side of) every kind of edge and anywhere up to past the top
+    bracket, dated into either version: the batch value is the one-case value, in int64."""
+    size, _, module = big_policy
     n = 40
     cents = data.draw(
         st.lists(
             st.one_of(
-                st.integers(0, 12_000_000),
-                st.builds(lambda e, d: e * 5000 + d, st.integers(0, 2000), st.integers(-1, 1)),
+                st.integers(0, size * 12_000),
+                st.builds(lambda e, d: e * 5000 + d, st.integers(0, 2 * size), st.integers(-1, 1)),
             ),
             min_size=n,
             max_size=n,
