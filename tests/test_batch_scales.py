@@ -24,6 +24,7 @@ from generator import runtime as rt
 from generator import segments
 from generator.batch_runtime import Batch
 from generator.compile.batch_kernel import marginal_steps
+from generator.core import limits
 
 from .made_policies import build
 
@@ -251,41 +252,47 @@ def big_policy(request, tmp_path_factory):
     for i in range(1, size - 1):
         whole.append({"at_least": i * 50, "below": (i + 1) * 50, "amount": chance.randint(0, 5000)})
     whole.append({"at_least": (size - 1) * 50, "amount": 1})
-    return size, *build(
-        tmp_path_factory.mktemp("big"),
-        "demo.big",
-        {
-            "inputs": {"x": {"type": "number", "unit": "yuan", "min": 0}},
-            "outputs": {
-                "marginal": {
-                    "type": "number",
-                    "unit": "yuan",
-                    "rounding": {"places": 2, "mode": "half_up"},
+    with pytest.MonkeyPatch.context() as patch:
+        # 30,000 brackets pass the 1 MiB and the 200,000 YAML nodes a policy file may have;
+        # the limits are not what this checks
+        patch.setattr(limits, "POLICY_FILE_MAX_BYTES", 8 * 2**20)
+        patch.setattr(limits, "YAML_MAX_NODES", 1_000_000)
+        made = build(
+            tmp_path_factory.mktemp("big"),
+            "demo.big",
+            {
+                "inputs": {"x": {"type": "number", "unit": "yuan", "min": 0}},
+                "outputs": {
+                    "marginal": {
+                        "type": "number",
+                        "unit": "yuan",
+                        "rounding": {"places": 2, "mode": "half_up"},
+                    },
+                    "whole": {
+                        "type": "number",
+                        "unit": "yuan",
+                        "rounding": {"places": 2, "mode": "half_up"},
+                    },
                 },
-                "whole": {
-                    "type": "number",
-                    "unit": "yuan",
-                    "rounding": {"places": 2, "mode": "half_up"},
+                "parameters": {
+                    "m": {
+                        "kind": "scale",
+                        "method": "marginal",
+                        "input_unit": "yuan",
+                        "values": marginal_versions,
+                    },
+                    "w": {
+                        "kind": "scale",
+                        "method": "whole_amount",
+                        "input_unit": "yuan",
+                        "output_unit": "yuan",
+                        "values": [{"from": "2011-01-01", "brackets": whole}],
+                    },
                 },
+                "formulas": {"marginal": "scale(m, x)", "whole": "scale(w, x)"},
             },
-            "parameters": {
-                "m": {
-                    "kind": "scale",
-                    "method": "marginal",
-                    "input_unit": "yuan",
-                    "values": marginal_versions,
-                },
-                "w": {
-                    "kind": "scale",
-                    "method": "whole_amount",
-                    "input_unit": "yuan",
-                    "output_unit": "yuan",
-                    "values": [{"from": "2011-01-01", "brackets": whole}],
-                },
-            },
-            "formulas": {"marginal": "scale(m, x)", "whole": "scale(w, x)"},
-        },
-    )
+        )
+    return size, *made
 
 
 @settings(

@@ -494,7 +494,8 @@ def _xlsx(policy: Policy, rows: list[tuple[TableRow, Outcome]]) -> bytes:
         for column, value in enumerate(cells):
             number_format = formats.get(column)
             if value is None:
-                sheet.write_blank(line, column, None, number_format)
+                if number_format is not None:  # an empty cell without a format is no cell
+                    sheet.write_blank(line, column, None, number_format)
             elif isinstance(value, bool):
                 sheet.write_boolean(line, column, value, number_format)
             elif isinstance(value, (int, Decimal)):
