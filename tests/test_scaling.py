@@ -1,10 +1,10 @@
 """Large rule books and long case files give what small ones give.
 
 - A marginal scale of 1,200 brackets, a whole-amount scale of 1,000 and a table of 2,000 keys
-  (fixtures written here, not shipped values): the interpreter, the generated module's one-case
-  `evaluate` (which finds a bracket by bisection and a key in a dict) and its `evaluate_batch`
-  agree on every bracket edge, just around it, and on random amounts; the marginal totals
-  are checked against sums worked here bracket by bracket.
+  (made up by tests/made_projects.py, not shipped values): the interpreter, the generated
+  module's one-case `evaluate` (which finds a bracket by bisection and a key in a dict) and
+  its `evaluate_batch` agree on every bracket edge, just around it, on random amounts and on
+  every key; the marginal totals are checked against sums worked here bracket by bracket.
 - `ratebook diff --cases` reads a case file chunk by chunk (by Arrow when the CSV is plain,
   cell by cell otherwise) and gives, with chunks far smaller than the file, the same report
   as evaluating the whole list of cases one by one (`impact.case_impact`).
@@ -37,8 +37,7 @@ from . import made_projects as made
 ON = dt.date(2020, 6, 1)
 BRACKETS = 1200
 WHOLE = 1000
-KEYS = 2000  # the one-case paths
-BATCH_KEYS = 120  # the batch path: its enum codes are int8 until they are sized to the enum
+KEYS = 2000
 
 
 def _rate(i: int) -> str:
@@ -78,11 +77,6 @@ def _load(root: Path, keys: int):
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     return _load(tmp_path_factory.mktemp("big"), KEYS)
-
-
-@pytest.fixture(scope="module")
-def big_for_batch(tmp_path_factory):
-    return _load(tmp_path_factory.mktemp("big_batch"), BATCH_KEYS)
 
 
 def _marginal_by_hand(x: Decimal) -> Decimal:
@@ -133,9 +127,9 @@ def test_one_case_and_interpreter_agree_on_a_large_scale_and_table(big):
         assert module.evaluate(dict(case), ON) == interpret(policy, dict(case), ON), case
 
 
-def test_one_case_and_batch_agree_on_a_large_scale(big_for_batch):
-    policy, module = big_for_batch
-    cases = _cases(1500, seed=14, keys=BATCH_KEYS)
+def test_one_case_and_batch_agree_on_a_large_scale_and_table(big):
+    policy, module = big
+    cases = _cases(1500, seed=14, keys=KEYS)
     columns = {name: [c[name] for c in cases] for name in ("code", "cost", "people")}
     result = module.evaluate_batch(columns, ON)
     assert result.valid.all(), result.errors[:3]
@@ -166,13 +160,13 @@ def test_every_key_of_a_large_table_is_found(big):
         assert interpret(policy, case, ON)["shared"] == expected
 
 
-def test_every_key_of_a_table_is_found_in_a_batch(big_for_batch):
-    policy, module = big_for_batch
-    codes = [f"k{i}" for i in range(BATCH_KEYS)]
+def test_every_key_of_a_table_is_found_in_a_batch(big):
+    policy, module = big
+    codes = [f"k{i}" for i in range(KEYS)]
     result = module.evaluate_batch(
-        {"code": codes, "cost": ["100"] * BATCH_KEYS, "people": [0] * BATCH_KEYS}, ON
+        {"code": codes, "cost": ["100"] * KEYS, "people": [0] * KEYS}, ON
     )
-    for i in range(BATCH_KEYS):
+    for i in range(KEYS):
         assert Decimal(int(result.outputs["shared"][i])).scaleb(-2) == Decimal(
             made.key_rate(i)[:-1]
         )
