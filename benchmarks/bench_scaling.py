@@ -6,7 +6,8 @@ policies) and timed in a fresh process as an officer runs it:
 
 - `ratebook build` of one marginal scale of N brackets, one table of N keys, one amount
   with N dated values, and of N small policies; with the one-case `evaluate` speed of the
-  generated module for the scale and the table (evaluations per second, in process);
+  generated module for the scale and the table (evaluations per second, in process) and
+  its `evaluate_batch` speed (rows per second on a million rows, one thread);
 - `ratebook eval --cases`, `ratebook diff --cases` and `ratebook test` on case files of N
   rows: wall time and peak memory of the process.
 
@@ -89,13 +90,28 @@ on = dt.date(2020, 6, 1)
 start = time.perf_counter()
 for case in cases:
     module.evaluate(case, on)
-print(len(cases) / (time.perf_counter() - start))
+one = len(cases) / (time.perf_counter() - start)
+import numpy as np
+rows = 1_000_000
+if kind == "table":
+    columns = {"code": np.array([f"k{i % n}" for i in range(rows)]), "cost": np.full(rows, 1000.0)}
+else:
+    columns = {"cost": np.round(np.random.default_rng(n).uniform(0, n * 100 + 1000, rows), 2)}
+module.evaluate_batch({k: v[:1000] for k, v in columns.items()}, on)  # imports, first use
+best = float("inf")
+for _ in range(3):
+    start = time.perf_counter()
+    module.evaluate_batch(columns, on)
+    best = min(best, time.perf_counter() - start)
+print(one, rows / best)
 """
 
 
-def one_case_speed(folder: Path, kind: str, n: int) -> float:
-    """Evaluations per second of the generated module's one-case `evaluate`, measured in a
-    process of its own (this one stays small, so the memory of the ones it starts is theirs)."""
+def evaluation_speeds(folder: Path, kind: str, n: int) -> tuple[float, float]:
+    """Evaluations per second of the generated module's one-case `evaluate` and rows per
+    second of its `evaluate_batch` (one call on a million rows, best of three, one thread),
+    measured in a process of its own (this one stays small, so the memory of the ones it
+    starts is theirs)."""
     done = subprocess.run(
         [sys.executable, "-c", SPEED, str(folder), kind, str(n)],
         cwd=ROOT,
@@ -103,7 +119,8 @@ def one_case_speed(folder: Path, kind: str, n: int) -> float:
         text=True,
         check=True,
     )
-    return float(done.stdout.strip())
+    one, batch = done.stdout.split()
+    return float(one), float(batch)
 
 
 def build_rows(kind: str, sizes: list[int], scratch: Path) -> list[list[str]]:
@@ -117,8 +134,8 @@ def build_rows(kind: str, sizes: list[int], scratch: Path) -> list[list[str]]:
             files = {"big": maker[kind](n)}
         row = measured(kind, n, "build", ["--root", str(write_project(folder, files)), "build"])
         if kind in ("brackets", "keys"):
-            speed = one_case_speed(folder, "table" if kind == "keys" else "scale", n)
-            row[-1] = f"{speed:,.0f}/s"
+            one, batch = evaluation_speeds(folder, "table" if kind == "keys" else "scale", n)
+            row[-1] = f"one case {one:,.0f}/s; batch {batch / 1e6:.1f} M rows/s"
         rows.append(row)
     return rows
 

@@ -331,3 +331,50 @@ def test_a_policy_of_thousands_of_brackets_gives_each_row_its_one_case_value(big
         ]
         assert result.text(name) == expected, name
     assert result.exact_path_rows == 0
+
+
+@st.composite
+def sorted_starts(draw):
+    """Sorted int64 starts as scales give them: even widths (the guided search), widths of
+    every size (the binary search), repeated starts, and starts near the ends of int64."""
+    size = draw(st.one_of(st.integers(1, 70), st.sampled_from([1000, 10_000])))
+    chance = random.Random(draw(st.integers(0, 2**32)))
+    shape = draw(st.sampled_from(["even", "jittered", "any", "repeats"]))
+    first = draw(st.one_of(st.integers(-(10**12), 10**12), st.sampled_from([-(2**62), 2**62])))
+    width = draw(st.integers(1, 10**6))
+    starts, at = [], first
+    for _ in range(size):
+        starts.append(at)
+        if shape == "even":
+            at += width
+        elif shape == "jittered":
+            at += width + chance.randint(-(width // 3), width // 3)
+        elif shape == "any":
+            at += chance.choice([1, width, width * 1000])
+        else:
+            at += chance.choice([0, width])
+    return np.array(starts, dtype=np.int64)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), starts=sorted_starts())
+def test_the_guided_search_counts_the_starts_as_the_binary_search_does(data, starts):
+    from generator.batch_runtime import SortedSearch
+
+    edges = [int(s) + d for s in starts[:: max(1, len(starts) // 50)] for d in (-1, 0, 1)]
+    x = data.draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(edges + [int(starts[-1]) + 1, int(starts[0]) - 1]),
+                st.integers(-(2**63), 2**63 - 1),
+                st.integers(int(starts[0]) - 10, int(starts[-1]) + 10),
+            ),
+            min_size=1,
+            max_size=200,
+        )
+    )
+    column = np.array(x, dtype=np.int64)
+    search = SortedSearch(starts)
+    assert search.right(column).tolist() == np.searchsorted(starts, column, side="right").tolist()
+    if len(starts) >= 1000 and np.all(np.diff(starts) == starts[1] - starts[0]):
+        assert search.guide is not None  # even widths take the guided search
