@@ -1,0 +1,127 @@
+"""Choose and run the engine of a generated `evaluate_batch`: numpy columns, or the per-row
+kernel `evaluate_rows` compiled by numba.
+
+Why numba: the numpy form passes over a chunk once per operation and holds the GIL between
+passes, so it stays well below what one core can do and a second thread adds little; the
+compiled kernel does a row's whole policy in registers, without the GIL (`nogil`), so
+threads scale with cores. numba is optional (`pip install -e '.[fast]'`): without it
+`auto` takes the numpy form, and asking for `numba` is refused with a clear message.
+Compiled kernels are cached on disk (`cache=True`: in the generated module's __pycache__,
+or numba's user cache where that is not writable), so only the first run pays the compile.
+
+Imported only by `evaluate_batch`, so the one-case path never loads numpy or numba.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from generator.batch_runtime import _as_array, _is_arrow
+
+ENGINES = ("auto", "numpy", "numba", "python")
+# below this many rows `auto` keeps numpy unless the kernel is compiled already in this
+# process: compiling (or loading from numba's cache) costs more than numpy spends on them
+AUTO_ROWS = 100_000
+
+NO_FLOATS = np.zeros(0, dtype=np.float64)
+NO_NUMERATORS = np.zeros(0, dtype=np.int64)
+
+
+class NumbaMissing(ImportError):
+    """engine='numba' where numba cannot be imported."""
+
+
+_LOCK = threading.Lock()
+_COMPILED: dict[int, tuple[object, object]] = {}  # id(function) → (function, compiled)
+_ARRAYS: dict[int, tuple[tuple, tuple]] = {}  # id(constants) → (constants, arrays)
+
+
+def numba_available() -> bool:
+    try:
+        import numba  # noqa: F401  (the optional extra)
+    except ImportError:
+        return False
+    return True
+
+
+def kernel(function, engine: str, rows: int):
+    """The callable that runs `function` (a module's evaluate_rows; None when the policy
+    has none) for `engine`, or None for the numpy form."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "numba" and not numba_available():
+        raise NumbaMissing("numba is not installed; install the extra: pip install -e '.[fast]'")
+    if function is None or engine == "numpy":
+        return None
+    if engine == "python":
+        return _uncompiled(function)
+    found = _COMPILED.get(id(function))
+    if found is not None and found[0] is function:
+        return found[1]
+    if engine == "auto" and (rows < AUTO_ROWS or not numba_available()):
+        return None
+    return _compiled(function)
+
+
+def _compiled(function):
+    import numba
+
+    with _LOCK:
+        found = _COMPILED.get(id(function))
+        if found is not None and found[0] is function:
+            return found[1]
+        try:
+            compiled = numba.njit(nogil=True, cache=True)(function)
+        except RuntimeError:  # no file to cache beside (a module made from text): compile only
+            compiled = numba.njit(nogil=True)(function)
+        _COMPILED[id(function)] = (function, compiled)  # the function is kept: its id stays its
+        return compiled
+
+
+def _uncompiled(function):
+    """evaluate_rows as plain Python over numpy scalars, whose int64 arithmetic wraps as the
+    compiled code's does (a scale's far offsets rely on it); slow, for the tests."""
+
+    def run(*args):
+        with np.errstate(over="ignore"):
+            return function(*args)
+
+    return run
+
+
+def arrays(constants: tuple) -> tuple:
+    """A module's ROW_CONSTANTS as int64 arrays, made once per module."""
+    found = _ARRAYS.get(id(constants))
+    if found is not None and found[0] is constants:
+        return found[1]
+    made = tuple(np.array(values, dtype=np.int64) for values in constants)
+    _ARRAYS[id(constants)] = (constants, made)
+    return made
+
+
+def per_row(version, n: int) -> np.ndarray:
+    """A version index for every row: Batch.version's array, or its one index repeated
+    without copying (a stride-0 view)."""
+    if isinstance(version, np.ndarray):
+        return version.astype(np.int64, copy=False)
+    return np.broadcast_to(np.int64(version), (n,))
+
+
+def number(b, name: str, **reader) -> tuple[np.ndarray, np.ndarray]:
+    """(float64 column for the kernel to read, or empty; numerators Batch.number read, or
+    empty). A float64 column — the common case, what CSV and Parquet give — is read by the
+    kernel in its row loop; any other (text, decimals, integers) by numpy as before."""
+    raw = b.columns.get(name)
+    if raw is not None and not (_is_arrow(raw) and not _arrow_float(raw)):
+        column = _as_array(raw)
+        if column.dtype == np.float64 and column.ndim == 1:
+            return column, NO_NUMERATORS
+    return NO_FLOATS, b.number(name, **reader)
+
+
+def _arrow_float(raw) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_float64(raw.type)
