@@ -14,7 +14,11 @@ Imported only by `evaluate_batch`, so the one-case path never loads numpy or num
 
 from __future__ import annotations
 
+import builtins
+import hashlib
+import marshal
 import threading
+import types
 
 import numpy as np
 
@@ -72,12 +76,29 @@ def _compiled(function):
         found = _COMPILED.get(id(function))
         if found is not None and found[0] is function:
             return found[1]
+        kernel = _standalone(function)
         try:
-            compiled = numba.njit(nogil=True, cache=True)(function)
+            compiled = numba.njit(nogil=True, cache=True)(kernel)
         except RuntimeError:  # no file to cache beside (a module made from text): compile only
-            compiled = numba.njit(nogil=True)(function)
+            compiled = numba.njit(nogil=True)(kernel)
         _COMPILED[id(function)] = (function, compiled)  # the function is kept: its id stays its
         return compiled
+
+
+def _standalone(function):
+    """`function` with this module's name for its globals and a name of its own code.
+
+    Why: a generated module is loaded from its file without a place in sys.modules, and
+    numba's disk cache re-imports the function's module by name when it loads a compiled
+    kernel; the kernel uses builtins only, so this importable module serves. Its cache file
+    is named after the function beside the generated file, so each kernel gets a name from
+    a hash of its code (two policies' kernels in one folder never share a cache entry)."""
+    digest = hashlib.sha256(marshal.dumps(function.__code__)).hexdigest()[:16]
+    standalone = types.FunctionType(
+        function.__code__, {"__name__": __name__, "__builtins__": builtins}, function.__name__
+    )
+    standalone.__qualname__ = f"{function.__name__}_{digest}"
+    return standalone
 
 
 def _uncompiled(function):

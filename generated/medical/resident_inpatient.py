@@ -291,4 +291,10 @@ def _batch_by_rows(b, kernel):
         *_r.arrays(ROW_CONSTANTS),
         b.exact
     )
-    return b.finish({'reimbursement': _o_reimbursement}, {'reimbursement': 2}, evaluate, INPUTS)
+    return b.finish(
+        {'reimbursement': _o_reimbursement},
+        {'reimbursement': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

@@ -150,14 +150,10 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
 ROW_KERNEL = True
 # the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
 ROW_CONSTANTS = (
-    (0, 200000000, 300000000, 500000000),  # _k1_starts
     (0, 3, 4, 5),  # _k1_rates
     (0, -600000000, -900000000, -1400000000),  # _k1_offsets
-    (0, 4),  # _k1_blocks
-    (0, 100000000, 300000000, 500000000),  # _k2_starts
     (0, 4, 5, 6),  # _k2_rates
     (0, -400000000, -700000000, -1200000000),  # _k2_offsets
-    (0, 4),  # _k2_blocks
 )
 
 
@@ -169,14 +165,10 @@ def evaluate_rows(
     _v_employee_scale,
     _v_resident_scale,
     _o_compensation,
-    _k1_starts,
     _k1_rates,
     _k1_offsets,
-    _k1_blocks,
-    _k2_starts,
     _k2_rates,
     _k2_offsets,
-    _k2_blocks,
     _exact
 ):
     """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
@@ -202,15 +194,18 @@ def evaluate_rows(
         _ver_resident_scale = _v_resident_scale[_i]
         # compensation = if scheme = "employee" then scale(employee_scale, out_of_pocket)
         #     else scale(resident_scale, out_of_pocket)
-        _s1 = _k1_blocks[_ver_employee_scale]
-        for _j in range(_s1 + 1, _k1_blocks[_ver_employee_scale + 1]):
-            _s1 += out_of_pocket >= _k1_starts[_j]
-        _t2 = _k1_rates[_s1] * out_of_pocket + _k1_offsets[_s1]
-        _s3 = _k2_blocks[_ver_resident_scale]
-        for _j in range(_s3 + 1, _k2_blocks[_ver_resident_scale + 1]):
-            _s3 += out_of_pocket >= _k2_starts[_j]
-        _t4 = _k2_rates[_s3] * out_of_pocket + _k2_offsets[_s3]
-        _t5 = (_t2 if (scheme == 0) else _t4)
+        if (scheme == 0):
+            _s1 = int(
+                out_of_pocket >= 200000000
+            ) + int(out_of_pocket >= 300000000) + int(out_of_pocket >= 500000000)
+            _t2 = _k1_rates[_s1] * out_of_pocket + _k1_offsets[_s1]
+            _t5 = _t2
+        else:
+            _s3 = int(
+                out_of_pocket >= 100000000
+            ) + int(out_of_pocket >= 300000000) + int(out_of_pocket >= 500000000)
+            _t4 = _k2_rates[_s3] * out_of_pocket + _k2_offsets[_s3]
+            _t5 = _t4
         _q6 = (abs(_t5) + 500) // 1000
         _t6 = _q6 if _t5 >= 0 else -_q6
         compensation = _t6
@@ -249,4 +244,10 @@ def _batch_by_rows(b, kernel):
         *_r.arrays(ROW_CONSTANTS),
         b.exact
     )
-    return b.finish({'compensation': _o_compensation}, {'compensation': 2}, evaluate, INPUTS)
+    return b.finish(
+        {'compensation': _o_compensation},
+        {'compensation': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

@@ -230,5 +230,6 @@ def _batch_by_rows(b, kernel):
         {'funeral_grant': _o_funeral_grant, 'survivor_lump_sum': _o_survivor_lump_sum},
         {'funeral_grant': 2, 'survivor_lump_sum': 2},
         evaluate,
-        INPUTS
+        INPUTS,
+        sizes_checked=True
     )

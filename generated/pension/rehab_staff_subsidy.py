@@ -212,4 +212,4 @@ def _batch_by_rows(b, kernel):
         *_r.arrays(ROW_CONSTANTS),
         b.exact
     )
-    return b.finish({'subsidy': _o_subsidy}, {'subsidy': 2}, evaluate, INPUTS)
+    return b.finish({'subsidy': _o_subsidy}, {'subsidy': 2}, evaluate, INPUTS, sizes_checked=True)

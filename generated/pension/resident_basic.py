@@ -181,5 +181,6 @@ def _batch_by_rows(b, kernel):
         {'monthly_basic_pension': _o_monthly_basic_pension},
         {'monthly_basic_pension': 2},
         evaluate,
-        INPUTS
+        INPUTS,
+        sizes_checked=True
     )

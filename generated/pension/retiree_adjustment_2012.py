@@ -190,4 +190,10 @@ def _batch_by_rows(b, kernel):
         *_r.arrays(ROW_CONSTANTS),
         b.exact
     )
-    return b.finish({'increase': _o_increase}, {'increase': 2}, evaluate, INPUTS)
+    return b.finish(
+        {'increase': _o_increase},
+        {'increase': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

@@ -113,10 +113,8 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
 ROW_KERNEL = True
 # the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
 ROW_CONSTANTS = (
-    (0, 1000000, 2000000),  # _k1_starts
     (0, 0, 0),  # _k1_rates
     (60000, 80000, 100000),  # _k1_offsets
-    (0, 3),  # _k1_blocks
 )
 
 
@@ -126,10 +124,8 @@ def evaluate_rows(
     _n_service_area_m2,
     _v_subsidy_by_area,
     _o_subsidy,
-    _k1_starts,
     _k1_rates,
     _k1_offsets,
-    _k1_blocks,
     _exact
 ):
     """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
@@ -152,9 +148,7 @@ def evaluate_rows(
                 _bad = True
         _ver_subsidy_by_area = _v_subsidy_by_area[_i]
         # subsidy = scale(subsidy_by_area, service_area_m2)
-        _s1 = _k1_blocks[_ver_subsidy_by_area]
-        for _j in range(_s1 + 1, _k1_blocks[_ver_subsidy_by_area + 1]):
-            _s1 += service_area_m2 >= _k1_starts[_j]
+        _s1 = int(service_area_m2 >= 1000000) + int(service_area_m2 >= 2000000)
         _t2 = _k1_rates[_s1] * service_area_m2 + _k1_offsets[_s1]
         subsidy = (_t2 * 100)
         if abs(subsidy) >= 100000000000000000:  # beyond what a case can be paid
@@ -184,4 +178,4 @@ def _batch_by_rows(b, kernel):
         *_r.arrays(ROW_CONSTANTS),
         b.exact
     )
-    return b.finish({'subsidy': _o_subsidy}, {'subsidy': 2}, evaluate, INPUTS)
+    return b.finish({'subsidy': _o_subsidy}, {'subsidy': 2}, evaluate, INPUTS, sizes_checked=True)

@@ -190,4 +190,10 @@ def _batch_by_rows(b, kernel):
         *_r.arrays(ROW_CONSTANTS),
         b.exact
     )
-    return b.finish({'eligible': _o_eligible}, {'eligible': None}, evaluate, INPUTS)
+    return b.finish(
+        {'eligible': _o_eligible},
+        {'eligible': None},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

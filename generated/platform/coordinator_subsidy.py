@@ -234,4 +234,10 @@ def _batch_by_rows(b, kernel):
         *_r.arrays(ROW_CONSTANTS),
         b.exact
     )
-    return b.finish({'post_subsidy': _o_post_subsidy}, {'post_subsidy': 2}, evaluate, INPUTS)
+    return b.finish(
+        {'post_subsidy': _o_post_subsidy},
+        {'post_subsidy': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

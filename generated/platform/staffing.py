@@ -167,10 +167,8 @@ ROW_KERNEL = True
 # the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
 ROW_CONSTANTS = (
     (15,),  # _k1
-    (0, 3000),  # _k2_starts
     (0, 0),  # _k2_rates
     (1, 2),  # _k2_offsets
-    (0, 2),  # _k2_blocks
 )
 
 
@@ -183,10 +181,8 @@ def evaluate_rows(
     _v_village_staff,
     _o_min_staff,
     _k1,
-    _k2_starts,
     _k2_rates,
     _k2_offsets,
-    _k2_blocks,
     _exact
 ):
     """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
@@ -212,15 +208,13 @@ def evaluate_rows(
         _ver_village_staff = _v_village_staff[_i]
         # min_staff = if level = "township" then ceil(registered_population *
         #     staff_per_10000 / 10000) else scale(village_staff, registered_population)
-        _s1 = _k2_blocks[_ver_village_staff]
-        for _j in range(_s1 + 1, _k2_blocks[_ver_village_staff + 1]):
-            _s1 += registered_population >= _k2_starts[_j]
-        _t2 = _k2_rates[_s1] * registered_population + _k2_offsets[_s1]
-        min_staff = (
-            (-((-((registered_population * _k1[_ver_staff_per_10000]) * 1)) // 100000))
-            if (level == 0)
-            else _t2
-        )
+        if (level == 0):
+            _t3 = (-((-((registered_population * _k1[_ver_staff_per_10000]) * 1)) // 100000))
+        else:
+            _s1 = int(registered_population >= 3000)
+            _t2 = _k2_rates[_s1] * registered_population + _k2_offsets[_s1]
+            _t3 = _t2
+        min_staff = _t3
         _o_min_staff[_i] = min_staff
         if _bad:
             _exact[_i] = True
@@ -264,4 +258,10 @@ def _batch_by_rows(b, kernel):
         *_r.arrays(ROW_CONSTANTS),
         b.exact
     )
-    return b.finish({'min_staff': _o_min_staff}, {'min_staff': None}, evaluate, INPUTS)
+    return b.finish(
+        {'min_staff': _o_min_staff},
+        {'min_staff': None},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

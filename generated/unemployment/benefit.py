@@ -234,5 +234,6 @@ def _batch_by_rows(b, kernel):
         {'monthly_benefit': _o_monthly_benefit},
         {'monthly_benefit': 2},
         evaluate,
-        INPUTS
+        INPUTS,
+        sizes_checked=True
     )

@@ -170,19 +170,38 @@ class _RowCompiler(_BatchCompiler):
         return V("num", code, left.scale + right.scale, bound)
 
     def visit_conditional(self, node: Conditional) -> V:
+        """Only the branch the row takes is computed (an if statement): a choice between
+        two scales costs one scale, and a branch not taken cannot send the row to the
+        exact path."""
         condition = self.visit(node.condition)
-        then, otherwise = self.visit(node.then), self.visit(node.otherwise)
-        if node.type is not None and node.type.kind == "number":
-            then, otherwise = self.aligned([then, otherwise])
-            return V(
-                "num",
-                f"({then.code} if {condition.code} else {otherwise.code})",
-                then.scale,
-                max(then.bound, otherwise.bound),
-            )
-        return V(
-            then.kind, f"({then.code} if {condition.code} else {otherwise.code})", enum=then.enum
-        )
+        outer = self.lines
+        self.lines = []
+        then = self.visit(node.then)
+        then_lines = self.lines
+        self.lines = []
+        otherwise = self.visit(node.otherwise)
+        otherwise_lines = self.lines
+        number = node.type is not None and node.type.kind == "number"
+        if number:
+            scale = max(then.scale, otherwise.scale)
+            self.lines = then_lines
+            then = self.align(then, scale)
+            self.lines = otherwise_lines
+            otherwise = self.align(otherwise, scale)
+        self.lines = outer
+        if not then_lines and not otherwise_lines:
+            code = f"({then.code} if {condition.code} else {otherwise.code})"
+        else:
+            self.count += 1
+            code = f"_t{self.count}"
+            self.lines.append(f"{ROW}if {condition.code}:")
+            self.lines += ["    " + line for line in then_lines]
+            self.lines += [f"{ROW}    {code} = {then.code}", f"{ROW}else:"]
+            self.lines += ["    " + line for line in otherwise_lines]
+            self.lines.append(f"{ROW}    {code} = {otherwise.code}")
+        if number:
+            return V("num", code, then.scale, max(then.bound, otherwise.bound))
+        return V(then.kind, code, enum=then.enum)
 
     # -- functions --------------------------------------------------------------------------------
 
@@ -253,11 +272,15 @@ class _RowCompiler(_BatchCompiler):
             offsets += [segments.wrapped(o) for o in piece_offsets]
             covered += [int(c) for c in piece_covered]
             blocks.append(len(starts))
-        arrays = {"_starts": tuple(starts), "_rates": tuple(rates), "_offsets": tuple(offsets)}
+        size = max(b - a for a, b in zip(blocks, blocks[1:], strict=False))
+        literal = len(plan.pieces) == 1 and size <= LINEAR_SEARCH  # edges written in the code
+        arrays = {"_rates": tuple(rates), "_offsets": tuple(offsets)}
         everywhere = all(covered)
         if not everywhere:
             arrays["_covered"] = tuple(covered)
-        arrays["_blocks"] = tuple(blocks)
+        if not literal:
+            arrays["_starts"] = tuple(starts)
+            arrays["_blocks"] = tuple(blocks)
         k = self.constant(("scale", name, plan.x.scale), arrays)
         version = self.version(name)
         x_code = self.temp(plan.x.code) if plan.limit is not None else self.simple(plan.x.code)
@@ -269,15 +292,20 @@ class _RowCompiler(_BatchCompiler):
             ]
         self.count += 1
         s, high = f"_s{self.count}", f"_h{self.count}"
-        self.lines.append(f"{ROW}{s} = {k}_blocks[{version}]")
-        if max(b - a for a, b in zip(blocks, blocks[1:], strict=False)) <= LINEAR_SEARCH:
+        if literal:
+            # one version, a few edges: count the edges at or below x, no branch
+            count = " + ".join(f"int({x_code} >= {start})" for start in starts[1:]) or "0"
+            self.lines.append(f"{ROW}{s} = {count}")
+        elif size <= LINEAR_SEARCH:
             self.lines += [
+                f"{ROW}{s} = {k}_blocks[{version}]",
                 f"{ROW}for _j in range({s} + 1, {k}_blocks[{version} + 1]):",
                 f"{ROW}    {s} += {x_code} >= {k}_starts[_j]",
             ]
         else:
             middle = f"_m{self.count}"
             self.lines += [
+                f"{ROW}{s} = {k}_blocks[{version}]",
                 f"{ROW}{high} = {k}_blocks[{version} + 1] - 1",
                 f"{ROW}while {s} < {high}:",
                 f"{ROW}    {middle} = ({s} + {high} + 1) // 2",
@@ -493,5 +521,7 @@ def _emit(policy: Policy) -> list[str]:
         f"    kernel(b.n, {', '.join(arrays)}, *_r.arrays(ROW_CONSTANTS), b.exact)",
     ]
     result = ", ".join(f"{o.name!r}: _o_{o.name}" for o in policy.outputs)
-    lines.append(f"    return b.finish({{{result}}}, {places!r}, evaluate, INPUTS)")
+    lines.append(
+        f"    return b.finish({{{result}}}, {places!r}, evaluate, INPUTS, sizes_checked=True)"
+    )
     return lines
