@@ -406,9 +406,7 @@ def _emit(policy: Policy) -> list[str]:
     for p in policy.parameters:
         if p.name in used and not p.unnumbered:
             arrays.append(f"_v_{p.name}")
-            prepare.append(
-                f"    _v_{p.name} = _r.per_row(b.version({constant(p.name)}_FROM), b.n)"
-            )
+            prepare.append(f"    _v_{p.name} = _r.per_row(b.version({constant(p.name)}_FROM), b.n)")
             body.append(f"{ROW}{c.version(p.name)} = _v_{p.name}[_i]")
     for index, check in enumerate(policy.checks):
         c.lines = []
@@ -478,8 +476,9 @@ def _emit(policy: Policy) -> list[str]:
         arrays.append(f"_o_{name}")
         prepare.append(f"    _o_{name} = np.empty(b.n, dtype={dtype})")
         results.append(f"{ROW}_o_{name}[_i] = {target}")
-        if places[name] is not None:
-            largest = int(LARGEST) * 10 ** places[name]
+        shown = places[name]
+        if shown is not None:
+            largest = int(LARGEST) * 10**shown
             body += [
                 f"{ROW}if abs({target}) >= {largest}:  # beyond what a case can be paid",
                 f"{ROW}    _bad = True",
