@@ -309,3 +309,51 @@ def test_asking_for_numba_where_it_is_missing_is_a_usage_error(tmp_path, monkeyp
     )
     assert result.exit_code == 0, result.output
     assert "5000.00" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+@needs_numba
+def test_evaluate_columns_gives_the_same_columns_with_either_engine_on_threads():
+    from generator.batch.run import evaluate_columns
+
+    policy = PROJECT.policy("medical.secondary_compensation")
+    module = load_generated("medical.secondary_compensation")
+    rng = np.random.default_rng(11)
+    n = 120_000
+    columns, on = typed_columns(policy, n, rng), dates(n, rng)
+    results = {
+        engine: evaluate_columns(module, columns, on, chunk_rows=25_000, threads=2, engine=engine)
+        for engine in ("numpy", "numba", "auto")
+    }
+    outputs, places, valid, errors = results["numpy"]
+    assert 0 < valid.sum() < n
+    for engine in ("numba", "auto"):
+        got_outputs, got_places, got_valid, got_errors = results[engine]
+        assert got_places == places
+        assert np.array_equal(got_valid, valid), engine
+        assert np.array_equal(got_outputs["compensation"][valid], outputs["compensation"][valid])
+        assert sorted(got_errors) == sorted(errors), engine
+
+
+@needs_numba
+def test_eval_cases_writes_the_same_files_with_numba_and_numpy(tmp_path):
+    cases = tmp_path / "cases.csv"
+    rows = ["scheme,out_of_pocket,on"]
+    for i in range(400):
+        scheme = ("employee", "resident", "职工", "farmer")[i % 4]
+        amount = ("35000", "20000.005", "12000.10", "abc", "50000.00001", "")[i % 6]
+        day = ("2012-06-01", "2010-01-01", "2014-03-01")[i % 3]
+        rows.append(f"{scheme},{amount},{day}")
+    cases.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    written = {}
+    for engine in ("numpy", "numba"):
+        out = tmp_path / f"{engine}.csv"
+        result = CliRunner().invoke(
+            cli.main,
+            ["--root", str(ROOT), "eval", "medical.secondary_compensation", "--cases"]
+            + [str(cases), "--out", str(out), "--engine", engine],
+        )
+        assert result.exit_code == 0, result.output
+        errors = tmp_path / f"{engine}.errors.csv"
+        written[engine] = (out.read_text(encoding="utf-8"), errors.read_text(encoding="utf-8"))
+    assert written["numba"] == written["numpy"]
+    assert "5000.00" in written["numba"][0] and "abc" in written["numba"][1]

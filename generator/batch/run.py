@@ -447,6 +447,11 @@ def evaluate_columns(
     starts = list(range(0, n, chunk_rows))
     if not starts:
         return {}, {}, np.zeros(0, dtype=bool), []
+    if engine == "auto":
+        from generator import row_runtime
+
+        if n >= row_runtime.AUTO_ROWS and row_runtime.numba_available():
+            engine = "numba"  # the whole batch repays compiling, however small its chunks
 
     def one(start):
         part = {name: column[start : start + chunk_rows] for name, column in columns.items()}
