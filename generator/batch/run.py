@@ -28,6 +28,7 @@ from generator.core import values as V
 from generator.core.files import Partial
 from generator.core.location import Location
 from generator.core.messages import Message, words
+from generator.row_runtime import engine_for
 
 ROW_COLUMN = "row"
 DATE_COLUMN = "on"
@@ -204,6 +205,7 @@ def run_file(
     `encoding`: the CSV's, when named; `bom`: a UTF-8 byte-order mark at the start of a CSV
     results file (for Excel); `engine`: evaluate_batch's (auto, numpy, numba)."""
     source = open_cases(cases, chunk_rows, encoding)
+    engine = engine_for(engine, source.total_rows or 0)  # known for Parquet, not for CSV
     clear_leftovers(out, errors)
     results = ResultWriter(out, bom=bom)
     try:
@@ -447,11 +449,7 @@ def evaluate_columns(
     starts = list(range(0, n, chunk_rows))
     if not starts:
         return {}, {}, np.zeros(0, dtype=bool), []
-    if engine == "auto":
-        from generator import row_runtime
-
-        if n >= row_runtime.AUTO_ROWS and row_runtime.numba_available():
-            engine = "numba"  # the whole batch repays compiling, however small its chunks
+    engine = engine_for(engine, n)  # the whole batch may repay compiling, not one chunk
 
     def one(start):
         part = {name: column[start : start + chunk_rows] for name, column in columns.items()}
