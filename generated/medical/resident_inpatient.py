@@ -202,6 +202,7 @@ def evaluate_rows(
     for _i in range(_n):
         _bad = False
         hospital_level = _c_hospital_level[_i]
+        # eligible_cost: numerators numpy read, or read here from the float column
         if _f_eligible_cost.shape[0] == 0:
             eligible_cost = _n_eligible_cost[_i]
         else:
@@ -215,6 +216,7 @@ def evaluate_rows(
                 eligible_cost = 0
             if eligible_cost < 0:  # minimum
                 _bad = True
+        # fund_paid_this_year: numerators numpy read, or read here from the float column
         if _f_fund_paid_this_year.shape[0] == 0:
             fund_paid_this_year = _n_fund_paid_this_year[_i]
         else:

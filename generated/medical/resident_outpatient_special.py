@@ -218,6 +218,7 @@ def evaluate_rows(
     for _i in range(_n):
         _bad = False
         disease = _c_disease[_i]
+        # eligible_cost_this_year: numerators numpy read, or read here from the float column
         if _f_eligible_cost_this_year.shape[0] == 0:
             eligible_cost_this_year = _n_eligible_cost_this_year[_i]
         else:

@@ -177,6 +177,7 @@ def evaluate_rows(
     for _i in range(_n):
         _bad = False
         scheme = _c_scheme[_i]
+        # out_of_pocket: numerators numpy read, or read here from the float column
         if _f_out_of_pocket.shape[0] == 0:
             out_of_pocket = _n_out_of_pocket[_i]
         else:

@@ -129,6 +129,7 @@ def evaluate_rows(
     by numba when installed (generator.row_runtime)."""
     for _i in range(_n):
         _bad = False
+        # min_contribution_base: numerators numpy read, or read here from the float column
         if _f_min_contribution_base.shape[0] == 0:
             min_contribution_base = _n_min_contribution_base[_i]
         else:
@@ -142,6 +143,7 @@ def evaluate_rows(
                 min_contribution_base = 0
             if min_contribution_base < 0:  # minimum
                 _bad = True
+        # employer_rate: numerators numpy read, or read here from the float column
         if _f_employer_rate.shape[0] == 0:
             employer_rate = _n_employer_rate[_i]
         else:

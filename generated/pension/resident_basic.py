@@ -129,6 +129,7 @@ def evaluate_rows(
     by numba when installed (generator.row_runtime)."""
     for _i in range(_n):
         _bad = False
+        # age: numerators numpy read, or read here from the float column
         if _f_age.shape[0] == 0:
             age = _n_age[_i]
         else:

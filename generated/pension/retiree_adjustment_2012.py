@@ -138,6 +138,7 @@ def evaluate_rows(
     by numba when installed (generator.row_runtime)."""
     for _i in range(_n):
         _bad = False
+        # monthly_pension: numerators numpy read, or read here from the float column
         if _f_monthly_pension.shape[0] == 0:
             monthly_pension = _n_monthly_pension[_i]
         else:

@@ -133,6 +133,7 @@ def evaluate_rows(
     by numba when installed (generator.row_runtime)."""
     for _i in range(_n):
         _bad = False
+        # service_area_m2: numerators numpy read, or read here from the float column
         if _f_service_area_m2.shape[0] == 0:
             service_area_m2 = _n_service_area_m2[_i]
         else:

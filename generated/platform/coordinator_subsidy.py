@@ -146,6 +146,7 @@ def evaluate_rows(
     by numba when installed (generator.row_runtime)."""
     for _i in range(_n):
         _bad = False
+        # min_monthly_wage: numerators numpy read, or read here from the float column
         if _f_min_monthly_wage.shape[0] == 0:
             min_monthly_wage = _n_min_monthly_wage[_i]
         else:
@@ -159,6 +160,7 @@ def evaluate_rows(
                 min_monthly_wage = 0
             if min_monthly_wage < 0:  # minimum
                 _bad = True
+        # coordinators: numerators numpy read, or read here from the float column
         if _f_coordinators.shape[0] == 0:
             coordinators = _n_coordinators[_i]
         else:
@@ -172,6 +174,7 @@ def evaluate_rows(
                 coordinators = 0
             if coordinators < 0:  # minimum
                 _bad = True
+        # months: numerators numpy read, or read here from the float column
         if _f_months.shape[0] == 0:
             months = _n_months[_i]
         else:

@@ -191,6 +191,7 @@ def evaluate_rows(
     for _i in range(_n):
         _bad = False
         level = _c_level[_i]
+        # registered_population: numerators numpy read, or read here from the float column
         if _f_registered_population.shape[0] == 0:
             registered_population = _n_registered_population[_i]
         else:

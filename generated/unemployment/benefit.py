@@ -153,6 +153,7 @@ def evaluate_rows(
     by numba when installed (generator.row_runtime)."""
     for _i in range(_n):
         _bad = False
+        # min_living_standard: numerators numpy read, or read here from the float column
         if _f_min_living_standard.shape[0] == 0:
             min_living_standard = _n_min_living_standard[_i]
         else:
@@ -166,6 +167,7 @@ def evaluate_rows(
                 min_living_standard = 0
             if min_living_standard < 0:  # minimum
                 _bad = True
+        # min_wage: numerators numpy read, or read here from the float column
         if _f_min_wage.shape[0] == 0:
             min_wage = _n_min_wage[_i]
         else:

@@ -347,6 +347,7 @@ def _number_lines(f) -> list[str]:
     limit = float(INPUT_LIMIT * 10**scale)
     floats, numerators = f"_f_{f.name}", f"_n_{f.name}"
     lines = [
+        f"{ROW}# {f.name}: numerators numpy read, or read here from the float column",
         f"{ROW}if {floats}.shape[0] == 0:",
         f"{ROW}    {name} = {numerators}[_i]",
         f"{ROW}else:",
