@@ -357,3 +357,34 @@ def test_eval_cases_writes_the_same_files_with_numba_and_numpy(tmp_path):
         written[engine] = (out.read_text(encoding="utf-8"), errors.read_text(encoding="utf-8"))
     assert written["numba"] == written["numpy"]
     assert "5000.00" in written["numba"][0] and "abc" in written["numba"][1]
+
+
+def test_a_policy_beyond_the_kernel_takes_the_numpy_form_with_any_engine(tmp_path):
+    """÷ 3 has no decimal that ends: no kernel, and every row takes the exact path."""
+    _, module = build(
+        tmp_path,
+        "demo.third",
+        {
+            "inputs": {"x": {"type": "number", "unit": "yuan", "min": 0}},
+            "outputs": {
+                "y": {
+                    "type": "number",
+                    "unit": "yuan",
+                    "rounding": {"places": 2, "mode": "half_up"},
+                }
+            },
+            "parameters": {
+                "r": {"kind": "rate", "values": [{"from": "2012-01-01", "value": "100%"}]}
+            },
+            "formulas": {"y": "x * r / 3"},
+        },
+    )
+    assert module.ROW_KERNEL is False
+    assert not hasattr(module, "evaluate_rows")
+    x = np.array([0.0, 1.0, 100.0, 0.02])
+    for engine in ("auto", "numpy", "python") + (
+        ("numba",) if row_runtime.numba_available() else ()
+    ):
+        result = module.evaluate_batch({"x": x}, ON, engine=engine)
+        assert result.text("y") == ["0.00", "0.33", "33.33", "0.01"]
+        assert result.exact_path_rows == 4
