@@ -3,8 +3,10 @@
 A receiving system reads `manifest.json` first: which policies (with the sha256 of the source
 each was published from), the days each value is in force, the versions of each policy (the
 periods in which none of its values changes), the sha256 of every other file so a copy can
-be checked, and, per policy, what the DMN does not express and why. No timestamp: the same
-sources give the same manifest.
+be checked, per policy what the DMN does not express and why, and, under `constraints`, each
+document of a higher jurisdiction published beside the policies (the sha256 of its source, its
+constraints' dates, its targets' deadlines, its files). No timestamp: the same sources give
+the same manifest.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """`ratebook publish`: choose the policies and formats, run the emitters, add the manifest.
 
+The documents of higher jurisdictions travel with the policies (`layers`, `layers_book`):
+all of them, or, when policies are named, those holding a rule one of them keeps.
+
 Everything here is pure except reading the published JSON Schema that travels with the JSON
 files; `output.write` puts the result on disk. Problems the user can fix (an unknown policy
 or format, nothing in force on the date, a target folder that holds something else) are
