@@ -84,7 +84,7 @@ def without_pandas() -> None:
     import sys
 
     if _WHOLE_PROCESS and "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _NoPandas())  # type: ignore[arg-type]
+        sys.meta_path.insert(0, _NoPandas())
 
 
 def _click_speaks(language: str) -> None:
