@@ -149,49 +149,115 @@ def _difference(output, wanted, got) -> Message | str:
 # -- what the terminal shows ------------------------------------------------------------------------
 
 
+LISTED = 1000  # cases a terminal report lists in full; the rest are counted and said to be
+
+
+@dataclass
+class SourceCount:
+    cases: int = 0
+    failed: int = 0
+
+
+class Tally:
+    """What `ratebook test` tells of its results, held in a bounded amount of memory however
+    many cases run: per source the cases, passed and failed; the first `listed` cases the
+    report shows in full (failures, or every case with -v) and how many more there were.
+    `also`, when given, is handed every result in full as it comes (the JUnit report, which
+    spools them to disk). Results are added in the order the report lists them."""
+
+    def __init__(self, verbose: bool = False, also=None, listed: int = LISTED):
+        self.verbose = verbose
+        self.also = also
+        self.listed = listed
+        self.sources: dict[str, SourceCount] = {}
+        self.shown: list[CaseResult] = []
+        self.unlisted = 0
+        self.total = 0
+        self.failed = 0
+
+    def wants(self, passed: bool) -> bool:
+        """Whether the next case, with this verdict, is needed in full (its differences): it
+        is listed, or written to the JUnit report."""
+        if self.also is not None:
+            return True
+        return (self.verbose or not passed) and len(self.shown) < self.listed
+
+    def add(self, result: CaseResult) -> None:
+        self._count(result.case.source, result.passed)
+        if self.verbose or not result.passed:
+            if len(self.shown) < self.listed:
+                self.shown.append(result)
+            else:
+                self.unlisted += 1
+        if self.also is not None:
+            self.also(result)
+
+    def add_failure(self, case: CaseSpec) -> None:
+        """A failing case that is neither listed nor written in full (`wants(False)` said no):
+        counted only."""
+        self._count(case.source, False)
+        self.unlisted += 1
+
+    def _count(self, source: str, passed: bool) -> None:
+        count = self.sources.get(source)
+        if count is None:
+            count = self.sources[source] = SourceCount()
+        count.cases += 1
+        self.total += 1
+        if not passed:
+            count.failed += 1
+            self.failed += 1
+
+    def lines(self, policies: Iterable[Policy] = ()) -> list[str]:
+        """A table of sources (cases, passed, failed), then each listed case with its
+        differences, how many more were not listed, and the verdict."""
+        headers = [
+            words(key) for key in ("test.source", "test.cases", "test.passed", "test.failed")
+        ]
+        width = max([shown_width(headers[0])] + [shown_width(s) for s in self.sources])
+        counts = [max(6, shown_width(h)) for h in headers[1:]]
+
+        def row(first: str, *numbers: object) -> str:
+            cells = [pad(str(n), w, right=True) for n, w in zip(numbers, counts, strict=True)]
+            return "  ".join([pad(first, width), *cells])
+
+        lines = [row(*headers)]
+        for source, count in self.sources.items():
+            lines.append(row(source, count.cases, count.cases - count.failed, count.failed))
+        if self.shown or self.unlisted:
+            lines.append("")
+        by_id = {p.id: p for p in policies}
+        for result in self.shown:
+            case = result.case
+            policy = by_id.get(case.policy)
+            lines.append(
+                words(
+                    "test.case",
+                    status=words("test.pass" if result.passed else "test.fail"),
+                    location=case.location,
+                    policy=named(case.policy, label_of(policy)) if policy else case.policy,
+                    name=words("test.case-name", name=case.name) if case.name else "",
+                    on=case.on.isoformat(),
+                )
+            )
+            for difference in result.differences:
+                lines.append(f"      {difference}")
+        if self.unlisted:
+            lines.append(words("test.unlisted", count=self.unlisted, listed=len(self.shown)))
+        lines.append("")
+        lines.append(
+            words("test.some-failed", failed=self.failed, total=self.total)
+            if self.failed
+            else words("test.all-passed", total=self.total)
+        )
+        return lines
+
+
 def summary_lines(
     results: list[CaseResult], verbose: bool = False, policies: Iterable[Policy] = ()
 ) -> list[str]:
     """A table of sources (cases, passed, failed), then each failure with its differences."""
-    sources: dict[str, list[CaseResult]] = {}
+    tally = Tally(verbose)
     for result in results:
-        sources.setdefault(result.case.source, []).append(result)
-    headers = [words(key) for key in ("test.source", "test.cases", "test.passed", "test.failed")]
-    width = max([shown_width(headers[0])] + [shown_width(s) for s in sources])
-    counts = [max(6, shown_width(h)) for h in headers[1:]]
-
-    def row(first: str, *numbers: object) -> str:
-        cells = [pad(str(n), w, right=True) for n, w in zip(numbers, counts, strict=True)]
-        return "  ".join([pad(first, width), *cells])
-
-    lines = [row(*headers)]
-    for source, items in sources.items():
-        failed = sum(not r.passed for r in items)
-        lines.append(row(source, len(items), len(items) - failed, failed))
-    shown = [r for r in results if verbose or not r.passed]
-    if shown:
-        lines.append("")
-    by_id = {p.id: p for p in policies}
-    for result in shown:
-        case = result.case
-        policy = by_id.get(case.policy)
-        lines.append(
-            words(
-                "test.case",
-                status=words("test.pass" if result.passed else "test.fail"),
-                location=case.location,
-                policy=named(case.policy, label_of(policy)) if policy else case.policy,
-                name=words("test.case-name", name=case.name) if case.name else "",
-                on=case.on.isoformat(),
-            )
-        )
-        for difference in result.differences:
-            lines.append(f"      {difference}")
-    failed = sum(not r.passed for r in results)
-    lines.append("")
-    lines.append(
-        words("test.some-failed", failed=failed, total=len(results))
-        if failed
-        else words("test.all-passed", total=len(results))
-    )
-    return lines
+        tally.add(result)
+    return tally.lines(policies)

@@ -1,0 +1,290 @@
+"""`ratebook test` on case files through the batch kernels, a chunk at a time, tells the same
+as the one-case path: the same table, the same failures in the same words, the same JUnit
+bytes and the same problems, for passing and failing cases, refusals, labels, GBK text, Excel
+cells, dates and enum labels. A long file holds no more than the cases it lists.
+
+The policy is this file's own: a grant of 50% of the cost for the employee scheme (职工) and
+40% for the resident scheme (居民) from 2020-01-01, 60% and 45% from 2021-01-01, nothing in
+force before 2020; a claim is large from 1,000 yuan; bed days are twice the days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+from openpyxl import Workbook
+
+import cli
+from generator.checks.project import load_project
+from generator.regress import case_stream
+from generator.regress.case_files import read_cases
+from generator.regress.case_run import LISTED, Tally, example_cases, run_cases, summary_lines
+from generator.regress.junit import JunitSpool, junit_xml
+
+from .conftest import REPO
+
+POLICY = """\
+ratebook: 1
+id: demo.grant
+title: {zh: 测试补助, en: Test grant}
+jurisdiction: a fixture of the tests
+source: {title: 示例文件, date: "2020", clause: 第1条, seed: none.txt}
+notes:
+  - A fixture of the tests.
+
+inputs:
+  scheme:
+    type: enum
+    values: [employee, resident]
+    value_labels:
+      employee: {zh: 职工, en: Employee}
+      resident: {zh: 居民, en: Resident}
+    label: {zh: 参保类别, en: Insurance scheme}
+  cost: {type: number, unit: yuan, min: 0, label: {zh: 自付费用, en: Out-of-pocket cost}}
+  days: {type: integer, unit: day, min: 0, default: 0, label: {zh: 住院天数, en: Days in hospital}}
+
+outputs:
+  subsidy:
+    type: number
+    unit: yuan
+    rounding: {places: 2, mode: half_up}
+    label: {zh: 补助金额, en: Subsidy}
+  large: {type: boolean, label: {zh: 是否大额, en: Large claim}}
+  bed_days: {type: integer, unit: day, label: {zh: 床日数, en: Bed days}}
+
+parameters:
+  ratio:
+    kind: table
+    key: scheme
+    unit: "1"
+    label: {zh: 补助比例, en: Subsidy ratio}
+    values:
+      - from: 2020-01-01
+        rows: {employee: 50%, resident: 40%}
+      - from: 2021-01-01
+        rows: {employee: 60%, resident: 45%}
+
+formulas:
+  subsidy: cost * table(ratio, scheme)
+  large: cost >= 1000
+  bed_days: days * 2
+
+cases:
+  - name: employee
+    on: 2020-06-01
+    inputs: {scheme: employee, cost: 1000}
+    expected: {subsidy: "500.00", large: true, bed_days: 0}
+"""
+
+PASSING = """\
+policy,case,on,in:scheme,in:cost,in:days,out:subsidy,out:large,out:bed_days
+demo.grant,employee,2020-06-01,employee,1000,,500.00,true,0
+demo.grant,,2021-03-01,resident,200,3,90,false,6
+demo.grant,label,2021-03-01,职工,10.01,,6.01,,
+demo.grant,english label,2020-12-31,Resident,2000.5,1,800.20,yes,2
+demo.subsidy,other policy,2020-06-01,employee,1000,,,,
+demo.grant,not checked,2020-06-01,employee,1,,,,
+"""
+
+FAILING = """\
+policy,case,on,in:scheme,in:cost,in:days,out:subsidy,out:large,out:bed_days,error,why
+demo.grant,wrong amount,2020-06-01,employee,1000,,450.00,,,,1000 x 50% is 500
+demo.grant,,2021-06-01,employee,1000,,500.00,,,,the rate rose in 2021
+demo.grant,wrong flag,2020-06-01,resident,999.99,,,true,,,below 1000
+demo.grant,wrong days,2020-06-01,resident,1,4,,,9,,
+demo.grant,not a number,2020-06-01,resident,1,,abc,,,,
+demo.grant,too many places,2020-06-01,employee,0.01,,0.001,,,,
+demo.grant,before the policy,2019-06-01,employee,1000,,500.00,,,,
+demo.grant,negative,2020-06-01,employee,-5,,0.00,,,,
+demo.grant,refused as expected,2020-06-01,employee,-5,,,,,cost,
+demo.grant,refused otherwise,2020-06-01,employee,-5,,,,,scheme,
+demo.grant,not refused,2020-06-01,employee,5,,,,,cost,
+demo.grant,unknown scheme,2020-06-01,farmer,5,,2.50,,,,
+demo.nope,unknown policy,2020-06-01,employee,5,,,,,,
+demo.grant,passes among failures,2020-06-01,employee,5,,2.50,false,0,,
+demo.subsidy,other policy fails,2020-06-01,resident,1000,,450.00,,,,
+"""
+
+LABELS = """\
+# 参保人员补助核对表
+case,on,参保类别,自付费用,补助金额,是否大额
+甲,2020-06-01,职工,100,50.00,否
+乙,2021-06-01,居民,100,45,否
+丙,2021-06-01,居民,100,44.99,否
+"""
+
+BAD_ROWS = """\
+policy,on,in:scheme,in:cost,out:subsidy
+demo.grant,2020-06-01,employee,1000,500.00
+demo.grant,2020-13-01,employee,1000,500.00
+,2020-06-01,employee,1000,500.00
+demo.grant,2020-06-01,employee,1000,500.00
+"""
+
+YAML_CASES = """\
+policy: demo.grant
+cases:
+  - name: yaml case
+    on: 2020-06-01
+    inputs: {scheme: 居民, cost: 100}
+    expected: {subsidy: "40.00"}
+  - name: yaml failure
+    on: 2020-06-01
+    inputs: {scheme: employee, cost: 100}
+    expected: {补助金额: "40.00"}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "policies" / "demo").mkdir(parents=True)
+    (tmp_path / "policies" / "demo" / "grant.yaml").write_text(POLICY, encoding="utf-8")
+    shutil.copyfile(REPO / "tests/chinese/subsidy.yaml", tmp_path / "policies/demo/subsidy.yaml")
+    (tmp_path / "pass.csv").write_text(PASSING, encoding="utf-8")
+    (tmp_path / "fail.csv").write_text(FAILING, encoding="utf-8-sig")
+    (tmp_path / "labels-gbk.csv").write_bytes(LABELS.encode("gbk"))
+    (tmp_path / "bad.csv").write_text(BAD_ROWS, encoding="utf-8")
+    (tmp_path / "cases.yaml").write_text(YAML_CASES, encoding="utf-8")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["policy", "case", "on", "in:scheme", "in:cost", "out:subsidy", "out:large"])
+    sheet.append(["demo.grant", "cell date", dt.datetime(2020, 6, 1), "居民", 1000, 400, False])
+    sheet.append(["demo.grant", "float", dt.datetime(2021, 6, 1), "employee", 0.1, 0.06, False])
+    sheet.append(["demo.grant", "wrong", dt.datetime(2021, 6, 1), "employee", 10.5, 6.31, None])
+    sheet.append(["demo.grant", "text date", "2020-06-01", "employee", 3, "1.50", "no"])
+    book.save(tmp_path / "cases.xlsx")
+    return tmp_path
+
+
+def one_case(root: Path, paths, verbose: bool, **options):
+    """What `ratebook test` said before it streamed: every case read, then run one by one."""
+    policies = load_project(root).policies
+    cases, problems = read_cases(paths, root, policies=policies, **options)
+    results = run_cases(policies, example_cases(policies) + cases)
+    return sorted(map(str, problems)), summary_lines(results, verbose, policies), junit_xml(results)
+
+
+def streamed(root: Path, paths, verbose: bool, chunk_rows: int, **options):
+    """The same through case_stream, every policy's part of a chunk through the batch."""
+    policies = load_project(root).policies
+    said = []
+    for spool in (None, JunitSpool()):  # with --junit every case is kept in full; without, not
+        tally = Tally(verbose, also=spool)
+        for result in run_cases(policies, example_cases(policies)):
+            tally.add(result)
+        problems = case_stream.run_file_cases(
+            paths, root, tally, policies, chunk_rows=chunk_rows, batch_min=1, **options
+        )
+        said.append((sorted(map(str, problems)), tally.lines(policies)))
+        if spool is not None:
+            junit = spool.bytes()
+            spool.close()
+    assert said[0] == said[1]
+    return (*said[0], junit)
+
+
+FILES = [
+    ["pass.csv"],
+    ["fail.csv"],
+    ["cases.xlsx"],
+    ["cases.yaml"],
+    ["pass.csv", "fail.csv", "cases.xlsx", "cases.yaml"],
+    ["bad.csv"],
+]
+
+
+@pytest.mark.parametrize("names", FILES, ids=lambda n: "+".join(n))
+@pytest.mark.parametrize("verbose", [False, True])
+@pytest.mark.parametrize("chunk_rows", [1, 4, 1000])
+def test_the_batch_tells_what_the_one_case_path_tells(project, names, verbose, chunk_rows):
+    paths = [project / n for n in names]
+    expected = one_case(project, paths, verbose)
+    assert streamed(project, paths, verbose, chunk_rows) == expected
+
+
+def test_labels_gbk_and_the_policy_option_read_alike(project):
+    paths = [project / "labels-gbk.csv"]
+    expected = one_case(project, paths, False, policy="demo.grant")
+    assert streamed(project, paths, False, 2, policy="demo.grant") == expected
+    problems, lines, _ = expected
+    assert problems == []
+    assert "3 of 5 case(s) failed" not in lines  # the example cases pass
+    assert lines[-1] == "1 of 5 case(s) failed"  # 丙: 100 × 45% is 45.00, not 44.99
+
+
+def test_the_on_option_reads_alike(project):
+    paths = [project / "pass.csv", project / "fail.csv"]
+    on = dt.date(2021, 6, 1)
+    assert streamed(project, paths, True, 3, on=on) == one_case(project, paths, True, on=on)
+
+
+def test_the_failures_are_found_and_said_in_their_words(project):
+    paths = [project / "fail.csv"]
+    problems, lines, junit = streamed(project, paths, False, 1000)
+    text = "\n".join(lines)
+    assert "subsidy: expected 450.00, got 500.00 (difference +50.00 yuan)" in text
+    assert "subsidy: expected 500.00, got 600.00 (difference +100.00 yuan)" in text  # 2021: 60%
+    assert "large: expected true, got false" in text
+    assert "bed_days: expected 9, got 8" in text
+    assert lines[-1] == "13 of 17 case(s) failed"  # 15 rows of fail.csv, 2 example cases
+    schema = etree.XMLSchema(etree.parse(str(REPO / "tests" / "consumers" / "junit-10.xsd")))
+    assert schema.validate(etree.fromstring(junit)), schema.error_log
+
+
+def test_the_cli_says_the_same_streamed_or_one_by_one(project, monkeypatch):
+    runner = CliRunner()
+    paths = [str(project / n) for n in ("pass.csv", "fail.csv", "cases.xlsx", "cases.yaml")]
+    said = []
+    for batch_min in (1, 10**9):
+        monkeypatch.setattr(case_stream, "BATCH_MIN", batch_min)
+        report = project / f"junit-{batch_min}.xml"
+        for language in ("zh", "en"):
+            result = runner.invoke(
+                cli.main,
+                ["--root", str(project), "--lang", language, "test", "-v", *paths]
+                + ["--junit", str(report)],
+            )
+            said.append((language, result.exit_code, result.output, report.read_bytes()))
+    assert said[:2] == said[2:]
+    assert [exit_code for _, exit_code, _, _ in said] == [1, 1, 1, 1]
+    assert "未通过" in said[0][2]
+    bad = runner.invoke(cli.main, ["--root", str(project), "test", str(project / "bad.csv")])
+    assert bad.exit_code == 1
+    assert "bad.csv:3: " in bad.output and "bad.csv:4: " in bad.output
+
+
+def test_a_long_file_holds_only_the_cases_it_lists(project, monkeypatch):
+    """200,000 rows, every seventh wrong: every row counted, the first LISTED failures listed
+    in full, the rest counted and said to be; only the listed ones go the one-case way."""
+    rows = 200_000
+    with open(project / "long.csv", "w", encoding="utf-8") as out:
+        out.write("policy,on,in:scheme,in:cost,out:subsidy\n")
+        for i in range(rows):
+            cost = i % 5000
+            wanted = f"{cost * 50 // 100}.{cost * 50 % 100:02d}"
+            out.write(f"demo.grant,2020-06-01,employee,{cost},{'0.01' if i % 7 == 3 else wanted}\n")
+    one_by_one = []
+    original = case_stream.differences
+
+    def counted(by_id, case):
+        one_by_one.append(case)
+        return original(by_id, case)
+
+    monkeypatch.setattr(case_stream, "differences", counted)
+    result = CliRunner().invoke(
+        cli.main, ["--root", str(project), "test", str(project / "long.csv")]
+    )
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    failed = len([i for i in range(rows) if i % 7 == 3])
+    (row,) = [line for line in lines[:4] if "long.csv" in line]
+    assert row.split()[1:] == [str(rows), str(rows - failed), str(failed)]
+    assert sum(line.startswith("FAIL") for line in lines) == LISTED
+    assert f"… and {failed - LISTED} more case(s) not listed" in result.output
+    assert lines[-1] == f"{failed} of {rows + 2} case(s) failed"  # and 2 example cases
+    assert "long.csv:5  " in result.output  # the first failure: row 3, the file's line 5
+    assert len(one_by_one) == LISTED
