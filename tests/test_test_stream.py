@@ -146,6 +146,8 @@ def project(tmp_path: Path) -> Path:
     shutil.copyfile(REPO / "tests/chinese/subsidy.yaml", tmp_path / "policies/demo/subsidy.yaml")
     (tmp_path / "pass.csv").write_text(PASSING, encoding="utf-8")
     (tmp_path / "fail.csv").write_text(FAILING, encoding="utf-8-sig")
+    plain = "".join(line + "\n" for line in FAILING.splitlines() if "demo.nope" not in line)
+    (tmp_path / "plain-fail.csv").write_text(plain, encoding="utf-8")
     (tmp_path / "labels-gbk.csv").write_bytes(LABELS.encode("gbk"))
     (tmp_path / "bad.csv").write_text(BAD_ROWS, encoding="utf-8")
     (tmp_path / "cases.yaml").write_text(YAML_CASES, encoding="utf-8")
@@ -190,6 +192,8 @@ def streamed(root: Path, paths, verbose: bool, chunk_rows: int, **options):
 FILES = [
     ["pass.csv"],
     ["fail.csv"],
+    ["plain-fail.csv"],
+    ["pass.csv", "plain-fail.csv", "pass.csv"],
     ["cases.xlsx"],
     ["cases.yaml"],
     ["pass.csv", "fail.csv", "cases.xlsx", "cases.yaml"],
@@ -288,3 +292,16 @@ def test_a_long_file_holds_only_the_cases_it_lists(project, monkeypatch):
     assert lines[-1] == f"{failed} of {rows + 2} case(s) failed"  # and 2 example cases
     assert "long.csv:5  " in result.output  # the first failure: row 3, the file's line 5
     assert len(one_by_one) == LISTED
+
+
+@pytest.mark.parametrize("name", ["pass.csv", "plain-fail.csv"])
+def test_a_plain_file_is_read_by_arrow_and_tells_the_same(project, monkeypatch, name):
+    paths = [project / name]
+    expected = one_case(project, paths, True)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("read cell by cell")
+
+    monkeypatch.setattr(case_stream, "stream_cases", not_here)
+    assert streamed(project, paths, True, 2) == expected
+    assert streamed(project, paths, False, 1000) == one_case(project, paths, False)

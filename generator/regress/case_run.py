@@ -192,10 +192,51 @@ class Tally:
         if self.also is not None:
             self.also(result)
 
+    def add_passes(self, source: str, count: int) -> None:
+        """`count` passing cases of `source` that are not needed in full (`wants(True)` said
+        no): counted only."""
+        if count:
+            tally = self.sources.get(source)
+            if tally is None:
+                tally = self.sources[source] = SourceCount()
+            tally.cases += count
+            self.total += count
+            if self.verbose:  # -v lists passing cases too: these are past its bound
+                self.unlisted += count
+
+    def part(self) -> Tally:
+        """A tally for the cases that come next, to `merge` into this one or drop: it lists
+        what this one still has room for."""
+        also = self.also.part() if self.also is not None else None
+        return Tally(self.verbose, also, self.listed - len(self.shown))
+
+    def merge(self, part: Tally) -> None:
+        """Add the cases of `part` (made by `part()`, after every case added here)."""
+        for source, count in part.sources.items():
+            mine = self.sources.get(source)
+            if mine is None:
+                mine = self.sources[source] = SourceCount()
+            mine.cases += count.cases
+            mine.failed += count.failed
+        self.shown += part.shown
+        self.unlisted += part.unlisted
+        self.total += part.total
+        self.failed += part.failed
+        if self.also is not None:
+            self.also.merge(part.also)
+
+    def close(self) -> None:
+        """Let go of what `also` holds (the JUnit spools)."""
+        if self.also is not None:
+            self.also.close()
+
     def add_failure(self, case: CaseSpec) -> None:
         """A failing case that is neither listed nor written in full (`wants(False)` said no):
         counted only."""
-        self._count(case.source, False)
+        self.add_failure_of(case.source)
+
+    def add_failure_of(self, source: str) -> None:
+        self._count(source, False)
         self.unlisted += 1
 
     def _count(self, source: str, passed: bool) -> None:

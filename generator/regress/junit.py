@@ -136,6 +136,25 @@ class JunitSpool:
             partial.abort()
             raise
 
+    def part(self) -> JunitSpool:
+        """A spool for the cases that come next, to `merge` into this one or close."""
+        return JunitSpool()
+
+    def merge(self, part: JunitSpool) -> None:
+        """Take the cases of `part` (spooled after every case here), which is left empty."""
+        for source, (counts, spool) in part._suites.items():
+            mine = self._suites.get(source)
+            if mine is None:
+                self._suites[source] = (counts, spool)
+                continue
+            spool.seek(0)
+            mine[1].write(_CASE_INDENT)
+            shutil.copyfileobj(spool, mine[1])
+            spool.close()
+            for i, n in enumerate(counts):
+                mine[0][i] += n
+        part._suites = {}
+
     def close(self) -> None:
         for _, spool in self._suites.values():
             spool.close()
