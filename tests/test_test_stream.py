@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,13 @@ from openpyxl import Workbook
 
 import cli
 from generator.checks.project import load_project
+from generator.core.messages import words
+from generator.core.shown import label_of, named, pad
+from generator.core.shown import width as shown_width
 from generator.regress import case_stream
 from generator.regress.case_files import read_cases
 from generator.regress.case_run import LISTED, Tally, example_cases, run_cases, summary_lines
-from generator.regress.junit import JunitSpool, junit_xml
+from generator.regress.junit import JunitSpool, _bytes, _clean, _problem, is_error, junit_xml
 
 from .conftest import REPO
 
@@ -162,12 +166,98 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def junit_tree(results) -> bytes:
+    """The JUnit report as `ratebook test` wrote it before it streamed: one tree, in memory."""
+
+    def counts(items):
+        errors = sum(is_error(r) for r in items)
+        failures = sum(not r.passed for r in items) - errors
+        return {"tests": str(len(items)), "failures": str(failures), "errors": str(errors)}
+
+    suites: dict[str, list] = {}
+    for result in results:
+        suites.setdefault(result.case.source, []).append(result)
+    root = ET.Element("testsuites", {"name": "ratebook test", **counts(results)})
+    for source, items in suites.items():
+        suite = ET.SubElement(
+            root, "testsuite", {"name": _clean(source), **counts(items), "skipped": "0"}
+        )
+        if source:
+            suite.set("file", _clean(source))
+            properties = ET.SubElement(suite, "properties")
+            ET.SubElement(properties, "property", name="file", value=_clean(source))
+        for result in items:
+            case = result.case
+            element = ET.SubElement(
+                suite,
+                "testcase",
+                classname=_clean(case.policy),
+                name=_clean(f"{case.name or case.location} (on {case.on.isoformat()})"),
+            )
+            if not result.passed:
+                kind = "error" if is_error(result) else "failure"
+                _problem(element, kind, str(case.location), result.differences)
+    return _bytes(root)
+
+
+def summary_before(results, verbose: bool, policies) -> list[str]:
+    """The terminal report as `ratebook test` wrote it before it streamed (every case held)."""
+    sources: dict[str, list] = {}
+    for result in results:
+        sources.setdefault(result.case.source, []).append(result)
+    headers = [words(key) for key in ("test.source", "test.cases", "test.passed", "test.failed")]
+    width = max([shown_width(headers[0])] + [shown_width(s) for s in sources])
+    counts = [max(6, shown_width(h)) for h in headers[1:]]
+
+    def row(first: str, *numbers: object) -> str:
+        cells = [pad(str(n), w, right=True) for n, w in zip(numbers, counts, strict=True)]
+        return "  ".join([pad(first, width), *cells])
+
+    lines = [row(*headers)]
+    for source, items in sources.items():
+        failed = sum(not r.passed for r in items)
+        lines.append(row(source, len(items), len(items) - failed, failed))
+    shown = [r for r in results if verbose or not r.passed]
+    if shown:
+        lines.append("")
+    by_id = {p.id: p for p in policies}
+    for result in shown:
+        case = result.case
+        policy = by_id.get(case.policy)
+        lines.append(
+            words(
+                "test.case",
+                status=words("test.pass" if result.passed else "test.fail"),
+                location=case.location,
+                policy=named(case.policy, label_of(policy)) if policy else case.policy,
+                name=words("test.case-name", name=case.name) if case.name else "",
+                on=case.on.isoformat(),
+            )
+        )
+        for difference in result.differences:
+            lines.append(f"      {difference}")
+    failed = sum(not r.passed for r in results)
+    lines.append("")
+    lines.append(
+        words("test.some-failed", failed=failed, total=len(results))
+        if failed
+        else words("test.all-passed", total=len(results))
+    )
+    return lines
+
+
 def one_case(root: Path, paths, verbose: bool, **options):
-    """What `ratebook test` said before it streamed: every case read, then run one by one."""
+    """What `ratebook test` said before it streamed: every case read, then run one by one,
+    reported from the list of every result (the summary and JUnit of today are checked to say
+    the same of it)."""
     policies = load_project(root).policies
     cases, problems = read_cases(paths, root, policies=policies, **options)
     results = run_cases(policies, example_cases(policies) + cases)
-    return sorted(map(str, problems)), summary_lines(results, verbose, policies), junit_xml(results)
+    lines = summary_before(results, verbose, policies)
+    junit = junit_tree(results)
+    assert summary_lines(results, verbose, policies) == lines
+    assert junit_xml(results) == junit
+    return sorted(map(str, problems)), lines, junit
 
 
 def streamed(root: Path, paths, verbose: bool, chunk_rows: int, **options):
@@ -305,3 +395,26 @@ def test_a_plain_file_is_read_by_arrow_and_tells_the_same(project, monkeypatch, 
     monkeypatch.setattr(case_stream, "stream_cases", not_here)
     assert streamed(project, paths, True, 2) == expected
     assert streamed(project, paths, False, 1000) == one_case(project, paths, False)
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+@pytest.mark.parametrize("names", [["plain-fail.csv", "pass.csv"], ["fail.csv"]])
+def test_past_its_bound_the_report_counts_the_same_cases(project, verbose, names):
+    """With room for 3 cases, the streamed run lists the 3 the one-case run lists first and
+    says how many more there were."""
+    paths = [project / n for n in names]
+    policies = load_project(project).policies
+    cases, _ = read_cases(paths, project, policies=policies)
+    before = Tally(verbose, listed=3)
+    for result in run_cases(policies, example_cases(policies) + cases):
+        before.add(result)
+    now = Tally(verbose, listed=3)
+    for result in run_cases(policies, example_cases(policies)):
+        now.add(result)
+    case_stream.run_file_cases(paths, project, now, policies, chunk_rows=4, batch_min=1)
+    assert now.lines(policies) == before.lines(policies)
+    shown = [
+        r for r in run_cases(policies, example_cases(policies) + cases) if verbose or not r.passed
+    ]
+    assert before.unlisted == len(shown) - 3 > 0
+    assert any("more case(s) not listed" in line for line in now.lines(policies))
