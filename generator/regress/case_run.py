@@ -1,9 +1,11 @@
 """Run cases against the policies and say, for each, whether it gives what its author expects.
 
-The policies' own example cases and the cases of case files go through the interpreter on
-the current sources (the reference; `ratebook build` checks the generated modules against
-it). A failure lists every difference: an expected amount and the amount the rules give,
-with the difference in the output's unit, or a refusal where outputs were expected.
+The policies' own example cases and the cases of small case files go through the interpreter
+on the current sources (the reference; `ratebook build` checks the generated modules against
+it); long files go through the batch kernels (`case_stream`), which come back here for every
+case whose words are needed. A failure lists every difference: an expected amount and the
+amount the rules give, with the difference in the output's unit, or a refusal where outputs
+were expected. `Tally` is what a run reports, bounded however many cases run.
 """
 
 from __future__ import annotations
