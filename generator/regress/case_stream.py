@@ -30,6 +30,7 @@ from generator.regress.case_run import CaseResult, Tally, differences
 
 CHUNK_ROWS = 32_768  # cases read and evaluated at a time
 BATCH_MIN = 256  # a policy's cases in a chunk below which the one-case path is quicker
+ARROW_MIN_BYTES = 256 * 1024  # a smaller CSV file is read cell by cell: importing Arrow costs more
 
 
 def run_file_cases(
@@ -48,30 +49,47 @@ def run_file_cases(
     caller reports the problems instead). A plain CSV file is read by Arrow
     (`arrow_cases`); when it turns out not to be plain, what was run of it is dropped and
     the file is read again cell by cell (`case_files`), as `diff --cases` does."""
-    from generator.regress.arrow_cases import NotPlain, is_plain_csv, stream_plain_csv
-
     rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
     runner = BatchCases(policies, tally, BATCH_MIN if batch_min is None else batch_min)
     files, findings = case_files(paths, root)
     for path in files:
         shown = display(path, root)
-        if is_plain_csv(path):
-            part = runner.tally = tally.part()
-            try:
-                stream_plain_csv(path, shown, runner, policies, policy, on, rows, encoding)
-                runner.flush()
-            except NotPlain:
-                runner.pending = []
-                part.close()
-            else:
-                tally.merge(part)
-                continue
-            finally:
-                runner.tally = tally
+        if _arrow_worth(path) and _plain_file(path, shown, runner, rows, encoding, policy, on):
+            continue
         findings += stream_cases(
             [path], root, runner.add, rows, encoding, policies=policies, policy=policy, on=on
         )
     return findings
+
+
+def _plain_file(path: Path, shown: str, runner: BatchCases, rows: int, encoding, policy, on):
+    """Run the cases of `path` read by Arrow into a part of the runner's tally, merged when the
+    file is plain; False (nothing kept) when it is not."""
+    from generator.regress.arrow_cases import NotPlain, is_plain_csv, stream_plain_csv
+
+    if not is_plain_csv(path):
+        return False
+    tally = runner.tally
+    part = runner.tally = tally.part()
+    try:
+        policies = list(runner.by_id.values())
+        stream_plain_csv(path, shown, runner, policies, policy, on, rows, encoding)
+        runner.flush()
+    except NotPlain:
+        runner.pending = []
+        part.close()
+        return False
+    finally:
+        runner.tally = tally
+    tally.merge(part)
+    return True
+
+
+def _arrow_worth(path: Path) -> bool:
+    try:
+        return path.suffix.lower() == ".csv" and path.stat().st_size >= ARROW_MIN_BYTES
+    except OSError:
+        return False  # case_files says why it cannot be read
 
 
 class BatchCases:
