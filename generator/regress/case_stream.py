@@ -30,6 +30,8 @@ from generator.regress.case_run import CaseResult, Tally, differences
 
 CHUNK_ROWS = 32_768  # cases read and evaluated at a time
 BATCH_MIN = 256  # a policy's cases in a chunk below which the one-case path is quicker
+WANTED_KEPT = 65_536  # expected values kept read, per run
+_UNREAD = object()
 ARROW_MIN_BYTES = 256 * 1024  # a smaller CSV file is read cell by cell: importing Arrow costs more
 
 
@@ -101,7 +103,7 @@ class BatchCases:
         self.tally = tally
         self.batch_min = batch_min
         self.modules: dict[str, Any] = {}
-        self.wanted: dict[tuple, Any] = {}  # (policy, output, as written) → expected value
+        self.wanted: dict[tuple, Any] = {}  # (policy, output, type, as written) → its value
         self.pending: list = []  # the Arrow chunks of the rows counted last
         self.rows = 0
 
@@ -167,10 +169,12 @@ class BatchCases:
     def _holds(self, policy_id: str, output, written, got, places: dict) -> bool:
         """Whether the batch's value of `output` is the one written, as `differences` compares
         them: the same value and the same type (an amount to the fen)."""
-        key = (policy_id, output.name, written)
-        if key not in self.wanted:
-            self.wanted[key] = expected_value(output, written)
-        wanted = self.wanted[key]
+        key = (policy_id, output.name, type(written), written)  # True == 1, but not here
+        wanted = self.wanted.get(key, _UNREAD)
+        if wanted is _UNREAD:
+            if len(self.wanted) >= WANTED_KEPT:
+                self.wanted.clear()  # bounded, however many distinct values a file writes
+            wanted = self.wanted[key] = expected_value(output, written)
         if wanted is None:
             return False  # not a value of the output's type: a failure, in its words
         value = _typed(output.type, got, places[output.name])
