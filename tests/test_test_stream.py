@@ -419,3 +419,17 @@ def test_past_its_bound_the_report_counts_the_same_cases(project, verbose, names
     ]
     assert before.unlisted == len(shown) - 3 > 0
     assert any("more case(s) not listed" in line for line in now.lines(policies))
+
+
+def test_a_junit_report_of_thousands_of_cases_has_the_bytes_of_the_whole_tree(project):
+    """More cases than JunitSpool serialises at once, across chunks of Arrow and of case_files."""
+    lines = ["policy,case,on,in:scheme,in:cost,out:subsidy"]
+    for i in range(3000):
+        wanted = f"{i * 50 // 100}.{i * 50 % 100:02d}" if i % 11 else "1.00"
+        lines.append(f"demo.grant,c{i},2020-06-01,employee,{i},{wanted}")
+    (project / "many.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (project / "many.yaml").write_text(YAML_CASES, encoding="utf-8")
+    paths = [project / "many.csv", project / "pass.csv", project / "many.yaml"]
+    expected = one_case(project, paths, False)
+    assert streamed(project, paths, False, 700) == expected
+    assert expected[2].count(b"<testcase ") == 3000 + 6 + 2 + 2

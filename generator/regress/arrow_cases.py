@@ -213,11 +213,15 @@ class ArrowChunk(Chunk):
         self.shown = shown
         self.policy = policy
         self.plain = plain  # case column (case, error, why, …) → its header
+        self._lists: dict[str, list] = {}
 
     def _cell(self, header: str | None, index: int) -> str | None:
         if header is None:
             return None
-        cell = self.batch.column(header)[index].as_py()
+        column = self._lists.get(header)
+        if column is None:  # a column as Python values once, for every case made of it
+            column = self._lists[header] = self.batch.column(header).to_pylist()
+        cell = column[index]
         return None if cell is None else str(cell).strip()
 
     def _pairs(self, headers: dict[str, str], index: int) -> tuple:

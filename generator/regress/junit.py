@@ -28,6 +28,7 @@ from generator.core.messages import Message
 from generator.regress.case_run import CaseResult
 
 _CASE_INDENT = b"\n    "  # between two <testcase> elements, as ET.indent puts it
+_OPEN, _CLOSE = b"<cases>" + _CASE_INDENT, b"\n  </cases>"  # around a run of them
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 cannot hold
 
 # The differences that say a case could not give a result to compare: the rules refused it
@@ -54,11 +55,12 @@ class JunitSpool:
     together, each opening with its counts, in the bytes `junit_xml` has always given."""
 
     MEMORY = 1 << 20  # bytes a suite's spool holds in memory before it moves to disk
+    WAITING = 1024  # <testcase> elements serialised together
 
     def __init__(self):
-        self._suites: dict[
-            str, tuple[list[int], IO[bytes]]
-        ] = {}  # source → ([tests, failures, errors], spool)
+        # source → ([tests, failures, errors], spool)
+        self._suites: dict[str, tuple[list[int], IO[bytes]]] = {}
+        self._waiting: dict[str, ET.Element] = {}  # source → its cases not yet spooled
 
     def __call__(self, result: CaseResult) -> None:
         source = result.case.source
@@ -83,10 +85,27 @@ class JunitSpool:
                 str(case.location),
                 result.differences,
             )
-        ET.indent(element, level=2)
-        if counts[0] > 1:
+        waiting = self._waiting.setdefault(source, ET.Element("cases"))
+        waiting.append(element)
+        if len(waiting) >= self.WAITING:
+            self._spool(source)
+
+    def _spool(self, source: str) -> None:
+        """Serialise the waiting <testcase> elements of `source` at once, indented as in the
+        whole document (their parent stands for the <testsuite>)."""
+        waiting = self._waiting.pop(source, None)
+        if waiting is None:
+            return
+        spool = self._suites[source][1]
+        ET.indent(waiting, level=1)
+        text = ET.tostring(waiting, encoding="utf-8")
+        if spool.tell():
             spool.write(_CASE_INDENT)
-        spool.write(ET.tostring(element, encoding="utf-8"))
+        spool.write(text[len(_OPEN) : -len(_CLOSE)])
+
+    def _spool_all(self) -> None:
+        for source in list(self._waiting):
+            self._spool(source)
 
     def _skeleton(self) -> tuple[ET.Element, list[bytes]]:
         """The document with each suite's cases replaced by one marker element."""
@@ -107,6 +126,7 @@ class JunitSpool:
         return root, markers
 
     def write_to(self, out: IO[bytes]) -> None:
+        self._spool_all()
         root, markers = self._skeleton()
         document = _bytes(root)
         for marker, (_, spool) in zip(markers, self._suites.values(), strict=True):
@@ -142,6 +162,8 @@ class JunitSpool:
 
     def merge(self, part: JunitSpool) -> None:
         """Take the cases of `part` (spooled after every case here), which is left empty."""
+        self._spool_all()
+        part._spool_all()
         for source, (counts, spool) in part._suites.items():
             mine = self._suites.get(source)
             if mine is None:
