@@ -433,3 +433,28 @@ def test_a_junit_report_of_thousands_of_cases_has_the_bytes_of_the_whole_tree(pr
     expected = one_case(project, paths, False)
     assert streamed(project, paths, False, 700) == expected
     assert expected[2].count(b"<testcase ") == 3000 + 6 + 2 + 2
+
+
+def test_a_long_gbk_file_read_a_chunk_at_a_time_says_where_its_bytes_stop_being_text(project):
+    """Past the first megabyte the encoding is not looked at again: a byte no GBK text holds is
+    refused with its line, and no case is reported."""
+    rows = ["# 核对表", "policy,on,参保类别,自付费用,补助金额"]
+    rows += [
+        f"demo.grant,2020-06-01,职工,{i},{i * 50 // 100}.{i * 50 % 100:02d}" for i in range(40_000)
+    ]
+    data = ("\n".join(rows) + "\n").encode("gbk")
+    assert len(data) > 1 << 20
+    bad = b"demo.grant,2020-06-01,\xff\xff,1,0.50\n"
+    (project / "long-gbk.csv").write_bytes(data + bad)
+    result = CliRunner().invoke(
+        cli.main, ["--root", str(project), "test", str(project / "long-gbk.csv")]
+    )
+    assert result.exit_code == 1
+    assert f"long-gbk.csv:{len(rows) + 1}: " in result.output
+    assert "case(s) passed" not in result.output and "case(s) failed" not in result.output
+    (project / "long-gbk.csv").write_bytes(data)
+    result = CliRunner().invoke(
+        cli.main, ["--root", str(project), "--lang", "zh", "test", str(project / "long-gbk.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "ok：40002 个案例全部通过"
