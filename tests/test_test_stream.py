@@ -289,6 +289,8 @@ FILES = [
     ["cases.yaml"],
     ["pass.csv", "fail.csv", "cases.xlsx", "cases.yaml"],
     ["bad.csv"],
+    ["bad.csv", "pass.csv", "labels-gbk.csv"],
+    ["pass.csv", "bad.csv", "plain-fail.csv"],
 ]
 
 

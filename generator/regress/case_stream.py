@@ -2,8 +2,9 @@
 
 `case_run.run_cases` runs a list of cases one by one through the interpreter; a year's
 export of a million rows is then minutes and every case held in memory. Here the cases of
-the files come from `case_files.stream_cases` (the reader `diff --cases` uses, with the same
-findings), a chunk at a time; each policy's part of a chunk goes through the `evaluate_batch`
+the files come a chunk at a time from the readers `diff --cases` uses: Arrow for a plain CSV
+file (`arrow_cases`), `case_files.stream_cases` for any other, with the same findings. Each
+policy's part of a chunk goes through the `evaluate_batch`
 of the module `ratebook build` would write for it (emitted in memory, as `diff` does), and
 every expected output is compared with the batch's exact value (numerators over 10**places:
 to the fen). A case the batch cannot settle goes through `case_run.differences`, the
@@ -56,7 +57,9 @@ def run_file_cases(
     files, findings = case_files(paths, root)
     for path in files:
         shown = display(path, root)
-        if _arrow_worth(path) and _plain_file(path, shown, runner, rows, encoding, policy, on):
+        if findings:  # no result will be reported: the rest of the files are only read
+            runner.running = False
+        elif _arrow_worth(path) and _plain_file(path, shown, runner, rows, encoding, policy, on):
             continue
         findings += stream_cases(
             [path], root, runner.add, rows, encoding, policies=policies, policy=policy, on=on
@@ -106,10 +109,13 @@ class BatchCases:
         self.wanted: dict[tuple, Any] = {}  # (policy, output, type, as written) → its value
         self.pending: list = []  # the Arrow chunks of the rows counted last
         self.rows = 0
+        self.running = True  # False once a file has problems of form: cases are only read
 
     # -- CaseSpecs (case_files.stream_cases) ---------------------------------------------------
 
     def add(self, specs: list[CaseSpec]) -> None:
+        if not self.running:
+            return
         # per case: True passed, False failed (in the batch), None: ask the one-case path
         verdicts: list[bool | None] = [None] * len(specs)
         groups: dict[str, list[int]] = {}
