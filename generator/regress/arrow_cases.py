@@ -81,7 +81,6 @@ def stream_plain_csv(
     import pyarrow.compute as pc
 
     from generator.batch.files import open_cases
-    from generator.batch.run import _dates
 
     fields = {
         p.id: Fields(
@@ -117,9 +116,7 @@ def stream_plain_csv(
         if on is not None:
             days = np.full(rows, np.datetime64(on, "D"))
         else:
-            days, bad = _dates(batch.column(names[headers.index("on")]))
-            if bad:
-                raise NotPlain
+            days = _days(batch.column(names[headers.index("on")]))
         if "policy" in headers:
             given = pc.fill_null(
                 pc.utf8_trim_whitespace(batch.column(names[headers.index("policy")])), policy
@@ -153,6 +150,23 @@ def stream_plain_csv(
         line += rows
     if line == 2:  # no case: the header was never looked at (case_files says what it lacks)
         raise NotPlain
+
+
+def _days(column):
+    """The dates of a column, each distinct text read once (a file holds few dates, and
+    reading one is most of the cost of a row); NotPlain when one is missing or no date."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from generator.batch.run import _dates
+
+    encoded = pc.dictionary_encode(column)
+    if encoded.null_count:
+        raise NotPlain
+    days, bad = _dates(encoded.dictionary)
+    if bad:
+        raise NotPlain
+    return days[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)]
 
 
 def _batches(batches):
