@@ -317,6 +317,20 @@ def test_labels_gbk_and_the_policy_option_read_alike(project):
     assert lines[-1] == "1 of 5 case(s) failed"  # 丙: 100 × 45% is 45.00, not 44.99
 
 
+def test_a_plain_gbk_file_with_labels_is_read_by_arrow_and_tells_the_same(project, monkeypatch):
+    plain = "".join(line + "\n" for line in LABELS.splitlines()[1:])  # no comment line
+    (project / "plain-gbk.csv").write_bytes(plain.encode("gbk"))
+    paths = [project / "plain-gbk.csv"]
+    expected = one_case(project, paths, True, policy="demo.grant")
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("read cell by cell")
+
+    monkeypatch.setattr(case_stream, "stream_cases", not_here)
+    assert streamed(project, paths, True, 2, policy="demo.grant") == expected
+    assert expected[1][-1] == "1 of 5 case(s) failed"
+
+
 def test_the_on_option_reads_alike(project):
     paths = [project / "pass.csv", project / "fail.csv"]
     on = dt.date(2021, 6, 1)
