@@ -102,6 +102,14 @@ def project():
     return loaded
 
 
+@pytest.fixture
+def copy_of_project(tmp_path: Path) -> Path:
+    """A copy of the built fixture project (policies, constraints, generated) to change."""
+    for folder in ("policies", "constraints", "generated"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
 @pytest.fixture(scope="module")
 def consumers_project(tmp_path_factory) -> Path:
     """tests/consumers/policies (the policies the published readers are tried on), built."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,13 +18,6 @@ from .conftest import ROOT
 def run(*args, root: Path = ROOT):
     result = CliRunner().invoke(cli.main, ["--root", str(root), *args])
     return result
-
-
-@pytest.fixture
-def copy_of_project(tmp_path: Path) -> Path:
-    for folder in ("policies", "constraints", "generated"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
 
 
 def test_eval_json_prints_the_policy_the_date_and_money_as_two_decimal_strings():
