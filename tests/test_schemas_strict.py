@@ -29,13 +29,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
 import cli
 from generator.sources.discovery import read_source
 
 from . import ajv as real_ajv
 from .conftest import ROOT
+from .layered_project import layered_project
 
 # Draft 2020-12's keywords (core, applicator, unevaluated, validation, format, content,
 # meta-data) and ratebook's one annotation keyword.
@@ -227,3 +228,37 @@ def test_published_documents_validate_in_both_validators(consumers_project):
         answer = real_ajv.ajv({"published": schema}, [("published", d) for d in documents])
         assert answer["schemas"]["published"] is None
         assert not any(answer["documents"]), answer["documents"]
+
+
+def test_published_layers_validate_in_both_validators(tmp_path):
+    # the made-up plan and the policy that keeps its floor (tests/layered_project.py)
+    root = layered_project(tmp_path)
+    out = root / "published"
+    result = CliRunner().invoke(
+        cli.main, ["--root", str(root), "publish", "--out", str(out), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    schemas = {
+        name: json.loads((out / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        for name in ("published-constraints", "published-policy")
+    }
+    # the copy that travels with the files is the repository's schema
+    assert schemas["published-constraints"] == json.loads(
+        (ROOT / "schemas" / "published-constraints.schema.json").read_text(encoding="utf-8")
+    )
+    documents = [
+        ("published-constraints", json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted((out / "json" / "constraints").glob("*.json"))
+    ] + [("published-policy", json.loads((out / "json" / "demo.allowance.json").read_text()))]
+    assert len(documents) == 2 and documents[1][1]["subject_to"]
+    for name, document in documents:
+        validator = Draft202012Validator(schemas[name], format_checker=FormatChecker())
+        assert not [e.message for e in validator.iter_errors(document)], name
+    broken = json.loads(json.dumps(documents[0][1]))
+    broken["constraints"]["line_floor"]["comparator"] = "no_less"
+    assert list(Draft202012Validator(schemas["published-constraints"]).iter_errors(broken))
+    if real_ajv.available():
+        answer = real_ajv.ajv(schemas, documents + [("published-constraints", broken)])
+        assert answer["schemas"] == {name: None for name in schemas}
+        assert answer["documents"][:2] == [None, None]
+        assert answer["documents"][2]  # ajv refuses the unknown comparator too
