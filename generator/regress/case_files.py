@@ -261,17 +261,9 @@ class _Table:
             if name in names:
                 self.findings.append(finding("case-column.twice", place(key, index), name=name))
                 ok = False
-            elif name.startswith(("in:", "out:")) and not name.split(":", 1)[1].strip():
-                self.findings.append(
-                    finding(
-                        "case-column.unknown",
-                        place(key, index),
-                        name=name,
-                        allowed=", ".join(PLAIN_COLUMNS),
-                    )
-                )
-                ok = False
-            elif not self.layout.could_name(name):
+            elif (
+                name.startswith(("in:", "out:")) and not name.split(":", 1)[1].strip()
+            ) or not self.layout.could_name(name):
                 self.findings.append(
                     finding(
                         "case-column.unknown",
