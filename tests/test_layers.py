@@ -155,7 +155,7 @@ def test_the_finding_reads_in_chinese(tmp_path):
     assert (
         "自 2011-01-01 起的 60 yuan/month 低于 prov.plan.floor 规定的下限：不低于 70" in errors[0]
     )
-    assert "两者同时适用的期间：自 2012-01-01 至 2012-06-30" in errors[0]
+    assert "两者同时适用的期间：自 2012-01-01 起至 2012-06-30 止" in errors[0]
 
 
 def test_a_value_in_force_only_before_the_floor_is_not_compared(tmp_path):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.checks.project import load_project
+from generator.core.messages import in_language
 
 POLICY = """\
 ratebook: 1
@@ -122,3 +123,23 @@ def test_a_property_the_prover_cannot_decide_is_sampled_and_says_so(tmp_path):
 def test_a_property_naming_what_the_policy_lacks_is_an_error(tmp_path, properties, message):
     found = load(tmp_path, "clamp(standard, 1.3 * living, wage)", "520.00", properties)
     assert len(found) == 1 and message in found[0], found
+
+
+def test_a_property_reads_in_chinese_with_the_kind_of_field_as_an_id(tmp_path):
+    """In Chinese the field's kind stands in parentheses after its name, like every id, and a
+    refuted property gives its counterexample's date and case after the period."""
+    with in_language("zh"):
+        missing = load(
+            tmp_path / "missing",
+            "clamp(standard, 1.3 * living, wage)",
+            "520.00",
+            RISES.replace("input: wage", "input: wages"),
+        )
+        refuted = load(tmp_path / "refuted", "max(0, standard - wage / 2)", "20.00", RISES)
+    assert len(missing) == 1
+    assert missing[0].endswith(
+        "该性质引用的“wages”（input）不是本政策的数值项；现有：wage, living, pay"
+    )
+    assert len(refuted) == 1
+    assert "（三(八)）自 2012-07-01 起不成立。反例（计算日期 2012-07-01，取自" in refuted[0]
+    assert "wage 由 1000 提高到 1001，benefit 由 20 变为 19.5" in refuted[0]
