@@ -15,6 +15,7 @@ from generator.cli.app import (
     main,
     show,
     usage_error,
+    without_pandas,
 )
 from generator.evaluate.modules import policy_entry, project_index
 
@@ -73,10 +74,11 @@ from generator.evaluate.modules import policy_entry, project_index
 )
 @click.option(
     "--engine",
-    type=click.Choice(["local", "dask"]),
+    type=click.Choice(["local", "numpy", "numba", "dask"]),
     default="local",
     show_default=True,
-    help="dask: evaluate a Parquet dataset with Dask (pip install -e '.[dask]').",
+    help="local: this machine, compiled by numba when installed (pip install -e '.[fast]'), "
+    "else numpy; numpy or numba: that one; dask: a Parquet dataset with Dask (pip install -e '.[dask]').",
 )
 @click.pass_context
 def eval_(
@@ -116,6 +118,8 @@ def eval_(
                 raise usage_error("usage.encoding-csv", file=cases_file)
         if bom and out.suffix.lower() != ".csv":
             raise usage_error("usage.bom", out=out_file)
+        if engine == "local":
+            without_pandas()
         summary, errors = evaluate_case_file(
             root,
             entry,
