@@ -182,15 +182,15 @@ def test_cases_as_text_and_decimals_read_by_numpy_then_computed_by_the_kernel(po
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_scales_of_1000_brackets_in_two_versions_give_the_one_case_value(big_policy, data):  # noqa: F811
-    """A binary search over 1,000 segments, the version found by each row's date."""
-    _, module = big_policy
+def test_scales_of_thousands_of_brackets_in_two_versions_give_the_one_case_value(big_policy, data):  # noqa: F811
+    """A search over 1,000 and 10,000 segments, the version found by each row's date."""
+    size, _, module = big_policy
     n = 200
     cents = data.draw(
         st.lists(
             st.one_of(
-                st.integers(0, 12_000_000),
-                st.builds(lambda e, d: e * 5000 + d, st.integers(0, 2000), st.integers(-1, 1)),
+                st.integers(0, size * 12_000),
+                st.builds(lambda e, d: e * 5000 + d, st.integers(0, 2 * size), st.integers(-1, 1)),
             ),
             min_size=n,
             max_size=n,
