@@ -34,6 +34,9 @@ INPUT_LABELS = {
     'months': ('补助月数', 'Number of months')
 }
 OUTPUT_LABELS = {'post_subsidy': ('岗位补助金额', 'Post subsidy')}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # post_subsidy_rate: Post subsidy as a share of the minimum monthly wage [四(二)1]
 P_POST_SUBSIDY_RATE_FROM = (_dt.date(2012, 8, 14),)
@@ -83,6 +86,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on):

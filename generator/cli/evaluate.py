@@ -142,10 +142,10 @@ def eval_(
 
     run = run_case(root, policy_id, entry, case, date, explain)
     show(run.warnings)
-    if as_json:
-        click.echo(json.dumps(document(run), ensure_ascii=False))
-        return
     labels = entry.get("labels", {})
+    if as_json:
+        click.echo(json.dumps(document(run, labels), ensure_ascii=False))
+        return
     click.echo(words("eval.heading", policy=named(policy_id, entry["title"]), on=date.isoformat()))
     for step, source in run.steps or ():
         click.echo(f"  {step}")
@@ -155,3 +155,5 @@ def eval_(
         click.echo(
             words("eval.output", name=named(name, labels.get(name)), value=shown_value(value))
         )
+    for advice in run.advice:
+        click.echo(advice.words(labels))

@@ -85,6 +85,7 @@ def _module_lines(policy: Policy) -> str:
         "# the labels that may head a case file's column instead of the id",
         f"INPUT_LABELS = { {f.name: (f.label.zh, f.label.en) for f in policy.inputs}!r}",
         f"OUTPUT_LABELS = { {f.name: (f.label.zh, f.label.en) for f in policy.outputs}!r}",
+        *_advice_lines(policy),
     ]
     for f in policy.inputs:
         if f.type == "enum" and f.ordered:
@@ -94,6 +95,7 @@ def _module_lines(policy: Policy) -> str:
         out += [""] + _parameter_lines(p)
     out += ["", ""] + _evaluate_lines(policy)
     out += ["", ""] + _validate_lines()
+    out += ["", ""] + _advise_lines()
     out += ["", ""] + emit_batch_function(policy)
     return "\n".join(out) + "\n"
 
@@ -240,6 +242,31 @@ def _bound(f, value: Decimal) -> str:
     if f.type == "integer" and value == value.to_integral_value():
         return str(int(value))
     return dec(value)
+
+
+def _advice_lines(policy: Policy) -> list[str]:
+    """ADVICE: the advisory thresholds, each (code, field, comparator, word, value, unit,
+    clause, message in Chinese, in English), as `Advisory.row` gives them."""
+    lines = [
+        "# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a",
+        "# case that breaks one is still evaluated; the advice is shown beside its result",
+    ]
+    rows = policy.advice_rows()
+    if not rows:
+        return lines + ["ADVICE = ()"]
+    lines.append("ADVICE = (")
+    for row in rows:
+        parts = [repr(v) if not isinstance(v, Decimal) else dec(v) for v in row]
+        lines.append(f"    ({', '.join(parts)}),")
+    return lines + [")"]
+
+
+def _advise_lines() -> list[str]:
+    return [
+        "def advise(case: dict, outputs: dict) -> list:",
+        '    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""',
+        "    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)",
+    ]
 
 
 def _validate_lines() -> list[str]:
