@@ -32,6 +32,9 @@ from generator.core.messages import Message, words
 ROW_COLUMN = "row"
 DATE_COLUMN = "on"
 POLICY_COLUMN = "policy"
+# the results' column of advice: the advisory thresholds a row breaks, in words (empty when
+# none), so that an officer filtering the file in Excel sees them beside the outputs
+ADVICE_COLUMN = "advice"
 
 
 @dataclass
@@ -43,6 +46,7 @@ class RunSummary:
     seconds: float = 0.0
     dated: str = ""  # the date the rows were evaluated on, in words (`date_used`)
     unused: str = ""  # the file's columns that are no input, in words (`unused_columns`)
+    rows_advised: int | None = None  # rows with advice; None: the policy has no thresholds
 
     def lines(self) -> list[str]:
         rate = self.rows_in / self.seconds if self.seconds else 0
@@ -55,6 +59,11 @@ class RunSummary:
             ),
             *([self.dated] if self.dated else []),
             *([self.unused] if self.unused else []),
+            *(
+                [words("batch.advice", rows=f"{self.rows_advised:,}", column=ADVICE_COLUMN)]
+                if self.rows_advised is not None
+                else []
+            ),
             words(
                 "batch.speed",
                 seconds=f"{self.seconds:.2f}",
@@ -120,6 +129,33 @@ def output_columns(result) -> dict:
         else:
             columns[name] = money_array(values, places)
     return columns
+
+
+def advice_column(masks: list, n: int) -> pa.Array:
+    """Each row's advice in words (the thresholds it breaks, joined by "; "), null where none:
+    one text per threshold, rendered once in the run's language, placed by its mask."""
+    from generator.core.messages import CHINESE, current_language
+    from generator.core.unit_words import amount
+    from generator.runtime import ADVICE_BOUNDS
+
+    text = np.full(n, None, dtype=object)
+    given = np.zeros(n, dtype=bool)
+    for row, mask in masks:
+        code, _field, comparator, word, value, unit, clause, zh, en = row
+        words_of = str(
+            Message(
+                "advice.column",
+                code=code,
+                clause=clause or "-",
+                bound=Message(ADVICE_BOUNDS[comparator], value=amount(value, unit), word=word),
+                message=(zh if current_language() == CHINESE else en) or zh or en,
+            )
+        )
+        for i in np.flatnonzero(mask & given).tolist():  # a second threshold on one row: rare
+            text[i] = f"{text[i]}; {words_of}"
+        text[mask & ~given] = words_of
+        given |= mask
+    return pa.array(text, pa.string())
 
 
 class Progress:
@@ -243,6 +279,9 @@ def run_file(
             )
             summary.exact_path_rows += exact_rows
             summary.rows_out += evaluated.num_rows
+            if getattr(module, "ADVICE", ()):
+                advised = evaluated.num_rows - evaluated.column(ADVICE_COLUMN).null_count
+                summary.rows_advised = (summary.rows_advised or 0) + advised
             summary.rows_rejected += len({row for row, _, _ in problems})
             if pending_write is not None:
                 pending_write.result()
@@ -369,6 +408,9 @@ def evaluate_chunk(
             table_columns[name] = batch.column(name)
     for name, column in output_columns(result).items():
         table_columns[name if name not in table_columns else f"out_{name}"] = column
+    if getattr(module, "ADVICE", ()):
+        name = ADVICE_COLUMN if ADVICE_COLUMN not in table_columns else f"out_{ADVICE_COLUMN}"
+        table_columns[name] = advice_column(getattr(result, "advice", []), batch.num_rows)
     table = pa.RecordBatch.from_pydict(table_columns)
     evaluated = table if valid.all() else table.filter(pa.array(valid))
     return evaluated, problems, result.exact_path_rows
