@@ -462,6 +462,15 @@ ADVICE_BOUNDS = {
 }
 
 
+def advice_bound(row: tuple):
+    """What an advisory threshold (an ADVICE row) asks, in words: `at least 200 m² (不少于)`."""
+    from generator.core.messages import Message
+    from generator.core.unit_words import amount
+
+    comparator, word, value, unit = row[2], row[3], row[4], row[5]
+    return Message(ADVICE_BOUNDS[comparator], value=amount(value, unit), word=word)
+
+
 class Advice:
     """An advisory threshold a case breaks: its result stands, and this is shown beside it.
 
@@ -484,16 +493,16 @@ class Advice:
     def field(self) -> str:
         return self.row[1]
 
-    def words(self, labels: dict | None = None) -> str:
+    def shown(self, labels: dict | None = None) -> str:
         """One line for a person: the field (by its label in Chinese), its figure, what the
         source asks and the policy's message, in the current language."""
         from generator.core.messages import CHINESE, Message, current_language
         from generator.core.shown import named
         from generator.core.unit_words import amount
 
-        code, field, comparator, word, value, unit, clause, zh, en = self.row
+        code, field, _comparator, _word, _value, unit, clause, zh, en = self.row
         chinese = current_language() == CHINESE
-        bound = Message(ADVICE_BOUNDS[comparator], value=amount(value, unit), word=word)
+        bound = advice_bound(self.row)
         return str(
             Message(
                 "advice",
@@ -519,7 +528,7 @@ class Advice:
             "value": _json_value(value),
             "unit": unit,
             "clause": clause,
-            "message": self.words(labels),
+            "message": self.shown(labels),
         }
 
 

@@ -135,19 +135,18 @@ def advice_column(masks: list, n: int) -> pa.Array:
     """Each row's advice in words (the thresholds it breaks, joined by "; "), null where none:
     one text per threshold, rendered once in the run's language, placed by its mask."""
     from generator.core.messages import CHINESE, current_language
-    from generator.core.unit_words import amount
-    from generator.runtime import ADVICE_BOUNDS
+    from generator.runtime import advice_bound
 
     text = np.full(n, None, dtype=object)
     given = np.zeros(n, dtype=bool)
     for row, mask in masks:
-        code, _field, comparator, word, value, unit, clause, zh, en = row
+        code, clause, zh, en = row[0], row[6], row[7], row[8]
         words_of = str(
             Message(
                 "advice.column",
                 code=code,
                 clause=clause or "-",
-                bound=Message(ADVICE_BOUNDS[comparator], value=amount(value, unit), word=word),
+                bound=advice_bound(row),
                 message=(zh if current_language() == CHINESE else en) or zh or en,
             )
         )

@@ -156,4 +156,4 @@ def eval_(
             words("eval.output", name=named(name, labels.get(name)), value=shown_value(value))
         )
     for advice in run.advice:
-        click.echo(advice.words(labels))
+        click.echo(advice.shown(labels))
