@@ -130,7 +130,7 @@ def test_a_policy_page_gives_every_number_with_its_dates_and_source_quote(client
     assert "“超过1000元至5000元的部分按10%补助，5000元以上的部分按20%补助”" in words
     assert "依据：第2条" in words
     # a whole-amount scale in the policy's own words: 以上 includes 100, 以下 does not
-    assert "不满 100 60000 yuan" in words and "100 及以上 80000 yuan" in words
+    assert "不满 100 60000 元" in words and "100 及以上 80000 元" in words
     # a lookup table keyed by an enum, by its labels, as percents
     assert "职工（employee） 0%" in words and "居民（resident） 5%" in words
 
@@ -235,7 +235,7 @@ def test_the_case_form_is_made_from_the_case_schema(client):
     page = client.get(f"/policies/{POLICY}/case", headers=ZH).text
     assert re.search(r'<label for="input-scheme">参保类别</label>', page)
     assert '<option value="employee">职工（employee）</option>' in page
-    assert re.search(r'<label for="input-cost">自付费用（yuan）</label>', page)
+    assert re.search(r'<label for="input-cost">自付费用（元）</label>', page)
     assert "≥ 0" in text_of(page)
     assert 'name="on"' in page and 'method="post"' in page
 
