@@ -211,7 +211,12 @@ def _advisory(b: _Builder, index: int, spec: dict, units: dict) -> Advisory:
         field=spec["field"],
         comparator=spec["comparator"],
         word=spec.get("word", ""),
-        value=b.number(spec["value"], *path, "value", unit=units.get(spec["field"])),
+        # a field the policy lacks is reported by checks.advice; its unit is unknown here
+        value=(
+            b.number(spec["value"], *path, "value", unit=units[spec["field"]])
+            if spec["field"] in units
+            else None
+        ),
         message=_label(message) if message else Label(),
         clause=source.get("clause", ""),
         quote=source.get("quote", ""),
