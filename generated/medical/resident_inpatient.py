@@ -46,6 +46,8 @@ INPUT_LABELS = {
     )
 }
 OUTPUT_LABELS = {'reimbursement': ('统筹基金住院报销金额', 'Inpatient reimbursement from the pooled fund')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'reimbursement': 'yuan'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

@@ -57,6 +57,8 @@ INPUT_LABELS = {
     )
 }
 OUTPUT_LABELS = {'subsidy': ('门诊特殊病种补助金额', 'Outpatient special-disease subsidy')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'subsidy': 'yuan'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

@@ -37,6 +37,8 @@ INPUT_LABELS = {
     )
 }
 OUTPUT_LABELS = {'compensation': ('二次补偿金额', 'Secondary compensation')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'compensation': 'yuan'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

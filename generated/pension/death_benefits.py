@@ -36,6 +36,8 @@ OUTPUT_LABELS = {
     'funeral_grant': ('丧葬费', 'Funeral grant'),
     'survivor_lump_sum': ('直系亲属一次性抚恤费', 'One-time payment to direct relatives')
 }
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'funeral_grant': 'yuan', 'survivor_lump_sum': 'yuan'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

@@ -29,6 +29,8 @@ INPUT_LABELS = {
     'employer_rate': ('单位缴费比例（康复服务协议机构应缴纳部分）', "Employer contribution rate (the agency's share)")
 }
 OUTPUT_LABELS = {'subsidy': ('社会保险养老补贴', 'Pension insurance subsidy')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'subsidy': 'yuan'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

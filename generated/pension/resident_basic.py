@@ -26,6 +26,8 @@ LABELS = {}
 # the labels that may head a case file's column instead of the id
 INPUT_LABELS = {'age': ('年龄（周岁）', 'Age in completed years')}
 OUTPUT_LABELS = {'monthly_basic_pension': ('每月基础养老金', 'Monthly basic pension')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'monthly_basic_pension': 'yuan/month'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

@@ -28,6 +28,8 @@ INPUT_LABELS = {
     'monthly_pension': ('本人调整前的月基本养老金', 'Own monthly basic pension before the adjustment')
 }
 OUTPUT_LABELS = {'increase': ('每月增加的基本养老金', 'Monthly increase of the basic pension')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'increase': 'yuan/month'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

@@ -26,6 +26,8 @@ LABELS = {}
 # the labels that may head a case file's column instead of the id
 INPUT_LABELS = {'service_area_m2': ('服务场地面积（平方米）', 'Service area in square metres')}
 OUTPUT_LABELS = {'subsidy': ('一次性平台建设补助', 'One-time construction subsidy')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'subsidy': 'yuan'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = (

@@ -37,6 +37,8 @@ INPUT_LABELS = {
     'computer_skills': ('能熟悉计算机操作', 'Can use a computer competently')
 }
 OUTPUT_LABELS = {'eligible': ('是否符合录用条件', 'Meets the hiring conditions')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'eligible': ''}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

@@ -34,6 +34,8 @@ INPUT_LABELS = {
     'months': ('补助月数', 'Number of months')
 }
 OUTPUT_LABELS = {'post_subsidy': ('岗位补助金额', 'Post subsidy')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'post_subsidy': 'yuan'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

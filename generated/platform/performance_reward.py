@@ -34,6 +34,8 @@ INPUT_LABELS = {
     'actual_pay': ('公益性岗位人员实际报酬', 'Actual pay of the public-welfare post')
 }
 OUTPUT_LABELS = {'reward': ('奖励补助金额', 'Performance reward')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'reward': 'yuan'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

@@ -39,6 +39,8 @@ INPUT_LABELS = {
     'registered_population': ('户籍人口', 'Registered population')
 }
 OUTPUT_LABELS = {'min_staff': ('最少工作人员人数', 'Minimum number of staff')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'min_staff': 'person'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

@@ -32,6 +32,8 @@ INPUT_LABELS = {
     'min_wage': ('当地在岗职工最低工资标准', 'Local minimum wage')
 }
 OUTPUT_LABELS = {'monthly_benefit': ('失业金月发放标准', 'Monthly unemployment benefit')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'monthly_benefit': 'yuan/month'}
 # advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
 # case that breaks one is still evaluated; the advice is shown beside its result
 ADVICE = ()

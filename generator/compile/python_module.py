@@ -85,6 +85,8 @@ def _module_lines(policy: Policy) -> str:
         "# the labels that may head a case file's column instead of the id",
         f"INPUT_LABELS = { {f.name: (f.label.zh, f.label.en) for f in policy.inputs}!r}",
         f"OUTPUT_LABELS = { {f.name: (f.label.zh, f.label.en) for f in policy.outputs}!r}",
+        "# each output's unit (its id; shown to a person by its label)",
+        f"OUTPUT_UNITS = { {f.name: f.unit for f in policy.outputs}!r}",
         *_advice_lines(policy),
     ]
     for f in policy.inputs:

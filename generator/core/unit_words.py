@@ -70,3 +70,31 @@ def _plain(value: object) -> str:
             return format(value.quantize(Decimal(1)), "f")
         return format(value.normalize(), "f")
     return str(value)
+
+
+class Amount:
+    """A number with its unit, shown as `amount` shows it when a message is rendered (so a
+    finding made before the language is known still speaks the language it is shown in)."""
+
+    __slots__ = ("value", "unit")
+
+    def __init__(self, value: object, unit: str | None):
+        self.value = value
+        self.unit = unit
+
+    def __str__(self) -> str:
+        return amount(self.value, self.unit)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"Amount({self.value!r}, {self.unit!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Amount):
+            return (self.value, self.unit) == (other.value, other.unit)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.unit))

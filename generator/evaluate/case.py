@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class CaseRun:
     """What one evaluated case gives (a plain class: no `dataclasses` on the one-case path)."""
 
-    __slots__ = ("policy", "on", "inputs", "outputs", "steps", "warnings", "advice")
+    __slots__ = ("policy", "on", "inputs", "outputs", "steps", "warnings", "advice", "units")
 
     def __init__(
         self,
@@ -37,6 +37,7 @@ class CaseRun:
         steps: list | None = None,
         warnings: list[Finding] | None = None,
         advice: list | None = None,
+        units: dict | None = None,
     ):
         self.policy = policy
         self.on = on
@@ -45,6 +46,7 @@ class CaseRun:
         self.steps = steps  # (step, source clause) pairs, with --explain
         self.warnings = warnings or []  # to show before the outputs
         self.advice = advice or []  # runtime.Advice: advisory thresholds the case breaks
+        self.units = units or {}  # output name -> its unit's id, for the lines people read
 
 
 def run_case(
@@ -80,12 +82,14 @@ def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
             for f in policy.inputs
         }
         rows = policy.advice_rows()
+        units = {f.name: f.unit for f in policy.outputs}
         advise = lambda outputs: rt.advise(rows, case, outputs, types)  # noqa: E731
     else:
         module = generated_module(root, entry)
         run = lambda: module.evaluate(case, on)  # noqa: E731
         labels = getattr(module, "LABELS", {})
         types = module.INPUT_TYPES
+        units = getattr(module, "OUTPUT_UNITS", {})
         advise = lambda outputs: rt.advise(  # noqa: E731
             getattr(module, "ADVICE", ()), case, outputs, types
         )
@@ -95,7 +99,7 @@ def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
         raise refusal(policy_id, entry, on, error) from None
     steps = list(trace.steps) if trace is not None else None
     typed = rt.typed_inputs(case, types, labels)
-    return CaseRun(policy_id, on, typed, outputs, steps, warnings, advise(outputs))
+    return CaseRun(policy_id, on, typed, outputs, steps, warnings, advise(outputs), units)
 
 
 def refusal(policy_id: str, entry: dict, on: dt.date, error: rt.EvaluationError) -> RatebookError:
