@@ -587,7 +587,10 @@ def _keeps(numerators: np.ndarray, scale: int, comparator: str, value: Decimal) 
     """numerator / 10**scale `comparator` value, exactly: with an integer numerator x,
     x / 10**s >= v is x >= ceil(v·10**s), and x / 10**s > v is x > floor(v·10**s)."""
     scaled = value.scaleb(scale)
-    low, high = int(scaled.to_integral_value(ROUND_FLOOR)), int(scaled.to_integral_value(ROUND_CEILING))
+    low, high = (
+        int(scaled.to_integral_value(ROUND_FLOOR)),
+        int(scaled.to_integral_value(ROUND_CEILING)),
+    )
     if comparator == "at_least":
         return numerators >= high
     if comparator == "above":

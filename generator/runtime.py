@@ -544,6 +544,10 @@ def advise(thresholds: tuple, case: dict, outputs: dict, types: dict) -> list:
             kind, unit = types.get(field, ("number", None))
             read = integer if kind == "integer" else number
             figure = read(case, field, problems=[], unit=unit)
-        if figure is not None and not isinstance(figure, bool) and not keeps(comparator, figure, value):
+        if (
+            figure is not None
+            and not isinstance(figure, bool)
+            and not keeps(comparator, figure, value)
+        ):
             found.append(Advice(row, figure))
     return found

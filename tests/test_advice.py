@@ -62,7 +62,11 @@ def test_a_case_below_a_threshold_is_evaluated_with_the_advice_beside_it(project
     assert [a["code"] for a in answer["advice"]] == ["area_small"]
     advice = answer["advice"][0]
     assert advice["figure"] == 150 and advice["value"] == 200 and advice["unit"] == "m2"
-    assert (advice["comparator"], advice["word"], advice["clause"]) == ("at_least", "不少于", "三(四)")
+    assert (advice["comparator"], advice["word"], advice["clause"]) == (
+        "at_least",
+        "不少于",
+        "三(四)",
+    )
     assert advice["message"] == (
         "advice [area_small]: area is 150 m²; 三(四) asks for at least 200 m² (不少于): "
         "the site should in principle reach it"
@@ -117,7 +121,9 @@ def test_the_batch_path_gives_each_row_the_advice_the_one_case_path_gives(projec
         case = {"area": area, "staff": people}
         outputs = module.evaluate(case, rt.evaluation_date(ON))
         codes = [a.code for a in module.advise(case, outputs)]
-        assert [c for c in ("area_small", "staff_few", "grant_large") if text and f"[{c}]" in text] == codes
+        assert [
+            c for c in ("area_small", "staff_few", "grant_large") if text and f"[{c}]" in text
+        ] == codes
 
 
 def test_a_batch_file_has_an_advice_column_and_the_summary_counts_its_rows(project, tmp_path):
@@ -131,7 +137,9 @@ def test_a_batch_file_has_an_advice_column_and_the_summary_counts_its_rows(proje
     assert lines[0] == '"row","area","staff","grant","advice"'
     assert lines[1].startswith('1,"150","2",15000.00,"[area_small] 三(四) asks for at least 200 m²')
     assert lines[2] == '2,"200","2",20000.00,'
-    assert lines[3].startswith('4,"400","1",40000.00,"[staff_few] 三(五) asks for at least 2 persons')
+    assert lines[3].startswith(
+        '4,"400","1",40000.00,"[staff_few] 三(五) asks for at least 2 persons'
+    )
     assert "; [grant_large] 四(一) asks for at most 30000 yuan (不超过)" in lines[3]
     # every row accounted for: the unreadable one is in the errors file
     assert "3,area," in (tmp_path / "out.errors.csv").read_text(encoding="utf-8-sig")
@@ -146,16 +154,16 @@ def test_the_service_and_the_desk_show_the_advice(project):
     body = answer.json()
     assert body["outputs"] == {"grant": "15000.00"}
     assert [a["code"] for a in body["advice"]] == ["area_small"]
-    assert body["advice"][0]["message"].startswith("提示 [area_small]：场地面积（area）为 150平方米")
+    assert body["advice"][0]["message"].startswith(
+        "提示 [area_small]：场地面积（area）为 150平方米"
+    )
     batch = client.post(
         f"/api/policies/{POLICY}/batch?on={ON}&out=jsonl", content=b"area\n150\n250\n"
     )
     assert batch.status_code == 200, batch.text
     rows = [json.loads(line) for line in batch.text.splitlines()]
     assert rows[0]["advice"].startswith("[area_small]") and rows[1]["advice"] is None
-    page = client.post(
-        f"/policies/{POLICY}/case", data={"on": ON, "area": "150"}, headers=ZH
-    ).text
+    page = client.post(f"/policies/{POLICY}/case", data={"on": ON, "area": "150"}, headers=ZH).text
     assert 'data-advice="area_small"' in page and "提示（以上结果照常计算）" in page
     assert 'data-output="grant">15000.00 元' in page
 
@@ -174,7 +182,10 @@ def test_the_case_schema_annotates_the_threshold_without_refusing(project):
             "value": 200,
             "clause": "三(四)",
             "quote": "场地原则上不少于200平方米",
-            "message": {"zh": "场地原则上应达到这一面积", "en": "the site should in principle reach it"},
+            "message": {
+                "zh": "场地原则上应达到这一面积",
+                "en": "the site should in principle reach it",
+            },
         }
     ]
     result = json.loads(
@@ -195,7 +206,7 @@ def test_a_workbook_carries_the_thresholds_both_ways(project, tmp_path):
     shutil.copy(back, root / "policies" / "demo" / "site.yaml")
     loaded = load_project(root)
     policy = next(p for p in loaded.policies if p.id == POLICY)
-    assert [(a.name, a.field, a.comparator, a.word, a.value) for a in policy.advice] == [
+    assert [(a.name, a.field_name, a.comparator, a.word, a.value) for a in policy.advice] == [
         ("area_small", "area", "at_least", "不少于", Decimal(200)),
         ("staff_few", "staff", "at_least", "不少于", Decimal(2)),
         ("grant_large", "grant", "at_most", "不超过", Decimal(30000)),
@@ -207,12 +218,17 @@ def test_a_workbook_carries_the_thresholds_both_ways(project, tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("comparator: at_least\n    word: 不少于\n    value: 200平方米", "comparator: below\n    word: 不少于\n    value: 200平方米"),
+        (
+            "comparator: at_least\n    word: 不少于\n    value: 200平方米",
+            "comparator: below\n    word: 不少于\n    value: 200平方米",
+        ),
         ("field: area", "field: areas"),
         ("name: staff_few", "name: area_small"),
     ],
 )
-def test_a_threshold_that_contradicts_itself_or_names_nothing_is_an_error(tmp_path, change, message):
+def test_a_threshold_that_contradicts_itself_or_names_nothing_is_an_error(
+    tmp_path, change, message
+):
     text = FIXTURE.read_text(encoding="utf-8").replace(change, message, 1)
     (tmp_path / "policies" / "demo").mkdir(parents=True)
     (tmp_path / "policies" / "demo" / "site.yaml").write_text(text, encoding="utf-8")

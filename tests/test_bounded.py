@@ -37,9 +37,7 @@ properties:
 """
 
 
-def findings(
-    tmp_path: Path, formula: str, expected: str, bound: str = "at_most: pay"
-) -> list[str]:
+def findings(tmp_path: Path, formula: str, expected: str, bound: str = "at_most: pay") -> list[str]:
     folder = tmp_path / "policies" / "demo"
     folder.mkdir(parents=True)
     text = POLICY.format(formula=formula, bound=bound, expected=expected)

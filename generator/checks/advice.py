@@ -21,15 +21,20 @@ def check_advice(policy: Policy) -> list[Finding]:
 
 def _advice(policy: Policy) -> Iterator[Finding]:
     seen: set[str] = set()
-    numbers = [f.name for f in (*policy.inputs, *policy.outputs) if f.type in ("number", "integer")]
+    numbers = [f.name for f in policy.inputs if f.type in ("number", "integer")]
+    numbers += [f.name for f in policy.outputs if f.type in ("number", "integer")]
     for a in policy.advice:
         if a.name in seen:
             yield finding("advice-duplicate", a.location, name=a.name)
         seen.add(a.name)
-        if a.field not in numbers:
-            yield finding("advice-field", a.location, name=a.field, known=", ".join(numbers))
+        if a.field_name not in numbers:
+            yield finding("advice-field", a.location, name=a.field_name, known=", ".join(numbers))
         expected = WORD_COMPARATORS.get(a.word.strip())
         if expected and expected != a.comparator:
             yield finding(
-                "constraint-word", a.location, word=a.word, comparator=a.comparator, expected=expected
+                "constraint-word",
+                a.location,
+                word=a.word,
+                comparator=a.comparator,
+                expected=expected,
             )

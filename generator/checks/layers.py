@@ -18,8 +18,8 @@ from generator.checks.proofs import Shape, bound_value, outcome, sampled_cases
 from generator.core.findings import ERROR, NOTE, WARNING, Finding, finding
 from generator.core.location import Location
 from generator.core.messages import Message
-from generator.core.unit_words import Amount
 from generator.core.shown import named_field
+from generator.core.unit_words import Amount
 from generator.core.units import Unit
 from generator.core.values import did_you_mean
 from generator.evaluate.interpreter import finish_output

@@ -11,9 +11,9 @@ from collections import Counter
 from decimal import Decimal
 
 from generator import runtime as rt
+from generator.checks.advice import check_advice
 from generator.core import limits
 from generator.core import values as V
-from generator.checks.advice import check_advice
 from generator.core.findings import ERROR, WARNING, Finding, finding
 from generator.core.messages import Message
 from generator.core.shown import Named

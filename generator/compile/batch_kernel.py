@@ -485,7 +485,7 @@ def emit_batch_function(policy: Policy) -> list[str]:
         read = {
             f.name: (local(f.name), 0 if f.type == "integer" else INPUT_SCALE)
             for f in policy.inputs
-            if any(a.field == f.name for a in policy.advice)
+            if any(a.field_name == f.name for a in policy.advice)
         }
         arrays = ", ".join(f"{name!r}: ({code}, {scale})" for name, (code, scale) in read.items())
         lines.append(

@@ -94,7 +94,7 @@ def _advice(policy: Policy, name: str) -> dict:
             "message": {"zh": a.message.zh, "en": a.message.en},
         }
         for a in policy.advice
-        if a.field == name and a.value is not None
+        if a.field_name == name and a.value is not None
     ]
     return {"advice": rows} if rows else {}
 

@@ -81,7 +81,7 @@ def emit_workbook(policy: Policy) -> bytes:
                 value if value != "" else None
                 for value in (
                     a.name,
-                    a.field,
+                    a.field_name,
                     a.comparator,
                     a.word,
                     a.value,

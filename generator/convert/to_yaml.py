@@ -130,7 +130,7 @@ def emit_yaml(policy: Policy) -> str:
         out.append("advice:")
         for a in p.advice:
             out.append(f"  - name: {scalar(a.name)}")
-            out.append(f"    field: {scalar(a.field)}")
+            out.append(f"    field: {scalar(a.field_name)}")
             out.append(f"    comparator: {scalar(a.comparator)}")
             if a.word:
                 out.append(_long("    word", a.word, 6))

@@ -98,3 +98,29 @@ class Amount:
 
     def __hash__(self) -> int:
         return hash((self.value, self.unit))
+
+
+class UnitLabel:
+    """A unit shown by `unit_label` when a message is rendered, in that moment's language."""
+
+    __slots__ = ("unit",)
+
+    def __init__(self, unit: str | None):
+        self.unit = unit
+
+    def __str__(self) -> str:
+        return unit_label(self.unit) or (self.unit or "")
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"UnitLabel({self.unit!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, UnitLabel):
+            return self.unit == other.unit
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.unit)

@@ -170,7 +170,7 @@ def build_policy(doc) -> BuildResult:
         ),
         properties=tuple(_property(b, i, p) for i, p in enumerate(data.get("properties", []))),
         advice=tuple(
-            _advisory(b, i, a, {f.name: f.unit for f in (*inputs, *outputs)})
+            _advisory(b, i, a, {f.name: f.unit for f in inputs} | {f.name: f.unit for f in outputs})
             for i, a in enumerate(data.get("advice", []))
         ),
         file=doc.file,
@@ -208,7 +208,7 @@ def _advisory(b: _Builder, index: int, spec: dict, units: dict) -> Advisory:
     message = spec.get("message") or {}
     return Advisory(
         name=spec["name"],
-        field=spec["field"],
+        field_name=spec["field"],
         comparator=spec["comparator"],
         word=spec.get("word", ""),
         # a field the policy lacks is reported by checks.advice; its unit is unknown here

@@ -285,7 +285,7 @@ class Advisory:
     `model.constraints.WORD_COMPARATORS`."""
 
     name: str  # the advice's stable code
-    field: str  # a number or integer input or output
+    field_name: str  # a number or integer input or output (`field` in YAML)
     comparator: str  # at_least | above | at_most | below
     word: str
     value: Decimal | None  # None: refused when read (a finding says why)
@@ -300,7 +300,7 @@ class Advisory:
         (code, field, comparator, word, value, unit, clause, zh message, en message)."""
         return (
             self.name,
-            self.field,
+            self.field_name,
             self.comparator,
             self.word,
             self.value,
@@ -357,7 +357,7 @@ class Policy:
         for a in self.advice:
             if a.value is None:
                 continue
-            field = self.input(a.field) or self.output(a.field)
+            field = self.input(a.field_name) or self.output(a.field_name)
             rows.append(a.row(field.unit if field is not None else ""))
         return tuple(rows)
 
