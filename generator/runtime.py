@@ -532,9 +532,12 @@ class Advice:
         }
 
 
-def advise(thresholds: tuple, case: dict, outputs: dict, types: dict) -> list:
+def advise(
+    thresholds: tuple, case: dict, outputs: dict, types: dict, defaults: dict | None = None
+) -> list:
     """The advisory thresholds an evaluated case breaks, as Advice, in the order declared.
-    An input's figure is read as `evaluate` read it (`types`: the module's INPUT_TYPES)."""
+    An input's figure is read as `evaluate` read it (`types`: the module's INPUT_TYPES;
+    `defaults`: the value of an input the case may leave out)."""
     found = []
     for row in thresholds:
         field, comparator, value = row[1], row[2], row[4]
@@ -543,7 +546,8 @@ def advise(thresholds: tuple, case: dict, outputs: dict, types: dict) -> list:
         else:
             kind, unit = types.get(field, ("number", None))
             read = integer if kind == "integer" else number
-            figure = read(case, field, problems=[], unit=unit)
+            default = (defaults or {}).get(field, MISSING)
+            figure = read(case, field, default=default, problems=[], unit=unit)
         if (
             figure is not None
             and not isinstance(figure, bool)

@@ -92,7 +92,7 @@ def test_the_advice_is_shown_in_chinese_with_units_as_words(project):
     result = run(project, "eval", POLICY, "--on", ON, "--set", "area=150", lang="zh")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1] == "场地补助（grant） = 15000.00"
+    assert lines[1] == "场地补助（grant） = 15000.00元"
     assert lines[2] == (
         "提示 [area_small]：场地面积（area）为 150平方米，三(四) 要求不低于 200平方米（不少于）："
         "场地原则上应达到这一面积"
@@ -241,3 +241,22 @@ def test_a_threshold_that_contradicts_itself_or_names_nothing_is_an_error(
     }
     assert next(v for k, v in expected.items() if k in message) in errors[0]
     assert errors[0].startswith("policies/demo/site.yaml:")
+
+
+def test_an_input_left_to_its_default_is_advised_on_as_it_was_evaluated(tmp_path):
+    # staff defaults to 1 here, below the 2 the source asks for: a case that leaves it out
+    # gets the advice on the one-case path, the explain path and the batch path alike
+    (tmp_path / "policies" / "demo").mkdir(parents=True)
+    text = FIXTURE.read_text(encoding="utf-8").replace("default: 2", "default: 1")
+    (tmp_path / "policies" / "demo" / "site.yaml").write_text(text, encoding="utf-8")
+    assert run(tmp_path, "build").exit_code == 0
+    assert [a["code"] for a in eval_json(tmp_path, "area=250")["advice"]] == ["staff_few"]
+    explained = run(tmp_path, "eval", POLICY, "--on", ON, "--set", "area=250", "--explain")
+    assert "advice [staff_few]: staff is 1 person;" in explained.output
+    batch = pa.RecordBatch.from_pydict({"area": ["250", "250.00001"]})
+    evaluated, problems, _ = evaluate_chunk(module_of(tmp_path), batch, None, 1)
+    assert problems == []
+    assert [t.startswith("[staff_few]") for t in evaluated.column("advice").to_pylist()] == [
+        True,
+        True,
+    ]

@@ -97,7 +97,7 @@ def _module_lines(policy: Policy) -> str:
         out += [""] + _parameter_lines(p)
     out += ["", ""] + _evaluate_lines(policy)
     out += ["", ""] + _validate_lines()
-    out += ["", ""] + _advise_lines()
+    out += ["", ""] + _advise_lines(policy)
     out += ["", ""] + emit_batch_function(policy)
     return "\n".join(out) + "\n"
 
@@ -263,12 +263,24 @@ def _advice_lines(policy: Policy) -> list[str]:
     return lines + [")"]
 
 
-def _advise_lines() -> list[str]:
+def _advise_lines(policy: Policy) -> list[str]:
+    defaults = advice_defaults(policy)
+    extra = f", {defaults!r}" if defaults else ""
     return [
         "def advise(case: dict, outputs: dict) -> list:",
         '    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""',
-        "    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)",
+        f"    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES{extra})",
     ]
+
+
+def advice_defaults(policy: Policy) -> dict:
+    """The defaults of the inputs an advisory threshold reads (as written: text or a number)."""
+    named = {a.field_name for a in policy.advice}
+    return {
+        f.name: str(f.default)
+        for f in policy.inputs
+        if f.name in named and f.has_default and f.default is not None
+    }
 
 
 def _validate_lines() -> list[str]:

@@ -83,16 +83,15 @@ def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
         }
         rows = policy.advice_rows()
         units = {f.name: f.unit for f in policy.outputs}
-        advise = lambda outputs: rt.advise(rows, case, outputs, types)  # noqa: E731
+        defaults = {f.name: str(f.default) for f in policy.inputs if f.has_default}
+        advise = lambda outputs: rt.advise(rows, case, outputs, types, defaults)  # noqa: E731
     else:
         module = generated_module(root, entry)
         run = lambda: module.evaluate(case, on)  # noqa: E731
         labels = getattr(module, "LABELS", {})
         types = module.INPUT_TYPES
         units = getattr(module, "OUTPUT_UNITS", {})
-        advise = lambda outputs: rt.advise(  # noqa: E731
-            getattr(module, "ADVICE", ()), case, outputs, types
-        )
+        advise = lambda outputs: module.advise(case, outputs)  # noqa: E731
     try:
         outputs = run()
     except rt.EvaluationError as error:

@@ -214,7 +214,7 @@ def evaluate_case(
     labels = getattr(module, "LABELS", {})
     steps = list(trace.steps) if trace is not None else None
     echoed = rt.typed_inputs(case, module.INPUT_TYPES, labels)
-    advice = rt.advise(getattr(module, "ADVICE", ()), case, outputs, module.INPUT_TYPES)
+    advice = module.advise(case, outputs)
     run = CaseRun(policy_id, on, echoed, outputs, steps, advice=advice)
     return document(run, entry.get("labels", {}))
 
