@@ -196,10 +196,10 @@ def test_the_markdown_diff_report_is_written_in_chinese_naming_by_label(tmp_path
         "| 现在可以计算 | 最小 | 中位数 | 最大 | 合计 |" in lines
     )
     assert (
-        "| 示例补助（demo.subsidy） | 补助金额（subsidy） | yuan | 3 | 2 | 1 | 1 | 0 | 0 | 0 "
+        "| 示例补助（demo.subsidy） | 补助金额（subsidy） | 元 | 3 | 2 | 1 | 1 | 0 | 0 | 0 "
         "| +100.00 | +100.00 | +100.00 | +100.00 |" in lines
     )
-    assert "### 变化最大的案例：示例补助（demo.subsidy） 补助金额（subsidy）（yuan）" in lines
+    assert "### 变化最大的案例：示例补助（demo.subsidy） 补助金额（subsidy）（元）" in lines
     assert "| 案例 | 计算日期 | 输入 | 原值 | 新值 | 变化 | 备注 |" in lines
     assert any(
         line.endswith(

@@ -452,7 +452,7 @@ def test_a_case_file_compared_with_a_git_ref_shows_the_changes_and_their_impact(
     # 6000: 4000 × 12% + 200 = 680 (+80); 3000: 2000 × 12% = 240 (+40); the resident unchanged
     impact = re.search(r'<table class="impact">.*?</table>', page.text, re.S).group(0)
     cells = re.findall(r"<td>([^<]*)</td>", impact)
-    assert cells[:7] == ["demo.grant", "grant", "yuan", "4", "2", "2", "0"]
+    assert cells[:7] == ["demo.grant", "grant", "元", "4", "2", "2", "0"]
     assert cells[7:] == ["+40.00", "+60.00", "+80.00", "+120.00"]
     (option,) = [o for name, o in chart_options(page.text).items() if name == "chart-diff"]
     assert option["xAxis"]["data"] == ["cases.csv:2", "cases.csv:5"]
