@@ -238,7 +238,7 @@ def test_a_repeated_set_is_a_usage_error_naming_the_input(second):
 def test_validate_says_ok_for_the_shipped_policies():
     result = run("validate")
     assert result.exit_code == 0
-    assert "ok: 12 policies valid" in result.output
+    assert "ok: 13 policies valid" in result.output
 
 
 def test_build_check_passes_on_the_committed_generated_folder():
