@@ -5,6 +5,7 @@ table from one run on one machine, with the machine named, is what the README re
 
     python benchmarks/bench_batch.py                  # everything (about 5 minutes)
     python benchmarks/bench_batch.py --quick          # small sizes, no 20-million-row files
+    python benchmarks/bench_batch.py --only files --sizes 1000000   # one section
 
 Sections (same generated cases for every engine of a section):
 1. in memory, `medical.secondary_compensation` (marginal scale) and `medical.resident_inpatient`
@@ -17,7 +18,12 @@ Sections (same generated cases for every engine of a section):
    1 thread and on every core, so their ratios compare the arithmetic alone; each figure is
    the best of N runs, all in one process, so a loaded machine moves them together;
 2. end to end: Parquet and CSV files of 1, 5 and 20 million rows → results file through
-   `ratebook eval --cases`, in a fresh process each: rows/s and peak memory (max RSS);
+   `ratebook eval --cases` and through the hand-written pyarrow+numpy pipeline a careful
+   engineer would write for the same rule (benchmarks/peers/arrow_pipeline.py: exact int64,
+   the same validation, errors file and result columns), each in a fresh process (start-up
+   and imports count for both, and are shown apart on a one-row file), interleaved, best of
+   3: wall time, rows/s and peak memory (max RSS); first, on a file with faults, a check that
+   both write the same results and reject the same rows;
 3. one case: evaluations per second in process, and the wall time of `ratebook eval` for one case.
 """
 
@@ -417,47 +423,206 @@ def write_case_files(folder: Path, rows: int, rng) -> tuple[Path, Path]:
     return parquet, csv_path
 
 
-def run_measured(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of a command run in a fresh process."""
+def installed_env() -> dict:
+    """The environment for the measured processes: Python caching its compiled modules as on
+    any installation (a shell with PYTHONDONTWRITEBYTECODE set would make every run compile
+    ratebook's modules again, a fifth of a second no user pays)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run_measured(command: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MiB, CPU seconds: user + system, every thread) of a
+    command run in a fresh process. On a loaded machine the CPU time moves less than the
+    wall time, which waits for a core."""
     probe = (
         "import resource, subprocess, sys, time; start = time.perf_counter(); "
         "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
-        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)"
+        "use = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(time.perf_counter() - start, use.ru_maxrss, code, use.ru_utime + use.ru_stime)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", probe, *command], capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe, *command],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=installed_env(),
     ).stdout.split()
     if out[2] != "0":
         raise RuntimeError(f"{' '.join(command)} exited {out[2]}")
-    return float(out[0]), int(out[1]) / 1024
+    return float(out[0]), int(out[1]) / 1024, float(out[3])
 
 
-def end_to_end(sizes: list[int], rng, workdir: Path) -> list[str]:
+PEER = ROOT / "benchmarks" / "peers" / "arrow_pipeline.py"
+
+
+def ratebook_executable() -> str:
+    """The `ratebook` beside this Python (its venv), else the one on PATH."""
+    beside = Path(sys.executable).parent / "ratebook"
+    return str(beside) if beside.exists() else shutil.which("ratebook") or "ratebook"
+
+
+def ratebook_command(source: Path, out: Path) -> list[str]:
+    return [
+        ratebook_executable(),
+        "--root",
+        str(ROOT),
+        "eval",
+        "medical.secondary_compensation",
+        "--cases",
+        str(source),
+        "--out",
+        str(out),
+        "--on",
+        ON.isoformat(),
+    ]
+
+
+def peer_command(source: Path, out: Path) -> list[str]:
+    return [sys.executable, str(PEER), str(source), str(out), str(_errors_of(out))]
+
+
+def _errors_of(out: Path) -> Path:
+    return out.with_name(out.name.split(".")[0] + ".errors.csv")
+
+
+def write_dirty_cases(folder: Path, rows: int, rng) -> tuple[Path, Path]:
+    """A small CSV and Parquet file with the faults a real export has, among good rows: a
+    negative, NaN, non-numeric or empty amount, an unknown or empty scheme."""
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    codes, fen = secondary_cases(rows, rng)
+    schemes = np.array(["employee", "resident"], dtype=object)[codes]
+    texts = np.array([str(Decimal(int(f)) / 100) for f in fen], dtype=object)
+    floats = fen / 100.0
+    for i in rng.choice(rows, rows // 50, replace=False).tolist():
+        fault = i % 6
+        if fault == 0:
+            texts[i], floats[i] = "-" + texts[i], -floats[i] - 0.01
+        elif fault == 1:
+            texts[i], floats[i] = "NaN", np.nan
+        elif fault == 2:
+            texts[i] = "12,5"
+            floats[i] = np.nan
+        elif fault == 3:
+            texts[i], floats[i] = None, np.nan
+        elif fault == 4:
+            schemes[i] = "retired"
+        else:
+            schemes[i] = None
+    person = pa.array(np.arange(rows))
+    csv_table = pa.table(
+        {
+            "person": person,
+            "scheme": pa.array(schemes, pa.string()),
+            "out_of_pocket": pa.array(texts, pa.string()),
+        }
+    )
+    parquet_table = pa.table(
+        {
+            "person": person,
+            "scheme": pa.array(schemes, pa.string()),
+            "out_of_pocket": pa.array(floats),
+        }
+    )
+    csv_path, parquet = folder / "dirty.csv", folder / "dirty.parquet"
+    pcsv.write_csv(csv_table, csv_path)
+    pq.write_table(parquet_table, parquet)
+    return parquet, csv_path
+
+
+def check_same_output(source: Path, workdir: Path) -> int:
+    """Runs ratebook and the peer on `source` and checks their results are equal (CSV:
+    byte for byte; Parquet: the same table) and that they reject the same rows, on the same
+    fields (the reasons are each one's own words). The number of rejected rows."""
+    import csv
+
+    outputs = {}
+    for name, command in (("ratebook", ratebook_command), ("peer", peer_command)):
+        out = workdir / f"check_{name}{source.suffix}"
+        subprocess.run(command(source, out), check=True, capture_output=True, env=installed_env())
+        with open(_errors_of(out), encoding="utf-8-sig", newline="") as stream:
+            errors = sorted((int(r["row"]), r["field"]) for r in csv.DictReader(stream))
+        outputs[name] = (out, errors)
+    (ours, our_errors), (theirs, their_errors) = outputs["ratebook"], outputs["peer"]
+    assert _same_results(ours, theirs), f"{source.name}: the peer's results differ from ratebook's"
+    assert our_errors == their_errors, f"{source.name}: the peer rejects other rows"
+    for out in (ours, theirs):
+        out.unlink()
+        _errors_of(out).unlink()
+    return len({row for row, _ in our_errors})
+
+
+def _same_results(ours: Path, theirs: Path) -> bool:
+    """CSV results byte for byte; Parquet ones as tables (the writers' metadata differ)."""
+    if ours.suffix == ".csv":
+        return ours.read_bytes() == theirs.read_bytes()
+    import pyarrow.parquet as pq
+
+    return pq.read_table(ours).equals(pq.read_table(theirs))
+
+
+def _interleaved(source: Path, workdir: Path, repeat: int) -> dict:
+    """Each engine's best (wall, peak MiB, CPU) over `repeat` rounds, ratebook and the peer
+    taking turns so that a change of load hits both; wall and CPU are each the least seen."""
+    best: dict[str, tuple[float, float, float]] = {}
+    for _ in range(repeat):
+        for name, command in (("ratebook", ratebook_command), ("peer", peer_command)):
+            wall, peak, cpu = run_measured(
+                command(source, workdir / f"results_{name}{source.suffix}")
+            )
+            if name in best:
+                wall, peak, cpu = (
+                    min(wall, best[name][0]),
+                    max(peak, best[name][1]),
+                    min(cpu, best[name][2]),
+                )
+            best[name] = (wall, peak, cpu)
+    return best
+
+
+def end_to_end(sizes: list[int], rng, workdir: Path, repeat: int = 3) -> list[str]:
+    """ratebook and the hand-written pyarrow+numpy peer on the same files, each a fresh
+    process, interleaved, best of `repeat`; first their fixed cost (a one-row file: start-up,
+    imports, opening and writing files) and a check that both give the same output."""
     rows = []
-    ratebook = shutil.which("ratebook") or "ratebook"
+    dirty = write_dirty_cases(workdir, 20_000, rng)
+    for source in dirty:
+        rejected = check_same_output(source, workdir)
+        rows.append(
+            f"| {source.suffix[1:]} with faults (output check) | 20,000 | {rejected:,} rows rejected | "
+            "the same results and the same rows rejected | | |"
+        )
+    tiny = write_case_files(workdir, 1, rng)
+    for source in tiny:
+        best = _interleaved(source, workdir, 5)
+        (ours, _, our_cpu), (theirs, _, their_cpu) = best["ratebook"], best["peer"]
+        rows.append(
+            f"| {source.suffix[1:]} → {source.suffix[1:]}, start-up and imports | 1 | {ours:.2f} s (CPU {our_cpu:.2f} s) | "
+            f"{theirs:.2f} s (CPU {their_cpu:.2f} s) | {ours / theirs:.2f}× (CPU {our_cpu / their_cpu:.2f}×) | |"
+        )
     for size in sizes:
         parquet, csv_path = write_case_files(workdir, size, rng)
         for source in (parquet, csv_path):
-            out = workdir / f"results{source.suffix}"
-            seconds, peak = run_measured(
-                [
-                    ratebook,
-                    "--root",
-                    str(ROOT),
-                    "eval",
-                    "medical.secondary_compensation",
-                    "--cases",
-                    str(source),
-                    "--out",
-                    str(out),
-                    "--on",
-                    ON.isoformat(),
-                ]
+            best = _interleaved(source, workdir, repeat)
+            assert _same_results(
+                workdir / f"results_ratebook{source.suffix}",
+                workdir / f"results_peer{source.suffix}",
+            ), f"{source.name}: the peer's results differ from ratebook's"
+            (ours, our_peak, our_cpu), (theirs, their_peak, their_cpu) = (
+                best["ratebook"],
+                best["peer"],
             )
             rows.append(
-                f"| {source.suffix[1:]} → {out.suffix[1:]} | {size:,} | {seconds:,.1f} s | {size / seconds / 1e6:,.2f} M rows/s | {peak:,.0f} MiB |"
+                f"| {source.suffix[1:]} → {source.suffix[1:]} | {size:,} | {ours:,.2f} s, {size / ours / 1e6:,.2f} M rows/s (CPU {our_cpu:.2f} s) | "
+                f"{theirs:,.2f} s, {size / theirs / 1e6:,.2f} M rows/s (CPU {their_cpu:.2f} s) | {ours / theirs:.2f}× (CPU {our_cpu / their_cpu:.2f}×) | "
+                f"{our_peak:,.0f} / {their_peak:,.0f} MiB |"
             )
-            out.unlink(missing_ok=True)
+            for name in best:
+                (workdir / f"results_{name}{source.suffix}").unlink(missing_ok=True)
+                _errors_of(workdir / f"results_{name}{source.suffix}").unlink(missing_ok=True)
         parquet.unlink()
         csv_path.unlink()
     return rows
@@ -471,9 +636,8 @@ def one_case() -> list[str]:
     case = {"scheme": "employee", "out_of_pocket": "35000"}
     count = 100_000
     seconds = best_of(lambda: [module.evaluate(case, ON) for _ in range(count)])
-    ratebook = shutil.which("ratebook") or "ratebook"
     command = [
-        ratebook,
+        ratebook_executable(),
         "--root",
         str(ROOT),
         "eval",
@@ -489,7 +653,7 @@ def one_case() -> list[str]:
     walls = []
     for _ in range(7):
         start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
+        subprocess.run(command, check=True, capture_output=True, env=installed_env())
         walls.append(time.perf_counter() - start)
     return [
         f"| in process, `evaluate(case, on)` | {count / seconds:,.0f} evaluations/s |",
@@ -509,28 +673,45 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=os.cpu_count() or 1, help="threads (default: every core)"
     )
+    parser.add_argument(
+        "--only",
+        choices=("memory", "files", "one"),
+        help="one section: in memory, end to end (files) or one case",
+    )
     args = parser.parse_args()
     size = 1_000_000 if args.quick else args.size
     sizes = [1_000_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     rng = np.random.default_rng(20120601)
     print(f"Machine: {machine()}\n")
+    if args.only in (None, "memory"):
+        print(
+            "In memory (same generated cases for every engine; bracket edges and half-fen ties included)\n"
+        )
+        print("| rule | engine | cases | speed | note |\n|---|---|---|---|---|")
+        print("\n".join(in_memory(size, rng, args.threads)), flush=True)
+    if args.only in (None, "files"):
+        end_to_end_section(sizes, rng)
+    if args.only in (None, "one"):
+        print("\nOne case\n\n| what | speed |\n|---|---|")
+        print("\n".join(one_case()))
+
+
+def end_to_end_section(sizes: list[int], rng) -> None:
     print(
-        "In memory (same generated cases for every engine; bracket edges and half-fen ties included)\n"
+        "\nEnd to end, `ratebook eval medical.secondary_compensation --cases FILE --out FILE` and the"
+        " hand-written pyarrow+numpy peer (benchmarks/peers/arrow_pipeline.py), each in a fresh"
+        " process, best of 3, interleaved\n"
     )
-    print("| rule | engine | cases | speed | note |\n|---|---|---|---|---|")
-    print("\n".join(in_memory(size, rng, args.threads)), flush=True)
     print(
-        "\nEnd to end, `ratebook eval medical.secondary_compensation --cases FILE --out FILE` in a fresh process\n"
+        "| file | rows | ratebook | pyarrow+numpy peer | ratebook's time / peer's | peak memory (ratebook / peer) |\n"
+        "|---|---|---|---|---|---|"
     )
-    print("| file | rows | wall time | speed | peak memory |\n|---|---|---|---|---|")
     workdir = Path(tempfile.mkdtemp(prefix="ratebook-bench-"))
     try:
         for line in end_to_end(sizes, rng, workdir):
             print(line, flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print("\nOne case\n\n| what | speed |\n|---|---|")
-    print("\n".join(one_case()))
 
 
 if __name__ == "__main__":

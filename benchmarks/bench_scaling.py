@@ -8,7 +8,8 @@ policies) and timed in a fresh process as an officer runs it:
   with N dated values, and of N small policies; with the one-case `evaluate` speed of the
   generated module for the scale and the table (evaluations per second, in process);
 - `ratebook eval --cases`, `ratebook diff --cases` and `ratebook test` on case files of N
-  rows: wall time and peak memory of the process.
+  rows: wall time and peak memory of the process (`test` on the same rows with an expected
+  output column, every row passing).
 
 The table printed shows time against size, and the ratio to the size before it, so growth
 is seen at a glance: ×10 in size and ×10 in time is linear.
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,6 +223,18 @@ def build_rows(kind: str, sizes: list[int], scratch: Path) -> list[list[str]]:
     return rows
 
 
+def head_copay(scheme: str, cost: float) -> Decimal:
+    """The copay the head version gives (`copay_policy` at 25%), worked out here by hand, so
+    `ratebook test` has an expected value to compare on every row (each row passes)."""
+    amount = Decimal(str(cost))
+    if scheme == "employee":
+        owed = (min(amount, Decimal(5000)) - 1000).max(Decimal(0)) * Decimal("0.10")
+        owed += (amount - 5000).max(Decimal(0)) * Decimal("0.25")
+    else:
+        owed = amount * Decimal("0.05")
+    return owed.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
 def case_rows(sizes: list[int], scratch: Path, test_limit: int) -> list[list[str]]:
     base = project(scratch / "base", {"copay": copay_policy("copay", "20%")})
     head = project(scratch / "head", {"copay": copay_policy("copay", "25%")})
@@ -229,12 +243,18 @@ def case_rows(sizes: list[int], scratch: Path, test_limit: int) -> list[list[str
     for n in sizes:
         pick = random.Random(n)
         cases = scratch / f"cases-{n}.csv"
-        with open(cases, "w", encoding="utf-8") as out:
+        checked = scratch / f"expected-{n}.csv"  # the same rows, with the copay they give
+        with (
+            open(cases, "w", encoding="utf-8") as out,
+            open(checked, "w", encoding="utf-8") as expected,
+        ):
             out.write("policy,on,in:scheme,in:cost\n")
+            expected.write("policy,on,in:scheme,in:cost,out:copay\n")
             for _ in range(n):
                 scheme = pick.choice(("employee", "resident"))
                 cost = pick.randrange(0, 2_000_000) / 100
                 out.write(f"demo.copay,{ON},{scheme},{cost}\n")
+                expected.write(f"demo.copay,{ON},{scheme},{cost},{head_copay(scheme, cost)}\n")
         runs = {
             "eval --cases": [
                 "--root",
@@ -255,7 +275,7 @@ def case_rows(sizes: list[int], scratch: Path, test_limit: int) -> list[list[str
                 "--cases",
                 str(cases),
             ],
-            "test": ["--root", str(head), "test", str(cases)],
+            "test": ["--root", str(head), "test", str(checked)],
         }
         first = None
         for what, args in runs.items():
@@ -293,7 +313,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
     parser.add_argument(
-        "--test-rows", type=int, default=100_000, help="largest file `ratebook test` is run on"
+        "--test-rows", type=int, default=1_000_000, help="largest file `ratebook test` is run on"
     )
     args = parser.parse_args()
     if args.quick:

@@ -628,13 +628,20 @@ def _arrow_numbers(column, scale: int):
         column = column.combine_chunks()
     kind = column.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        text = pc.utf8_trim_whitespace(column)
-        pattern = _PLAIN_DECIMAL if scale else r"^-?[0-9]{1,12}$"
-        plain = pc.fill_null(pc.match_substring_regex(text, pattern), False)
-        decimals = pc.cast(
-            pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.decimal128(38, scale)
-        )
-        return _decimal_numerators(decimals), ~plain.to_numpy(zero_copy_only=False)
+        plain = _plain_rows(column, scale) if scale in (0, 4) else None
+        if plain is None:  # some cell has other characters: trimmed, then the pattern
+            text = pc.utf8_trim_whitespace(column)
+            pattern = _PLAIN_DECIMAL if scale else r"^-?[0-9]{1,12}$"
+            plain = pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(
+                zero_copy_only=False
+            )
+        else:
+            text = column
+        chosen = pc.if_else(pa.array(plain), text, pa.scalar(None, text.type))
+        if scale in (0, 4):  # the patterns' decimals
+            return _plain_numerators(chosen, scale), ~plain
+        decimals = pc.cast(chosen, pa.decimal128(38, scale))
+        return _decimal_numerators(decimals), ~plain
     if pa.types.is_decimal(kind) and kind.scale <= scale and kind.precision - kind.scale <= 12:
         decimals = pc.cast(column, pa.decimal128(38, scale))
         return _decimal_numerators(decimals), column.is_null().to_numpy(zero_copy_only=False)
@@ -643,6 +650,64 @@ def _arrow_numbers(column, scale: int):
         bad = np.abs(values) >= INPUT_LIMIT
         return values * (10**scale), bad
     return None
+
+
+def _plain_rows(text, scale: int) -> np.ndarray | None:
+    """Which cells of a text column match `_PLAIN_DECIMAL` (scale 4) or a whole number of at
+    most 12 digits (scale 0), told from the bytes without a regular expression (which costs
+    more than reading the CSV); None when some cell holds any character but digits, "." and
+    "-" (a space, a unit, a letter), which the caller then trims and matches as before.
+
+    With only those characters, a cell matches when "-" is at most its first character, "."
+    appears at most once, and the digits before and after "." are 1-11 and 1-4 (1-12 and
+    none for whole numbers): counted from the cell's length, whether it starts with "-", and
+    where its "." is, while the whole chunk's count of each character proves there is no
+    other "-" or "."."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(text.type) or len(text) == 0 or text.buffers()[2] is None:
+        return None
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[
+        text.offset : text.offset + len(text) + 1
+    ]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if len(data) == 0 or data.min() < ord("-") or data.max() > ord("9"):
+        return None  # characters outside "-./0123456789"
+    if np.count_nonzero(data == ord("/")):
+        return None
+    lengths = np.diff(offsets)
+    negative = pc.starts_with(text, "-").fill_null(False).to_numpy(zero_copy_only=False)
+    if np.count_nonzero(data == ord("-")) != np.count_nonzero(negative):
+        return None  # a "-" after the first character somewhere
+    present = ~text.is_null().to_numpy(zero_copy_only=False)
+    if scale == 0:
+        if np.count_nonzero(data == ord(".")):
+            return None
+        digits = lengths - negative
+        return present & (digits >= 1) & (digits <= 12)
+    dot = pc.find_substring(text, ".").fill_null(-1).to_numpy(zero_copy_only=False)
+    has_dot = dot >= 0
+    if np.count_nonzero(data == ord(".")) != np.count_nonzero(has_dot & present):
+        return None  # two "." in a cell somewhere
+    whole = np.where(has_dot, dot, lengths) - negative
+    decimals = np.where(has_dot, lengths - dot - 1, 1)
+    return present & (whole >= 1) & (whole <= 11) & (decimals >= 1) & (decimals <= 4)
+
+
+def _plain_numerators(text, scale: int) -> np.ndarray:
+    """Exact numerators over 10**scale of text that matched `_PLAIN_DECIMAL` (or whole
+    numbers below 10**12; None elsewhere), read through Arrow's float parser, twice as fast
+    as its decimal one. Exact: such a number has at most 15 digits, so its numerator N is
+    below 10**15 < 2**50; the parsed float is within a relative 2**-53 of it and the product
+    by 10**scale within 2**-52 more, so N comes out within a quarter of a unit and rint gives
+    N itself."""
+    import pyarrow as pa
+
+    floats = text.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False)
+    scaled = np.multiply(floats, float(10**scale))
+    np.rint(scaled, out=scaled)
+    return scaled.astype(np.int64)
 
 
 def _decimal_numerators(decimals) -> np.ndarray:

@@ -307,39 +307,31 @@ def number(
 ):
     """The number input `name` (in `unit`, when the policy declares one: `35000元` reads on a
     yuan field, `30%` only on a ratio)."""
-    value = _given(case, name, default, problems)
-    if value is MISSING:
-        return None
-    try:
-        parsed = _V.read_number(value, unit)
-    except _V.Refusal as refusal:
-        problems.append(_refused(name, refusal))
-        return None
-    if parsed is None:  # a value that reads as empty is not given
-        problems.append(Problem(name, "input-required"))
-        return None
-    if abs(parsed) >= LARGEST:
-        problems.append(Problem(name, "input-too-large", value=_V.shown(value)))
-        return None
-    return _bounds(name, parsed, minimum, maximum, problems)
+    return _numeric(case, name, minimum, maximum, default, problems, unit, whole=False)
 
 
 def integer(
     case: dict, name: str, minimum=None, maximum=None, default=MISSING, problems=None, unit=None
 ):
+    return _numeric(case, name, minimum, maximum, default, problems, unit, whole=True)
+
+
+def _numeric(case: dict, name: str, minimum, maximum, default, problems, unit, whole: bool):
+    """A number or integer input: read, refused when empty or past LARGEST, then bounded."""
     value = _given(case, name, default, problems)
     if value is MISSING:
         return None
     try:
-        parsed = _V.read_integer(value, unit)
+        parsed = _V.read_integer(value, unit) if whole else _V.read_number(value, unit)
     except _V.Refusal as refusal:
         problems.append(_refused(name, refusal))
         return None
     if parsed is None:  # a value that reads as empty is not given
         problems.append(Problem(name, "input-required"))
         return None
-    if abs(parsed) >= LARGEST:
-        problems.append(Problem(name, "integer.not_whole", value=_V.shown(value)))
+    if not -LARGEST < parsed < LARGEST:  # abs(parsed) >= LARGEST
+        key = "integer.not_whole" if whole else "input-too-large"
+        problems.append(Problem(name, key, value=_V.shown(value)))
         return None
     return _bounds(name, parsed, minimum, maximum, problems)
 

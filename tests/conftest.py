@@ -102,6 +102,28 @@ def project():
     return loaded
 
 
+@pytest.fixture
+def copy_of_project(tmp_path: Path) -> Path:
+    """A copy of the built fixture project (policies, constraints, generated) to change."""
+    for folder in ("policies", "constraints", "generated"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def consumers_project(tmp_path_factory) -> Path:
+    """tests/consumers/policies (the policies the published readers are tried on), built."""
+    from click.testing import CliRunner
+
+    import cli
+
+    root = tmp_path_factory.mktemp("consumers")
+    shutil.copytree(REPO / "tests/consumers/policies", root / "policies")
+    result = CliRunner().invoke(cli.main, ["--root", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
 def load_generated(policy_id: str):
     """A generated module of the fixture project."""
     return load_policy_module(ROOT / "generated", policy_id)

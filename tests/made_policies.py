@@ -12,12 +12,67 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
+from click.testing import CliRunner
 
+import cli
 from generator.checks.project import load_project
 from generator.compile.build import emit_all, module_path
 from generator.evaluate.modules import module_from_text
 
 SOURCE = {"title": "Test source", "number": None, "date": "2012", "clause": "1"}
+
+# test.allowance: a subsidy per square metre by scheme, 40 yuan for the employee scheme and 60
+# for the resident scheme. Every field has labels in both languages, and so do the enum's
+# values, written out of the values' order (the reader keeps the values' order): the policy
+# of the tests of case-file headers and of value labels.
+ALLOWANCE = """\
+ratebook: 1
+id: test.allowance
+title: {zh: 测试补助, en: Test allowance}
+source: {title: Test source, date: "2012", clause: "1"}
+
+inputs:
+  scheme:
+    type: enum
+    values: [employee, resident]
+    value_labels:
+      resident: {zh: 居民, en: Resident}
+      employee: {zh: 职工, en: Employee}
+    label: {zh: 参保类别, en: Scheme}
+  area:
+    type: number
+    unit: m2
+    min: 0
+    label: {zh: 服务场地面积, en: Service area}
+
+outputs:
+  subsidy:
+    type: number
+    unit: yuan
+    label: {zh: 建设补助, en: Construction subsidy}
+
+parameters:
+  per_m2:
+    kind: table
+    key: scheme
+    unit: yuan/m2
+    values:
+      - from: 2012-01-01
+        rows: {employee: 40, resident: 60}
+
+formulas:
+  subsidy: area * table(per_m2, scheme)
+"""
+
+
+def built_with_the_cli(root: Path, policy_id: str, text: str) -> Path:
+    """`root` as a project of one policy, `text` written as its YAML, after `ratebook build`."""
+    area, name = policy_id.split(".")
+    (root / "policies" / area).mkdir(parents=True, exist_ok=True)
+    (root / "policies" / area / f"{name}.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["--root", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    return root
 
 
 def build(folder: Path, policy_id: str, document: dict):

@@ -2,8 +2,9 @@
 
 Plain columns headed by an input's id or its Chinese or English label (what a payment system
 exports), with optional `policy`, `on`, `case` and expected-output columns (an output's id or
-label); `in:`/`out:` stay accepted. The policy here is this file's own: 40 yuan per square
-metre for the employee scheme, 60 for the resident scheme.
+label); `in:`/`out:` stay accepted. The policy is the tests' own `ALLOWANCE`
+(tests/made_policies.py): 40 yuan per square metre for the employee scheme, 60 for the
+resident scheme.
 """
 
 from __future__ import annotations
@@ -17,44 +18,7 @@ from click.testing import CliRunner
 
 import cli
 
-POLICY = """\
-ratebook: 1
-id: test.allowance
-title: {zh: 测试补助, en: Test allowance}
-source: {title: Test source, date: "2012", clause: "1"}
-
-inputs:
-  scheme:
-    type: enum
-    values: [employee, resident]
-    value_labels:
-      employee: {zh: 职工, en: Employee}
-      resident: {zh: 居民, en: Resident}
-    label: {zh: 参保类别, en: Scheme}
-  area:
-    type: number
-    unit: m2
-    min: 0
-    label: {zh: 服务场地面积, en: Service area}
-
-outputs:
-  subsidy:
-    type: number
-    unit: yuan
-    label: {zh: 建设补助, en: Construction subsidy}
-
-parameters:
-  per_m2:
-    kind: table
-    key: scheme
-    unit: yuan/m2
-    values:
-      - from: 2012-01-01
-        rows: {employee: 40, resident: 60}
-
-formulas:
-  subsidy: area * table(per_m2, scheme)
-"""
+from .made_policies import ALLOWANCE, built_with_the_cli
 
 # the layout a payment system exports: labels for headers, an expected output, no prefixes
 PLAIN = """\
@@ -71,11 +35,14 @@ def run(root: Path, *args: str):
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    root = tmp_path / "project"
-    (root / "policies" / "test").mkdir(parents=True)
-    (root / "policies" / "test" / "allowance.yaml").write_text(POLICY, encoding="utf-8")
-    assert run(root, "build").exit_code == 0
-    return root
+    return built_with_the_cli(tmp_path / "project", "test.allowance", ALLOWANCE)
+
+
+def eval_cases(root: Path, cases: Path, out: Path, errors: Path):
+    return run(
+        root, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
+        "--errors", str(errors),
+    )  # fmt: skip
 
 
 def write(path: Path, text: str) -> Path:
@@ -91,10 +58,7 @@ def rows_of(path: Path) -> list[dict]:
 def test_the_same_plain_file_works_for_eval_cases_test_and_diff(project, tmp_path):
     cases = write(tmp_path / "cases.csv", PLAIN)
     out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
-    result = run(
-        project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
-        "--errors", str(errors),
-    )  # fmt: skip
+    result = eval_cases(project, cases, out, errors)
     assert result.exit_code == 0, result.output
     assert [r["subsidy"] for r in rows_of(out)] == ["400.00", "600.00", "150.00"]
     assert rows_of(errors) == []
@@ -124,10 +88,7 @@ def test_a_row_of_another_policy_is_refused_in_eval_cases_never_evaluated(projec
         PLAIN + "medical.secondary_compensation,other,2012-07-01,职工,10,\n",
     )
     out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
-    result = run(
-        project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
-        "--errors", str(errors),
-    )  # fmt: skip
+    result = eval_cases(project, cases, out, errors)
     assert "rows in: 4  =  rows out: 3  +  rows rejected: 1" in result.output
     assert [r["case"] for r in rows_of(out)] == [
         "employee by label",
@@ -166,24 +127,20 @@ def test_the_prefixed_layout_is_still_read(project, tmp_path):
     )
     assert run(project, "test", str(cases)).exit_code == 0
     out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
-    run(project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
-        "--errors", str(errors))  # fmt: skip
+    assert eval_cases(project, cases, out, errors).exit_code == 0
     assert [r["subsidy"] for r in rows_of(out)] == ["60.00"]
 
 
 def test_a_header_that_could_name_two_fields_is_refused_with_the_candidates(project, tmp_path):
     policy = project / "policies" / "test" / "allowance.yaml"
-    policy.write_text(POLICY.replace("en: Construction subsidy", "en: Service area"), "utf-8")
+    policy.write_text(ALLOWANCE.replace("en: Construction subsidy", "en: Service area"), "utf-8")
     assert run(project, "build").exit_code == 0
     cases = write(tmp_path / "cases.csv", PLAIN)
     result = run(project, "test", str(cases))
     assert result.exit_code == 1
     assert "column 'Service area' could be in:area, out:subsidy" in result.output
     out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
-    result = run(
-        project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
-        "--errors", str(errors),
-    )  # fmt: skip
+    result = eval_cases(project, cases, out, errors)
     assert result.exit_code != 0
     assert "column 'Service area' could be in:area, out:subsidy" in result.output
     assert "Traceback" not in result.output
@@ -217,10 +174,7 @@ def test_a_gbk_file_with_label_headers_gives_what_the_utf8_id_file_gives(project
     results = []
     for cases in (by_id, by_label):
         out, errors = tmp_path / f"{cases.stem}.out.csv", tmp_path / f"{cases.stem}.errors.csv"
-        result = run(
-            project, "eval", "test.allowance", "--cases", str(cases), "--out", str(out),
-            "--errors", str(errors),
-        )  # fmt: skip
+        result = eval_cases(project, cases, out, errors)
         assert result.exit_code == 0, result.output
         results.append([r["subsidy"] for r in rows_of(out)])
     assert results == [["400.00", "150.00"], ["400.00", "150.00"]]
@@ -240,10 +194,7 @@ def test_yaml_and_json_lines_cases_may_name_fields_by_label_too(project, tmp_pat
         '{"on": "2012-07-01", "Scheme": "Resident", "服务场地面积": "2.5"}\n',
     )
     out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
-    result = run(
-        project, "eval", "test.allowance", "--cases", str(lines), "--out", str(out),
-        "--errors", str(errors),
-    )  # fmt: skip
+    result = eval_cases(project, lines, out, errors)
     assert result.exit_code == 0, result.output
     assert [r["subsidy"] for r in rows_of(out)] == ["150.00"]
 

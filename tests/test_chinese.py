@@ -126,11 +126,16 @@ def test_ratebook_test_prints_its_table_and_verdict_in_chinese(project):
     assert lines[-1] == "ok：1 个案例全部通过"
 
 
-def test_diff_reports_in_chinese(tmp_path):
+def write_base_and_head(tmp_path: Path) -> None:
+    """tmp_path/base and tmp_path/head: the fixture with the employee ratio at 50%, then 60%."""
     for version, ratio in (("base", "50%"), ("head", "60%")):
         (tmp_path / version / "policies" / "demo").mkdir(parents=True)
         text = FIXTURE.read_text(encoding="utf-8").replace("employee: 50%", f"employee: {ratio}")
         (tmp_path / version / "policies" / "demo" / "subsidy.yaml").write_text(text, "utf-8")
+
+
+def test_diff_reports_in_chinese(tmp_path):
+    write_base_and_head(tmp_path)
     cases = tmp_path / "cases.csv"
     cases.write_text(
         "policy,on,in:scheme,in:out_of_pocket\n"
@@ -157,10 +162,7 @@ def _diff_reports(tmp_path, lang_args: tuple[str, ...] = ()):
     """Base 职工 50%, head 60%: one case changes (1000 × 50% = 500 → 1000 × 60% = 600), one
     stays (居民 1000 × 40% = 400), one is refused by both (2019, before the ratio applies), one
     names a policy neither version has. The .md and .xlsx reports are written and read back."""
-    for version, ratio in (("base", "50%"), ("head", "60%")):
-        (tmp_path / version / "policies" / "demo").mkdir(parents=True)
-        text = FIXTURE.read_text(encoding="utf-8").replace("employee: 50%", f"employee: {ratio}")
-        (tmp_path / version / "policies" / "demo" / "subsidy.yaml").write_text(text, "utf-8")
+    write_base_and_head(tmp_path)
     cases = tmp_path / "cases.csv"
     cases.write_text(
         "policy,on,in:scheme,in:out_of_pocket\n"

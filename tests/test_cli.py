@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,13 +18,6 @@ from .conftest import ROOT
 def run(*args, root: Path = ROOT):
     result = CliRunner().invoke(cli.main, ["--root", str(root), *args])
     return result
-
-
-@pytest.fixture
-def copy_of_project(tmp_path: Path) -> Path:
-    for folder in ("policies", "constraints", "generated"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
 
 
 def test_eval_json_prints_the_policy_the_date_and_money_as_two_decimal_strings():
@@ -307,15 +299,16 @@ def test_build_refuses_an_invalid_policy_and_leaves_generated_untouched(copy_of_
     assert before == after
 
 
-def test_the_one_case_path_imports_neither_yaml_nor_jsonschema_nor_numpy_nor_babel():
+def run_in_a_fresh_python(args: list[str], then: str) -> list[str]:
+    """The lines a new interpreter prints running `ratebook --root ROOT *args` in-process, then
+    printing `then` (an expression over `sys`): what one command imports, seen from outside."""
     code = (
         "import sys, cli\n"
         "try:\n"
-        "    cli.main(['--root', sys.argv[1], 'eval', 'platform.construction_subsidy', '--set', 'service_area_m2=150',"
-        " '--on', '2012-09-01', '--json'])\n"
+        f"    cli.main(['--root', sys.argv[1], *{args!r}])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(m for m in ('yaml', 'jsonschema', 'numpy', 'pyarrow', 'openpyxl', 'babel') if m in sys.modules))\n"
+        f"print({then})\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(ROOT)],
@@ -324,8 +317,18 @@ def test_the_one_case_path_imports_neither_yaml_nor_jsonschema_nor_numpy_nor_bab
         cwd=ROOT,
         check=True,
     )
-    assert '"subsidy": "80000.00"' in out.stdout
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    return out.stdout.strip().splitlines()
+
+
+def test_the_one_case_path_imports_neither_yaml_nor_jsonschema_nor_numpy_nor_babel():
+    args = ["eval", "platform.construction_subsidy", "--set", "service_area_m2=150"]
+    heavy = "('yaml', 'jsonschema', 'numpy', 'pyarrow', 'openpyxl', 'babel')"
+    lines = run_in_a_fresh_python(
+        [*args, "--on", "2012-09-01", "--json"],
+        f"sorted(m for m in {heavy} if m in sys.modules)",
+    )
+    assert '"subsidy": "80000.00"' in "\n".join(lines)
+    assert lines[-1] == "[]"
 
 
 # -- did you mean ---------------------------------------------------------------------------------------
@@ -376,20 +379,9 @@ def test_a_name_close_to_none_is_refused_without_a_guess():
 
 
 def test_a_valid_case_computes_no_suggestion():
-    code = (
-        "import sys, cli\n"
-        "try:\n"
-        "    cli.main(['--root', sys.argv[1], 'eval', 'medical.secondary_compensation', '--set',"
-        " 'scheme=employee', '--set', 'out_of_pocket=35000', '--on', '2013-01-01'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('difflib' in sys.modules)\n"
+    args = ["eval", "medical.secondary_compensation", "--set", "scheme=employee"]
+    lines = run_in_a_fresh_python(
+        [*args, "--set", "out_of_pocket=35000", "--on", "2013-01-01"], "'difflib' in sys.modules"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    )
-    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert "compensation" in "\n".join(lines)
+    assert lines[-1] == "False"

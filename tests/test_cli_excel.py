@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -19,13 +18,6 @@ from .conftest import REPO, ROOT
 
 def run(*args, root: Path = ROOT):
     return CliRunner().invoke(cli.main, ["--root", str(root), *args])
-
-
-@pytest.fixture
-def copy_of_project(tmp_path: Path) -> Path:
-    for folder in ("policies", "constraints", "generated"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
 
 
 def test_export_then_import_gives_back_the_same_policy(tmp_path):

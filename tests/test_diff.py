@@ -137,14 +137,19 @@ def test_a_moved_bracket_edge_is_named_and_the_cases_between_the_old_and_new_edg
     )
 
 
-def test_a_new_dated_value_is_named_with_its_date_and_only_later_cases_change(trees, tmp_path):
-    base, head = trees
+def raise_the_standard_in_2013(head: Path) -> None:
+    """The unemployment benefit's standard: 520 from 2012-07-01, then 560 from 2013-01-01."""
     edit(
         head,
         "unemployment/benefit.yaml",
         "      - {from: 2012-07-01, value: 520}\n",
         "      - {from: 2012-07-01, value: 520}\n      - {from: 2013-01-01, value: 560}\n",
     )
+
+
+def test_a_new_dated_value_is_named_with_its_date_and_only_later_cases_change(trees, tmp_path):
+    base, head = trees
+    raise_the_standard_in_2013(head)
     given = cases_file(
         tmp_path,
         "policy,on,in:min_living_standard,in:min_wage",
@@ -282,12 +287,7 @@ def test_a_change_of_notes_only_is_not_a_rule_change(trees):
 
 def test_diff_prints_a_summary_writes_the_reports_and_fails_on_change_when_asked(trees, tmp_path):
     base, head = trees
-    edit(
-        head,
-        "unemployment/benefit.yaml",
-        "      - {from: 2012-07-01, value: 520}\n",
-        "      - {from: 2012-07-01, value: 520}\n      - {from: 2013-01-01, value: 560}\n",
-    )
+    raise_the_standard_in_2013(head)
     outs = [tmp_path / "report.md", tmp_path / "report.xlsx", tmp_path / "report.csv"]
     result = run(
         "diff", "--base", str(base), *[a for o in outs for a in ("--out", str(o))], root=head

@@ -207,9 +207,10 @@ def test_a_module_that_disagrees_is_named_with_the_policy_the_case_and_the_table
     )
 
 
-def test_ratebook_build_stops_and_writes_nothing_when_a_module_disagrees(tmp_path, monkeypatch):
-    for folder in ("policies", "constraints", "generated"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+def test_ratebook_build_stops_and_writes_nothing_when_a_module_disagrees(
+    copy_of_project, monkeypatch
+):
+    tmp_path = copy_of_project
     before = {p: p.read_bytes() for p in (tmp_path / "generated").rglob("*") if p.is_file()}
     import generator.compile.build as pipeline
 

@@ -11,10 +11,8 @@ without turning this red.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -23,15 +21,6 @@ from generator.regress.case_files import read_cases
 
 from . import ajv as real_ajv
 from .conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def fixture_project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("fixture")
-    shutil.copytree(ROOT / "tests/consumers/policies", root / "policies")
-    result = CliRunner().invoke(cli.main, ["--root", str(root), "build"])
-    assert result.exit_code == 0, result.output
-    return root
 
 
 def documents(root: Path) -> list[tuple[str, object, dict | None]]:
@@ -104,9 +93,9 @@ def check_all(root: Path) -> list:
 
 
 def test_every_row_of_a_fixture_table_echoes_typed_inputs_the_case_schema_accepts(
-    fixture_project,
+    consumers_project,
 ):
-    found = check_all(fixture_project)
+    found = check_all(consumers_project)
     by_name = {case.name: document for _, case, document in found}
     # The policy's own example, given with the label 农村 and the text of every value:
     example = by_name["example: rural, disabled, 2021 line"]

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from generator.checks.boundary_cases import _ProbeFinder
 from generator.compile.batch_kernel import _BatchCompiler
 from generator.compile.python_module import _Compiler, emit_module
-from generator.compile.test_tables import _ProbeFinder
 from generator.evaluate.interpreter import _Evaluator, evaluate
 from generator.evaluate.modules import module_from_text
 from generator.formula import syntax

@@ -7,13 +7,16 @@ say; the shipped rules are checked in tests/test_seed_rules.py.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import cli
+from generator.checks.boundary_cases import table_rows
 from generator.checks.project import load_project
+from generator.checks.sampling import RANDOM_CASES, samples
 from generator.core.messages import in_language
 
 POLICY = """\
@@ -150,7 +153,7 @@ def test_the_finding_reads_in_chinese(tmp_path):
         errors = problems(make(tmp_path))
     assert len(errors) == 1
     assert "自 2011-01-01 起的 60元/月 低于 prov.plan.floor 规定的下限：不低于 70元/月" in errors[0]
-    assert "两者同时适用的期间：自 2012-01-01 至 2012-06-30" in errors[0]
+    assert "两者同时适用的期间：自 2012-01-01 起至 2012-06-30 止" in errors[0]
 
 
 def test_a_value_in_force_only_before_the_floor_is_not_compared(tmp_path):
@@ -266,7 +269,11 @@ def test_an_output_that_breaks_its_bound_is_an_error_with_a_counterexample(tmp_p
     errors = problems(root)
     assert len(errors) == 1
     assert "increase breaks prov.plan.rise, at least 10% × pension (以上)" in errors[0]
-    assert "a counterexample among sampled cases" in errors[0]
+    # no boundary case is above 1000 (the input has no maximum, no edge): a random case is
+    assert (
+        "a counterexample found among 300 random cases (drawn with the policy's id as seed)"
+        in errors[0]
+    )
     pension = errors[0].split("the case pension=")[1].split(" ")[0]
     assert float(pension) > 1000
 
@@ -276,8 +283,69 @@ def test_an_output_the_prover_cannot_decide_is_sampled_and_says_so(tmp_path):
     root = make(tmp_path, old="70", increase="ceil(pension * rate)")
     warnings = [w for w in problems(root, "warning") if "not proved" in w]
     assert len(warnings) == 1
-    assert "checked on" in warnings[0] and "sampled cases" in warnings[0]
+    # the only boundary case is pension = 0 (the baseline, the input's minimum; no edges)
+    assert "checked on the boundary table (1 cases: " in warnings[0]
+    assert warnings[0].endswith("plus 300 random cases, none breaks it")
     assert problems(root) == []
+
+
+def test_a_non_linear_output_is_refuted_by_a_boundary_case_random_cases_miss(tmp_path):
+    # a flat 99.99 (a slip for 100) up to a pension of 1000, floor(10%) + 1 above it:
+    # floor() is outside the prover's forms. Only pensions in (999.90, 1000] break the 10 %
+    # floor (10% × 999.99 = 99.999, 100.00 rounded to the fen as the output is, above 99.99);
+    # the test table's edge 1000 - 0.01 lands there.
+    root = make(
+        tmp_path, old="70", increase="if pension > 1000 then floor(pension * rate) + 1 else 99.99"
+    )
+    errors = problems(root)
+    assert len(errors) == 1
+    assert errors[0].startswith(
+        "policies/demo/pension.yaml:40:13: increase breaks prov.plan.rise, at least 10% × pension (以上)"
+    )
+    assert (
+        "the case pension=999.99 on 2012-01-01 gives 99.99, the bound is 100 "
+        "(a counterexample found among the cases of the boundary table;" in errors[0]
+    )
+    # the 300 random cases alone would not have found it
+    policy = load_project(root).policy("demo.pension")
+    drawn = [s.inputs["pension"] for s in samples(policy) if s.random]
+    assert len(drawn) == RANDOM_CASES
+    assert not [p for p in drawn if Decimal("999.90") < p <= 1000]
+
+
+def test_an_unproved_output_bound_says_it_was_checked_on_the_boundary_table_and_random_cases(
+    tmp_path,
+):
+    # the same shape without the slip holds: checked on the boundary cases 0 (the baseline
+    # and the input's minimum), 999.99, 1000 and 1000.01 (the edge of `pension > 1000`),
+    # then on 300 random cases
+    root = make(
+        tmp_path, old="70", increase="if pension > 1000 then floor(pension * rate) + 1 else 100"
+    )
+    assert problems(root) == []
+    warnings = [w for w in problems(root, "warning") if "not proved" in w]
+    assert len(warnings) == 1
+    assert warnings[0].endswith(
+        "not proved from the form of the formulas; checked on the boundary table (4 cases: the "
+        "test table's rows and each input at its bounds) plus 300 random cases, none breaks it"
+    )
+    with in_language("zh"):
+        warnings = [w for w in problems(root, "warning") if "无法由公式形式证明" in w]
+    assert (
+        "已用边界案例表（4 个案例：测试表各行及各输入项取上下限）加 300 个随机案例校验"
+        in warnings[0]
+    )
+
+
+def test_the_boundary_cases_are_the_rows_of_the_test_table_the_build_writes(tmp_path):
+    root = make(
+        tmp_path, old="70", increase="if pension > 1000 then floor(pension * rate) + 1 else 100"
+    )
+    policy = load_project(root).policy("demo.pension")
+    table = {dict(row.inputs)["pension"] for row in table_rows(policy)}
+    boundary = [s.inputs["pension"] for s in samples(policy) if not s.random]
+    assert table == {Decimal(0), Decimal("999.99"), Decimal(1000), Decimal("1000.01")}
+    assert set(boundary) == table and len(boundary) == len(table)  # each once, min 0 included
 
 
 def test_a_bound_on_an_average_binds_no_policy(tmp_path):

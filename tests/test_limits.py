@@ -71,6 +71,13 @@ def project(root: Path, text: str = POLICY) -> Path:
     return root
 
 
+def built_project(root: Path, text: str = POLICY) -> Path:
+    """`project`, built: what every test of the batch path starts from."""
+    project(root, text)
+    assert run(root, "build").exit_code == 0
+    return root
+
+
 def with_formula(formula: str) -> str:
     return POLICY.replace("  paid: min(amount * rate, cap)", f"  paid: {formula}")
 
@@ -80,6 +87,15 @@ def run(root: Path, *args: str):
     assert "Traceback" not in result.output, result.output
     assert not isinstance(result.exception, (RecursionError, MemoryError)), result.exception
     return result
+
+
+def eval_cases(root: Path, cases: Path, out: Path, errors: Path | None = None):
+    """`ratebook eval test.tiny --cases` on the day of the policy's example."""
+    more = ["--errors", str(errors)] if errors else []
+    return run(
+        root, "eval", "test.tiny", "--cases", str(cases), "--out", str(out), *more,
+        "--on", "2012-06-01",
+    )  # fmt: skip
 
 
 def codes(root: Path) -> list[tuple[str, str]]:
@@ -134,10 +150,8 @@ def test_a_formula_at_the_depth_limit_goes_through_every_backend(tmp_path, formu
     assert run(root, "build").exit_code == 0
     on = ["--on", "2012-06-01"]
     assert run(root, "eval", "test.tiny", "--set", "amount=100", "--explain", *on).exit_code == 0
-    out = ["--out", str(root / "out.csv"), "--errors", str(root / "errors.csv")]
-    assert (
-        run(root, "eval", "test.tiny", "--cases", str(root / "cases.csv"), *out, *on).exit_code == 0
-    )
+    out, errors = root / "out.csv", root / "errors.csv"
+    assert eval_cases(root, root / "cases.csv", out, errors).exit_code == 0
     assert run(root, "test").exit_code == 0
     formats = "json,csv,xlsx,dmn,md"
     assert run(root, "publish", "--out", str(root / "pub"), "--format", formats).exit_code == 0
@@ -232,8 +246,7 @@ def test_a_case_input_of_1e30_is_refused_at_the_case(tmp_path):
 def test_one_case_and_batch_refuse_the_same_extreme_inputs_and_results(tmp_path):
     text = with_formula("amount * 100000000000000")
     text = text.replace("{amount: 100}", "{amount: 0.1}")
-    root = project(tmp_path, text.replace("{paid: 50}", "{paid: 10000000000000}"))
-    assert run(root, "build").exit_code == 0
+    root = built_project(tmp_path, text.replace("{paid: 50}", "{paid: 10000000000000}"))
     values = ["1", "10", "99999999999999", "1000000000000000", "1e30", "0." + "0" * 300 + "1"]
     one_case = {}
     for value in values:
@@ -250,19 +263,7 @@ def test_one_case_and_batch_refuse_the_same_extreme_inputs_and_results(tmp_path)
     }
     (root / "cases.csv").write_text("amount\n" + "\n".join(values) + "\n", encoding="utf-8")
     out, errors = root / "out.csv", root / "errors.csv"
-    result = run(
-        root,
-        "eval",
-        "test.tiny",
-        "--cases",
-        str(root / "cases.csv"),
-        "--out",
-        str(out),
-        "--errors",
-        str(errors),
-        "--on",
-        "2012-06-01",
-    )
+    result = eval_cases(root, root / "cases.csv", out, errors)
     assert result.exit_code == 0, result.output
     passed = [line.split(",")[1].strip('"') for line in out.read_text().splitlines()[1:]]
     assert passed == [v for v in values if one_case[v]]
@@ -272,8 +273,9 @@ def test_one_case_and_batch_refuse_the_same_extreme_inputs_and_results(tmp_path)
 # -- workbooks ----------------------------------------------------------------------------------
 
 
-def workbook_project(root: Path) -> Path:
-    project(root)
+def workbook_project(root: Path, text: str = POLICY) -> Path:
+    """`project` with its policy exported to a workbook and the YAML removed."""
+    project(root, text)
     book = root / "policies" / "test" / "tiny.xlsx"
     assert run(root, "export-xlsx", "test.tiny", "-o", str(book)).exit_code == 0
     (root / "policies" / "test" / "tiny.yaml").unlink()
@@ -370,10 +372,7 @@ def test_a_repeated_date_in_a_scale_is_reported_on_its_own_row(tmp_path):
     )
     scale = scale.replace("min(amount * rate, cap)", "min(amount * rate, scale(cap, amount))")
     scale = scale[: scale.index("cases:")] + "cases: []\n"
-    project(tmp_path, scale)
-    book = tmp_path / "policies" / "test" / "tiny.xlsx"
-    assert run(tmp_path, "export-xlsx", "test.tiny", "-o", str(book)).exit_code == 0
-    (tmp_path / "policies" / "test" / "tiny.yaml").unlink()
+    book = workbook_project(tmp_path, scale)
     workbook = openpyxl.load_workbook(book)
     sheet = workbook[L.SCALES.title]
     first = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2, max_row=4)]
@@ -400,23 +399,12 @@ def test_a_case_file_of_too_many_columns_is_refused_at_its_line(tmp_path):
     assert result.exit_code == 1 and "cases.csv:1: " in result.output
     assert "CASE_FILE_MAX_COLUMNS" in result.output
     assert run(root, "build").exit_code == 0
-    result = run(
-        root,
-        "eval",
-        "test.tiny",
-        "--cases",
-        str(root / "cases.csv"),
-        "--out",
-        str(root / "o.csv"),
-        "--on",
-        "2012-06-01",
-    )
+    result = eval_cases(root, root / "cases.csv", root / "o.csv")
     assert result.exit_code == 1 and "CASE_FILE_MAX_COLUMNS" in result.output
 
 
 def test_a_hostile_json_lines_file_rejects_its_rows_not_the_run(tmp_path):
-    root = project(tmp_path)
-    assert run(root, "build").exit_code == 0
+    root = built_project(tmp_path)
     lines = [
         '{"amount": "100"}',
         "[" * 100_000 + "]" * 100_000,
@@ -427,19 +415,7 @@ def test_a_hostile_json_lines_file_rejects_its_rows_not_the_run(tmp_path):
     ]
     (root / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out, errors = root / "out.csv", root / "errors.csv"
-    result = run(
-        root,
-        "eval",
-        "test.tiny",
-        "--cases",
-        str(root / "cases.jsonl"),
-        "--out",
-        str(out),
-        "--errors",
-        str(errors),
-        "--on",
-        "2012-06-01",
-    )
+    result = eval_cases(root, root / "cases.jsonl", out, errors)
     assert result.exit_code == 0, result.output
     assert len(out.read_text().splitlines()) == 1 + 2
     rejected = errors.read_text(encoding="utf-8-sig").splitlines()[1:]
@@ -448,27 +424,13 @@ def test_a_hostile_json_lines_file_rejects_its_rows_not_the_run(tmp_path):
 
 
 def test_a_zip_bomb_case_workbook_is_refused(tmp_path, monkeypatch):
-    root = project(tmp_path)
-    assert run(root, "build").exit_code == 0
+    root = built_project(tmp_path)
     monkeypatch.setattr(limits, "CASE_WORKBOOK_MAX_INFLATED_BYTES", 1 << 20)
     book = root / "cases.xlsx"
     with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("xl/workbook.xml", "<workbook/>")
         package.writestr("xl/worksheets/sheet1.xml", b"\0" * (2 << 20))
-    for args in (
-        ["test", str(book)],
-        [
-            "eval",
-            "test.tiny",
-            "--cases",
-            str(book),
-            "--out",
-            str(root / "o.csv"),
-            "--on",
-            "2012-06-01",
-        ],
-    ):
-        result = run(root, *args)
+    for result in (run(root, "test", str(book)), eval_cases(root, book, root / "o.csv")):
         assert result.exit_code == 1 and "CASE_WORKBOOK_MAX_INFLATED_BYTES" in result.output
 
 
@@ -476,8 +438,7 @@ def test_a_zip_bomb_case_workbook_is_refused(tmp_path, monkeypatch):
 
 
 def test_a_big5_case_file_is_refused_unless_named_never_read_as_gbk(tmp_path):
-    root = project(tmp_path)
-    assert run(root, "build").exit_code == 0
+    root = built_project(tmp_path)
     cases = root / "cases.csv"
     text = "policy,case,on,in:amount,out:paid\ntest.tiny,醫療補償測試（繁體）,2012-06-01,100,50\n"
     cases.write_bytes(text.encode("big5"))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.checks.project import load_project
+from generator.core.messages import in_language
 
 POLICY = """\
 ratebook: 1
@@ -93,6 +94,7 @@ def test_a_bound_that_does_not_hold_is_an_error_with_the_counterexample(tmp_path
     assert len(found) == 1
     assert "does not hold from 2012-07-01 on" in found[0]
     assert "benefit is 1040, the bound 0" in found[0]
+    assert found[0].endswith("(found among the cases of the boundary table)")
 
 
 def test_a_property_the_prover_cannot_decide_is_sampled_and_says_so(tmp_path):
@@ -100,7 +102,13 @@ def test_a_property_the_prover_cannot_decide_is_sampled_and_says_so(tmp_path):
     found = load(tmp_path, "if pay > standard then ceil(pay / 2) else pay", "1000.00", AT_MOST)
     assert len(found) == 1
     assert "warning: the declared property 'benefit is never above pay'" in found[0]
-    assert "not proved from the form of the formulas; checked on" in found[0]
+    # the boundary cases: the example (wage 1000, living 300, pay 2000), pay just below, at
+    # and just above the standard 520 (the edge of `pay > standard`), and each of the three
+    # inputs at its min and max (6 cases): 10; then 300 random cases
+    assert found[0].endswith(
+        "not proved from the form of the formulas; checked on the boundary table (10 cases: the "
+        "test table's rows and each input at its bounds) plus 300 random cases, none breaks it"
+    )
 
 
 @pytest.mark.parametrize(
@@ -115,3 +123,23 @@ def test_a_property_the_prover_cannot_decide_is_sampled_and_says_so(tmp_path):
 def test_a_property_naming_what_the_policy_lacks_is_an_error(tmp_path, properties, message):
     found = load(tmp_path, "clamp(standard, 1.3 * living, wage)", "520.00", properties)
     assert len(found) == 1 and message in found[0], found
+
+
+def test_a_property_reads_in_chinese_with_the_kind_of_field_as_an_id(tmp_path):
+    """In Chinese the field's kind stands in parentheses after its name, like every id, and a
+    refuted property gives its counterexample's date and case after the period."""
+    with in_language("zh"):
+        missing = load(
+            tmp_path / "missing",
+            "clamp(standard, 1.3 * living, wage)",
+            "520.00",
+            RISES.replace("input: wage", "input: wages"),
+        )
+        refuted = load(tmp_path / "refuted", "max(0, standard - wage / 2)", "20.00", RISES)
+    assert len(missing) == 1
+    assert missing[0].endswith(
+        "该性质引用的“wages”（input）不是本政策的数值项；现有：wage, living, pay"
+    )
+    assert len(refuted) == 1
+    assert "（三(八)）自 2012-07-01 起不成立。反例（计算日期 2012-07-01，取自" in refuted[0]
+    assert "wage 由 1000 提高到 1001，benefit 由 20 变为 19.5" in refuted[0]

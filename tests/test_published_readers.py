@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 import cli
 
 from .conftest import ROOT
+from .layered_project import layered_project
 
 
 def run(root: Path, *args: str):
@@ -88,3 +89,53 @@ def test_published_csv_files_start_with_a_bom_and_read_in_pandas_with_its_defaul
     line = pd.read_csv(out / "csv" / "demo.allowance" / "line.csv")
     assert list(line["value"]) == [800, 850.5]
     assert list(line["from"]) == ["2020-01-01", "2021-01-01"]
+
+
+def test_the_layers_csv_rows_read_in_pandas_and_the_workbook_in_openpyxl(tmp_path):
+    # the made-up plan of tests/layered_project.py: a floor binding one parameter, a floor
+    # binding nothing, two targets
+    root = layered_project(tmp_path)
+    out = root / "published"
+    result = run(root, "publish", "--out", str(out), "--format", "csv,xlsx")
+    assert result.exit_code == 0, result.output
+    constraints_csv = out / "csv" / "constraints" / "constraints.csv"
+    targets_csv = out / "csv" / "constraints" / "targets.csv"
+    for path in (constraints_csv, targets_csv):
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf"), path  # Excel reads it as UTF-8
+    rows = pd.read_csv(constraints_csv)
+    assert rows.columns[0] == "document"
+    # a row per binding; the floor that binds nothing keeps one row with no policy
+    assert list(rows["constraint"]) == ["line_floor", "share_floor"]
+    floor = rows.iloc[0]
+    assert (floor["comparator"], floor["word"], floor["value"], floor["unit"]) == (
+        "at_least",
+        "不低于",
+        800,
+        "yuan/month",
+    )
+    assert (floor["from"], floor["to"], floor["policy"], floor["parameter"]) == (
+        "2020-01-01",
+        "2020-12-31",
+        "demo.allowance",
+        "line",
+    )
+    assert bool(floor["subject_to"]) is True
+    assert floor["assumption"] == "the test source names no province"
+    assert pd.isna(rows.iloc[1]["policy"]) and pd.isna(rows.iloc[1]["to"])
+    assert rows.iloc[1]["value"] == 0.3  # a ratio, unit 1
+    targets = pd.read_csv(targets_csv)
+    assert list(targets["target"]) == ["helped", "coverage"]
+    assert list(targets["deadline"]) == ["2020-12-31", "2021-12-31"]
+    assert list(targets["value"]) == [1000, 0.95]
+    assert targets.iloc[1]["tolerance"] == 0.01 and pd.isna(targets.iloc[0]["tolerance"])
+
+    book = load_workbook(out / "xlsx" / "constraints.xlsx")
+    assert book.sheetnames == ["about", "constraints", "targets"]
+    sheet = [list(r) for r in book["constraints"].iter_rows(values_only=True)]
+    assert sheet[0] == list(rows.columns)
+    assert len(sheet) - 1 == len(rows)
+    first = dict(zip(sheet[0], sheet[1], strict=True))
+    assert first["value"] == 800 and first["subject_to"] is True
+    assert str(first["from"]).startswith("2020-01-01")  # a date cell
+    goals = [list(r) for r in book["targets"].iter_rows(values_only=True)]
+    assert [dict(zip(goals[0], g, strict=True))["value"] for g in goals[1:]] == [1000, 0.95]

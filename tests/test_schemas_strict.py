@@ -25,18 +25,18 @@ and everywhere, the strict rules of ajv that ratebook's schemas could break:
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
 import cli
 from generator.sources.discovery import read_source
 
 from . import ajv as real_ajv
 from .conftest import ROOT
+from .layered_project import layered_project
 
 # Draft 2020-12's keywords (core, applicator, unevaluated, validation, format, content,
 # meta-data) and ratebook's one annotation keyword.
@@ -139,20 +139,11 @@ def _walk(node: object, where: str, known: frozenset, found: list[str]) -> None:
             _walk(sub, f"{where}/{keyword}/{name}", frozenset(), found)
 
 
-@pytest.fixture(scope="module")
-def fixture_project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("fixture")
-    shutil.copytree(ROOT / "tests/consumers/policies", root / "policies")
-    result = CliRunner().invoke(cli.main, ["--root", str(root), "build"])
-    assert result.exit_code == 0, result.output
-    return root
-
-
-def every_schema(fixture_project: Path) -> dict[str, dict]:
+def every_schema(consumers_project: Path) -> dict[str, dict]:
     files = [
         *sorted((ROOT / "schemas").glob("*.json")),
         *sorted((ROOT / "generated" / "schemas").glob("*.json")),
-        *sorted((fixture_project / "generated" / "schemas").glob("*.json")),
+        *sorted((consumers_project / "generated" / "schemas").glob("*.json")),
     ]
     assert len(files) > 4
     return {str(f): json.loads(f.read_text(encoding="utf-8")) for f in files}
@@ -174,15 +165,15 @@ def test_the_emulated_strict_rules_catch_what_ajv_refuses():
     assert strict_problems({"type": "string", "format": "yyyy"}) == ["#: unknown format 'yyyy'"]
 
 
-def test_every_schema_passes_jsonschema_and_the_strict_rules(fixture_project):
-    for name, schema in every_schema(fixture_project).items():
+def test_every_schema_passes_jsonschema_and_the_strict_rules(consumers_project):
+    for name, schema in every_schema(consumers_project).items():
         Draft202012Validator.check_schema(schema)
         assert strict_problems(schema) == [], name
 
 
 @pytest.mark.skipif(not real_ajv.available(), reason="ajv is not installed (.ci/run installs it)")
-def test_every_schema_compiles_in_ajv_strict_mode(fixture_project):
-    answer = real_ajv.ajv(every_schema(fixture_project))
+def test_every_schema_compiles_in_ajv_strict_mode(consumers_project):
+    answer = real_ajv.ajv(every_schema(consumers_project))
     refused = {name: error for name, error in answer["schemas"].items() if error}
     assert not refused
 
@@ -216,11 +207,11 @@ def test_the_policy_schema_still_accepts_every_policy_in_both_validators():
         assert not bad
 
 
-def test_published_documents_validate_in_both_validators(fixture_project):
-    out = fixture_project / "published"
+def test_published_documents_validate_in_both_validators(consumers_project):
+    out = consumers_project / "published"
     result = CliRunner().invoke(
         cli.main,
-        ["--root", str(fixture_project), "publish", "--out", str(out), "--format", "json"],
+        ["--root", str(consumers_project), "publish", "--out", str(out), "--format", "json"],
     )
     assert result.exit_code == 0, result.output
     schema = json.loads(
@@ -237,3 +228,37 @@ def test_published_documents_validate_in_both_validators(fixture_project):
         answer = real_ajv.ajv({"published": schema}, [("published", d) for d in documents])
         assert answer["schemas"]["published"] is None
         assert not any(answer["documents"]), answer["documents"]
+
+
+def test_published_layers_validate_in_both_validators(tmp_path):
+    # the made-up plan and the policy that keeps its floor (tests/layered_project.py)
+    root = layered_project(tmp_path)
+    out = root / "published"
+    result = CliRunner().invoke(
+        cli.main, ["--root", str(root), "publish", "--out", str(out), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    schemas = {
+        name: json.loads((out / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        for name in ("published-constraints", "published-policy")
+    }
+    # the copy that travels with the files is the repository's schema
+    assert schemas["published-constraints"] == json.loads(
+        (ROOT / "schemas" / "published-constraints.schema.json").read_text(encoding="utf-8")
+    )
+    documents = [
+        ("published-constraints", json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted((out / "json" / "constraints").glob("*.json"))
+    ] + [("published-policy", json.loads((out / "json" / "demo.allowance.json").read_text()))]
+    assert len(documents) == 2 and documents[1][1]["subject_to"]
+    for name, document in documents:
+        validator = Draft202012Validator(schemas[name], format_checker=FormatChecker())
+        assert not [e.message for e in validator.iter_errors(document)], name
+    broken = json.loads(json.dumps(documents[0][1]))
+    broken["constraints"]["line_floor"]["comparator"] = "no_less"
+    assert list(Draft202012Validator(schemas["published-constraints"]).iter_errors(broken))
+    if real_ajv.available():
+        answer = real_ajv.ajv(schemas, documents + [("published-constraints", broken)])
+        assert answer["schemas"] == {name: None for name in schemas}
+        assert answer["documents"][:2] == [None, None]
+        assert answer["documents"][2]  # ajv refuses the unknown comparator too

@@ -34,13 +34,17 @@ def build(root: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("served")
+def served_project(root: Path) -> Path:
+    """`root` as a project of the served fixture policy, built."""
     (root / "policies" / "demo").mkdir(parents=True)
     shutil.copy(FIXTURE, root / "policies" / "demo" / "allowance.yaml")
     build(root)
     return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return served_project(tmp_path_factory.mktemp("served"))
 
 
 @pytest.fixture(scope="module")

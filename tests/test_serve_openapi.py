@@ -8,7 +8,6 @@ document declares. Examples are bounded so the run stays short.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,21 +24,14 @@ from starlette.testclient import TestClient
 
 from generator.serve.app import create_app
 
-from .test_serve import FIXTURE, POLICY, build
+from .test_serve import POLICY, served_project
 
 ROOT = Path(__file__).resolve().parent
 
 
-def _project(root: Path) -> Path:
-    (root / "policies" / "demo").mkdir(parents=True)
-    shutil.copy(FIXTURE, root / "policies" / "demo" / "allowance.yaml")
-    build(root)
-    return root
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    return _project(tmp_path_factory.mktemp("openapi"))
+    return served_project(tmp_path_factory.mktemp("openapi"))
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """An enum value's labels (`employee` → 职工 / Employee) are read wherever a case gives a value.
 
-The policy here is this file's own: a subsidy per square metre, by scheme, 40 yuan for the
-employee scheme and 60 for the resident scheme. A case giving 职工, Employee or employee is the
+The policy is the tests' own `ALLOWANCE` (tests/made_policies.py): a subsidy per square
+metre, by scheme, 40 yuan for the employee scheme and 60 for the resident scheme. A case giving 职工, Employee or employee is the
 same case, in `--set`, through the interpreter (`--explain`), and in the batch path for every
 column form (Python text, NumPy text, Arrow text, Arrow dictionary); `eval --json` echoes the id.
 """
@@ -27,37 +27,9 @@ from generator.sources.excel.reader import read_excel_bytes
 from generator.sources.yaml_reader import read_yaml_text
 
 from .conftest import ROOT
+from .made_policies import ALLOWANCE as POLICY
+from .made_policies import built_with_the_cli
 
-POLICY = """\
-ratebook: 1
-id: test.allowance
-title: {zh: 测试补助, en: Test allowance}
-source: {title: Test source, date: "2012", clause: "1"}
-
-inputs:
-  scheme:
-    type: enum
-    values: [employee, resident]
-    value_labels:
-      resident: {zh: 居民, en: Resident}
-      employee: {zh: 职工, en: Employee}
-  area: {type: number, unit: m2, min: 0}
-
-outputs:
-  subsidy: {type: number, unit: yuan}
-
-parameters:
-  per_m2:
-    kind: table
-    key: scheme
-    unit: yuan/m2
-    values:
-      - from: 2012-01-01
-        rows: {employee: 40, resident: 60}
-
-formulas:
-  subsidy: area * table(per_m2, scheme)
-"""
 ON = dt.date(2012, 7, 1)
 
 
@@ -69,12 +41,7 @@ def policy_of(text: str):
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("labels")
-    (root / "policies" / "test").mkdir(parents=True)
-    (root / "policies" / "test" / "allowance.yaml").write_text(POLICY, encoding="utf-8")
-    result = run(root, "build")
-    assert result.exit_code == 0, result.output
-    return root
+    return built_with_the_cli(tmp_path_factory.mktemp("labels"), "test.allowance", POLICY)
 
 
 def run(root: Path, *args: str):

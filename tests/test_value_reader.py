@@ -49,6 +49,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal as D
 from pathlib import Path
@@ -573,6 +574,15 @@ ISO_SHAPED = st.builds(  # YYYY-MM-DD, real or not (2012-02-30, 2012-13-01)
 )
 
 
+# What the vectorised paths must read themselves (never leave to the exact path): a plain
+# number of up to nine whole digits and four decimals (a whole number, for an integer input),
+# and true/false or an enum value written in ASCII as given. Without these the tests below
+# would pass if every row were sent to the exact path.
+PLAIN_FORM = re.compile(r"-?[0-9]{1,9}(\.[0-9]{1,4})?")
+WHOLE_FORM = re.compile(r"-?[1-9][0-9]{0,8}|0")
+PLAIN_FLAGS = ("true", "false", "TRUE", "FALSE")
+
+
 def one_reading(read, text: str):
     """What the one reader makes of `text`: ("value", v), ("empty",) or ("refused", code)."""
     try:
@@ -596,6 +606,8 @@ def test_the_batch_reads_a_number_column_as_the_one_reader_or_leaves_the_row_to_
         ):
             if not flagged:
                 assert one_reading(V.read_number, text) == ("value", D(numerator).scaleb(-scale))
+            else:
+                assert not (WHOLE_FORM if integer else PLAIN_FORM).fullmatch(text), text
 
 
 @settings(max_examples=300, deadline=None)
@@ -630,11 +642,15 @@ def _true_false_and_enum_agree(texts: list, column) -> None:
     for text, value, off_path in zip(texts, flags.tolist(), flagged.tolist(), strict=True):
         if not off_path:
             assert one_reading(V.flag, text) == ("value", value), text
+        else:
+            assert text not in PLAIN_FLAGS, text
     batch = batch_runtime.Batch({"b": column, "e": column}, ON, ("b", "e"))
     codes = batch.choice("e", allowed)
     for text, code, off_path in zip(texts, codes.tolist(), batch.exact.tolist(), strict=True):
         if not off_path:
             assert one_reading(lambda t: V.choice(t, allowed), text) == ("value", allowed[code])
+        else:
+            assert text not in ("true", "2012", "0"), text
 
 
 # -- typed files: a number of the file's own syntax is a number ------------------------------------

@@ -375,8 +375,10 @@ class ResultWriter:
                 if self.bom:
                     self._sink = open(self.temporary, "wb")
                     self._sink.write(BOM)
-                self.writer = pcsv.CSVWriter(self._sink or str(self.temporary), batch.schema)
-            self.writer.write_batch(batch)
+                self.writer = pcsv.CSVWriter(
+                    self._sink or str(self.temporary), _csv_schema(batch.schema)
+                )
+            self.writer.write_batch(_csv_batch(batch))
         elif self.kind == ".parquet":
             import pyarrow.parquet as pq
 
@@ -450,6 +452,27 @@ class ResultWriter:
         if self._workbook is not None:
             self._workbook.save(self.temporary)
             self._workbook = None
+
+
+def _csv_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema a CSV results file is written with: money as decimal64 where it fits
+    (Arrow writes a decimal64 as the same text twice as fast as a decimal128)."""
+    decimal64 = getattr(pa, "decimal64", None)  # pyarrow 18 and later
+    if decimal64 is None:
+        return schema
+    return pa.schema(
+        [
+            pa.field(f.name, decimal64(f.type.precision, f.type.scale))
+            if pa.types.is_decimal128(f.type) and f.type.precision <= 18
+            else f
+            for f in schema
+        ]
+    )
+
+
+def _csv_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    schema = _csv_schema(batch.schema)
+    return batch if schema.equals(batch.schema) else batch.cast(schema)
 
 
 def _jsonable(value):

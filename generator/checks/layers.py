@@ -5,8 +5,8 @@ output of named local policies; a local policy lists the rules it is subject to.
 two are in force together (the overlap of the constraint's dates and each value's), a value
 that breaks the bound is an error at the value, naming the constraint's place, both numbers
 and the dates. An output is checked on each date its parameters change: proved exactly from
-the form of the formulas where `proofs.Shape` can, else on sampled cases, and the finding
-says which.
+the form of the formulas where `proofs.Shape` can, else on the cases of `sampling` (the
+boundary table plus seeded random cases), and the finding says which.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from generator.checks.proofs import Shape, bound_value, outcome, sampled_cases
+from generator.checks.proofs import Shape
+from generator.checks.sampling import bound_counterexample
 from generator.core.findings import ERROR, NOTE, WARNING, Finding, finding
 from generator.core.location import Location
 from generator.core.messages import Message
@@ -22,7 +23,6 @@ from generator.core.shown import named_field
 from generator.core.unit_words import Amount
 from generator.core.units import Unit
 from generator.core.values import did_you_mean
-from generator.evaluate.interpreter import finish_output
 from generator.formula.syntax import Binary, Name, Node, Number, names_in
 from generator.model.constraints import Bound, Constraint, ConstraintDocument
 from generator.model.policy import Policy, fmt
@@ -310,6 +310,12 @@ def _check_output(document, constraint, binding, policy, assumed) -> list[Findin
     relation = bound_words(constraint.bound, named_field(relative) if relative else "")
     comparator = constraint.bound.comparator
     findings: list[Finding] = []
+
+    def keeps(value: Decimal, shown: Decimal) -> bool | None:
+        """The bound, with its number the sampled case's limit rounded as the output is."""
+        bound = constraint.bound
+        return Bound(bound.comparator, bound.word, shown, bound.unit, bound.tolerance).holds(value)
+
     days = change_dates(policy, constraint.start, constraint.end, read_names(policy, output.name))
     for index, day in enumerate(days):
         end = days[index + 1] - ONE_DAY if index + 1 < len(days) else constraint.end
@@ -334,27 +340,27 @@ def _check_output(document, constraint, binding, policy, assumed) -> list[Findin
         if proved:
             findings.append(finding("proved.constraint", formula.location, NOTE, **common))
             continue
-        broken, count = _counterexample(policy, output, constraint.bound, limit, day)
+        broken, tally = bound_counterexample(policy, output, limit, keeps, day)
         if broken is None:
             findings.append(
                 finding(
                     "constraint-output.unproved",
                     formula.location,
                     WARNING,
-                    count=count,
+                    tried=tally.tried(),
                     **common,
                 )
             )
             continue
-        case, value, bound = broken
         findings.append(
             finding(
                 "constraint-output",
                 formula.location,
-                case=case,
+                case=broken.sample.words(),
                 on=day.isoformat(),
-                value=fmt(value),
-                limit=fmt(bound),
+                value=fmt(broken.value),
+                limit=fmt(broken.limit),
+                found_in=tally.found_in(broken.sample),
                 assumed=assumed,
                 **common,
             )
@@ -374,24 +380,3 @@ def read_names(policy: Policy, name: str) -> set[str]:
             found.add(used)
             todo.append(used)
     return found
-
-
-def _counterexample(policy: Policy, output, bound: Bound, limit: Node, day: dt.date):
-    """((case in words, output value, bound value) or None, how many cases were checked):
-    sampled cases, the bound rounded as the output is (rounding never reverses an order)."""
-    count = 0
-    for case in sampled_cases(policy, day):
-        outputs = outcome(policy, case, day)
-        if outputs is None:
-            continue
-        value = bound_value(policy, limit, case, day, outputs)
-        if value is None:
-            continue
-        count += 1
-        shown = finish_output(output, value)
-        got = outputs[output.name]
-        kept = Bound(bound.comparator, bound.word, shown, bound.unit, bound.tolerance).holds(got)
-        if kept is False:
-            words = ", ".join(f"{k}={fmt(v)}" for k, v in sorted(case.items()))
-            return (words, got, shown), count
-    return None, count

@@ -12,19 +12,16 @@ decide it exactly:
 A direction is proved by composition: a sum of rising terms rises, a product with a number
 at least 0 keeps the direction, `min`, `max`, `clamp`, rounding and a marginal scale with
 rates at least 0 keep it. Where the form is not one of these, nothing is claimed here: the
-caller samples cases (`sampled_cases`) and says that it did.
+caller samples cases (`sampling`) and says that it did.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 
 from generator import runtime as rt
-from generator.evaluate.interpreter import evaluate, value_of
 from generator.formula.syntax import (
     Binary,
     Call,
@@ -38,8 +35,6 @@ from generator.formula.syntax import (
 from generator.model.policy import InputField, Policy
 
 Linear = tuple[dict[str, Fraction], Fraction]  # coefficients of the inputs, and a constant
-
-RANDOM_CASES = 300
 
 
 class Shape:
@@ -278,61 +273,3 @@ def _combine(a: int, b: int) -> int | None:
 
 def _min_max_args(node: Call) -> tuple:
     return node.args
-
-
-# -- sampling, where nothing is proved -----------------------------------------------------------
-
-
-def sampled_cases(policy: Policy, on: dt.date) -> Iterator[dict]:
-    """The example cases' inputs, each numeric input at its bounds and its examples' values,
-    then RANDOM_CASES cases drawn (with a seed of the policy's id, so runs repeat) within
-    the inputs' bounds; enum and boolean inputs take each of their values."""
-    examples = [dict(c.inputs) for c in policy.cases]
-    base = examples[0] if examples else {}
-    yield from examples
-    for field in policy.inputs:
-        for value in _edges(field, examples):
-            yield {**base, field.name: value}
-    rng = random.Random(policy.id)
-    for _ in range(RANDOM_CASES):
-        yield {f.name: _draw(rng, f, examples) for f in policy.inputs}
-
-
-def _edges(field: InputField, examples: list[dict]) -> list[object]:
-    if field.type == "enum":
-        return list(field.values)
-    if field.type == "boolean":
-        return [True, False]
-    if not _numeric(field):
-        return []
-    found = [field.minimum, field.maximum] + [e.get(field.name) for e in examples]
-    return [v for v in found if v is not None]
-
-
-def _draw(rng: random.Random, field: InputField, examples: list[dict]) -> object:
-    if field.type == "enum":
-        return rng.choice(field.values)
-    if field.type == "boolean":
-        return rng.random() < 0.5
-    if field.type == "date":
-        return examples[0].get(field.name) if examples else None
-    low = field.minimum if field.minimum is not None else Decimal(0)
-    seen = [Decimal(str(e[field.name])) for e in examples if field.name in e]
-    high = field.maximum if field.maximum is not None else max([low + 100000, *seen]) * 2
-    value = Decimal(rng.randint(int(low * 100), int(high * 100))) / 100
-    return int(value) if field.type == "integer" else value
-
-
-def outcome(policy: Policy, case: dict, on: dt.date) -> dict | None:
-    """The outputs of a sampled case, or None when the policy refuses it."""
-    try:
-        return evaluate(policy, {k: v for k, v in case.items() if v is not None}, on)
-    except rt.EvaluationError:
-        return None
-
-
-def bound_value(policy: Policy, tree: Node, case: dict, on: dt.date, outputs: dict):
-    try:
-        return value_of(policy, tree, case, on, outputs)
-    except rt.EvaluationError:
-        return None

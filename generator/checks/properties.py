@@ -3,8 +3,9 @@
 `monotonic`: the output never falls (direction up) or never rises (down) as one input rises,
 all else equal. `bounded`: the output stays at most (or at least) a formula over the inputs.
 On each period in which no parameter changes, `proofs.Shape` proves the property from the
-form of the formulas where it can; otherwise sampled cases are searched for a counterexample
-(for a direction: each case against the same case with the input raised). A refuted property
+form of the formulas where it can; otherwise the cases of `sampling` (the boundary table plus
+seeded random cases) are searched for a counterexample (for a direction: each case against
+the same case with the input raised). A refuted property
 is an error naming the counterexample; one neither proved nor refuted is a warning saying
 how many cases were tried; a proved one is a note.
 """
@@ -15,11 +16,11 @@ import datetime as dt
 from decimal import Decimal
 
 from generator.checks.layers import ONE_DAY, change_dates, period, read_names
-from generator.checks.proofs import Shape, bound_value, outcome, sampled_cases
+from generator.checks.proofs import Shape
+from generator.checks.sampling import Tally, bound_counterexample, outcome, samples
 from generator.core.findings import NOTE, WARNING, Finding, finding
 from generator.core.messages import Message
 from generator.core.shown import named_field
-from generator.evaluate.interpreter import finish_output
 from generator.formula.syntax import names_in
 from generator.model.policy import Policy, Property, fmt
 
@@ -109,27 +110,35 @@ def _check_on(policy: Policy, prop: Property, day: dt.date, end: dt.date | None)
         proved = shape.at_least(tree, prop.at_least_tree)
     if proved:
         return [finding("proved.property", prop.location, NOTE, **common)]
-    broken, count = (
-        _direction_counterexample(policy, prop, day)
-        if prop.kind == "monotonic"
-        else _bound_counterexample(policy, prop, day)
-    )
+    if prop.kind == "monotonic":
+        broken, found_in, tally = _direction_counterexample(policy, prop, day)
+    else:
+        broken, found_in, tally = _bound_counterexample(policy, prop, day)
     if broken is None:
-        return [finding("property-unproved", prop.location, WARNING, count=count, **common)]
-    return [finding("property-refuted", prop.location, case=broken, on=day.isoformat(), **common)]
-
-
-def _shown(case: dict) -> str:
-    return ", ".join(f"{k}={fmt(v)}" for k, v in sorted(case.items()) if v is not None)
+        return [finding("property-unproved", prop.location, WARNING, tried=tally.tried(), **common)]
+    return [
+        finding(
+            "property-refuted",
+            prop.location,
+            case=broken,
+            on=day.isoformat(),
+            found_in=found_in,
+            **common,
+        )
+    ]
 
 
 def _direction_counterexample(policy: Policy, prop: Property, day: dt.date):
-    count = 0
+    """(words, where found, tally): each sampled case against the same case with the input
+    raised by each step; the counterexample in words, or None."""
+    tally = Tally()
     integer = policy.input(prop.input).type == "integer"  # type: ignore[union-attr]
-    for case in sampled_cases(policy, day):
+    for sample in samples(policy):
+        case = sample.inputs
         before = outcome(policy, case, day)
         if before is None or case.get(prop.input) is None:
             continue
+        tally.add(sample)
         for step in (Decimal(1), Decimal(100)) if integer else STEPS:
             raised = {**case, prop.input: Decimal(str(case[prop.input])) + step}
             if integer:
@@ -137,12 +146,11 @@ def _direction_counterexample(policy: Policy, prop: Property, day: dt.date):
             after = outcome(policy, raised, day)
             if after is None:
                 continue
-            count += 1
             old, new = before[prop.output], after[prop.output]
             if (new < old) if prop.direction == "up" else (new > old):
                 words = Message(
                     "property.counterexample-direction",
-                    case=_shown(case),
+                    case=sample.words(),
                     input=prop.input,
                     low=fmt(case[prop.input]),
                     high=fmt(raised[prop.input]),
@@ -150,32 +158,29 @@ def _direction_counterexample(policy: Policy, prop: Property, day: dt.date):
                     before=fmt(old),
                     after=fmt(new),
                 )
-                return words, count
-    return None, count
+                return words, tally.found_in(sample), tally
+    return None, None, tally
 
 
 def _bound_counterexample(policy: Policy, prop: Property, day: dt.date):
-    count = 0
     output = policy.output(prop.output)
     tree = prop.at_most_tree if prop.at_most_tree is not None else prop.at_least_tree
     assert output is not None and tree is not None
-    for case in sampled_cases(policy, day):
-        outputs = outcome(policy, case, day)
-        if outputs is None:
-            continue
-        limit = bound_value(policy, tree, case, day, outputs)
-        if limit is None:
-            continue
-        count += 1
-        limit = finish_output(output, limit)
-        value = outputs[prop.output]
-        if (value > limit) if prop.at_most_tree is not None else (value < limit):
-            words = Message(
-                "property.counterexample-bound",
-                case=_shown(case),
-                output=prop.output,
-                value=fmt(value),
-                limit=fmt(limit),
-            )
-            return words, count
-    return None, count
+    at_most = prop.at_most_tree is not None
+    broken, tally = bound_counterexample(
+        policy,
+        output,
+        tree,
+        (lambda value, limit: value <= limit) if at_most else (lambda value, limit: value >= limit),
+        day,
+    )
+    if broken is None:
+        return None, None, tally
+    words = Message(
+        "property.counterexample-bound",
+        case=broken.sample.words(),
+        output=prop.output,
+        value=fmt(broken.value),
+        limit=fmt(broken.limit),
+    )
+    return words, tally.found_in(broken.sample), tally

@@ -50,6 +50,42 @@ class RatebookGroup(click.Group):
             show(error.findings)
             ctx.exit(error.exit_code)
 
+    def __call__(self, *args, **kwargs):
+        """The process's own entry (the `ratebook` script, `python cli.py`): the command is then
+        the whole process, which `without_pandas` needs to know. click's test runner calls
+        `main` instead, inside a process that goes on after the command."""
+        global _WHOLE_PROCESS
+        _WHOLE_PROCESS = True
+        return super().__call__(*args, **kwargs)
+
+
+_WHOLE_PROCESS = False
+
+
+class _NoPandas:
+    """A finder that refuses to import pandas (see `without_pandas`)."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"pandas is not used by this command: {name}", name=name)
+        return None
+
+
+def without_pandas() -> None:
+    """Keep pyarrow from importing pandas for the rest of a process that has no use for it.
+
+    pyarrow, when pandas is installed, imports it the first time it makes an array (to ask
+    whether the object is a pandas one): half a second or more of a batch run's start, more
+    than reading and evaluating a million CSV rows takes. A local batch run never meets a
+    pandas object, so its process refuses the import and pyarrow goes on without. Only when
+    the command is the whole process (`RatebookGroup.__call__`): inside another program (a
+    test, a notebook) pyarrow would stay without pandas after the command returned."""
+    import sys
+
+    if _WHOLE_PROCESS and "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas())
+
 
 def _click_speaks(language: str) -> None:
     """click's own words ("Usage:", "Options", its usage errors) in `language` too.

@@ -15,6 +15,7 @@ from generator.cli.app import (
     main,
     show,
     usage_error,
+    without_pandas,
 )
 from generator.evaluate.modules import policy_entry, project_index
 
@@ -116,6 +117,8 @@ def eval_(
                 raise usage_error("usage.encoding-csv", file=cases_file)
         if bom and out.suffix.lower() != ".csv":
             raise usage_error("usage.bom", out=out_file)
+        if engine == "local":
+            without_pandas()
         summary, errors = evaluate_case_file(
             root,
             entry,

@@ -37,6 +37,7 @@ def publish(ctx: click.Context, out: str, formats: str, on, policy_ids) -> None:
     from generator.core import files as output
     from generator.publish.run import (
         check_target,
+        kept_documents,
         parse_formats,
         prune_empty_folders,
         select,
@@ -53,7 +54,13 @@ def publish(ctx: click.Context, out: str, formats: str, on, policy_ids) -> None:
     target = Path(out)
     policies = select(project.policies, policy_ids)
     check_target(target)
-    publication = publish_files(policies, chosen_formats, date)
+    publication = publish_files(
+        policies,
+        chosen_formats,
+        date,
+        documents=kept_documents(project.documents, policies) if policy_ids else project.documents,
+        every_policy=project.policies,
+    )
     if date is not None:
         show(skipped_notes(publication, date))
     drift = output.write(target, publication.files)

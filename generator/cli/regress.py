@@ -49,8 +49,8 @@ def run_tests(
 ) -> None:
     """Run the policies' example cases and the cases in PATHS (CSV, XLSX, YAML files or folders)."""
     from generator.checks.project import load_project
-    from generator.regress.case_files import read_cases
-    from generator.regress.case_run import blocking_errors, example_cases, run_cases, summary_lines
+    from generator.regress.case_run import Tally, blocking_errors, example_cases, run_cases
+    from generator.regress.case_stream import run_file_cases
 
     encoding = checked_encoding(encoding) if encoding is not None else None
     project = load_project(_root(ctx))
@@ -59,27 +59,39 @@ def run_tests(
         raise _reported(
             junit_file, failure("policies-invalid.test", *blocking, count=len(blocking))
         )
-    cases, problems = read_cases(
-        paths,
-        Path.cwd(),
-        encoding,
-        policies=project.policies,
-        policy=policy_id,
-        on=_parse_on(on) if on else None,
-    )
-    if problems:
-        problems = sorted(problems, key=lambda f: f.sort_key())
-        raise _reported(
-            junit_file, failure("case-files-invalid.test", *problems, count=len(problems))
-        )
-    results = run_cases(project.policies, example_cases(project.policies) + cases)
-    for line in summary_lines(results, verbose, project.policies):
-        click.echo(line)
+    spool = None
     if junit_file:
-        from generator.regress.junit import junit_xml
+        from generator.regress.junit import JunitSpool
 
-        Path(junit_file).write_bytes(junit_xml(results))
-    if any(not r.passed for r in results):
+        spool = JunitSpool()
+    try:
+        # the example cases one by one, then the files' a chunk at a time: what is kept is
+        # bounded (Tally), every case of the JUnit report spooled to disk
+        tally = Tally(verbose, also=spool)
+        for result in run_cases(project.policies, example_cases(project.policies)):
+            tally.add(result)
+        problems = run_file_cases(
+            paths,
+            Path.cwd(),
+            tally,
+            project.policies,
+            encoding,
+            policy=policy_id,
+            on=_parse_on(on) if on else None,
+        )
+        if problems:
+            problems = sorted(problems, key=lambda f: f.sort_key())
+            raise _reported(
+                junit_file, failure("case-files-invalid.test", *problems, count=len(problems))
+            )
+        for line in tally.lines(project.policies):
+            click.echo(line)
+        if spool is not None:
+            spool.write(Path(junit_file))
+    finally:
+        if spool is not None:
+            spool.close()
+    if tally.failed:
         raise RatebookError([], exit_code=1)  # the failures are in the summary above
 
 

@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 
 from generator.core.values import plain
-from generator.model.policy import Bracket, Parameter, Policy
+from generator.model.policy import Bracket, InputField, OutputField, Parameter, Policy
 from generator.sources.yaml_reader import _BOOL, _FLOAT, _INT, _NULL
 
 WIDTH = 96
@@ -49,10 +49,7 @@ def emit_yaml(policy: Policy) -> str:
     out.append("")
     out.append("inputs:")
     for f in p.inputs:
-        out.append(f"  {scalar(f.name)}:")
-        out.append(f"    type: {scalar(f.type)}")
-        if f.unit:
-            out.append(f"    unit: {scalar(f.unit)}")
+        out.extend(_field_head(f))
         if f.minimum is not None:
             out.append(f"    min: {scalar(f.minimum)}")
         if f.maximum is not None:
@@ -71,21 +68,14 @@ def emit_yaml(policy: Policy) -> str:
             out.append("    ordered: true")
         if f.has_default:
             out.append(f"    default: {scalar(f.default)}")
-        out.extend(_label(f.label, 4))
-        if f.note:
-            out.append(_long("    note", f.note, 6))
+        out.extend(_field_tail(f))
     out.append("")
     out.append("outputs:")
     for f in p.outputs:
-        out.append(f"  {scalar(f.name)}:")
-        out.append(f"    type: {scalar(f.type)}")
-        if f.unit:
-            out.append(f"    unit: {scalar(f.unit)}")
+        out.extend(_field_head(f))
         if f.places is not None:
             out.append(f"    rounding: {{places: {f.places}, mode: {scalar(f.mode, flow=True)}}}")
-        out.extend(_label(f.label, 4))
-        if f.note:
-            out.append(_long("    note", f.note, 6))
+        out.extend(_field_tail(f))
     out.append("")
     out.append("parameters:" if p.parameters else "parameters: {}")
     for parameter in p.parameters:
@@ -115,14 +105,7 @@ def emit_yaml(policy: Policy) -> str:
             for key in ("output", "input", "direction", "at_most", "at_least"):
                 if getattr(prop, key):
                     out.append(_long(f"    {key}", getattr(prop, key), 6))
-            if not (prop.clause or prop.quote):
-                out.append("    source: {}")
-            else:
-                out.append("    source:")
-                if prop.clause:
-                    out.append(_long("      clause", prop.clause, 8))
-                if prop.quote:
-                    out.append(_long("      quote", prop.quote, 8))
+            out.extend(_source(prop.clause, prop.quote) or ["    source: {}"])
             if prop.note:
                 out.append(_long("    note", prop.note, 6))
     if p.advice:
@@ -159,6 +142,34 @@ def emit_yaml(policy: Policy) -> str:
     return "\n".join(out) + "\n"
 
 
+def _field_head(f: InputField | OutputField) -> list[str]:
+    """The lines an input and an output begin with: name, type, unit."""
+    out = [f"  {scalar(f.name)}:", f"    type: {scalar(f.type)}"]
+    if f.unit:
+        out.append(f"    unit: {scalar(f.unit)}")
+    return out
+
+
+def _field_tail(f: InputField | OutputField) -> list[str]:
+    """The lines an input and an output end with: label, note."""
+    out = _label(f.label, 4)
+    if f.note:
+        out.append(_long("    note", f.note, 6))
+    return out
+
+
+def _source(clause: str, quote: str) -> list[str]:
+    """A parameter's or a property's `source:` (clause and quote), or nothing when it has neither."""
+    if not (clause or quote):
+        return []
+    out = ["    source:"]
+    if clause:
+        out.append(_long("      clause", clause, 8))
+    if quote:
+        out.append(_long("      quote", quote, 8))
+    return out
+
+
 def _parameter(p: Parameter) -> list[str]:
     out = [f"  {scalar(p.name)}:", f"    kind: {scalar(p.kind)}"]
     if p.unit and not (p.kind == "rate" and p.unit == "1"):
@@ -169,12 +180,7 @@ def _parameter(p: Parameter) -> list[str]:
     if p.maximum is not None:
         out.append(f"    max: {scalar(p.maximum)}")
     out.extend(_label(p.label, 4))
-    if p.clause or p.quote:
-        out.append("    source:")
-        if p.clause:
-            out.append(_long("      clause", p.clause, 8))
-        if p.quote:
-            out.append(_long("      quote", p.quote, 8))
+    out.extend(_source(p.clause, p.quote))
     if p.note:
         out.append(_long("    note", p.note, 6))
     if p.unnumbered:

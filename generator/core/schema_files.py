@@ -13,6 +13,7 @@ from pathlib import Path
 
 POLICY_SCHEMA = "policy.schema.json"
 PUBLISHED_SCHEMA = "published-policy.schema.json"
+PUBLISHED_CONSTRAINTS_SCHEMA = "published-constraints.schema.json"
 CONSTRAINTS_SCHEMA = "constraints.schema.json"
 
 _REPOSITORY_FOLDER = Path(__file__).resolve().parents[2] / "schemas"

@@ -609,13 +609,7 @@ def name_list(value) -> list | None:
     if not typed:
         return None
     items: list = []
-    position = 0
-    while position < len(typed):
-        match = _ITEM.match(typed, position)
-        if match is None or match.end() == position:
-            raise Refusal("list.form", value=shown(typed))
-        quoted, bare = match.group(1), match.group(2)
-        position = match.end()
+    for quoted, bare in _items(typed):
         if quoted is not None:
             items.append(quoted)
             continue
@@ -637,16 +631,19 @@ def label_list(value) -> list[str] | None:
     typed = clean_text(typed or "")
     if not typed:
         return None
-    items: list[str] = []
+    return [quoted if quoted is not None else clean_text(bare) for quoted, bare in _items(typed)]
+
+
+def _items(typed: str):
+    """(quoted, bare) for each item of a list cell, one of them None; refused as a whole when
+    the text is not a list of items."""
     position = 0
     while position < len(typed):
         match = _ITEM.match(typed, position)
         if match is None or match.end() == position:
             raise Refusal("list.form", value=shown(typed))
-        quoted, bare = match.group(1), match.group(2)
         position = match.end()
-        items.append(quoted if quoted is not None else clean_text(bare))
-    return items
+        yield match.group(1), match.group(2)
 
 
 def is_plain_number_text(text_: str) -> bool:

@@ -80,6 +80,29 @@ LABEL_COLUMNS = (
 )
 
 
+def _name_column(of_zh: str, of_en: str) -> Column:
+    """The first column of the sheets of inputs, outputs and parameters: the thing's name."""
+    return _c("name", "名称", "name", f"{of_zh}的名称", f"the {of_en}'s name", write="name")
+
+
+def _parameter_column(kind: str) -> Column:
+    """The first column of the sheets of a scale's brackets and a table's rows: which parameter."""
+    return _c(
+        "parameter", "参数", "parameter", f"{kind} 参数的名称", f"a {kind} parameter", write="list"
+    )
+
+
+# The date a dated row applies from: the same column on the sheets of values, brackets and rows.
+FROM_COLUMN = _c(
+    "from", "起始日期", "from", "自该日起适用", "in force from this date", write="date"
+)
+
+# A remark on one row: the same column on every sheet of rows that may carry one.
+NOTE_COLUMN = _c(
+    "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
+)
+
+
 # How a value of each kind is written, shown after a column's meaning in its header's prompt.
 # The values are read by generator/core/values.py, which accepts every form named here.
 WRITE = {
@@ -206,7 +229,7 @@ INPUTS = Sheet(
     "输入",
     "Inputs",
     (
-        _c("name", "名称", "name", "输入的名称", "the input's name", write="name"),
+        _name_column("输入", "input"),
         _c(
             "type",
             "类型",
@@ -260,9 +283,7 @@ INPUTS = Sheet(
             width=30,
             write="text",
         ),
-        _c(
-            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
-        ),
+        NOTE_COLUMN,
     ),
     required=True,
     row_name="input",
@@ -273,7 +294,7 @@ OUTPUTS = Sheet(
     "输出",
     "Outputs",
     (
-        _c("name", "名称", "name", "输出的名称", "the output's name", write="name"),
+        _name_column("输出", "output"),
         _c(
             "type",
             "类型",
@@ -299,9 +320,7 @@ OUTPUTS = Sheet(
             write="list",
         ),
         *LABEL_COLUMNS,
-        _c(
-            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
-        ),
+        NOTE_COLUMN,
     ),
     required=True,
     row_name="output",
@@ -312,7 +331,7 @@ PARAMETERS = Sheet(
     "参数",
     "Parameters",
     (
-        _c("name", "名称", "name", "参数的名称", "the parameter's name", write="name"),
+        _name_column("参数", "parameter"),
         _c(
             "kind",
             "类别",
@@ -377,9 +396,7 @@ PARAMETERS = Sheet(
         *LABEL_COLUMNS,
         _c("clause", "条款", "clause", "出处条款，如 第三条", "the clause, e.g. art. 3", width=16),
         _c("quote", "原文", "quote", "原文中给出该数字的句子", "the source's sentence", width=60),
-        _c(
-            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
-        ),
+        NOTE_COLUMN,
     ),
     required=True,
     row_name="parameter",
@@ -398,7 +415,7 @@ VALUES = Sheet(
             "an amount or rate parameter",
             write="list",
         ),
-        _c("from", "起始日期", "from", "自该日起适用", "in force from this date", write="date"),
+        FROM_COLUMN,
         _c(
             "value",
             "数值",
@@ -407,9 +424,7 @@ VALUES = Sheet(
             "the amount or rate from that date",
             write="value",
         ),
-        _c(
-            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
-        ),
+        NOTE_COLUMN,
     ),
     row_name="value",
 )
@@ -419,8 +434,8 @@ SCALES = Sheet(
     "分段",
     "Scales",
     (
-        _c("parameter", "参数", "parameter", "scale 参数的名称", "a scale parameter", write="list"),
-        _c("from", "起始日期", "from", "自该日起适用", "in force from this date", write="date"),
+        _parameter_column("scale"),
+        FROM_COLUMN,
         _c(
             "lower_word",
             "下限方式",
@@ -455,9 +470,7 @@ SCALES = Sheet(
         ),
         _c("rate", "比例", "rate", "与金额二选一", "a rate or an amount", write="rate"),
         _c("amount", "金额", "amount", "与比例二选一", "an amount or a rate", write="amount"),
-        _c(
-            "note", "备注", "note", "说明，可留空", "a remark; may be empty", width=40, write="text"
-        ),
+        NOTE_COLUMN,
         _c(
             "period_note",
             "本期说明",
@@ -476,8 +489,8 @@ TABLES = Sheet(
     "对照表",
     "Tables",
     (
-        _c("parameter", "参数", "parameter", "table 参数的名称", "a table parameter", write="list"),
-        _c("from", "起始日期", "from", "自该日起适用", "in force from this date", write="date"),
+        _parameter_column("table"),
+        FROM_COLUMN,
         _c(
             "key",
             "键值",

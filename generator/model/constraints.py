@@ -176,6 +176,21 @@ def build_constraints(doc) -> tuple[ConstraintDocument, list[Finding]]:
             findings.append(finding("constraint-tolerance", doc.place(path + ("tolerance",))))
         return Bound(spec["comparator"], word, value or Decimal(0), unit, tolerance)
 
+    def common(kind: str, name: str, spec: dict) -> dict:
+        """What a constraint and a target both say: the rule, label, source, bound, note."""
+        path = (kind, name)
+        return dict(
+            document=data["id"],
+            name=name,
+            rule=spec.get("rule", ""),
+            label=Label(**spec["label"]),
+            clause=spec["source"]["clause"],
+            quote=spec["source"]["quote"],
+            bound=bound(spec, path),
+            note=spec.get("note", ""),
+            location=doc.place(path),
+        )
+
     constraints = []
     for name, spec in data.get("constraints", {}).items():
         path = ("constraints", name)
@@ -198,39 +213,17 @@ def build_constraints(doc) -> tuple[ConstraintDocument, list[Finding]]:
         )
         constraints.append(
             Constraint(
-                document=data["id"],
-                name=name,
-                rule=spec.get("rule", ""),
-                label=Label(**spec["label"]),
-                clause=spec["source"]["clause"],
-                quote=spec["source"]["quote"],
-                bound=bound(spec, path),
+                **common("constraints", name, spec),
                 start=start or dt.date.min,
                 end=end,
                 measure=spec.get("measure", "each_case"),
                 binds=binds,
-                note=spec.get("note", ""),
-                location=doc.place(path),
             )
         )
     targets = []
     for name, spec in data.get("targets", {}).items():
-        path = ("targets", name)
-        deadline = read(spec["deadline"], "date", path + ("deadline",))
-        targets.append(
-            Target(
-                document=data["id"],
-                name=name,
-                rule=spec.get("rule", ""),
-                label=Label(**spec["label"]),
-                clause=spec["source"]["clause"],
-                quote=spec["source"]["quote"],
-                bound=bound(spec, path),
-                deadline=deadline or dt.date.max,
-                note=spec.get("note", ""),
-                location=doc.place(path),
-            )
-        )
+        deadline = read(spec["deadline"], "date", ("targets", name, "deadline"))
+        targets.append(Target(**common("targets", name, spec), deadline=deadline or dt.date.max))
     source = data["source"]
     try:
         source_date = V.source_date(source["date"]) or ""

@@ -40,12 +40,24 @@ def dumps(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def emit_json(policy: Policy, on: dt.date | None = None) -> dict[str, str]:
+def emit_json(
+    policy: Policy, on: dt.date | None = None, subject_to: list[dict] | None = None
+) -> dict[str, str]:
     """{json/<id>.json: text} for one policy (only the values in force on `on`, if given)."""
-    return {json_path(policy): dumps(policy_document(policy, on))}
+    return {json_path(policy): dumps(policy_document(policy, on, subject_to))}
 
 
-def policy_document(policy: Policy, on: dt.date | None = None) -> dict:
+def policy_document(
+    policy: Policy, on: dt.date | None = None, subject_to: list[dict] | None = None
+) -> dict:
+    """The published document; `subject_to` as `publish.layers.subject_to_entries` gives it
+    (which rules the policy keeps, each with its published document), or, without it, the
+    policy's own list with no document named."""
+    if subject_to is None:
+        subject_to = [
+            {"rule": s.rule, "assumption": s.assumption or None, "document": None}
+            for s in policy.subject_to
+        ]
     first, last = window(policy, on)
     order, _ = formula_order(policy)
     formulas = {f.name: f for f in policy.formulas}
@@ -70,6 +82,7 @@ def policy_document(policy: Policy, on: dt.date | None = None) -> dict:
         "in_force": {"from": iso(first), "to": iso(last)},
         "versions": [{"from": iso(a), "to": iso(b)} for a, b in versions(policy, on)],
         "notes": list(policy.notes),
+        "subject_to": subject_to,
         "inputs": {f.name: _input(f) for f in policy.inputs},
         "outputs": {f.name: _output(f) for f in policy.outputs},
         "parameters": {p.name: _parameter(p, on) for p in policy.parameters},

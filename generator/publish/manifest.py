@@ -3,8 +3,10 @@
 A receiving system reads `manifest.json` first: which policies (with the sha256 of the source
 each was published from), the days each value is in force, the versions of each policy (the
 periods in which none of its values changes), the sha256 of every other file so a copy can
-be checked, and, per policy, what the DMN does not express and why. No timestamp: the same
-sources give the same manifest.
+be checked, per policy what the DMN does not express and why, and, under `constraints`, each
+document of a higher jurisdiction published beside the policies (the sha256 of its source, its
+constraints' dates, its targets' deadlines, its files). No timestamp: the same sources give
+the same manifest.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from generator.core.findings import Finding
 from generator.core.version import __version__
 from generator.model.policy import Policy
 from generator.publish.json_doc import dumps
+from generator.publish.layers import Layer
 from generator.publish.tables import CSV_NOTE
 from generator.publish.view import iso, periods, versions, window
 
@@ -44,8 +47,10 @@ def emit_manifest(
     on: dt.date | None = None,
     not_in_force: Sequence[Policy] = (),
     dmn_gaps: dict[str, list[Finding]] | None = None,
+    chosen: Sequence[Layer] = (),
 ) -> dict[str, str]:
-    """{manifest.json: text} describing `files` (every other file of the publication)."""
+    """{manifest.json: text} describing `files` (every other file of the publication); the
+    documents of higher jurisdictions in `chosen` are listed under `constraints`."""
     entries = {}
     for policy in sorted(policies, key=lambda p: p.id):
         first, last = window(policy, on)
@@ -80,6 +85,23 @@ def emit_manifest(
         "note": "every `to` is the last day a value is in force (included); null = no end yet",
         **({"csv": CSV_NOTE} if "csv" in formats else {}),
         "policies": entries,
+        "constraints": {
+            layer.document.id: {
+                "title": {"zh": layer.document.title.zh, "en": layer.document.title.en},
+                "source": {"file": layer.document.file, "sha256": layer.document.sha256},
+                "constraints": [
+                    {"id": c.id, "from": iso(c.start), "to": iso(c.end)} for c in layer.constraints
+                ],
+                "targets": [{"id": t.id, "deadline": iso(t.deadline)} for t in layer.targets],
+                "files": sorted(
+                    path
+                    for path in files
+                    if path.endswith(f"constraints/{layer.document.id}.json")
+                    or path.endswith(f"constraints/{layer.document.id}.md")
+                ),
+            }
+            for layer in chosen
+        },
         "not_in_force": [
             {"policy": p.id, "in_force_from": iso(p.in_force_from)}
             for p in sorted(not_in_force, key=lambda p: p.id)

@@ -1,5 +1,8 @@
 """`ratebook publish`: choose the policies and formats, run the emitters, add the manifest.
 
+The documents of higher jurisdictions travel with the policies (`layers`, `layers_book`):
+all of them, or, when policies are named, those holding a rule one of them keeps.
+
 Everything here is pure except reading the published JSON Schema that travels with the JSON
 files; `output.write` puts the result on disk. Problems the user can fix (an unknown policy
 or format, nothing in force on the date, a target folder that holds something else) are
@@ -10,15 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.core.findings import NOTE, NOWHERE, Finding, RatebookError, finding, summary
 from generator.core.messages import Message
-from generator.core.schema_files import PUBLISHED_SCHEMA, schema_text
+from generator.core.schema_files import PUBLISHED_CONSTRAINTS_SCHEMA, PUBLISHED_SCHEMA, schema_text
+from generator.model.constraints import ConstraintDocument
 from generator.model.policy import Policy
 from generator.publish.dmn.decisions import build_dmn, dmn_path
 from generator.publish.json_doc import SCHEMA_FILE, emit_json
+from generator.publish.layers import SCHEMA_FILE as LAYERS_SCHEMA_FILE
+from generator.publish.layers import Layer, emit_layers, layers, published_rules, subject_to_entries
 from generator.publish.manifest import FORMAT as MANIFEST_FORMAT
 from generator.publish.manifest import MANIFEST, emit_manifest
 from generator.publish.markdown import emit_markdown
@@ -41,6 +48,7 @@ class Publication:
     policies: list[Policy]
     not_in_force: list[Policy] = field(default_factory=list)
     dmn_gaps: dict[str, list[Finding]] = field(default_factory=dict)
+    layers: list[Layer] = field(default_factory=list)  # documents of higher jurisdictions
 
 
 def parse_formats(text: str) -> list[str]:
@@ -73,6 +81,15 @@ def select(policies: list[Policy], ids: tuple | list) -> list[Policy]:
     return sorted(chosen, key=lambda p: p.id)
 
 
+def kept_documents(
+    documents: Sequence[ConstraintDocument], policies: list[Policy]
+) -> list[ConstraintDocument]:
+    """The documents holding a rule one of `policies` keeps: what a publication of named
+    policies carries of the higher layer, so that each of their `subject_to` resolves."""
+    kept = {s.rule for p in policies for s in p.subject_to}
+    return [d for d in documents if any(c.id in kept for c in d.constraints)]
+
+
 def published_schema() -> str:
     return schema_text(PUBLISHED_SCHEMA)
 
@@ -82,8 +99,13 @@ def publish(
     formats: list[str],
     on: dt.date | None = None,
     schema_text: str | None = None,
+    documents: Sequence[ConstraintDocument] = (),
+    every_policy: Sequence[Policy] | None = None,
 ) -> Publication:
-    """Every file of the publication, manifest included."""
+    """Every file of the publication, manifest included. `documents` are the project's
+    documents of higher jurisdictions, published beside the policies (what of them is in
+    force on `on`); `every_policy` the project's policies, published or not, so that each
+    binding says whether its policy accepts the rule (default: `policies`)."""
     in_force = [p for p in policies if on is None or in_force_on(p, on)]
     skipped = [p for p in policies if p not in in_force]
     if not in_force:
@@ -97,11 +119,14 @@ def publish(
         )
         day = on.isoformat() if on else Message("words.any-day")
         raise PublishError("publish-not-in-force", on=day, starts=starts)
+    chosen = layers(list(documents), on)
+    rules = published_rules(chosen)
+    every = list(every_policy) if every_policy is not None else policies
     files: dict[str, str | bytes] = {}
     gaps: dict[str, list[Finding]] = {}
     for policy in in_force:
         if "json" in formats:
-            files.update(emit_json(policy, on))
+            files.update(emit_json(policy, on, subject_to_entries(policy, rules, on)))
         if "csv" in formats:
             files.update(emit_csv(policy, on))
         if "xlsx" in formats:
@@ -110,13 +135,24 @@ def publish(
             text, gaps[policy.id] = build_dmn(policy, on)
             files[dmn_path(policy)] = text
     if "md" in formats:
-        files.update(emit_markdown(in_force, on))
+        files.update(emit_markdown(in_force, on, chosen, every))
+    files.update(emit_layers(chosen, every, formats, on))
     if "json" in formats:
         files[SCHEMA_FILE] = schema_text if schema_text is not None else published_schema()
+        if chosen:
+            files[LAYERS_SCHEMA_FILE] = _schema(PUBLISHED_CONSTRAINTS_SCHEMA)
     files.update(
-        emit_manifest(in_force, files, formats, on, skipped, gaps if "dmn" in formats else None)
+        emit_manifest(
+            in_force, files, formats, on, skipped, gaps if "dmn" in formats else None, chosen
+        )
     )
-    return Publication(files, in_force, skipped, gaps)
+    return Publication(files, in_force, skipped, gaps, chosen)
+
+
+def _schema(name: str) -> str:
+    from generator.core.schema_files import schema_text as read
+
+    return read(name)
 
 
 def check_target(target: Path) -> None:

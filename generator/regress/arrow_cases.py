@@ -1,11 +1,12 @@
-"""A plain CSV case file read by Arrow for `ratebook diff --cases`, chunk by chunk.
+"""A plain CSV case file read by Arrow for `ratebook diff --cases` and `ratebook test`, chunk by chunk.
 
 `case_files` reads a case file cell by cell in Python, with a finding for every cell that
 is wrong; on a file of a million rows that reading alone is most of a minute. Most big case
 files are plain: one header line, one line per case, no quotes, no blank or comment lines,
 headers that each name one field of every policy the file uses, real dates. Such a file is
 read here by Arrow (`batch.files.open_cases`, as `eval --cases` reads it) and handed on as
-columns, line N of the file being case N − 1 exactly as `case_files` numbers it. Anything
+columns, line N of the file being case N − 1 exactly as `case_files` numbers it (a case is
+made as `case_files` makes it only when one is needed: listed, or run one by one). Anything
 else (a quote, a blank line, a header or a date `case_files` would refuse or read otherwise)
 raises NotPlain, and the caller reads the file with `case_files` instead, which gives the
 same cases or the findings.
@@ -16,18 +17,27 @@ from __future__ import annotations
 import datetime as dt
 from functools import reduce
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from generator.core.case_columns import CASE_COLUMNS, Fields, read_header
 from generator.core.location import Location
+from generator.regress.case_files import CaseSpec
 from generator.regress.impact import ImpactCase
-from generator.regress.stream_impact import Chunk, StreamImpact
+from generator.regress.stream_impact import Chunk
 
 _SCAN_BLOCK = 1 << 20
 
 
 class NotPlain(Exception):
     """The file needs the cell-by-cell reader (`case_files`)."""
+
+
+class ChunkSink(Protocol):
+    """What takes the cases of a file (stream_impact.StreamImpact, case_stream.BatchCases)."""
+
+    def counted(self, rows: int) -> int: ...
+
+    def add_chunk(self, policy_id: str, chunk: Chunk) -> None: ...
 
 
 def is_plain_csv(path: Path) -> bool:
@@ -56,7 +66,7 @@ def is_plain_csv(path: Path) -> bool:
 def stream_plain_csv(
     path: Path,
     shown: str,
-    stream: StreamImpact,
+    stream: ChunkSink,
     policies,
     policy: str,
     on: dt.date | None,
@@ -71,7 +81,6 @@ def stream_plain_csv(
     import pyarrow.compute as pc
 
     from generator.batch.files import open_cases
-    from generator.batch.run import _dates
 
     fields = {
         p.id: Fields(
@@ -85,7 +94,7 @@ def stream_plain_csv(
     except Exception as error:  # whatever Arrow or the reader refuses: the reader's words
         raise NotPlain from error
     line = 2  # the line of the first case (the header is line 1)
-    meanings: dict[str, dict[str, str]] = {}  # policy → {header: input}
+    meanings: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # policy → its headers
     for batch in _batches(source.batches):
         names = batch.schema.names
         headers = [n.strip() for n in names]
@@ -107,9 +116,7 @@ def stream_plain_csv(
         if on is not None:
             days = np.full(rows, np.datetime64(on, "D"))
         else:
-            days, bad = _dates(batch.column(names[headers.index("on")]))
-            if bad:
-                raise NotPlain
+            days = _days(batch.column(names[headers.index("on")]))
         if "policy" in headers:
             given = pc.fill_null(
                 pc.utf8_trim_whitespace(batch.column(names[headers.index("policy")])), policy
@@ -124,7 +131,7 @@ def stream_plain_csv(
             if policy_id not in fields:
                 raise NotPlain  # case_files reads its columns in other ways
             if policy_id not in meanings:
-                meanings[policy_id] = _inputs_of(names, fields[policy_id])
+                meanings[policy_id] = _columns_of(names, fields[policy_id])
             picked = np.flatnonzero(ids == policy_id)
             part = batch.take(pa.array(picked)) if len(picked) < rows else batch
             stream.add_chunk(
@@ -133,14 +140,33 @@ def stream_plain_csv(
                     [first + int(i) for i in picked.tolist()],
                     days[picked],
                     part,
-                    meanings[policy_id],
+                    *meanings[policy_id],
                     [line + int(i) for i in picked.tolist()],
                     shown,
                     policy_id,
-                    names[headers.index("case")] if "case" in headers else None,
+                    {c: names[headers.index(c)] for c in CASE_COLUMNS if c in headers},
                 ),
             )
         line += rows
+    if line == 2:  # no case: the header was never looked at (case_files says what it lacks)
+        raise NotPlain
+
+
+def _days(column):
+    """The dates of a column, each distinct text read once (a file holds few dates, and
+    reading one is most of the cost of a row); NotPlain when one is missing or no date."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from generator.batch.run import _dates
+
+    encoded = pc.dictionary_encode(column)
+    if encoded.null_count:
+        raise NotPlain
+    days, bad = _dates(encoded.dictionary)
+    if bad:
+        raise NotPlain
+    return days[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)]
 
 
 def _batches(batches):
@@ -156,10 +182,11 @@ def _batches(batches):
         yield batch
 
 
-def _inputs_of(names: list[str], fields: Fields) -> dict[str, str]:
-    """{header: input} of a policy's file; NotPlain when a header names nothing or two
-    fields (case_files has a finding for it)."""
+def _columns_of(names: list[str], fields: Fields) -> tuple[dict[str, str], dict[str, str]]:
+    """({header: input}, {header: output}) of a policy's file; NotPlain when a header names
+    nothing or two fields (case_files has a finding for it), or a field twice."""
     found: dict[str, str] = {}
+    expected: dict[str, str] = {}
     for name in names:
         if name.strip() in CASE_COLUMNS:
             continue
@@ -169,15 +196,15 @@ def _inputs_of(names: list[str], fields: Fields) -> dict[str, str]:
         kind, field = meaning
         if not field:
             raise NotPlain
-        if kind == "in":
-            if field in found.values():
-                raise NotPlain
-            found[name] = field
-    return found
+        into = found if kind == "in" else expected
+        if field in into.values():
+            raise NotPlain
+        into[name] = field
+    return found, expected
 
 
 class ArrowChunk(Chunk):
-    """Cases of one policy read by Arrow: columns of text, a case made only when listed."""
+    """Cases of one policy read by Arrow: columns of text, a case made only when needed."""
 
     def __init__(
         self,
@@ -185,33 +212,61 @@ class ArrowChunk(Chunk):
         days,
         batch,
         inputs: dict[str, str],
+        outputs: dict[str, str],
         lines: list[int],
         shown: str,
         policy: str,
-        name_column: str | None,
+        plain: dict[str, str],
     ):
         self.numbers = numbers
         self.days = days
         self.batch = batch
         self.inputs = inputs  # header → input, in the file's column order
+        self.outputs = outputs  # header → output whose value is expected, likewise
         self.lines = lines
         self.shown = shown
         self.policy = policy
-        self.name_column = name_column
+        self.plain = plain  # case column (case, error, why, …) → its header
+        self._lists: dict[str, list] = {}
+
+    def _cell(self, header: str | None, index: int) -> str | None:
+        if header is None:
+            return None
+        column = self._lists.get(header)
+        if column is None:  # a column as Python values once, for every case made of it
+            column = self._lists[header] = self.batch.column(header).to_pylist()
+        cell = column[index]
+        return None if cell is None else str(cell).strip()
+
+    def _pairs(self, headers: dict[str, str], index: int) -> tuple:
+        """(field, value as written) of the cells of `headers` the row fills."""
+        pairs = []
+        for header, field in headers.items():
+            cell = self._cell(header, index)
+            if cell is not None:
+                pairs.append((field, cell))
+        return tuple(pairs)
 
     def case(self, index: int) -> ImpactCase:
         where = str(Location(self.shown, self.lines[index]))
-        name = ""
-        if self.name_column is not None:
-            cell = self.batch.column(self.name_column)[index].as_py()
-            name = "" if cell is None else str(cell).strip()
-        inputs = []
-        for header, field in self.inputs.items():
-            cell = self.batch.column(header)[index].as_py()
-            if cell is not None:
-                inputs.append((field, cell.strip()))
+        name = self._cell(self.plain.get("case"), index) or ""
+        inputs = self._pairs(self.inputs, index)
         on = dt.date.fromisoformat(str(self.days[index]))
-        return ImpactCase(self.policy, f"{name} ({where})" if name else where, on, tuple(inputs))
+        return ImpactCase(self.policy, f"{name} ({where})" if name else where, on, inputs)
+
+    def spec(self, index: int) -> CaseSpec:
+        """The case as `case_files` reads it from the same line, expected outputs and all."""
+        return CaseSpec(
+            self.policy,
+            self._cell(self.plain.get("case"), index) or "",
+            dt.date.fromisoformat(str(self.days[index])),
+            self._pairs(self.inputs, index),
+            self._pairs(self.outputs, index),
+            self._cell(self.plain.get("error"), index) or "",
+            self._cell(self.plain.get("why"), index) or "",
+            Location(self.shown, self.lines[index]),
+            self.shown,
+        )
 
     def columns(self, inputs: tuple) -> tuple[dict, Any]:
         import numpy as np

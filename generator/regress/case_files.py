@@ -129,9 +129,9 @@ def stream_cases(
     on: dt.date | None = None,
 ) -> list[Finding]:
     """`read_cases`, giving the cases to `sink` a list of at most about `chunk_rows` at a time
-    (in file order) instead of keeping them all: the cases of a CSV file are made and let go
-    a chunk at a time (its text is read whole, as read_cases reads it, within the same limit).
-    Returns every problem of form found."""
+    (in file order) instead of keeping them all: the cases of a CSV file are read, made and
+    let go a chunk at a time (its encoding told from its first megabyte, as `eval --cases`
+    tells it; read_cases tells it from the whole file). Returns every problem of form found."""
     files, findings = case_files(paths, root)
     layout = Layout(policies, policy, on)
     for path in files:
@@ -261,17 +261,9 @@ class _Table:
             if name in names:
                 self.findings.append(finding("case-column.twice", place(key, index), name=name))
                 ok = False
-            elif name.startswith(("in:", "out:")) and not name.split(":", 1)[1].strip():
-                self.findings.append(
-                    finding(
-                        "case-column.unknown",
-                        place(key, index),
-                        name=name,
-                        allowed=", ".join(PLAIN_COLUMNS),
-                    )
-                )
-                ok = False
-            elif not self.layout.could_name(name):
+            elif (
+                name.startswith(("in:", "out:")) and not name.split(":", 1)[1].strip()
+            ) or not self.layout.could_name(name):
                 self.findings.append(
                     finding(
                         "case-column.unknown",
@@ -380,18 +372,26 @@ def _read_csv(
     sink=None,
     chunk_rows: int = 0,
 ):
+    from generator.core import text_encoding
     from generator.core.errors import RatebookError
-    from generator.core.text_encoding import read_text
 
     table = _Table(shown, layout=layout, sink=sink, chunk_rows=chunk_rows)
     try:
-        # UTF-8 with or without BOM, GBK/GB18030 (Chinese Excel's "CSV"), or as named
-        text = read_text(path, encoding, shown)
+        # UTF-8 with or without BOM, GBK/GB18030 (Chinese Excel's "CSV"), or as named: told
+        # from the whole file when it is read whole, from its first megabyte (as `eval
+        # --cases` tells it) when its cases go to a sink a chunk at a time
+        if sink is None:
+            text: io.TextIOBase = io.StringIO(
+                text_encoding.read_text(path, encoding, shown), newline=""
+            )
+        else:
+            chosen = text_encoding.decide(path, encoding, shown)
+            text = open(path, encoding=chosen.name, newline="")  # noqa: SIM115 - closed below
     except OSError as exc:
         return [], [finding("unreadable", Location(shown), reason=exc.strerror)]
     except RatebookError as error:  # bytes that are not text: the finding has their line
         return [], error.findings
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(text)
 
     def rows():
         start = 1
@@ -409,8 +409,11 @@ def _read_csv(
             table.findings.append(
                 finding("csv-syntax", Location(shown, reader.line_num), reason=str(exc))
             )
+        except UnicodeDecodeError:  # read a chunk at a time: bytes past the first megabyte
+            table.findings += text_encoding.undecodable(path, chosen, shown).findings
 
-    table.read(rows(), lambda line, column: Location(shown, line or 0))
+    with text:
+        table.read(rows(), lambda line, column: Location(shown, line or 0))
     return table.cases, table.findings
 
 

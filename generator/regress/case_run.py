@@ -1,9 +1,11 @@
 """Run cases against the policies and say, for each, whether it gives what its author expects.
 
-The policies' own example cases and the cases of case files go through the interpreter on
-the current sources (the reference; `ratebook build` checks the generated modules against
-it). A failure lists every difference: an expected amount and the amount the rules give,
-with the difference in the output's unit, or a refusal where outputs were expected.
+The policies' own example cases and the cases of small case files go through the interpreter
+on the current sources (the reference; `ratebook build` checks the generated modules against
+it); long files go through the batch kernels (`case_stream`), which come back here for every
+case whose words are needed. A failure lists every difference: an expected amount and the
+amount the rules give, with the difference in the output's unit, or a refusal where outputs
+were expected. `Tally` is what a run reports, bounded however many cases run.
 """
 
 from __future__ import annotations
@@ -150,49 +152,156 @@ def _difference(output, wanted, got) -> Message | str:
 # -- what the terminal shows ------------------------------------------------------------------------
 
 
+LISTED = 1000  # cases a terminal report lists in full; the rest are counted and said to be
+
+
+@dataclass
+class SourceCount:
+    cases: int = 0
+    failed: int = 0
+
+
+class Tally:
+    """What `ratebook test` tells of its results, held in a bounded amount of memory however
+    many cases run: per source the cases, passed and failed; the first `listed` cases the
+    report shows in full (failures, or every case with -v) and how many more there were.
+    `also`, when given, is handed every result in full as it comes (the JUnit report, which
+    spools them to disk). Results are added in the order the report lists them."""
+
+    def __init__(self, verbose: bool = False, also=None, listed: int = LISTED):
+        self.verbose = verbose
+        self.also = also
+        self.listed = listed
+        self.sources: dict[str, SourceCount] = {}
+        self.shown: list[CaseResult] = []
+        self.unlisted = 0
+        self.total = 0
+        self.failed = 0
+
+    def wants(self, passed: bool) -> bool:
+        """Whether the next case, with this verdict, is needed in full (its differences): it
+        is listed, or written to the JUnit report."""
+        if self.also is not None:
+            return True
+        return (self.verbose or not passed) and len(self.shown) < self.listed
+
+    def add(self, result: CaseResult) -> None:
+        self._count(result.case.source, result.passed)
+        if self.verbose or not result.passed:
+            if len(self.shown) < self.listed:
+                self.shown.append(result)
+            else:
+                self.unlisted += 1
+        if self.also is not None:
+            self.also(result)
+
+    def add_passes(self, source: str, count: int) -> None:
+        """`count` passing cases of `source` that are not needed in full (`wants(True)` said
+        no): counted only."""
+        if count:
+            tally = self.sources.get(source)
+            if tally is None:
+                tally = self.sources[source] = SourceCount()
+            tally.cases += count
+            self.total += count
+            if self.verbose:  # -v lists passing cases too: these are past its bound
+                self.unlisted += count
+
+    def part(self) -> Tally:
+        """A tally for the cases that come next, to `merge` into this one or drop: it lists
+        what this one still has room for."""
+        also = self.also.part() if self.also is not None else None
+        return Tally(self.verbose, also, self.listed - len(self.shown))
+
+    def merge(self, part: Tally) -> None:
+        """Add the cases of `part` (made by `part()`, after every case added here)."""
+        for source, count in part.sources.items():
+            mine = self.sources.get(source)
+            if mine is None:
+                mine = self.sources[source] = SourceCount()
+            mine.cases += count.cases
+            mine.failed += count.failed
+        self.shown += part.shown
+        self.unlisted += part.unlisted
+        self.total += part.total
+        self.failed += part.failed
+        if self.also is not None:
+            self.also.merge(part.also)
+
+    def close(self) -> None:
+        """Let go of what `also` holds (the JUnit spools)."""
+        if self.also is not None:
+            self.also.close()
+
+    def add_failure(self, case: CaseSpec) -> None:
+        """A failing case that is neither listed nor written in full (`wants(False)` said no):
+        counted only."""
+        self.add_failure_of(case.source)
+
+    def add_failure_of(self, source: str) -> None:
+        self._count(source, False)
+        self.unlisted += 1
+
+    def _count(self, source: str, passed: bool) -> None:
+        count = self.sources.get(source)
+        if count is None:
+            count = self.sources[source] = SourceCount()
+        count.cases += 1
+        self.total += 1
+        if not passed:
+            count.failed += 1
+            self.failed += 1
+
+    def lines(self, policies: Iterable[Policy] = ()) -> list[str]:
+        """A table of sources (cases, passed, failed), then each listed case with its
+        differences, how many more were not listed, and the verdict."""
+        headers = [
+            words(key) for key in ("test.source", "test.cases", "test.passed", "test.failed")
+        ]
+        width = max([shown_width(headers[0])] + [shown_width(s) for s in self.sources])
+        counts = [max(6, shown_width(h)) for h in headers[1:]]
+
+        def row(first: str, *numbers: object) -> str:
+            cells = [pad(str(n), w, right=True) for n, w in zip(numbers, counts, strict=True)]
+            return "  ".join([pad(first, width), *cells])
+
+        lines = [row(*headers)]
+        for source, count in self.sources.items():
+            lines.append(row(source, count.cases, count.cases - count.failed, count.failed))
+        if self.shown or self.unlisted:
+            lines.append("")
+        by_id = {p.id: p for p in policies}
+        for result in self.shown:
+            case = result.case
+            policy = by_id.get(case.policy)
+            lines.append(
+                words(
+                    "test.case",
+                    status=words("test.pass" if result.passed else "test.fail"),
+                    location=case.location,
+                    policy=named(case.policy, label_of(policy)) if policy else case.policy,
+                    name=words("test.case-name", name=case.name) if case.name else "",
+                    on=case.on.isoformat(),
+                )
+            )
+            for difference in result.differences:
+                lines.append(f"      {difference}")
+        if self.unlisted:
+            lines.append(words("test.unlisted", count=self.unlisted, listed=len(self.shown)))
+        lines.append("")
+        lines.append(
+            words("test.some-failed", failed=self.failed, total=self.total)
+            if self.failed
+            else words("test.all-passed", total=self.total)
+        )
+        return lines
+
+
 def summary_lines(
     results: list[CaseResult], verbose: bool = False, policies: Iterable[Policy] = ()
 ) -> list[str]:
     """A table of sources (cases, passed, failed), then each failure with its differences."""
-    sources: dict[str, list[CaseResult]] = {}
+    tally = Tally(verbose)
     for result in results:
-        sources.setdefault(result.case.source, []).append(result)
-    headers = [words(key) for key in ("test.source", "test.cases", "test.passed", "test.failed")]
-    width = max([shown_width(headers[0])] + [shown_width(s) for s in sources])
-    counts = [max(6, shown_width(h)) for h in headers[1:]]
-
-    def row(first: str, *numbers: object) -> str:
-        cells = [pad(str(n), w, right=True) for n, w in zip(numbers, counts, strict=True)]
-        return "  ".join([pad(first, width), *cells])
-
-    lines = [row(*headers)]
-    for source, items in sources.items():
-        failed = sum(not r.passed for r in items)
-        lines.append(row(source, len(items), len(items) - failed, failed))
-    shown = [r for r in results if verbose or not r.passed]
-    if shown:
-        lines.append("")
-    by_id = {p.id: p for p in policies}
-    for result in shown:
-        case = result.case
-        policy = by_id.get(case.policy)
-        lines.append(
-            words(
-                "test.case",
-                status=words("test.pass" if result.passed else "test.fail"),
-                location=case.location,
-                policy=named(case.policy, label_of(policy)) if policy else case.policy,
-                name=words("test.case-name", name=case.name) if case.name else "",
-                on=case.on.isoformat(),
-            )
-        )
-        for difference in result.differences:
-            lines.append(f"      {difference}")
-    failed = sum(not r.passed for r in results)
-    lines.append("")
-    lines.append(
-        words("test.some-failed", failed=failed, total=len(results))
-        if failed
-        else words("test.all-passed", total=len(results))
-    )
-    return lines
+        tally.add(result)
+    return tally.lines(policies)

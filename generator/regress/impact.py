@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from generator.checks.boundary_cases import table_rows
 from generator.compile.python_module import emit_module
-from generator.compile.test_tables import table_rows
 from generator.core.messages import words
 from generator.core.shown import label_of
 from generator.evaluate.modules import module_from_text

@@ -379,9 +379,7 @@ def markdown(report: Report, biggest: int = BIGGEST) -> str:
         )
     outputs = list(_outputs(report))
     if outputs:
-        header = _columns(IMPACT_COLUMNS)
-        out += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        out += ["| " + " | ".join(_md(c) for c in _shown_impact(o)) + " |" for o in outputs]
+        out += ["", *_md_table(_columns(IMPACT_COLUMNS), (_shown_impact(o) for o in outputs))]
     for o in outputs:
         if not o.any_change:
             continue
@@ -391,35 +389,21 @@ def markdown(report: Report, biggest: int = BIGGEST) -> str:
             output=named(o.output, o.output_labels),
             unit=_unit(o.unit) or words("report.no-unit"),
         )
-        header = _columns(CHANGE_COLUMNS[3:])
-        out += [
-            "",
-            f"### {heading}",
-            "",
-            "| " + " | ".join(header) + " |",
-            "|" + "---|" * len(header),
-        ]
-        out += [
-            "| " + " | ".join(_md(c) for c in _shown_change(o, c)[3:]) + " |"
-            for c in o.biggest(biggest)
-        ]
+        rows = (_shown_change(o, c)[3:] for c in o.biggest(biggest))
+        out += ["", f"### {heading}", "", *_md_table(_columns(CHANGE_COLUMNS[3:]), rows)]
         if o.changes > biggest:
             out.append("\n" + words("report.more-changes", count=o.changes - biggest))
     if impact.uncompared:
-        header = _columns(UNCOMPARED_COLUMNS)
-        out += [
-            "",
-            f"### {Message('diff-not-compared.heading', count=impact.not_compared)}",
-            "",
-            "| " + " | ".join(header) + " |",
-            "|" + "---|" * len(header),
-        ]
-        out += [
-            "| " + " | ".join(_md(c) for c in _shown_uncompared(u, labels)) + " |"
-            for _, items in impact.by_reason()
-            for u in items
-        ]
+        heading = str(Message("diff-not-compared.heading", count=impact.not_compared))
+        rows = (_shown_uncompared(u, labels) for _, items in impact.by_reason() for u in items)
+        out += ["", f"### {heading}", "", *_md_table(_columns(UNCOMPARED_COLUMNS), rows)]
     return "\n".join(out) + "\n"
+
+
+def _md_table(header: list[str], rows) -> list[str]:
+    """A Markdown table's lines: the header, its rule, one line per row of cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
 
 
 def _md(value) -> str:

@@ -273,29 +273,20 @@ def _scale_words(p: Parameter, a, b) -> list[str]:
             old_b, edge + "_inclusive"
         ) != getattr(new_b, edge + "_inclusive"):
             words.append(say(key, name=p.name, before=old_b.shown(), after=new_b.shown()))
+    figures = (("rate", "rules.bracket-rate", _pct), ("amount", "rules.bracket-amount", _number))
     for old_b, new_b in zip(a, b, strict=True):
-        if old_b.rate != new_b.rate:
-            before, after = _pct(old_b.rate), _pct(new_b.rate)
-            words.append(
-                say(
-                    "rules.bracket-rate",
-                    name=p.name,
-                    range=bracket_range(new_b),
-                    before=before,
-                    after=after,
+        for figure, key, shown in figures:
+            before, after = getattr(old_b, figure), getattr(new_b, figure)
+            if before != after:
+                words.append(
+                    say(
+                        key,
+                        name=p.name,
+                        range=bracket_range(new_b),
+                        before=shown(before),
+                        after=shown(after),
+                    )
                 )
-            )
-        if old_b.amount != new_b.amount:
-            before, after = _num(old_b.amount), _num(new_b.amount)
-            words.append(
-                say(
-                    "rules.bracket-amount",
-                    name=p.name,
-                    range=bracket_range(new_b),
-                    before=before,
-                    after=after,
-                )
-            )
     return words
 
 
@@ -326,10 +317,6 @@ def bracket_range(b: Bracket) -> str:
 
 def _pct(value) -> str:
     return "none" if value is None else percent(value)
-
-
-def _num(value) -> str:
-    return "none" if value is None else grouped(value)
 
 
 def percent(value: Decimal) -> str:

@@ -391,9 +391,11 @@ class Chunk:
 
 
 class SpecChunk(Chunk):
-    """Cases read one by one (CaseSpecs of any case file)."""
+    """Cases read one by one (CaseSpecs of any case file): ImpactCases for a diff, which
+    lists them; anything with `inputs` and `on` for `columns` and `days` alone (the
+    CaseSpecs `ratebook test` runs, case_stream)."""
 
-    def __init__(self, numbers: list, cases: list[ImpactCase]):
+    def __init__(self, numbers: list, cases: list):
         import numpy as np
 
         self.numbers = numbers

@@ -410,16 +410,22 @@ class _Builder:
         self.by_key[key] = name
         return name
 
-    def scale(self, parameter: Parameter, variable: str) -> str:
-        key = ("scale", parameter.name, variable)
-        if key in self.by_key:
-            return self.by_key[key]
+    def applied_name(self, parameter: Parameter, variable: str) -> str:
+        """The name of a scale or table applied to `variable`: the parameter's own the first
+        time it is applied, a fresh `<parameter>_of_<variable>` after that."""
         name = (
             parameter.name
             if not any(k[1] == parameter.name for k in self.by_key)
             else self.fresh(f"{parameter.name}_of_{variable}")
         )
         self.taken.add(name)
+        return name
+
+    def scale(self, parameter: Parameter, variable: str) -> str:
+        key = ("scale", parameter.name, variable)
+        if key in self.by_key:
+            return self.by_key[key]
+        name = self.applied_name(parameter, variable)
         rules = []
         for p in periods(parameter, self.on):
             when = period_test(p.start, p.end)
@@ -472,12 +478,7 @@ class _Builder:
         key = ("table", parameter.name, variable)
         if key in self.by_key:
             return self.by_key[key]
-        name = (
-            parameter.name
-            if not any(k[1] == parameter.name for k in self.by_key)
-            else self.fresh(f"{parameter.name}_of_{variable}")
-        )
-        self.taken.add(name)
+        name = self.applied_name(parameter, variable)
         key_field = self.policy.input(parameter.key)
         rules = []
         for p in periods(parameter, self.on):
