@@ -12,6 +12,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
@@ -19,7 +20,7 @@ from starlette.testclient import TestClient
 
 import cli
 from generator import runtime as rt
-from generator.batch.run import evaluate_chunk
+from generator.batch.run import advice_column, evaluate_chunk
 from generator.checks.project import load_project
 from generator.evaluate.modules import generated_module, policy_entry, project_index
 from generator.serve.app import create_app
@@ -130,7 +131,19 @@ def test_a_batch_file_has_an_advice_column_and_the_summary_counts_its_rows(proje
     cases = tmp_path / "cases.csv"
     cases.write_text("area,staff\n150,2\n200,2\nabc,2\n400,1\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    result = run(project, "eval", POLICY, "--cases", str(cases), "--out", str(out), "--on", ON)
+    result = run(
+        project,
+        "eval",
+        POLICY,
+        "--cases",
+        str(cases),
+        "--out",
+        str(out),
+        "--on",
+        ON,
+        "--chunk-rows",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     assert "2 row(s) with advice" in result.output
     lines = out.read_text(encoding="utf-8").splitlines()
@@ -260,3 +273,22 @@ def test_an_input_left_to_its_default_is_advised_on_as_it_was_evaluated(tmp_path
         True,
         True,
     ]
+
+
+def test_many_thresholds_on_one_row_are_joined_in_the_order_declared():
+    # nine thresholds (more than the patterns kept whole): rows 0 and 2 break some, row 1 none
+    rows = [
+        (f"t{i}", "area", "at_least", "不少于", Decimal(i), "m2", f"第{i}条", "中", "en")
+        for i in range(9)
+    ]
+    masks = [(row, np.array([i % 2 == 0, False, i == 8])) for i, row in enumerate(rows)]
+    column = advice_column(masks, 3).to_pylist()
+    assert column[1] is None
+    assert [part.split("]")[0] for part in column[0].split("; ")] == [
+        "[t0",
+        "[t2",
+        "[t4",
+        "[t6",
+        "[t8",
+    ]
+    assert column[2].startswith("[t8] 第8条 asks for at least 8 m² (不少于): en")

@@ -132,29 +132,36 @@ def output_columns(result) -> dict:
 
 
 def advice_column(masks: list, n: int) -> pa.Array:
-    """Each row's advice in words (the thresholds it breaks, joined by "; "), null where none:
-    one text per threshold, rendered once in the run's language, placed by its mask."""
+    """Each row's advice in words (the thresholds it breaks, joined by "; "), null where none.
+    Each row's set of broken thresholds is a bit pattern; each pattern is put in words once,
+    in the run's language, and the column refers to those few texts (no string per row)."""
     from generator.core.messages import CHINESE, current_language
     from generator.runtime import advice_bound
 
-    text = np.full(n, None, dtype=object)
-    given = np.zeros(n, dtype=bool)
-    for row, mask in masks:
+    pattern = np.zeros(n, dtype=np.int64)
+    texts = []
+    for bit, (row, mask) in enumerate(masks):
+        pattern |= mask.astype(np.int64) << bit
         code, clause, zh, en = row[0], row[6], row[7], row[8]
-        words_of = str(
-            Message(
-                "advice.column",
-                code=code,
-                clause=clause or "-",
-                bound=advice_bound(row),
-                message=(zh if current_language() == CHINESE else en) or zh or en,
+        texts.append(
+            str(
+                Message(
+                    "advice.column",
+                    code=code,
+                    clause=clause or "-",
+                    bound=advice_bound(row),
+                    message=(zh if current_language() == CHINESE else en) or zh or en,
+                )
             )
         )
-        for i in np.flatnonzero(mask & given).tolist():  # a second threshold on one row: rare
-            text[i] = f"{text[i]}; {words_of}"
-        text[mask & ~given] = words_of
-        given |= mask
-    return pa.array(text, pa.string())
+    if len(texts) <= 8:  # the pattern itself indexes every combination's words
+        present, index = np.arange(1 << len(texts)), pattern
+    else:
+        present, index = np.unique(pattern, return_inverse=True)
+    dictionary = ["; ".join(t for bit, t in enumerate(texts) if int(p) >> bit & 1) for p in present]
+    indices = pa.array(index.astype(np.int32), mask=pattern == 0)  # no advice: null
+    # dictionary-encoded: the words of a pattern are kept once, not once per row
+    return pa.DictionaryArray.from_arrays(indices, pa.array(dictionary, pa.string()))
 
 
 class Progress:
