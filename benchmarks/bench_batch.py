@@ -12,11 +12,13 @@ Sections (same generated cases for every engine of a section):
    (enum-keyed rate and a cap): ratebook's batch function, a hand-written numpy float
    baseline of the same formula, OpenFisca and GoRules zen-engine (peers in benchmarks/peers,
    `pip install -e '.[bench]'`; skipped with a note when not installed); for
-   secondary_compensation also the exact baselines: the best hand-written exact int64 numpy
-   version and a numba exact int64 kernel (when numba is installed). ratebook and the exact
-   baselines run through the same chunking (`evaluate_columns`'s 262,144-row chunks) on
-   1 thread and on every core, so their ratios compare the arithmetic alone; each figure is
-   the best of N runs, all in one process, so a loaded machine moves them together;
+   secondary_compensation also the exact baselines: ratebook's numpy form and its row kernel
+   compiled by numba (`engine="numpy"` / `"numba"`), the best hand-written exact int64 numpy
+   version, a hand-written numba exact int64 kernel (when numba is installed) and OpenFisca.
+   ratebook and the exact baselines run through the same chunking (`evaluate_columns`'s
+   262,144-row chunks) on 1 thread and on every core, so their ratios compare the arithmetic
+   alone; each figure is the best of N runs, all in one process, so a loaded machine moves
+   them together;
 2. end to end: Parquet and CSV files of 1, 5 and 20 million rows → results file through
    `ratebook eval --cases` and through the hand-written pyarrow+numpy pipeline a careful
    engineer would write for the same rule (benchmarks/peers/arrow_pipeline.py: exact int64,
@@ -207,49 +209,86 @@ def chunked(function, columns: tuple, threads: int, chunk_rows: int = 262_144):
     return out
 
 
-def exact_baselines(n: int, codes, fen, secondary, threads: int) -> list[str]:
-    """ratebook against the exact int64 baselines, same chunking, 1 thread and `threads`."""
+NUMBA_BASELINE = "numba (exact int64, @njit(nogil))"
+
+
+def exact_engines(n: int, codes, fen, secondary) -> dict:
+    """Each exact int64 engine of secondary_compensation as `threads → compensation in fen`:
+    ratebook's numpy form and its row kernel compiled by numba (the same evaluate_columns
+    chunks and threads), the best hand-written numpy and a hand-written numba kernel
+    (through `chunked`, the same chunks). numba's two are left out when it is not installed."""
     amount = fen / 100.0
     schemes = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(["employee", "resident"]))
-    engines = {
-        "ratebook batch (exact int64)": lambda t: evaluate_columns(
-            secondary, {"scheme": schemes, "out_of_pocket": amount}, ON, threads=t
-        )[0]["compensation"],
-        "hand-written numpy (exact int64)": lambda t: chunked(
-            exact_numpy_secondary, (codes, fen), t
-        ),
-    }
+    columns = {"scheme": schemes, "out_of_pocket": amount}
+
+    def ratebook(engine):
+        return lambda t: evaluate_columns(secondary, columns, ON, threads=t, engine=engine)[0][
+            "compensation"
+        ]
+
+    engines = {"ratebook, numpy form (exact int64)": ratebook("numpy")}
     kernel = numba_secondary()
     if kernel is not None:
+        engines["ratebook, row kernel compiled by numba (exact int64)"] = ratebook("numba")
+    engines["hand-written numpy (exact int64)"] = lambda t: chunked(
+        exact_numpy_secondary, (codes, fen), t
+    )
+    if kernel is not None:
         kernel(codes[:10], fen[:10])  # compile, untimed
-        engines["numba (exact int64, @njit(nogil))"] = lambda t: chunked(kernel, (codes, fen), t)
-    reference = engines["ratebook batch (exact int64)"](1)
+        engines[NUMBA_BASELINE] = lambda t: chunked(kernel, (codes, fen), t)
+    return engines
+
+
+def exact_baselines(n: int, codes, fen, secondary, threads: int) -> list[str]:
+    """ratebook against the exact int64 baselines, same chunking, 1 thread and `threads`,
+    in interleaved rounds; each engine's speed also as a multiple of numba's on as many
+    threads, and OpenFisca (one thread, the whole batch at once) on the same cases."""
+    engines = exact_engines(n, codes, fen, secondary)
+    reference = engines["ratebook, numpy form (exact int64)"](1)
     for name, run in engines.items():
+        run(1)  # the row kernel compiles (or loads from numba's cache) here, untimed
         assert np.array_equal(run(1), reference), name
     rows, rates = [], {}
+    counts = sorted({1, threads})
     for _ in range(3):  # interleaved rounds: a load spike hits every engine alike
         for name, run in engines.items():
-            for t in sorted({1, threads}):
+            for t in counts:
                 rate = n / best_of(lambda run=run, t=t: run(t), 3)
                 rates[name, t] = max(rates.get((name, t), 0.0), rate)
-    best_numba = rates.get(("numba (exact int64, @njit(nogil))", 1))
     for name in engines:
-        for t in sorted({1, threads}):
+        for t in counts:
             note = []
             if t > 1:
                 note.append(f"{rates[name, t] / rates[name, 1]:.2f}× its 1-thread speed")
-            if best_numba and not name.startswith("numba"):
+            if (NUMBA_BASELINE, t) in rates and name != NUMBA_BASELINE:
                 note.append(
-                    f"{rates[name, t] / rates['numba (exact int64, @njit(nogil))', t]:.2f}× numba's speed on {t} thread{'s' if t > 1 else ''}"
+                    f"{rates[name, t] / rates[NUMBA_BASELINE, t]:.2f}× numba's speed on {t} thread{'s' if t > 1 else ''}"
                 )
             rows.append(
                 f"| secondary_compensation | {name}, {t} thread{'s' if t > 1 else ''}, 262,144-row chunks | {n:,} | {rates[name, t] / 1e6:,.1f} M/s | {'; '.join(note)} |"
             )
-    if kernel is None:
+    if (NUMBA_BASELINE, 1) not in rates:
         rows.append(
             "| secondary_compensation | numba | | not installed: pip install -e '.[bench]' | |"
         )
+    rows += _openfisca_beside(n, codes, fen, rates.get((NUMBA_BASELINE, 1)))
     return rows
+
+
+def _openfisca_beside(n: int, codes, fen, numba_rate: float | None) -> list[str]:
+    """OpenFisca on the same cases in the same run, for the exact baselines' table."""
+    try:
+        from benchmarks.peers import openfisca_peer
+    except ImportError as error:
+        return [f"| secondary_compensation | OpenFisca | | not installed ({error.name}) | |"]
+    openfisca_peer.setup("float32")
+    amount = fen / 100.0
+    openfisca_peer.run_secondary(codes[:1000], amount[:1000])
+    rate = n / best_of(lambda: openfisca_peer.run_secondary(codes, amount), 3)
+    note = f"{rate / numba_rate:.3f}× numba's speed on 1 thread" if numba_rate else ""
+    return [
+        f"| secondary_compensation | OpenFisca (openfisca-core, float32), 1 thread, the whole batch | {n:,} | {rate / 1e6:,.2f} M/s | {note} |"
+    ]
 
 
 def numpy_inpatient(levels, cost, paid):
@@ -661,6 +700,15 @@ def one_case() -> list[str]:
     ]
 
 
+def exact_only(n: int, threads: int) -> None:
+    """The exact baselines' table alone (a minute or two instead of five)."""
+    codes, fen = secondary_cases(n, np.random.default_rng(20120601))
+    print(f"Machine: {machine()}\n")
+    print("| rule | engine | cases | speed | note |\n|---|---|---|---|---|")
+    secondary = load_generated("medical.secondary_compensation")
+    print("\n".join(exact_baselines(n, codes, fen, secondary, threads)), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -675,10 +723,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("memory", "files", "one"),
-        help="one section: in memory, end to end (files) or one case",
+        choices=("memory", "exact", "files", "one"),
+        help="one section: in memory, the exact int64 engines alone (exact), end to end (files) or one case",
     )
     args = parser.parse_args()
+    if args.only == "exact":
+        exact_only(args.size, args.threads)
+        return
     size = 1_000_000 if args.quick else args.size
     sizes = [1_000_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     rng = np.random.default_rng(20120601)

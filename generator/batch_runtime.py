@@ -520,9 +520,16 @@ class Batch:
     # -- finishing --------------------------------------------------------------------------------
 
     def finish(
-        self, outputs: dict, places: dict, evaluate, inputs: tuple, advice=None
+        self,
+        outputs: dict,
+        places: dict,
+        evaluate,
+        inputs: tuple,
+        sizes_checked: bool = False,
+        advice=None,
     ) -> BatchResult:
         """Run flagged rows through the one-case `evaluate`; collect rejected rows.
+        `sizes_checked`: the outputs' sizes were checked row by row (the row kernel).
         `advice`: (the module's ADVICE, its `advise`, input name -> (array, scale)) when the
         policy has advisory thresholds; each one's rows are found on the arrays, and on the
         exact path by `advise`, as one case finds them."""
@@ -530,6 +537,8 @@ class Batch:
         arrays = {name: _full(value, self.n) for name, value in outputs.items()}
         errors = []
         for name, array in arrays.items():  # a result the one-case path refuses as too large
+            if sizes_checked:
+                break
             if places.get(name) is not None and array.dtype.kind in "iu":
                 self.flag(np.abs(array) >= int(rt.LARGEST) * 10 ** places[name])
         rows = np.flatnonzero(self.exact)

@@ -292,3 +292,18 @@ def test_many_thresholds_on_one_row_are_joined_in_the_order_declared():
         "[t8",
     ]
     assert column[2].startswith("[t8] 第8条 asks for at least 8 m² (不少于): en")
+
+
+@pytest.mark.parametrize("engine", ["numpy", "python"])
+def test_every_batch_engine_finds_the_same_rows(project, engine):
+    # the per-row kernel (python: evaluate_rows uncompiled) and the whole-column numpy path
+    module = module_of(project)
+    areas = np.array([150.0, 200.0, 199.99, 300.0, 300.01, 150.00001])
+    staff = np.array([2, 1, 2, 2, 2, 3])
+    result = module.evaluate_batch({"area": areas, "staff": staff}, rt.evaluation_date(ON), engine)
+    broken = {row[0]: mask.tolist() for row, mask in result.advice}
+    assert broken == {
+        "area_small": [True, False, True, False, False, True],
+        "staff_few": [False, True, False, False, False, False],
+        "grant_large": [False, False, False, False, True, False],  # 30001.00 > 30000
+    }

@@ -12,6 +12,7 @@ import pytest
 from generator.checks.boundary_cases import _ProbeFinder
 from generator.compile.batch_kernel import _BatchCompiler
 from generator.compile.python_module import _Compiler, emit_module
+from generator.compile.row_kernel import _RowCompiler
 from generator.evaluate.interpreter import _Evaluator, evaluate
 from generator.evaluate.modules import module_from_text
 from generator.formula import syntax
@@ -39,6 +40,7 @@ BACKENDS = {
     "interpreter": _Evaluator,
     "Python compiler": _Compiler,
     "batch compiler": _BatchCompiler,
+    "row kernel compiler": _RowCompiler,
     "DMN/FEEL writer": _Feel,
     "test-table probes": _ProbeFinder,
 }

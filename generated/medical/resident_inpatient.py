@@ -124,17 +124,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     hospital_level = b.choice(
         'hospital_level',
         (1, 2, 3),
@@ -176,3 +182,131 @@ def evaluate_batch(columns: dict, on):
         'half_up'
     )
     return b.finish({'reimbursement': reimbursement}, {'reimbursement': 2}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (8, 7, 6),  # _k1
+    (50000, 200000),  # _k2
+)
+
+
+def evaluate_rows(
+    _n,
+    _c_hospital_level,
+    _f_eligible_cost,
+    _n_eligible_cost,
+    _f_fund_paid_this_year,
+    _n_fund_paid_this_year,
+    _v_ratio_by_level,
+    _v_fund_cap,
+    _o_reimbursement,
+    _k1,
+    _k2,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        hospital_level = _c_hospital_level[_i]
+        # eligible_cost: numerators numpy read, or read here from the float column
+        if _f_eligible_cost.shape[0] == 0:
+            eligible_cost = _n_eligible_cost[_i]
+        else:
+            _x = _f_eligible_cost[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                eligible_cost = round(_x)
+                if eligible_cost / 10000.0 != _f_eligible_cost[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                eligible_cost = 0
+            if eligible_cost < 0:  # minimum
+                _bad = True
+        # fund_paid_this_year: numerators numpy read, or read here from the float column
+        if _f_fund_paid_this_year.shape[0] == 0:
+            fund_paid_this_year = _n_fund_paid_this_year[_i]
+        else:
+            _x = _f_fund_paid_this_year[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                fund_paid_this_year = round(_x)
+                if fund_paid_this_year / 10000.0 != _f_fund_paid_this_year[_i]:
+                    _bad = True
+            elif _f_fund_paid_this_year[_i] != _f_fund_paid_this_year[_i]:  # NaN: missing, the default
+                fund_paid_this_year = 0
+            else:
+                _bad = True
+                fund_paid_this_year = 0
+            if fund_paid_this_year < 0:  # minimum
+                _bad = True
+        _ver_ratio_by_level = _v_ratio_by_level[_i]
+        _ver_fund_cap = _v_fund_cap[_i]
+        # reimbursement = min(eligible_cost * table(ratio_by_level, hospital_level),
+        #     max(0, fund_cap - fund_paid_this_year))
+        _t1 = min(
+            (eligible_cost * _k1[_ver_ratio_by_level * 3 + hospital_level]),
+            (max(0, ((_k2[_ver_fund_cap] * 10000) - fund_paid_this_year)) * 10)
+        )
+        _q2 = (abs(_t1) + 500) // 1000
+        _t2 = _q2 if _t1 >= 0 else -_q2
+        reimbursement = _t2
+        if abs(reimbursement) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_reimbursement[_i] = reimbursement
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _c_hospital_level = b.choice(
+        'hospital_level',
+        (1, 2, 3),
+        labels={
+            '一级医院': 1,
+            'Level 1 hospital': 1,
+            '二级医院': 2,
+            'Level 2 hospital': 2,
+            '三级医院': 3,
+            'Level 3 hospital': 3
+        }
+    )
+    _f_eligible_cost, _n_eligible_cost = _r.number(b, 'eligible_cost', minimum=D('0'))
+    _f_fund_paid_this_year, _n_fund_paid_this_year = _r.number(
+        b,
+        'fund_paid_this_year',
+        minimum=D('0'),
+        default='0'
+    )
+    _v_ratio_by_level = _r.per_row(b.version(P_RATIO_BY_LEVEL_FROM), b.n)
+    _v_fund_cap = _r.per_row(b.version(P_FUND_CAP_FROM), b.n)
+    _o_reimbursement = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _c_hospital_level,
+        _f_eligible_cost,
+        _n_eligible_cost,
+        _f_fund_paid_this_year,
+        _n_fund_paid_this_year,
+        _v_ratio_by_level,
+        _v_fund_cap,
+        _o_reimbursement,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish(
+        {'reimbursement': _o_reimbursement},
+        {'reimbursement': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

@@ -135,17 +135,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     disease = b.choice(
         'disease',
         (
@@ -191,3 +197,123 @@ def evaluate_batch(columns: dict, on):
         'half_up'
     )
     return b.finish({'subsidy': subsidy}, {'subsidy': 2}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (400,),  # _k1
+    (5,),  # _k2
+    (1500,),  # _k3
+)
+
+
+def evaluate_rows(
+    _n,
+    _c_disease,
+    _f_eligible_cost_this_year,
+    _n_eligible_cost_this_year,
+    _v_deductible,
+    _v_subsidy_rate,
+    _v_yearly_cap,
+    _o_subsidy,
+    _k1,
+    _k2,
+    _k3,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        disease = _c_disease[_i]
+        # eligible_cost_this_year: numerators numpy read, or read here from the float column
+        if _f_eligible_cost_this_year.shape[0] == 0:
+            eligible_cost_this_year = _n_eligible_cost_this_year[_i]
+        else:
+            _x = _f_eligible_cost_this_year[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                eligible_cost_this_year = round(_x)
+                if eligible_cost_this_year / 10000.0 != _f_eligible_cost_this_year[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                eligible_cost_this_year = 0
+            if eligible_cost_this_year < 0:  # minimum
+                _bad = True
+        _ver_deductible = _v_deductible[_i]
+        _ver_subsidy_rate = _v_subsidy_rate[_i]
+        _ver_yearly_cap = _v_yearly_cap[_i]
+        # subsidy = min(max(0, eligible_cost_this_year - deductible) * subsidy_rate, yearly_cap)
+        _t1 = min(
+            (
+                max(
+                    0,
+                    (eligible_cost_this_year - (_k1[_ver_deductible] * 10000))
+                ) * _k2[_ver_subsidy_rate]
+            ),
+            (_k3[_ver_yearly_cap] * 100000)
+        )
+        _q2 = (abs(_t1) + 500) // 1000
+        _t2 = _q2 if _t1 >= 0 else -_q2
+        subsidy = _t2
+        if abs(subsidy) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_subsidy[_i] = subsidy
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _c_disease = b.choice(
+        'disease',
+        (
+            'chronic_hepatitis',
+            'decompensated_cirrhosis',
+            'aplastic_anaemia',
+            'haemophilia',
+            'schizophrenia'
+        ),
+        labels={
+            '慢性肝炎': 'chronic_hepatitis',
+            'Chronic hepatitis': 'chronic_hepatitis',
+            '肝硬化(失代偿期)': 'decompensated_cirrhosis',
+            'Cirrhosis (decompensated)': 'decompensated_cirrhosis',
+            '再生障碍性贫血': 'aplastic_anaemia',
+            'Aplastic anaemia': 'aplastic_anaemia',
+            '血友病': 'haemophilia',
+            'Haemophilia': 'haemophilia',
+            '精神分裂症': 'schizophrenia',
+            'Schizophrenia': 'schizophrenia'
+        }
+    )
+    _f_eligible_cost_this_year, _n_eligible_cost_this_year = _r.number(
+        b,
+        'eligible_cost_this_year',
+        minimum=D('0')
+    )
+    _v_deductible = _r.per_row(b.version(P_DEDUCTIBLE_FROM), b.n)
+    _v_subsidy_rate = _r.per_row(b.version(P_SUBSIDY_RATE_FROM), b.n)
+    _v_yearly_cap = _r.per_row(b.version(P_YEARLY_CAP_FROM), b.n)
+    _o_subsidy = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _c_disease,
+        _f_eligible_cost_this_year,
+        _n_eligible_cost_this_year,
+        _v_deductible,
+        _v_subsidy_rate,
+        _v_yearly_cap,
+        _o_subsidy,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish({'subsidy': _o_subsidy}, {'subsidy': 2}, evaluate, INPUTS, sizes_checked=True)

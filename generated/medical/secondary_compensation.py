@@ -117,17 +117,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     scheme = b.choice(
         'scheme',
         ('employee', 'resident'),
@@ -149,3 +155,110 @@ def evaluate_batch(columns: dict, on):
         'half_up'
     )
     return b.finish({'compensation': compensation}, {'compensation': 2}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (0, 3, 4, 5),  # _k1_rates
+    (0, -600000000, -900000000, -1400000000),  # _k1_offsets
+    (0, 4, 5, 6),  # _k2_rates
+    (0, -400000000, -700000000, -1200000000),  # _k2_offsets
+)
+
+
+def evaluate_rows(
+    _n,
+    _c_scheme,
+    _f_out_of_pocket,
+    _n_out_of_pocket,
+    _v_employee_scale,
+    _v_resident_scale,
+    _o_compensation,
+    _k1_rates,
+    _k1_offsets,
+    _k2_rates,
+    _k2_offsets,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        scheme = _c_scheme[_i]
+        # out_of_pocket: numerators numpy read, or read here from the float column
+        if _f_out_of_pocket.shape[0] == 0:
+            out_of_pocket = _n_out_of_pocket[_i]
+        else:
+            _x = _f_out_of_pocket[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                out_of_pocket = round(_x)
+                if out_of_pocket / 10000.0 != _f_out_of_pocket[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                out_of_pocket = 0
+            if out_of_pocket < 0:  # minimum
+                _bad = True
+        _ver_employee_scale = _v_employee_scale[_i]
+        _ver_resident_scale = _v_resident_scale[_i]
+        # compensation = if scheme = "employee" then scale(employee_scale, out_of_pocket)
+        #     else scale(resident_scale, out_of_pocket)
+        if (scheme == 0):
+            _s1 = int(
+                out_of_pocket >= 200000000
+            ) + int(out_of_pocket >= 300000000) + int(out_of_pocket >= 500000000)
+            _t2 = _k1_rates[_s1] * out_of_pocket + _k1_offsets[_s1]
+            _t5 = _t2
+        else:
+            _s3 = int(
+                out_of_pocket >= 100000000
+            ) + int(out_of_pocket >= 300000000) + int(out_of_pocket >= 500000000)
+            _t4 = _k2_rates[_s3] * out_of_pocket + _k2_offsets[_s3]
+            _t5 = _t4
+        _q6 = (abs(_t5) + 500) // 1000
+        _t6 = _q6 if _t5 >= 0 else -_q6
+        compensation = _t6
+        if abs(compensation) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_compensation[_i] = compensation
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _c_scheme = b.choice(
+        'scheme',
+        ('employee', 'resident'),
+        labels={'职工': 'employee', 'Employee': 'employee', '居民': 'resident', 'Resident': 'resident'}
+    )
+    _f_out_of_pocket, _n_out_of_pocket = _r.number(b, 'out_of_pocket', minimum=D('0'))
+    _v_employee_scale = _r.per_row(b.version(P_EMPLOYEE_SCALE_FROM), b.n)
+    _v_resident_scale = _r.per_row(b.version(P_RESIDENT_SCALE_FROM), b.n)
+    _o_compensation = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _c_scheme,
+        _f_out_of_pocket,
+        _n_out_of_pocket,
+        _v_employee_scale,
+        _v_resident_scale,
+        _o_compensation,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish(
+        {'compensation': _o_compensation},
+        {'compensation': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

@@ -112,17 +112,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     cause = b.choice(
         'cause',
         ('illness', 'non_work_injury'),
@@ -154,4 +160,86 @@ def evaluate_batch(columns: dict, on):
         {'funeral_grant': 2, 'survivor_lump_sum': 2},
         evaluate,
         INPUTS
+    )
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (5200, 5200, 6000, 6000),  # _k1
+    (5200, 5200, 15000, 15000),  # _k2
+)
+
+
+def evaluate_rows(
+    _n,
+    _c_cause,
+    _v_funeral_grant_by_cause,
+    _v_survivor_lump_sum_by_cause,
+    _o_funeral_grant,
+    _o_survivor_lump_sum,
+    _k1,
+    _k2,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        cause = _c_cause[_i]
+        _ver_funeral_grant_by_cause = _v_funeral_grant_by_cause[_i]
+        _ver_survivor_lump_sum_by_cause = _v_survivor_lump_sum_by_cause[_i]
+        # funeral_grant = table(funeral_grant_by_cause, cause)
+        funeral_grant = (_k1[_ver_funeral_grant_by_cause * 2 + cause] * 100)
+        if abs(funeral_grant) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        # survivor_lump_sum = table(survivor_lump_sum_by_cause, cause)
+        survivor_lump_sum = (_k2[_ver_survivor_lump_sum_by_cause * 2 + cause] * 100)
+        if abs(survivor_lump_sum) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_funeral_grant[_i] = funeral_grant
+        _o_survivor_lump_sum[_i] = survivor_lump_sum
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _c_cause = b.choice(
+        'cause',
+        ('illness', 'non_work_injury'),
+        labels={
+            '因病': 'illness',
+            'Illness': 'illness',
+            '非因工': 'non_work_injury',
+            'Not work-related': 'non_work_injury'
+        }
+    )
+    _v_funeral_grant_by_cause = _r.per_row(b.version(P_FUNERAL_GRANT_BY_CAUSE_FROM), b.n)
+    _v_survivor_lump_sum_by_cause = _r.per_row(b.version(P_SURVIVOR_LUMP_SUM_BY_CAUSE_FROM), b.n)
+    _o_funeral_grant = np.empty(b.n, dtype=np.int64)
+    _o_survivor_lump_sum = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _c_cause,
+        _v_funeral_grant_by_cause,
+        _v_survivor_lump_sum_by_cause,
+        _o_funeral_grant,
+        _o_survivor_lump_sum,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish(
+        {'funeral_grant': _o_funeral_grant, 'survivor_lump_sum': _o_survivor_lump_sum},
+        {'funeral_grant': 2, 'survivor_lump_sum': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
     )

@@ -84,17 +84,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     min_contribution_base = b.number('min_contribution_base', minimum=D('0'))
     employer_rate = b.number('employer_rate', minimum=D('0'), maximum=D('1'))
     v_subsidy_share = b.version(P_SUBSIDY_SHARE_FROM)
@@ -108,3 +114,114 @@ def evaluate_batch(columns: dict, on):
         'half_up'
     )
     return b.finish({'subsidy': subsidy}, {'subsidy': 2}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (5,),  # _k1
+)
+
+
+def evaluate_rows(
+    _n,
+    _f_min_contribution_base,
+    _n_min_contribution_base,
+    _f_employer_rate,
+    _n_employer_rate,
+    _v_subsidy_share,
+    _o_subsidy,
+    _k1,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        # min_contribution_base: numerators numpy read, or read here from the float column
+        if _f_min_contribution_base.shape[0] == 0:
+            min_contribution_base = _n_min_contribution_base[_i]
+        else:
+            _x = _f_min_contribution_base[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                min_contribution_base = round(_x)
+                if min_contribution_base / 10000.0 != _f_min_contribution_base[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                min_contribution_base = 0
+            if min_contribution_base < 0:  # minimum
+                _bad = True
+        # employer_rate: numerators numpy read, or read here from the float column
+        if _f_employer_rate.shape[0] == 0:
+            employer_rate = _n_employer_rate[_i]
+        else:
+            _x = _f_employer_rate[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                employer_rate = round(_x)
+                if employer_rate / 10000.0 != _f_employer_rate[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                employer_rate = 0
+            if employer_rate < 0:  # minimum
+                _bad = True
+            if employer_rate > 10000:  # maximum
+                _bad = True
+        _ver_subsidy_share = _v_subsidy_share[_i]
+        # subsidy = min_contribution_base * employer_rate * subsidy_share
+        if abs(float(min_contribution_base) * float(employer_rate)) >= 4.611686018427388e+18:
+            _bad = True
+            _t1 = 0
+        else:
+            _t1 = min_contribution_base * employer_rate
+        _t2 = _k1[_ver_subsidy_share]
+        if abs(float(_t1) * float(_t2)) >= 4.611686018427388e+18:
+            _bad = True
+            _t3 = 0
+        else:
+            _t3 = _t1 * _t2
+        _q4 = (abs(_t3) + 5000000) // 10000000
+        _t4 = _q4 if _t3 >= 0 else -_q4
+        subsidy = _t4
+        if abs(subsidy) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_subsidy[_i] = subsidy
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _f_min_contribution_base, _n_min_contribution_base = _r.number(
+        b,
+        'min_contribution_base',
+        minimum=D('0')
+    )
+    _f_employer_rate, _n_employer_rate = _r.number(
+        b,
+        'employer_rate',
+        minimum=D('0'),
+        maximum=D('1')
+    )
+    _v_subsidy_share = _r.per_row(b.version(P_SUBSIDY_SHARE_FROM), b.n)
+    _o_subsidy = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _f_min_contribution_base,
+        _n_min_contribution_base,
+        _f_employer_rate,
+        _n_employer_rate,
+        _v_subsidy_share,
+        _o_subsidy,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish({'subsidy': _o_subsidy}, {'subsidy': 2}, evaluate, INPUTS, sizes_checked=True)

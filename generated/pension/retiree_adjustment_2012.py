@@ -92,17 +92,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     monthly_pension = b.number('monthly_pension', minimum=D('0'))
     v_adjustment_rate = b.version(P_ADJUSTMENT_RATE_FROM)
     v_minimum_increase = b.version(P_MINIMUM_INCREASE_FROM)
@@ -116,3 +122,89 @@ def evaluate_batch(columns: dict, on):
         'half_up'
     )
     return b.finish({'increase': increase}, {'increase': 2}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (1,),  # _k1
+    (190,),  # _k2
+)
+
+
+def evaluate_rows(
+    _n,
+    _f_monthly_pension,
+    _n_monthly_pension,
+    _v_adjustment_rate,
+    _v_minimum_increase,
+    _o_increase,
+    _k1,
+    _k2,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        # monthly_pension: numerators numpy read, or read here from the float column
+        if _f_monthly_pension.shape[0] == 0:
+            monthly_pension = _n_monthly_pension[_i]
+        else:
+            _x = _f_monthly_pension[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                monthly_pension = round(_x)
+                if monthly_pension / 10000.0 != _f_monthly_pension[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                monthly_pension = 0
+            if monthly_pension < 0:  # minimum
+                _bad = True
+        _ver_adjustment_rate = _v_adjustment_rate[_i]
+        _ver_minimum_increase = _v_minimum_increase[_i]
+        # increase = max(monthly_pension * adjustment_rate, minimum_increase)
+        _t1 = max(
+            (monthly_pension * _k1[_ver_adjustment_rate]),
+            (_k2[_ver_minimum_increase] * 100000)
+        )
+        _q2 = (abs(_t1) + 500) // 1000
+        _t2 = _q2 if _t1 >= 0 else -_q2
+        increase = _t2
+        if abs(increase) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_increase[_i] = increase
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _f_monthly_pension, _n_monthly_pension = _r.number(b, 'monthly_pension', minimum=D('0'))
+    _v_adjustment_rate = _r.per_row(b.version(P_ADJUSTMENT_RATE_FROM), b.n)
+    _v_minimum_increase = _r.per_row(b.version(P_MINIMUM_INCREASE_FROM), b.n)
+    _o_increase = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _f_monthly_pension,
+        _n_monthly_pension,
+        _v_adjustment_rate,
+        _v_minimum_increase,
+        _o_increase,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish(
+        {'increase': _o_increase},
+        {'increase': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

@@ -94,17 +94,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     service_area_m2 = b.number('service_area_m2', minimum=D('0'))
     v_subsidy_by_area = b.version(P_SUBSIDY_BY_AREA_FROM)
     # subsidy = scale(subsidy_by_area, service_area_m2)
@@ -129,4 +135,84 @@ def evaluate_batch(columns: dict, on):
         evaluate,
         INPUTS,
         advice=(ADVICE, advise, {'service_area_m2': (service_area_m2, 4)})
+    )
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (0, 0, 0),  # _k1_rates
+    (60000, 80000, 100000),  # _k1_offsets
+)
+
+
+def evaluate_rows(
+    _n,
+    _f_service_area_m2,
+    _n_service_area_m2,
+    _v_subsidy_by_area,
+    _o_subsidy,
+    _k1_rates,
+    _k1_offsets,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        # service_area_m2: numerators numpy read, or read here from the float column
+        if _f_service_area_m2.shape[0] == 0:
+            service_area_m2 = _n_service_area_m2[_i]
+        else:
+            _x = _f_service_area_m2[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                service_area_m2 = round(_x)
+                if service_area_m2 / 10000.0 != _f_service_area_m2[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                service_area_m2 = 0
+            if service_area_m2 < 0:  # minimum
+                _bad = True
+        _ver_subsidy_by_area = _v_subsidy_by_area[_i]
+        # subsidy = scale(subsidy_by_area, service_area_m2)
+        _s1 = int(service_area_m2 >= 1000000) + int(service_area_m2 >= 2000000)
+        _t2 = _k1_rates[_s1] * service_area_m2 + _k1_offsets[_s1]
+        subsidy = (_t2 * 100)
+        if abs(subsidy) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_subsidy[_i] = subsidy
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _f_service_area_m2, _n_service_area_m2 = _r.number(b, 'service_area_m2', minimum=D('0'))
+    _v_subsidy_by_area = _r.per_row(b.version(P_SUBSIDY_BY_AREA_FROM), b.n)
+    _o_subsidy = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _f_service_area_m2,
+        _n_service_area_m2,
+        _v_subsidy_by_area,
+        _o_subsidy,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    _a_service_area_m2 = b.number('service_area_m2', minimum=D('0'))
+    return b.finish(
+        {'subsidy': _o_subsidy},
+        {'subsidy': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True,
+        advice=(ADVICE, advise, {'service_area_m2': (_a_service_area_m2, 4)})
     )

@@ -94,17 +94,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     age = b.number('age', minimum=D('0'), integer=True)
     education = b.choice(
         'education',
@@ -118,3 +124,87 @@ def evaluate_batch(columns: dict, on):
         ((age <= np.array([35], dtype=np.int64)[v_max_age]) & (education >= 2)) & computer_skills
     )
     return b.finish({'eligible': eligible}, {'eligible': None}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (35,),  # _k1
+)
+
+
+def evaluate_rows(
+    _n,
+    _f_age,
+    _n_age,
+    _c_education,
+    _c_computer_skills,
+    _v_max_age,
+    _o_eligible,
+    _k1,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        # age: numerators numpy read, or read here from the float column
+        if _f_age.shape[0] == 0:
+            age = _n_age[_i]
+        else:
+            _x = _f_age[_i] * 1.0
+            if abs(_x) < 1000000000000.0:
+                age = round(_x)
+                if age / 1.0 != _f_age[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                age = 0
+            if age < 0:  # minimum
+                _bad = True
+        education = _c_education[_i]
+        computer_skills = _c_computer_skills[_i]
+        _ver_max_age = _v_max_age[_i]
+        # eligible = age <= max_age and education >= "college" and computer_skills
+        eligible = (((age <= _k1[_ver_max_age]) and (education >= 2)) and computer_skills)
+        _o_eligible[_i] = eligible
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _f_age, _n_age = _r.number(b, 'age', minimum=D('0'), integer=True)
+    _c_education = b.choice(
+        'education',
+        ('below_high_school', 'high_school', 'college', 'bachelor', 'master', 'doctor'),
+        labels={'大专': 'college', 'College': 'college'}
+    )
+    _c_computer_skills = b.boolean('computer_skills')
+    _v_max_age = _r.per_row(b.version(P_MAX_AGE_FROM), b.n)
+    _o_eligible = np.empty(b.n, dtype=bool)
+    kernel(
+        b.n,
+        _f_age,
+        _n_age,
+        _c_education,
+        _c_computer_skills,
+        _v_max_age,
+        _o_eligible,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish(
+        {'eligible': _o_eligible},
+        {'eligible': None},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

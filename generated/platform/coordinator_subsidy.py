@@ -92,17 +92,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     min_monthly_wage = b.number('min_monthly_wage', minimum=D('0'))
     coordinators = b.number('coordinators', minimum=D('0'), integer=True)
     months = b.number('months', minimum=D('0'), integer=True)
@@ -120,3 +126,128 @@ def evaluate_batch(columns: dict, on):
         'half_up'
     )
     return b.finish({'post_subsidy': post_subsidy}, {'post_subsidy': 2}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (15,),  # _k1
+)
+
+
+def evaluate_rows(
+    _n,
+    _f_min_monthly_wage,
+    _n_min_monthly_wage,
+    _f_coordinators,
+    _n_coordinators,
+    _f_months,
+    _n_months,
+    _v_post_subsidy_rate,
+    _o_post_subsidy,
+    _k1,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        # min_monthly_wage: numerators numpy read, or read here from the float column
+        if _f_min_monthly_wage.shape[0] == 0:
+            min_monthly_wage = _n_min_monthly_wage[_i]
+        else:
+            _x = _f_min_monthly_wage[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                min_monthly_wage = round(_x)
+                if min_monthly_wage / 10000.0 != _f_min_monthly_wage[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                min_monthly_wage = 0
+            if min_monthly_wage < 0:  # minimum
+                _bad = True
+        # coordinators: numerators numpy read, or read here from the float column
+        if _f_coordinators.shape[0] == 0:
+            coordinators = _n_coordinators[_i]
+        else:
+            _x = _f_coordinators[_i] * 1.0
+            if abs(_x) < 1000000000000.0:
+                coordinators = round(_x)
+                if coordinators / 1.0 != _f_coordinators[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                coordinators = 0
+            if coordinators < 0:  # minimum
+                _bad = True
+        # months: numerators numpy read, or read here from the float column
+        if _f_months.shape[0] == 0:
+            months = _n_months[_i]
+        else:
+            _x = _f_months[_i] * 1.0
+            if abs(_x) < 1000000000000.0:
+                months = round(_x)
+                if months / 1.0 != _f_months[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                months = 0
+            if months < 0:  # minimum
+                _bad = True
+        _ver_post_subsidy_rate = _v_post_subsidy_rate[_i]
+        # post_subsidy = min_monthly_wage * post_subsidy_rate * coordinators * months
+        _t1 = (min_monthly_wage * _k1[_ver_post_subsidy_rate])
+        if abs(float(_t1) * float(coordinators)) >= 4.611686018427388e+18:
+            _bad = True
+            _t2 = 0
+        else:
+            _t2 = _t1 * coordinators
+        if abs(float(_t2) * float(months)) >= 4.611686018427388e+18:
+            _bad = True
+            _t3 = 0
+        else:
+            _t3 = _t2 * months
+        _q4 = (abs(_t3) + 500) // 1000
+        _t4 = _q4 if _t3 >= 0 else -_q4
+        post_subsidy = _t4
+        if abs(post_subsidy) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_post_subsidy[_i] = post_subsidy
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _f_min_monthly_wage, _n_min_monthly_wage = _r.number(b, 'min_monthly_wage', minimum=D('0'))
+    _f_coordinators, _n_coordinators = _r.number(b, 'coordinators', minimum=D('0'), integer=True)
+    _f_months, _n_months = _r.number(b, 'months', minimum=D('0'), integer=True)
+    _v_post_subsidy_rate = _r.per_row(b.version(P_POST_SUBSIDY_RATE_FROM), b.n)
+    _o_post_subsidy = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _f_min_monthly_wage,
+        _n_min_monthly_wage,
+        _f_coordinators,
+        _n_coordinators,
+        _f_months,
+        _n_months,
+        _v_post_subsidy_rate,
+        _o_post_subsidy,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish(
+        {'post_subsidy': _o_post_subsidy},
+        {'post_subsidy': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

@@ -93,17 +93,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     reward_multiple = b.number('reward_multiple', minimum=D('0'))
     min_monthly_wage = b.number('min_monthly_wage', minimum=D('0'))
     actual_pay = b.number('actual_pay', minimum=D('0'))
@@ -118,3 +124,123 @@ def evaluate_batch(columns: dict, on):
         'half_up'
     )
     return b.finish({'reward': reward}, {'reward': 2}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (1,),  # _k1
+)
+
+
+def evaluate_rows(
+    _n,
+    _f_reward_multiple,
+    _n_reward_multiple,
+    _f_min_monthly_wage,
+    _n_min_monthly_wage,
+    _f_actual_pay,
+    _n_actual_pay,
+    _v_reward_cap_share,
+    _o_reward,
+    _k1,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        # reward_multiple: numerators numpy read, or read here from the float column
+        if _f_reward_multiple.shape[0] == 0:
+            reward_multiple = _n_reward_multiple[_i]
+        else:
+            _x = _f_reward_multiple[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                reward_multiple = round(_x)
+                if reward_multiple / 10000.0 != _f_reward_multiple[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                reward_multiple = 0
+            if reward_multiple < 0:  # minimum
+                _bad = True
+        # min_monthly_wage: numerators numpy read, or read here from the float column
+        if _f_min_monthly_wage.shape[0] == 0:
+            min_monthly_wage = _n_min_monthly_wage[_i]
+        else:
+            _x = _f_min_monthly_wage[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                min_monthly_wage = round(_x)
+                if min_monthly_wage / 10000.0 != _f_min_monthly_wage[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                min_monthly_wage = 0
+            if min_monthly_wage < 0:  # minimum
+                _bad = True
+        # actual_pay: numerators numpy read, or read here from the float column
+        if _f_actual_pay.shape[0] == 0:
+            actual_pay = _n_actual_pay[_i]
+        else:
+            _x = _f_actual_pay[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                actual_pay = round(_x)
+                if actual_pay / 10000.0 != _f_actual_pay[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                actual_pay = 0
+            if actual_pay < 0:  # minimum
+                _bad = True
+        _ver_reward_cap_share = _v_reward_cap_share[_i]
+        # reward = min(reward_multiple * min_monthly_wage, reward_cap_share * actual_pay)
+        if abs(float(reward_multiple) * float(min_monthly_wage)) >= 4.611686018427388e+18:
+            _bad = True
+            _t1 = 0
+        else:
+            _t1 = reward_multiple * min_monthly_wage
+        _t2 = (_k1[_ver_reward_cap_share] * actual_pay)
+        if abs(float(_t2) * float(10000)) >= 4.611686018427388e+18:
+            _bad = True
+            _t3 = 0
+        else:
+            _t3 = _t2 * 10000
+        _t4 = min(_t1, _t3)
+        _q5 = (abs(_t4) + 500000) // 1000000
+        _t5 = _q5 if _t4 >= 0 else -_q5
+        reward = _t5
+        if abs(reward) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_reward[_i] = reward
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _f_reward_multiple, _n_reward_multiple = _r.number(b, 'reward_multiple', minimum=D('0'))
+    _f_min_monthly_wage, _n_min_monthly_wage = _r.number(b, 'min_monthly_wage', minimum=D('0'))
+    _f_actual_pay, _n_actual_pay = _r.number(b, 'actual_pay', minimum=D('0'))
+    _v_reward_cap_share = _r.per_row(b.version(P_REWARD_CAP_SHARE_FROM), b.n)
+    _o_reward = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _f_reward_multiple,
+        _n_reward_multiple,
+        _f_min_monthly_wage,
+        _n_min_monthly_wage,
+        _f_actual_pay,
+        _n_actual_pay,
+        _v_reward_cap_share,
+        _o_reward,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish({'reward': _o_reward}, {'reward': 2}, evaluate, INPUTS, sizes_checked=True)

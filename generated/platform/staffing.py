@@ -112,17 +112,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     level = b.choice(
         'level',
         ('township', 'village'),
@@ -165,3 +171,108 @@ def evaluate_batch(columns: dict, on):
         0
     )
     return b.finish({'min_staff': min_staff}, {'min_staff': None}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (15,),  # _k1
+    (0, 0),  # _k2_rates
+    (1, 2),  # _k2_offsets
+)
+
+
+def evaluate_rows(
+    _n,
+    _c_level,
+    _f_registered_population,
+    _n_registered_population,
+    _v_staff_per_10000,
+    _v_village_staff,
+    _o_min_staff,
+    _k1,
+    _k2_rates,
+    _k2_offsets,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        level = _c_level[_i]
+        # registered_population: numerators numpy read, or read here from the float column
+        if _f_registered_population.shape[0] == 0:
+            registered_population = _n_registered_population[_i]
+        else:
+            _x = _f_registered_population[_i] * 1.0
+            if abs(_x) < 1000000000000.0:
+                registered_population = round(_x)
+                if registered_population / 1.0 != _f_registered_population[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                registered_population = 0
+            if registered_population < 0:  # minimum
+                _bad = True
+        _ver_staff_per_10000 = _v_staff_per_10000[_i]
+        _ver_village_staff = _v_village_staff[_i]
+        # min_staff = if level = "township" then ceil(registered_population *
+        #     staff_per_10000 / 10000) else scale(village_staff, registered_population)
+        if (level == 0):
+            _t3 = (-((-((registered_population * _k1[_ver_staff_per_10000]) * 1)) // 100000))
+        else:
+            _s1 = int(registered_population >= 3000)
+            _t2 = _k2_rates[_s1] * registered_population + _k2_offsets[_s1]
+            _t3 = _t2
+        min_staff = _t3
+        _o_min_staff[_i] = min_staff
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _c_level = b.choice(
+        'level',
+        ('township', 'village'),
+        labels={
+            '镇（街道）': 'township',
+            'Township (street)': 'township',
+            '村（社区）': 'village',
+            'Village (community)': 'village'
+        }
+    )
+    _f_registered_population, _n_registered_population = _r.number(
+        b,
+        'registered_population',
+        minimum=D('0'),
+        integer=True
+    )
+    _v_staff_per_10000 = _r.per_row(b.version(P_STAFF_PER_10000_FROM), b.n)
+    _v_village_staff = _r.per_row(b.version(P_VILLAGE_STAFF_FROM), b.n)
+    _o_min_staff = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _c_level,
+        _f_registered_population,
+        _n_registered_population,
+        _v_staff_per_10000,
+        _v_village_staff,
+        _o_min_staff,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish(
+        {'min_staff': _o_min_staff},
+        {'min_staff': None},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

@@ -100,17 +100,23 @@ def advise(case: dict, outputs: dict) -> list:
     return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
-def evaluate_batch(columns: dict, on):
+def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date
     or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over
     10**places (money in fen), invalid rows listed with their field and reason.
+    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'
+    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).
     Imports numpy only when called.
     """
     import numpy as np
 
     from generator import batch_runtime as _b
+    from generator import row_runtime as _r
 
     b = _b.Batch(columns, on, INPUTS)
+    kernel = _r.kernel(evaluate_rows, engine, b.n)
+    if kernel is not None:
+        return _batch_by_rows(b, kernel)
     min_living_standard = b.number('min_living_standard', minimum=D('0'))
     min_wage = b.number('min_wage', minimum=D('0'))
     v_standard = b.version(P_STANDARD_FROM)
@@ -129,3 +135,117 @@ def evaluate_batch(columns: dict, on):
         'half_up'
     )
     return b.finish({'monthly_benefit': monthly_benefit}, {'monthly_benefit': 2}, evaluate, INPUTS)
+
+
+ROW_KERNEL = True
+# the tables and scales of evaluate_rows, as int64 arrays in its parameters' order
+ROW_CONSTANTS = (
+    (13,),  # _k1
+    (520,),  # _k2
+)
+
+
+def evaluate_rows(
+    _n,
+    _f_min_living_standard,
+    _n_min_living_standard,
+    _f_min_wage,
+    _n_min_wage,
+    _v_standard,
+    _v_floor_factor,
+    _o_monthly_benefit,
+    _k1,
+    _k2,
+    _exact
+):
+    """Rows 0.._n-1, each wholly in int64 numerators as evaluate_batch computes them;
+    a row that needs the exact one-case path is set in _exact. Plain Python, compiled
+    by numba when installed (generator.row_runtime)."""
+    for _i in range(_n):
+        _bad = False
+        # min_living_standard: numerators numpy read, or read here from the float column
+        if _f_min_living_standard.shape[0] == 0:
+            min_living_standard = _n_min_living_standard[_i]
+        else:
+            _x = _f_min_living_standard[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                min_living_standard = round(_x)
+                if min_living_standard / 10000.0 != _f_min_living_standard[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                min_living_standard = 0
+            if min_living_standard < 0:  # minimum
+                _bad = True
+        # min_wage: numerators numpy read, or read here from the float column
+        if _f_min_wage.shape[0] == 0:
+            min_wage = _n_min_wage[_i]
+        else:
+            _x = _f_min_wage[_i] * 10000.0
+            if abs(_x) < 1e+16:
+                min_wage = round(_x)
+                if min_wage / 10000.0 != _f_min_wage[_i]:
+                    _bad = True
+            else:
+                _bad = True
+                min_wage = 0
+            if min_wage < 0:  # minimum
+                _bad = True
+        _ver_standard = _v_standard[_i]
+        _ver_floor_factor = _v_floor_factor[_i]
+        if not (
+            (min_wage * 10) >= (_k1[_ver_floor_factor] * min_living_standard)
+        ):  # min_wage >= floor_factor * min_living_standard
+            _bad = True
+        # monthly_benefit = clamp(standard, floor_factor * min_living_standard, min_wage)
+        _t1 = (_k1[_ver_floor_factor] * min_living_standard)
+        _t2 = (min_wage * 10)
+        if _t1 > _t2:
+            _bad = True
+        _t3 = min(max((_k2[_ver_standard] * 100000), _t1), _t2)
+        _q4 = (abs(_t3) + 500) // 1000
+        _t4 = _q4 if _t3 >= 0 else -_q4
+        monthly_benefit = _t4
+        if abs(monthly_benefit) >= 100000000000000000:  # beyond what a case can be paid
+            _bad = True
+        _o_monthly_benefit[_i] = monthly_benefit
+        if _bad:
+            _exact[_i] = True
+
+
+def _batch_by_rows(b, kernel):
+    """evaluate_batch through `kernel` (evaluate_rows, compiled or not): enum codes
+    and dated versions are found by numpy for the whole chunk, then one call does
+    every row."""
+    import numpy as np
+
+    from generator import row_runtime as _r
+
+    _f_min_living_standard, _n_min_living_standard = _r.number(
+        b,
+        'min_living_standard',
+        minimum=D('0')
+    )
+    _f_min_wage, _n_min_wage = _r.number(b, 'min_wage', minimum=D('0'))
+    _v_standard = _r.per_row(b.version(P_STANDARD_FROM), b.n)
+    _v_floor_factor = _r.per_row(b.version(P_FLOOR_FACTOR_FROM), b.n)
+    _o_monthly_benefit = np.empty(b.n, dtype=np.int64)
+    kernel(
+        b.n,
+        _f_min_living_standard,
+        _n_min_living_standard,
+        _f_min_wage,
+        _n_min_wage,
+        _v_standard,
+        _v_floor_factor,
+        _o_monthly_benefit,
+        *_r.arrays(ROW_CONSTANTS),
+        b.exact
+    )
+    return b.finish(
+        {'monthly_benefit': _o_monthly_benefit},
+        {'monthly_benefit': 2},
+        evaluate,
+        INPUTS,
+        sizes_checked=True
+    )

@@ -46,6 +46,17 @@ def evaluate_case_file(
             raise RatebookError([summary("dask-missing", reason=str(error))]) from None
         # Dask partitions by the file's own row groups, not by chunk_rows
         return run_dask(generated_folder(root) / entry["module"], cases, out, errors, on), errors
+    if engine == "numba":
+        try:
+            import numba  # noqa: F401  (the optional extra)
+        except ImportError as error:  # asked for by name: a usage error, before anything runs
+            raise RatebookError(
+                [summary("numba-missing", reason=str(error))], exit_code=2
+            ) from None
     from generator.batch.run import run_file
 
-    return run_file(module, cases, out, errors, on, chunk_rows, encoding=encoding, bom=bom), errors
+    local = {"local": "auto"}.get(engine, engine)  # this machine: numba when installed
+    run = run_file(
+        module, cases, out, errors, on, chunk_rows, encoding=encoding, bom=bom, engine=local
+    )
+    return run, errors

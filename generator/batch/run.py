@@ -28,6 +28,7 @@ from generator.core import values as V
 from generator.core.files import Partial
 from generator.core.location import Location
 from generator.core.messages import Message, words
+from generator.row_runtime import engine_for
 
 ROW_COLUMN = "row"
 DATE_COLUMN = "on"
@@ -240,11 +241,13 @@ def run_file(
     progress_stream=None,
     encoding: str | None = None,
     bom: bool = False,
+    engine: str = "auto",
 ) -> RunSummary:
     """Evaluate every row of `cases` with `module.evaluate_batch`; write results and errors.
     `encoding`: the CSV's, when named; `bom`: a UTF-8 byte-order mark at the start of a CSV
-    results file (for Excel)."""
+    results file (for Excel); `engine`: evaluate_batch's (auto, numpy, numba)."""
     source = open_cases(cases, chunk_rows, encoding)
+    engine = engine_for(engine, source.total_rows or 0)  # known for Parquet, not for CSV
     clear_leftovers(out, errors)
     results = ResultWriter(out, bom=bom)
     try:
@@ -281,7 +284,7 @@ def run_file(
                 _check_columns(module, batch, cases)
             summary.rows_in += batch.num_rows
             evaluated, problems, exact_rows = evaluate_chunk(
-                module, batch, on, first_row, str(cases)
+                module, batch, on, first_row, str(cases), engine
             )
             summary.exact_path_rows += exact_rows
             summary.rows_out += evaluated.num_rows
@@ -367,7 +370,12 @@ def input_columns(module, names: list[str], where: str = "") -> dict[str, str]:
 
 
 def evaluate_chunk(
-    module, batch: pa.RecordBatch, on: dt.date | None, first_row: int, where: str = ""
+    module,
+    batch: pa.RecordBatch,
+    on: dt.date | None,
+    first_row: int,
+    where: str = "",
+    engine: str = "auto",
 ):
     """(valid rows with their outputs, [(row, field, reason)], rows on the exact path)."""
     names = batch.schema.names
@@ -401,7 +409,7 @@ def evaluate_chunk(
         if not columns:  # no input column (a policy whose inputs all have defaults): the
             # dates tell evaluate_batch how many rows there are
             when = np.full(batch.num_rows, np.datetime64(when, "D"))
-    result = module.evaluate_batch(columns, when)
+    result = module.evaluate_batch(columns, when, engine)
     valid = result.valid.copy()
     problems = [(int(row_numbers[i]), f, m) for i, (f, m) in early.items()]
     if early:
@@ -469,12 +477,19 @@ def _dates(column) -> tuple[np.ndarray, list]:
 
 
 def evaluate_columns(
-    module, columns: dict, on, chunk_rows: int = 262_144, threads: int | None = None
+    module,
+    columns: dict,
+    on,
+    chunk_rows: int = 262_144,
+    threads: int | None = None,
+    engine: str = "auto",
 ):
     """`evaluate_batch` over in-memory columns in cache-sized chunks on `threads` threads
-    (default: one per core; numpy releases the GIL in its array operations), joined back
-    into one BatchResult-like tuple:
+    (default: one per core; numpy releases the GIL in its array operations, the compiled
+    row kernel for the whole chunk), joined back into one BatchResult-like tuple:
     (outputs by name, places, valid mask, errors with global row indexes).
+    `engine`: evaluate_batch's (auto, numpy, numba); the first chunk runs alone, so a
+    kernel is compiled once before the threads start.
 
     Each worker copies its chunk's outputs into the whole-length arrays itself, so the copy
     (and the first touch of those pages) is shared out instead of a join at the end."""
@@ -482,11 +497,12 @@ def evaluate_columns(
     starts = list(range(0, n, chunk_rows))
     if not starts:
         return {}, {}, np.zeros(0, dtype=bool), []
+    engine = engine_for(engine, n)  # the whole batch may repay compiling, not one chunk
 
     def one(start):
         part = {name: column[start : start + chunk_rows] for name, column in columns.items()}
         when = on if not isinstance(on, np.ndarray) else on[start : start + chunk_rows]
-        return module.evaluate_batch(part, when)
+        return module.evaluate_batch(part, when, engine)
 
     first = one(0)
     outputs = {name: np.empty(n, dtype=values.dtype) for name, values in first.outputs.items()}

@@ -74,10 +74,11 @@ from generator.evaluate.modules import policy_entry, project_index
 )
 @click.option(
     "--engine",
-    type=click.Choice(["local", "dask"]),
+    type=click.Choice(["local", "numpy", "numba", "dask"]),
     default="local",
     show_default=True,
-    help="dask: evaluate a Parquet dataset with Dask (pip install -e '.[dask]').",
+    help="local: this machine, compiled by numba when installed (pip install -e '.[fast]'), "
+    "else numpy; numpy or numba: that one; dask: a Parquet dataset with Dask (pip install -e '.[dask]').",
 )
 @click.pass_context
 def eval_(

@@ -53,6 +53,19 @@ class MarginalScale:
 
 
 @dataclass(frozen=True)
+class ScalePlan:
+    """A scale call as `_BatchCompiler.scale_plan` works it out (see there)."""
+
+    x: V
+    kind: str  # marginal | whole
+    versions: tuple
+    pieces: tuple  # each version's segments (generator.segments)
+    scale: int
+    bound: int
+    limit: int | None
+
+
+@dataclass(frozen=True)
 class V:
     """A compiled value: its Python code, what it is, and for numbers its scale and bound."""
 
@@ -311,6 +324,18 @@ class _BatchCompiler(FormulaVisitor[V]):
         return V("num", f"b.round({x.code}, {unit}, {mode!r})", places, x.bound // unit + 1)
 
     def scale(self, name: str, x: V) -> V:
+        plan = self.scale_plan(name, x)
+        x, kind, versions, limit = plan.x, plan.kind, plan.versions, plan.limit
+        marginal = None
+        if kind == "marginal" and limit is None:
+            marginal = MarginalScale(x.code, self.version(name), versions, plan.bound)
+        code = f"b.scale({x.code}, {self.version(name)}, {kind!r}, {versions!r}, {limit!r})"
+        return V("num", code, plan.scale, plan.bound, marginal=marginal)
+
+    def scale_plan(self, name: str, x: V) -> ScalePlan:
+        """What any backend needs of a scale call: x aligned to the edges' scale, each dated
+        version's steps (marginal) or brackets (whole), their segments, the result's scale and
+        exact bound, and the largest |x| computed without overflow (None: every row)."""
         p = self.params[name]
         bounds = [
             e for v in p.values for bk in v.brackets for e in (bk.lower, bk.upper) if e is not None
@@ -324,7 +349,6 @@ class _BatchCompiler(FormulaVisitor[V]):
         def bound_num(value):
             return None if value is None else numerator(value, x.scale)
 
-        marginal = None
         if p.method == "marginal":
             kind = "marginal"
             versions = tuple(
@@ -361,10 +385,7 @@ class _BatchCompiler(FormulaVisitor[V]):
             max_bound = max(segments.value_bound(piece, limit) for piece in pieces)
         if x.bound >= segments.SHIFT_LIMIT:
             limit = min(limit if limit is not None else x.bound, segments.SHIFT_LIMIT - 1)
-        if kind == "marginal" and limit is None:
-            marginal = MarginalScale(x.code, self.version(name), versions, max_bound)
-        code = f"b.scale({x.code}, {self.version(name)}, {kind!r}, {versions!r}, {limit!r})"
-        return V("num", code, result_scale, max_bound, marginal=marginal)
+        return ScalePlan(x, kind, versions, tuple(pieces), result_scale, max_bound, limit)
 
     def table(self, name: str, key: V) -> V:
         p = self.params[name]
@@ -408,21 +429,28 @@ def _reader(f) -> tuple[str, V]:
     return f"b.date({f.name!r}{default})", V("date", local(f.name))
 
 
-def emit_batch_function(policy: Policy) -> list[str]:
-    """The lines of `evaluate_batch`, appended to the policy's generated module."""
+def emit_batch_function(policy: Policy, row_kernel: bool = False) -> list[str]:
+    """The lines of `evaluate_batch`, appended to the policy's generated module; with
+    `row_kernel`, it hands the rows to `_batch_by_rows` when the engine says so."""
     c = _BatchCompiler(policy)
     lines = [
-        "def evaluate_batch(columns: dict, on):",
+        "def evaluate_batch(columns: dict, on, engine: str = 'auto'):",
         '    """Every row of `columns` (name -> numpy/Arrow/pandas column or list) on `on` (one date',
         "    or a column of dates), exactly as `evaluate` would: outputs as int64 numerators over",
         "    10**places (money in fen), invalid rows listed with their field and reason.",
+        "    engine: 'numpy' (whole columns), 'numba' (evaluate_rows compiled), 'python'",
+        "    (evaluate_rows as it is) or 'auto' (numba when installed and the batch is large).",
         "    Imports numpy only when called.",
         '    """',
         "    import numpy as np",
         "",
         "    from generator import batch_runtime as _b",
+        "    from generator import row_runtime as _r",
         "",
         "    b = _b.Batch(columns, on, INPUTS)",
+        f"    kernel = _r.kernel({'evaluate_rows' if row_kernel else 'None'}, engine, b.n)",
+        "    if kernel is not None:",
+        "        return _batch_by_rows(b, kernel)",
     ]
     for f in policy.inputs:
         code, value = _reader(f)

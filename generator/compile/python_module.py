@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from generator.compile.batch_kernel import emit_batch_function
+from generator.compile.row_kernel import emit_row_kernel
 from generator.compile.wrap import wrap_code
 from generator.core.messages import ENGLISH, Message, in_language
 from generator.core.naming import constant, local
@@ -98,7 +99,9 @@ def _module_lines(policy: Policy) -> str:
     out += ["", ""] + _evaluate_lines(policy)
     out += ["", ""] + _validate_lines()
     out += ["", ""] + _advise_lines(policy)
-    out += ["", ""] + emit_batch_function(policy)
+    row_kernel, row_lines = emit_row_kernel(policy)
+    out += ["", ""] + emit_batch_function(policy, row_kernel)
+    out += ["", ""] + row_lines
     return "\n".join(out) + "\n"
 
 
