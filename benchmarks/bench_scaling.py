@@ -6,7 +6,8 @@ policies) and timed in a fresh process as an officer runs it:
 
 - `ratebook build` of one marginal scale of N brackets, one table of N keys, one amount
   with N dated values, and of N small policies; with the one-case `evaluate` speed of the
-  generated module for the scale and the table (evaluations per second, in process);
+  generated module for the scale and the table (evaluations per second, in process) and
+  its `evaluate_batch` speed (rows per second on a million rows, one thread);
 - `ratebook eval --cases`, `ratebook diff --cases` and `ratebook test` on case files of N
   rows: wall time and peak memory of the process (`test` on the same rows with an expected
   output column, every row passing).
@@ -21,7 +22,6 @@ is seen at a glance: ×10 in size and ×10 in time is linear.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import platform
 import random
@@ -33,124 +33,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.made_projects import (  # noqa: E402  (the made-up projects the tests use too)
+    copay_policy,
+    dated_policy,
+    scale_policy,
+    table_policy,
+    write_project,
+)
 
 ON = "2020-06-01"
-HEAD = """ratebook: 1
-id: demo.{name}
-title: {{zh: 测试, en: A made-up policy for the scaling benchmark}}
-source: {{title: Benchmark, date: "2020", clause: "1"}}
-"""
-
-
-def scale_policy(n: int) -> str:
-    brackets = "\n".join(
-        f"          - {{over: {i * 100}, up_to: {(i + 1) * 100}, rate: {i % 50 + 1}%}}"
-        for i in range(n - 1)
-    )
-    brackets += f"\n          - {{over: {(n - 1) * 100}, rate: 51%}}"
-    return (
-        HEAD.format(name="big")
-        + f"""inputs:
-  cost: {{type: number, unit: yuan, min: 0}}
-outputs:
-  paid: {{type: number, unit: yuan, rounding: {{places: 2, mode: half_up}}}}
-parameters:
-  big_scale:
-    kind: scale
-    method: marginal
-    input_unit: yuan
-    values:
-      - from: 2020-01-01
-        brackets:
-{brackets}
-formulas:
-  paid: scale(big_scale, cost)
-"""
-    )
-
-
-def table_policy(n: int) -> str:
-    codes = ", ".join(f"k{i}" for i in range(n))
-    rows = ", ".join(f"k{i}: {i % 90 + 1}%" for i in range(n))
-    return (
-        HEAD.format(name="big")
-        + f"""inputs:
-  code: {{type: enum, values: [{codes}]}}
-  cost: {{type: number, unit: yuan, min: 0}}
-outputs:
-  paid: {{type: number, unit: yuan, rounding: {{places: 2, mode: half_up}}}}
-parameters:
-  ratio:
-    kind: table
-    key: code
-    unit: "1"
-    values:
-      - from: 2020-01-01
-        rows: {{{rows}}}
-formulas:
-  paid: cost * table(ratio, code)
-"""
-    )
-
-
-def dated_policy(n: int) -> str:
-    start = dt.date(1990, 1, 1)
-    values = "\n".join(
-        f"      - {{from: {(start + dt.timedelta(days=3 * i)).isoformat()}, value: {1000 + i}}}"
-        for i in range(n)
-    )
-    return (
-        HEAD.format(name="big")
-        + f"""inputs:
-  cost: {{type: number, unit: yuan, min: 0}}
-outputs:
-  paid: {{type: number, unit: yuan, rounding: {{places: 2, mode: half_up}}}}
-parameters:
-  cap:
-    kind: amount
-    unit: yuan
-    values:
-{values}
-formulas:
-  paid: min(cost, cap)
-"""
-    )
-
-
-def copay_policy(name: str, rate: str) -> str:
-    return (
-        HEAD.format(name=name)
-        + f"""inputs:
-  scheme: {{type: enum, values: [employee, resident]}}
-  cost: {{type: number, unit: yuan, min: 0}}
-outputs:
-  copay: {{type: number, unit: yuan, rounding: {{places: 2, mode: half_up}}}}
-parameters:
-  employee_scale:
-    kind: scale
-    method: marginal
-    input_unit: yuan
-    values:
-      - from: 2020-01-01
-        brackets:
-          - {{over: 1000, up_to: 5000, rate: 10%}}
-          - {{over: 5000, rate: {rate}}}
-  resident_share:
-    kind: rate
-    values:
-      - {{from: 2020-01-01, value: 5%}}
-formulas:
-  copay: if scheme = "employee" then scale(employee_scale, cost) else cost * resident_share
-"""
-    )
-
-
-def project(folder: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = folder / "policies" / "demo" / f"{name}.yaml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return folder
 
 
 def timed(args: list[str], cwd: Path | None = None) -> tuple[float, float]:
@@ -173,6 +66,17 @@ def timed(args: list[str], cwd: Path | None = None) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def measured(what: str, n: int, run: str, args: list[str], note: str = "") -> list[str]:
+    """The table row of `ratebook ARGS` timed in a fresh process: what, size, run, time,
+    peak memory, note (the growth column is added when the table is printed)."""
+    seconds, mib = timed(args)
+    return [what, f"{n:,}", run, f"{seconds:.2f} s", f"{mib:.0f} MiB", note]
+
+
+def seconds_of(row: list[str]) -> float:
+    return float(row[3].split()[0])
+
+
 SPEED = """
 import datetime as dt, random, sys, time
 from pathlib import Path
@@ -188,13 +92,28 @@ on = dt.date(2020, 6, 1)
 start = time.perf_counter()
 for case in cases:
     module.evaluate(case, on)
-print(len(cases) / (time.perf_counter() - start))
+one = len(cases) / (time.perf_counter() - start)
+import numpy as np
+rows = 1_000_000
+if kind == "table":
+    columns = {"code": np.array([f"k{i % n}" for i in range(rows)]), "cost": np.full(rows, 1000.0)}
+else:
+    columns = {"cost": np.round(np.random.default_rng(n).uniform(0, n * 100 + 1000, rows), 2)}
+module.evaluate_batch({k: v[:1000] for k, v in columns.items()}, on)  # imports, first use
+best = float("inf")
+for _ in range(3):
+    start = time.perf_counter()
+    module.evaluate_batch(columns, on)
+    best = min(best, time.perf_counter() - start)
+print(one, rows / best)
 """
 
 
-def one_case_speed(folder: Path, kind: str, n: int) -> float:
-    """Evaluations per second of the generated module's one-case `evaluate`, measured in a
-    process of its own (this one stays small, so the memory of the ones it starts is theirs)."""
+def evaluation_speeds(folder: Path, kind: str, n: int) -> tuple[float, float]:
+    """Evaluations per second of the generated module's one-case `evaluate` and rows per
+    second of its `evaluate_batch` (one call on a million rows, best of three, one thread),
+    measured in a process of its own (this one stays small, so the memory of the ones it
+    starts is theirs)."""
     done = subprocess.run(
         [sys.executable, "-c", SPEED, str(folder), kind, str(n)],
         cwd=ROOT,
@@ -202,7 +121,8 @@ def one_case_speed(folder: Path, kind: str, n: int) -> float:
         text=True,
         check=True,
     )
-    return float(done.stdout.strip())
+    one, batch = done.stdout.split()
+    return float(one), float(batch)
 
 
 def build_rows(kind: str, sizes: list[int], scratch: Path) -> list[list[str]]:
@@ -214,12 +134,11 @@ def build_rows(kind: str, sizes: list[int], scratch: Path) -> list[list[str]]:
         else:
             maker = {"brackets": scale_policy, "keys": table_policy, "dated values": dated_policy}
             files = {"big": maker[kind](n)}
-        project(folder, files)
-        seconds, mib = timed(["--root", str(folder), "build"])
-        speed = ""
+        row = measured(kind, n, "build", ["--root", str(write_project(folder, files)), "build"])
         if kind in ("brackets", "keys"):
-            speed = f"{one_case_speed(folder, 'table' if kind == 'keys' else 'scale', n):,.0f}/s"
-        rows.append([kind, f"{n:,}", "build", f"{seconds:.2f} s", f"{mib:.0f} MiB", speed])
+            one, batch = evaluation_speeds(folder, "table" if kind == "keys" else "scale", n)
+            row[-1] = f"one case {one:,.0f}/s; batch {batch / 1e6:.1f} M rows/s"
+        rows.append(row)
     return rows
 
 
@@ -236,8 +155,8 @@ def head_copay(scheme: str, cost: float) -> Decimal:
 
 
 def case_rows(sizes: list[int], scratch: Path, test_limit: int) -> list[list[str]]:
-    base = project(scratch / "base", {"copay": copay_policy("copay", "20%")})
-    head = project(scratch / "head", {"copay": copay_policy("copay", "25%")})
+    base = write_project(scratch / "base", {"copay": copay_policy("copay", "20%")})
+    head = write_project(scratch / "head", {"copay": copay_policy("copay", "25%")})
     timed(["--root", str(head), "build"])
     rows = []
     for n in sizes:
@@ -284,10 +203,11 @@ def case_rows(sizes: list[int], scratch: Path, test_limit: int) -> list[list[str
                     ["case rows", f"{n:,}", what, "-", "-", f"not run above {test_limit:,} rows"]
                 )
                 continue
-            seconds, mib = timed(args)
-            first = first or seconds
-            note = "" if what == "eval --cases" else f"{seconds / first:.1f}× eval --cases"
-            rows.append(["case rows", f"{n:,}", what, f"{seconds:.2f} s", f"{mib:.0f} MiB", note])
+            row = measured("case rows", n, what, args)
+            first = first or seconds_of(row)
+            if what != "eval --cases":
+                row[-1] = f"{seconds_of(row) / first:.1f}× eval --cases"
+            rows.append(row)
     return rows
 
 
@@ -298,7 +218,7 @@ def growth(rows: list[list[str]]) -> list[list[str]]:
     for row in rows:
         key = (row[0], row[2])
         size = int(row[1].replace(",", ""))
-        seconds = float(row[3].split()[0]) if row[3] != "-" else None
+        seconds = seconds_of(row) if row[3] != "-" else None
         ratio = ""
         if seconds is not None and key in previous:
             size_before, seconds_before = previous[key]

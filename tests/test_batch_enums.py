@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +27,7 @@ from generator.batch.run import run_file
 from generator.batch_runtime import Batch, code_dtype
 from generator.core import values as V
 
-from .made_policies import key_rate, keyed_table
+from .made_policies import VERSION_STARTS, key_rate, keyed_table
 
 ON = dt.date(2012, 6, 1)
 SIZES = (1, 127, 128, 129, 300)
@@ -225,3 +225,54 @@ def test_build_names_the_table_row_where_the_batch_path_pays_another_amount(tmp_
     # 1,000 yuan at key 300's rate (300 % 97 = 9%) by the interpreter, at key 44's (44%) by
     # the wrapped batch
     assert (wrapped[0].params["expected"], wrapped[0].params["got"]) == ("pay 90.00", "pay 440.00")
+
+
+@pytest.fixture(scope="module")
+def large_dated_table(tmp_path_factory):
+    """demo.keyed with 5,000 keys in five dated versions (VERSION_STARTS)."""
+    return keyed_table(tmp_path_factory.mktemp("keyed_large"), 5000, versions=5)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_table_of_thousands_of_keys_in_several_versions_pays_each_row_as_one_case(
+    large_dated_table, data
+):
+    """Rows of any key, dated into any version (the day before a version starts, its first
+    day, and before the first version, which is refused): the batch pays what `evaluate`
+    pays on the row's own date, and what the table says (key + version) % 97 percent."""
+    _, module = large_dated_table
+    starts = [dt.date.fromisoformat(s) for s in VERSION_STARTS]
+    days = [d + dt.timedelta(days=shift) for d in starts for shift in (-1, 0, 200)]
+    key = st.one_of(st.sampled_from([1, 2, 96, 97, 4999, 5000]), st.integers(1, 5000))
+    drawn = data.draw(
+        st.lists(
+            st.tuples(key, st.decimals(0, 10**6, places=2), st.sampled_from(days)),
+            min_size=1,
+            max_size=40,
+        )
+    )
+    result = module.evaluate_batch(
+        {
+            "key": np.array([k for k, _, _ in drawn]),
+            "amount": np.array([float(a) for _, a, _ in drawn]),
+        },
+        np.array([d.isoformat() for _, _, d in drawn], dtype="datetime64[D]"),
+    )
+    expected = []
+    for k, amount, day in drawn:
+        try:
+            one = format(module.evaluate({"key": k, "amount": str(amount)}, day)["pay"], "f")
+        except rt.EvaluationError:
+            one = None
+        version = sum(1 for s in starts if s <= day) - 1
+        by_hand = (
+            (amount * key_rate(k, version)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if version >= 0
+            else None
+        )
+        assert one == (None if by_hand is None else format(by_hand, "f")), (k, amount, day)
+        expected.append(one)
+    assert result.text("pay") == expected

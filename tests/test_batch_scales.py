@@ -24,6 +24,7 @@ from generator import runtime as rt
 from generator import segments
 from generator.batch_runtime import Batch
 from generator.compile.batch_kernel import marginal_steps
+from generator.core import limits
 
 from .made_policies import build
 
@@ -232,73 +233,82 @@ def test_rows_whose_value_could_overflow_take_the_exact_path_and_stay_exact(tmp_
     assert result.exact_path_rows >= 1
 
 
-@pytest.fixture(scope="module")
-def big_policy(tmp_path_factory):
-    """demo.big: a marginal scale of 1,000 brackets with two dated versions, and a whole-amount
-    scale of 1,000 brackets, both on x."""
+@pytest.fixture(scope="module", params=[1000, 10_000], ids=lambda n: f"{n}-brackets")
+def big_policy(request, tmp_path_factory):
+    """demo.big: a marginal scale of N brackets (100 yuan wide) with two dated versions, and
+    a whole-amount scale of N brackets (50 yuan wide), both on x; N = 1,000 and 10,000."""
+    size = request.param
     chance = random.Random(13)
     marginal_versions = []
     for start in ("2011-01-01", "2012-01-01"):
         brackets = [{"up_to": 100, "rate": "0%"}]
-        for i in range(1, 999):
+        for i in range(1, size - 1):
             brackets.append(
                 {"over": i * 100, "up_to": (i + 1) * 100, "rate": f"{chance.randint(0, 99)}%"}
             )
-        brackets.append({"over": 99_900, "rate": "45%"})
+        brackets.append({"over": (size - 1) * 100, "rate": "45%"})
         marginal_versions.append({"from": start, "brackets": brackets})
     whole = [{"below": 50, "amount": 7}]
-    for i in range(1, 999):
+    for i in range(1, size - 1):
         whole.append({"at_least": i * 50, "below": (i + 1) * 50, "amount": chance.randint(0, 5000)})
-    whole.append({"at_least": 49_950, "amount": 1})
-    return build(
-        tmp_path_factory.mktemp("big"),
-        "demo.big",
-        {
-            "inputs": {"x": {"type": "number", "unit": "yuan", "min": 0}},
-            "outputs": {
-                "marginal": {
-                    "type": "number",
-                    "unit": "yuan",
-                    "rounding": {"places": 2, "mode": "half_up"},
+    whole.append({"at_least": (size - 1) * 50, "amount": 1})
+    with pytest.MonkeyPatch.context() as patch:
+        # 30,000 brackets pass the 1 MiB and the 200,000 YAML nodes a policy file may have;
+        # the limits are not what this checks
+        patch.setattr(limits, "POLICY_FILE_MAX_BYTES", 8 * 2**20)
+        patch.setattr(limits, "YAML_MAX_NODES", 1_000_000)
+        made = build(
+            tmp_path_factory.mktemp("big"),
+            "demo.big",
+            {
+                "inputs": {"x": {"type": "number", "unit": "yuan", "min": 0}},
+                "outputs": {
+                    "marginal": {
+                        "type": "number",
+                        "unit": "yuan",
+                        "rounding": {"places": 2, "mode": "half_up"},
+                    },
+                    "whole": {
+                        "type": "number",
+                        "unit": "yuan",
+                        "rounding": {"places": 2, "mode": "half_up"},
+                    },
                 },
-                "whole": {
-                    "type": "number",
-                    "unit": "yuan",
-                    "rounding": {"places": 2, "mode": "half_up"},
+                "parameters": {
+                    "m": {
+                        "kind": "scale",
+                        "method": "marginal",
+                        "input_unit": "yuan",
+                        "values": marginal_versions,
+                    },
+                    "w": {
+                        "kind": "scale",
+                        "method": "whole_amount",
+                        "input_unit": "yuan",
+                        "output_unit": "yuan",
+                        "values": [{"from": "2011-01-01", "brackets": whole}],
+                    },
                 },
+                "formulas": {"marginal": "scale(m, x)", "whole": "scale(w, x)"},
             },
-            "parameters": {
-                "m": {
-                    "kind": "scale",
-                    "method": "marginal",
-                    "input_unit": "yuan",
-                    "values": marginal_versions,
-                },
-                "w": {
-                    "kind": "scale",
-                    "method": "whole_amount",
-                    "input_unit": "yuan",
-                    "output_unit": "yuan",
-                    "values": [{"from": "2011-01-01", "brackets": whole}],
-                },
-            },
-            "formulas": {"marginal": "scale(m, x)", "whole": "scale(w, x)"},
-        },
-    )
+        )
+    return size, *made
 
 
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_a_policy_of_1000_brackets_gives_each_row_its_one_case_value(big_policy, data):
-    _, module = big_policy
+def test_a_policy_of_thousands_of_brackets_gives_each_row_its_one_case_value(big_policy, data):
+    """Rows on (a fen either side of) every kind of edge and anywhere up to past the top
+    bracket, dated into either version: the batch value is the one-case value, in int64."""
+    size, _, module = big_policy
     n = 40
     cents = data.draw(
         st.lists(
             st.one_of(
-                st.integers(0, 12_000_000),
-                st.builds(lambda e, d: e * 5000 + d, st.integers(0, 2000), st.integers(-1, 1)),
+                st.integers(0, size * 12_000),
+                st.builds(lambda e, d: e * 5000 + d, st.integers(0, 2 * size), st.integers(-1, 1)),
             ),
             min_size=n,
             max_size=n,
@@ -321,3 +331,50 @@ def test_a_policy_of_1000_brackets_gives_each_row_its_one_case_value(big_policy,
         ]
         assert result.text(name) == expected, name
     assert result.exact_path_rows == 0
+
+
+@st.composite
+def sorted_starts(draw):
+    """Sorted int64 starts as scales give them: even widths (the guided search), widths of
+    every size (the binary search), repeated starts, and starts near the ends of int64."""
+    size = draw(st.one_of(st.integers(1, 70), st.sampled_from([1000, 10_000])))
+    chance = random.Random(draw(st.integers(0, 2**32)))
+    shape = draw(st.sampled_from(["even", "jittered", "any", "repeats"]))
+    first = draw(st.one_of(st.integers(-(10**12), 10**12), st.sampled_from([-(2**62), 2**62])))
+    width = draw(st.integers(1, 10**6))
+    starts, at = [], first
+    for _ in range(size):
+        starts.append(at)
+        if shape == "even":
+            at += width
+        elif shape == "jittered":
+            at += width + chance.randint(-(width // 3), width // 3)
+        elif shape == "any":
+            at += chance.choice([1, width, width * 1000])
+        else:
+            at += chance.choice([0, width])
+    return np.array(starts, dtype=np.int64)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), starts=sorted_starts())
+def test_the_guided_search_counts_the_starts_as_the_binary_search_does(data, starts):
+    from generator.batch_runtime import SortedSearch
+
+    edges = [int(s) + d for s in starts[:: max(1, len(starts) // 50)] for d in (-1, 0, 1)]
+    x = data.draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(edges + [int(starts[-1]) + 1, int(starts[0]) - 1]),
+                st.integers(-(2**63), 2**63 - 1),
+                st.integers(int(starts[0]) - 10, int(starts[-1]) + 10),
+            ),
+            min_size=1,
+            max_size=200,
+        )
+    )
+    column = np.array(x, dtype=np.int64)
+    search = SortedSearch(starts)
+    assert search.right(column).tolist() == np.searchsorted(starts, column, side="right").tolist()
+    if len(starts) >= 1000 and np.all(np.diff(starts) == starts[1] - starts[0]):
+        assert search.guide is not None  # even widths take the guided search

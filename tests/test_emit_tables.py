@@ -233,7 +233,8 @@ def test_the_interpreter_outcomes_of_the_table_are_what_the_csv_shows(copay):
 
 
 def test_the_workbook_bytes_do_not_depend_on_whether_lxml_is_installed(project):
-    """openpyxl writes XML differently with lxml; the canonical form makes both give one file."""
+    """Whether lxml is installed changes how openpyxl writes XML; the tables are written by
+    XlsxWriter, which does not use it, so both give one file."""
     import hashlib
     import os
     import subprocess

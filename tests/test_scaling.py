@@ -1,10 +1,10 @@
 """Large rule books and long case files give what small ones give.
 
 - A marginal scale of 1,200 brackets, a whole-amount scale of 1,000 and a table of 2,000 keys
-  (fixtures written here, not shipped values): the interpreter, the generated module's one-case
-  `evaluate` (which finds a bracket by bisection and a key in a dict) and its `evaluate_batch`
-  agree on every bracket edge, just around it, and on random amounts; the marginal totals
-  are checked against sums worked here bracket by bracket.
+  (made up by tests/made_projects.py, not shipped values): the interpreter, the generated
+  module's one-case `evaluate` (which finds a bracket by bisection and a key in a dict) and
+  its `evaluate_batch` agree on every bracket edge, just around it, on random amounts and on
+  every key; the marginal totals are checked against sums worked here bracket by bracket.
 - `ratebook diff --cases` reads a case file chunk by chunk (by Arrow when the CSV is plain,
   cell by cell otherwise) and gives, with chunks far smaller than the file, the same report
   as evaluating the whole list of cases one by one (`impact.case_impact`).
@@ -32,11 +32,12 @@ from generator.regress.diff import compare
 from generator.regress.impact import case_impact, file_cases
 from generator.regress.report import markdown, terminal_lines
 
+from . import made_projects as made
+
 ON = dt.date(2020, 6, 1)
 BRACKETS = 1200
 WHOLE = 1000
-KEYS = 2000  # the one-case paths
-BATCH_KEYS = 120  # the batch path: its enum codes are int8 until they are sized to the enum
+KEYS = 2000
 
 
 def _rate(i: int) -> str:
@@ -44,75 +45,30 @@ def _rate(i: int) -> str:
 
 
 def _big_policy(keys: int) -> str:
-    marginal = "\n".join(
-        f"          - {{over: {i * 250}, up_to: {(i + 1) * 250}, rate: {_rate(i)}}}"
-        for i in range(BRACKETS - 1)
+    return made.policy(
+        "demo.big",
+        {
+            "code": f"{{type: enum, values: {made.codes(keys)}}}",
+            "cost": made.COST,
+            "people": "{type: integer, unit: person, min: 0}",
+        },
+        {"paid": made.MONEY, "staff": made.MONEY, "shared": made.MONEY},
+        [
+            made.marginal_scale("long_scale", BRACKETS, 250, _rate, "70%"),
+            made.whole_amount_scale("steps", WHOLE, 100),
+            made.table("share", "code", keys),
+        ],
+        {
+            "paid": "scale(long_scale, cost)",
+            "staff": "scale(steps, people)",
+            "shared": "cost * table(share, code)",
+        },
+        title="A large made-up rule book",
     )
-    marginal += f"\n          - {{over: {(BRACKETS - 1) * 250}, rate: 70%}}"
-    whole = "\n".join(
-        f"          - {{at_least: {i * 100}, below: {(i + 1) * 100}, amount: {i * 3 + 1}}}"
-        for i in range(WHOLE - 1)
-    )
-    whole += f"\n          - {{at_least: {(WHOLE - 1) * 100}, amount: 5000}}"
-    codes = ", ".join(f"c{i}" for i in range(keys))
-    rows = ", ".join(f"c{i}: {(i * 13) % 97 + 1}%" for i in range(keys))
-    return f"""ratebook: 1
-id: demo.big
-title: {{zh: 大型测试, en: A large made-up rule book}}
-source: {{title: Test source, date: "2020", clause: "1"}}
-inputs:
-  code: {{type: enum, values: [{codes}]}}
-  cost: {{type: number, unit: yuan, min: 0}}
-  people: {{type: integer, unit: person, min: 0}}
-outputs:
-  paid:
-    type: number
-    unit: yuan
-    rounding: {{places: 2, mode: half_up}}
-  staff:
-    type: number
-    unit: yuan
-    rounding: {{places: 2, mode: half_up}}
-  shared:
-    type: number
-    unit: yuan
-    rounding: {{places: 2, mode: half_up}}
-parameters:
-  long_scale:
-    kind: scale
-    method: marginal
-    input_unit: yuan
-    values:
-      - from: 2020-01-01
-        brackets:
-{marginal}
-  steps:
-    kind: scale
-    method: whole_amount
-    input_unit: person
-    output_unit: yuan
-    values:
-      - from: 2020-01-01
-        brackets:
-{whole}
-  share:
-    kind: table
-    key: code
-    unit: "1"
-    values:
-      - from: 2020-01-01
-        rows: {{{rows}}}
-formulas:
-  paid: scale(long_scale, cost)
-  staff: scale(steps, people)
-  shared: cost * table(share, code)
-"""
 
 
 def _load(root: Path, keys: int):
-    (root / "policies" / "demo").mkdir(parents=True)
-    (root / "policies" / "demo" / "big.yaml").write_text(_big_policy(keys), encoding="utf-8")
-    project = load_project(root)
+    project = load_project(made.write_project(root, {"big": _big_policy(keys)}))
     assert not project.findings.errors, project.findings.errors
     policy = project.policy("demo.big")
     return policy, module_from_text(emit_module(policy), f"ratebook_test_big_{keys}")
@@ -121,11 +77,6 @@ def _load(root: Path, keys: int):
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     return _load(tmp_path_factory.mktemp("big"), KEYS)
-
-
-@pytest.fixture(scope="module")
-def big_for_batch(tmp_path_factory):
-    return _load(tmp_path_factory.mktemp("big_batch"), BATCH_KEYS)
 
 
 def _marginal_by_hand(x: Decimal) -> Decimal:
@@ -153,7 +104,7 @@ def _cases(count: int, seed: int, keys: int) -> list[dict]:
         people = pick.randrange(WHOLE + 1) * 100 + pick.choice([-1, 0, 1])
         cases.append(
             {
-                "code": f"c{pick.randrange(keys)}",
+                "code": f"k{pick.randrange(keys)}",
                 "cost": str(max(cost, Decimal(0))),
                 "people": max(people, 0),
             }
@@ -165,7 +116,7 @@ def test_a_long_marginal_scale_gives_the_sum_of_its_parts(big):
     policy, module = big
     for x in ("0", "249.99", "250", "250.01", "149999.99", "299750", "299750.01", "1000000"):
         expected = rt.round_to(_marginal_by_hand(Decimal(x)), 2)
-        case = {"code": "c0", "cost": x, "people": 0}
+        case = {"code": "k0", "cost": x, "people": 0}
         assert module.evaluate(case, ON)["paid"] == expected
         assert interpret(policy, case, ON)["paid"] == expected
 
@@ -176,9 +127,9 @@ def test_one_case_and_interpreter_agree_on_a_large_scale_and_table(big):
         assert module.evaluate(dict(case), ON) == interpret(policy, dict(case), ON), case
 
 
-def test_one_case_and_batch_agree_on_a_large_scale(big_for_batch):
-    policy, module = big_for_batch
-    cases = _cases(1500, seed=14, keys=BATCH_KEYS)
+def test_one_case_and_batch_agree_on_a_large_scale_and_table(big):
+    policy, module = big
+    cases = _cases(1500, seed=14, keys=KEYS)
     columns = {name: [c[name] for c in cases] for name in ("code", "cost", "people")}
     result = module.evaluate_batch(columns, ON)
     assert result.valid.all(), result.errors[:3]
@@ -192,91 +143,49 @@ def test_one_case_and_batch_agree_on_a_large_scale(big_for_batch):
 
 def test_a_bracket_edge_of_a_whole_amount_scale_takes_the_bracket_it_opens(big):
     policy, module = big
-    below = module.evaluate({"code": "c5", "cost": "0", "people": 49_999}, ON)
-    at = module.evaluate({"code": "c5", "cost": "0", "people": 50_000}, ON)
-    assert below["staff"] == Decimal(499 * 3 + 1)  # at least 49,900, below 50,000
-    assert at["staff"] == Decimal(500 * 3 + 1)  # at least 50,000
-    last = module.evaluate({"code": "c5", "cost": "0", "people": 10**6}, ON)
+    below = module.evaluate({"code": "k5", "cost": "0", "people": 49_999}, ON)
+    at = module.evaluate({"code": "k5", "cost": "0", "people": 50_000}, ON)
+    assert below["staff"] == Decimal(made.step_amount(499))  # at least 49,900, below 50,000
+    assert at["staff"] == Decimal(made.step_amount(500))  # at least 50,000
+    last = module.evaluate({"code": "k5", "cost": "0", "people": 10**6}, ON)
     assert last["staff"] == Decimal(5000)
 
 
 def test_every_key_of_a_large_table_is_found(big):
     policy, module = big
     for i in range(KEYS):
-        expected = Decimal((i * 13) % 97 + 1)  # 100 yuan × the key's percentage
-        case = {"code": f"c{i}", "cost": "100", "people": 0}
+        expected = Decimal(made.key_rate(i)[:-1])  # 100 yuan × the key's percentage
+        case = {"code": f"k{i}", "cost": "100", "people": 0}
         assert module.evaluate(case, ON)["shared"] == expected
         assert interpret(policy, case, ON)["shared"] == expected
 
 
-def test_every_key_of_a_table_is_found_in_a_batch(big_for_batch):
-    policy, module = big_for_batch
-    codes = [f"c{i}" for i in range(BATCH_KEYS)]
+def test_every_key_of_a_table_is_found_in_a_batch(big):
+    policy, module = big
+    codes = [f"k{i}" for i in range(KEYS)]
     result = module.evaluate_batch(
-        {"code": codes, "cost": ["100"] * BATCH_KEYS, "people": [0] * BATCH_KEYS}, ON
+        {"code": codes, "cost": ["100"] * KEYS, "people": [0] * KEYS}, ON
     )
-    for i in range(BATCH_KEYS):
-        assert Decimal(int(result.outputs["shared"][i])).scaleb(-2) == (i * 13) % 97 + 1
+    for i in range(KEYS):
+        assert Decimal(int(result.outputs["shared"][i])).scaleb(-2) == Decimal(
+            made.key_rate(i)[:-1]
+        )
 
 
 def test_a_code_not_in_the_table_is_refused_with_the_one_case_words(big):
     policy, module = big
     with pytest.raises(rt.InvalidCase) as one:
-        module.evaluate({"code": "c20000", "cost": "1", "people": 0}, ON)
+        module.evaluate({"code": "k20000", "cost": "1", "people": 0}, ON)
     with pytest.raises(rt.InvalidCase) as reference:
-        interpret(policy, {"code": "c20000", "cost": "1", "people": 0}, ON)
+        interpret(policy, {"code": "k20000", "cost": "1", "people": 0}, ON)
     assert str(one.value) == str(reference.value)
 
 
 # -- diff --cases, streamed -------------------------------------------------------------------
 
-COPAY = """ratebook: 1
-id: demo.copay
-title: {zh: 测试共付, en: Test co-payment}
-source: {title: Test source, date: "2012", clause: "1"}
-inputs:
-  scheme:
-    type: enum
-    values: [employee, resident]
-  cost:
-    type: number
-    unit: yuan
-    min: 0
-  member:
-    type: boolean
-    default: true
-outputs:
-  copay:
-    type: number
-    unit: yuan
-    rounding: {places: 2, mode: half_up}
-  covered:
-    type: boolean
-parameters:
-  employee_scale:
-    kind: scale
-    method: marginal
-    input_unit: yuan
-    values:
-      - from: 2012-01-01
-        brackets:
-          - {over: 1000, up_to: 5000, rate: 10%}
-          - {over: 5000, rate: RATE}
-  resident_share:
-    kind: rate
-    values:
-      - {from: START, value: 5%}
-formulas:
-  copay: if scheme = "employee" then scale(employee_scale, cost) else cost * resident_share
-  covered: member and cost > LIMIT
-"""
-
 
 def _project(root: Path, rate: str, start: str, limit: str) -> Path:
-    (root / "policies" / "demo").mkdir(parents=True)
-    text = COPAY.replace("RATE", rate).replace("START", start).replace("LIMIT", limit)
-    (root / "policies" / "demo" / "copay.yaml").write_text(text, encoding="utf-8")
-    return root
+    return made.write_project(root, {"copay": made.copay_policy("copay", rate, start, limit)})
 
 
 @pytest.fixture

@@ -161,20 +161,11 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     #     fund_cap - fund_paid_this_year))
     reimbursement = b.round(
         np.minimum(
-            (
-                eligible_cost * np.array(
-                    [[8, 7, 6]],
-                    dtype=np.int64
-                )[v_ratio_by_level, hospital_level]
-            ),
+            (eligible_cost * b.table(((8, 7, 6),), v_ratio_by_level, hospital_level)),
             (
                 np.maximum(
                     0,
-                    (
-                        (
-                            np.array([50000, 200000], dtype=np.int64)[v_fund_cap] * 10000
-                        ) - fund_paid_this_year
-                    )
+                    ((b.parameter((50000, 200000), v_fund_cap) * 10000) - fund_paid_this_year)
                 ) * 10
             )
         ),

@@ -184,14 +184,10 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
             (
                 np.maximum(
                     0,
-                    (
-                        eligible_cost_this_year - (
-                            np.array([400], dtype=np.int64)[v_deductible] * 10000
-                        )
-                    )
-                ) * np.array([5], dtype=np.int64)[v_subsidy_rate]
+                    (eligible_cost_this_year - (b.parameter((400,), v_deductible) * 10000))
+                ) * b.parameter((5,), v_subsidy_rate)
             ),
-            (np.array([1500], dtype=np.int64)[v_yearly_cap] * 100000)
+            (b.parameter((1500,), v_yearly_cap) * 100000)
         ),
         1000,
         'half_up'

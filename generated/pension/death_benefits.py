@@ -142,18 +142,10 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     v_funeral_grant_by_cause = b.version(P_FUNERAL_GRANT_BY_CAUSE_FROM)
     v_survivor_lump_sum_by_cause = b.version(P_SURVIVOR_LUMP_SUM_BY_CAUSE_FROM)
     # funeral_grant = table(funeral_grant_by_cause, cause)
-    funeral_grant = (
-        np.array(
-            [[5200, 5200], [6000, 6000]],
-            dtype=np.int64
-        )[v_funeral_grant_by_cause, cause] * 100
-    )
+    funeral_grant = (b.table(((5200, 5200), (6000, 6000)), v_funeral_grant_by_cause, cause) * 100)
     # survivor_lump_sum = table(survivor_lump_sum_by_cause, cause)
     survivor_lump_sum = (
-        np.array(
-            [[5200, 5200], [15000, 15000]],
-            dtype=np.int64
-        )[v_survivor_lump_sum_by_cause, cause] * 100
+        b.table(((5200, 5200), (15000, 15000)), v_survivor_lump_sum_by_cause, cause) * 100
     )
     return b.finish(
         {'funeral_grant': funeral_grant, 'survivor_lump_sum': survivor_lump_sum},

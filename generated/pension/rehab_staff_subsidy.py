@@ -106,10 +106,7 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     v_subsidy_share = b.version(P_SUBSIDY_SHARE_FROM)
     # subsidy = min_contribution_base * employer_rate * subsidy_share
     subsidy = b.round(
-        b.mul(
-            b.mul(min_contribution_base, employer_rate),
-            np.array([5], dtype=np.int64)[v_subsidy_share]
-        ),
+        b.mul(b.mul(min_contribution_base, employer_rate), b.parameter((5,), v_subsidy_share)),
         10000000,
         'half_up'
     )

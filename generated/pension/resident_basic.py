@@ -102,8 +102,8 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     # monthly_basic_pension = if age >= min_age then basic_pension else 0
     monthly_basic_pension = (
         b.pick(
-            (age >= np.array([60], dtype=np.int64)[v_min_age]),
-            np.array([60, 70], dtype=np.int64)[v_basic_pension],
+            (age >= b.parameter((60,), v_min_age)),
+            b.parameter((60, 70), v_basic_pension),
             0
         ) * 100
     )

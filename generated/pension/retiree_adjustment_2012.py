@@ -115,8 +115,8 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     # increase = max(monthly_pension * adjustment_rate, minimum_increase)
     increase = b.round(
         np.maximum(
-            (monthly_pension * np.array([1], dtype=np.int64)[v_adjustment_rate]),
-            (np.array([190], dtype=np.int64)[v_minimum_increase] * 100000)
+            (monthly_pension * b.parameter((1,), v_adjustment_rate)),
+            (b.parameter((190,), v_minimum_increase) * 100000)
         ),
         1000,
         'half_up'

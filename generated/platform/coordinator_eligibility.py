@@ -120,9 +120,7 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     computer_skills = b.boolean('computer_skills')
     v_max_age = b.version(P_MAX_AGE_FROM)
     # eligible = age <= max_age and education >= "college" and computer_skills
-    eligible = (
-        ((age <= np.array([35], dtype=np.int64)[v_max_age]) & (education >= 2)) & computer_skills
-    )
+    eligible = (((age <= b.parameter((35,), v_max_age)) & (education >= 2)) & computer_skills)
     return b.finish({'eligible': eligible}, {'eligible': None}, evaluate, INPUTS)
 
 

@@ -116,10 +116,7 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     # post_subsidy = min_monthly_wage * post_subsidy_rate * coordinators * months
     post_subsidy = b.round(
         b.mul(
-            b.mul(
-                (min_monthly_wage * np.array([15], dtype=np.int64)[v_post_subsidy_rate]),
-                coordinators
-            ),
+            b.mul((min_monthly_wage * b.parameter((15,), v_post_subsidy_rate)), coordinators),
             months
         ),
         1000,

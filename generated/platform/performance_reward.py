@@ -118,7 +118,7 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     reward = b.round(
         np.minimum(
             b.mul(reward_multiple, min_monthly_wage),
-            b.mul((np.array([1], dtype=np.int64)[v_reward_cap_share] * actual_pay), 10000)
+            b.mul((b.parameter((1,), v_reward_cap_share) * actual_pay), 10000)
         ),
         1000000,
         'half_up'

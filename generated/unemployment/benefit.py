@@ -122,13 +122,13 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
     v_standard = b.version(P_STANDARD_FROM)
     v_floor_factor = b.version(P_FLOOR_FACTOR_FROM)
     b.flag(
-        ~((min_wage * 10) >= (np.array([13], dtype=np.int64)[v_floor_factor] * min_living_standard))
+        ~((min_wage * 10) >= (b.parameter((13,), v_floor_factor) * min_living_standard))
     )  # min_wage >= floor_factor * min_living_standard
     # monthly_benefit = clamp(standard, floor_factor * min_living_standard, min_wage)
     monthly_benefit = b.round(
         b.clamp(
-            (np.array([520], dtype=np.int64)[v_standard] * 100000),
-            (np.array([13], dtype=np.int64)[v_floor_factor] * min_living_standard),
+            (b.parameter((520,), v_standard) * 100000),
+            (b.parameter((13,), v_floor_factor) * min_living_standard),
             (min_wage * 10)
         ),
         1000,

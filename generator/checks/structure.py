@@ -22,7 +22,33 @@ from generator.core.values import did_you_mean
 @lru_cache(maxsize=1)
 def policy_validator() -> Draft202012Validator:
     schema = json.loads(schema_text(POLICY_SCHEMA))
-    return Draft202012Validator(schema)
+    return Draft202012Validator(_refs_inlined(schema))
+
+
+def _refs_inlined(schema: dict) -> dict:
+    """The schema with each `{"$ref": "#/$defs/x"}` replaced by the definition itself.
+
+    The same checks and the same subschemas in the errors (a `$ref` here never has sibling
+    keywords), but jsonschema no longer resolves a reference for every item it checks: a
+    scale of 10,000 brackets made 40,000 lookups, a third of the time of its validation. A
+    definition that refers to itself keeps its `$ref` (the `$defs` stay for it).
+    """
+    definitions = schema.get("$defs", {})
+
+    def inlined(node, expanding: tuple):
+        if isinstance(node, list):
+            return [inlined(item, expanding) for item in node]
+        if not isinstance(node, dict):
+            return node
+        reference = node.get("$ref")
+        if len(node) == 1 and isinstance(reference, str) and reference.startswith("#/$defs/"):
+            name = reference.removeprefix("#/$defs/")
+            if name in definitions and "/" not in name and name not in expanding:
+                return inlined(definitions[name], expanding + (name,))
+            return node
+        return {key: inlined(value, expanding) for key, value in node.items()}
+
+    return inlined(schema, ())
 
 
 @lru_cache(maxsize=1)

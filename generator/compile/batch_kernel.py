@@ -179,7 +179,7 @@ class _BatchCompiler(FormulaVisitor[V]):
         values = [v.number for v in p.values]
         scale = max(decimals(v) for v in values)
         nums = [numerator(v, scale) for v in values]
-        code = f"np.array({nums!r}, dtype=np.int64)[{self.version(name)}]"
+        code = f"b.parameter({tuple(nums)!r}, {self.version(name)})"
         return V("num", code, scale, max(abs(n) for n in nums))
 
     def version(self, name: str) -> str:
@@ -394,9 +394,9 @@ class _BatchCompiler(FormulaVisitor[V]):
         rows = []
         for version in p.values:
             lookup = dict(version.rows)
-            rows.append([numerator(lookup[value], scale) for value in enum.values])
+            rows.append(tuple(numerator(lookup[value], scale) for value in enum.values))
         bound = max(abs(n) for row in rows for n in row)
-        code = f"np.array({rows!r}, dtype=np.int64)[{self.version(name)}, {key.code}]"
+        code = f"b.table({tuple(rows)!r}, {self.version(name)}, {key.code})"
         return V("num", code, scale, bound)
 
 

@@ -108,7 +108,7 @@ def replace(
 
     staging = _sibling(target, "new")
     try:
-        _write_tree(staging, files)
+        written = _write_tree(staging, files)
         if target.is_dir():
             for path in sorted(target.rglob("*")):
                 relative = path.relative_to(target).as_posix()
@@ -116,7 +116,8 @@ def replace(
                     copy = staging / relative
                     copy.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(path, copy)
-                    _sync_file(copy)
+                    written.append(copy)
+        _sync_files(staging, written)
         _sync_tree(staging)
         if not target.exists():
             os.rename(staging, target)
@@ -137,24 +138,56 @@ def replace(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write_tree(root: Path, files: dict[str, bytes]) -> None:
+def _write_tree(root: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write `files` under `root` (not yet synced); the paths written."""
     root.mkdir()
+    written = []
     for relative, data in sorted(files.items()):
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as stream:
             stream.write(data)
-            stream.flush()
+        written.append(path)
+    return written
+
+
+def _sync_files(root: Path, paths: list[Path]) -> None:
+    """Every file of `paths` on disk. On Linux one `syncfs` of the file system that holds
+    `root` does it: a thousand policies write six thousand files, and syncing each on its own
+    cost a wait for the disk per file (seconds in all). Elsewhere, or when syncfs fails, each
+    file is synced."""
+    if _syncfs(root):
+        return
+    for path in paths:
+        with open(path, "rb") as stream:
             os.fsync(stream.fileno())
 
 
-def _sync_file(path: Path) -> None:
-    with open(path, "rb") as stream:
-        os.fsync(stream.fileno())
+_syncfs_unavailable = False
+
+
+def _syncfs(folder: Path) -> bool:
+    """Write everything of the file system that holds `folder` to disk (Linux syncfs);
+    False where the system cannot or the call failed, and the caller syncs file by file."""
+    global _syncfs_unavailable
+    if _syncfs_unavailable or not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        _syncfs_unavailable = True
+        return False
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        return syncfs(handle) == 0  # since Linux 5.8 it reports a failed write-back too
+    finally:
+        os.close(handle)
 
 
 def _sync_tree(root: Path) -> None:
-    """Every folder of the tree on disk (the files were synced as they were written)."""
+    """Every folder of the tree on disk (its files are synced by `_sync_files`)."""
     for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
         _sync_folder(folder)
     _sync_folder(root)

@@ -305,12 +305,29 @@ def _lookup(parameter, index: int):
     return lookups[index]
 
 
+# Per policy, the parameters its formulas use and the order of its formulas, worked out on
+# first use and kept while the policy lives: the test table of a large scale evaluates
+# tens of thousands of cases of one policy, and walking its formulas for each was a third
+# of the time.
+_PLANS: dict[int, tuple[list, list[str]]] = {}
+
+
+def _plan(policy: Policy) -> tuple[list, list[str]]:
+    """(used_parameters(policy), the formulas in computing order)."""
+    found = _PLANS.get(id(policy))
+    if found is None:
+        found = _PLANS[id(policy)] = (used_parameters(policy), formula_order(policy)[0])
+        weakref.finalize(policy, _PLANS.pop, id(policy), None)
+    return found
+
+
 def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None) -> dict:
     """The outputs of one case on one date, exactly as the generated module gives them."""
     on = rt.evaluation_date(on)
     env = read_inputs(policy, case)
     evaluator = _Evaluator(policy, on, env, trace)
-    for parameter in used_parameters(policy):
+    used, order = _plan(policy)
+    for parameter in used:
         env[parameter.name] = evaluator.parameter_value(parameter.name)
     failed = []
     for index, check in enumerate(policy.checks):
@@ -320,7 +337,6 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
             failed.append(rt.Problem("", "rule-broken", message=check.message, rule=check.rule))
     if failed:
         raise rt.InvalidCase(failed)
-    order, _ = formula_order(policy)
     outputs = {f.name: f for f in policy.outputs}
     for name in order:
         formula = policy.formula(name)
@@ -352,7 +368,7 @@ def value_of(policy: Policy, tree: Node, case: dict, on: dt.date, outputs: dict)
     on = rt.evaluation_date(on)
     env = read_inputs(policy, case)
     evaluator = _Evaluator(policy, on, env, None)
-    for parameter in used_parameters(policy):
+    for parameter in _plan(policy)[0]:
         env[parameter.name] = evaluator.parameter_value(parameter.name)
     env.update(outputs)
     return evaluator.eval(tree)

@@ -308,36 +308,54 @@ def read_yaml_text(
     return doc, findings
 
 
-def _where(doc: SourceDocument, node: yaml.Node, path: tuple) -> Location:
+def _where(doc: SourceDocument, node: yaml.Node, path: tuple, shown: str | None = None) -> Location:
+    """The node's place; `shown` is `dotted(path)` when the caller has it already."""
     from generator.core.location import dotted
 
     mark = node.start_mark
-    return Location(doc.file, mark.line + 1, mark.column + 1, path=dotted(path))
+    return Location(
+        doc.file, mark.line + 1, mark.column + 1, path=dotted(path) if shown is None else shown
+    )
 
 
-def _convert(node: yaml.Node, path: tuple, doc: SourceDocument, findings: list[Finding]):
-    doc.places[path] = _where(doc, node, path)
+def _convert(
+    node: yaml.Node, path: tuple, doc: SourceDocument, findings: list[Finding], shown: str = ""
+):
+    """The node as plain data, each place recorded; `shown` is the dotted form of `path`,
+    grown a part at a time (a document of 10^5 nodes would otherwise spell out each path
+    from its root)."""
+    doc.places[path] = _where(doc, node, path, shown)
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                findings.append(finding("yaml-key", _where(doc, key_node, path)))
+                findings.append(finding("yaml-key", _where(doc, key_node, path, shown)))
                 continue
             key = _scalar(key_node, path, doc, findings)
+            inner = (
+                f"{shown}[{key}]"
+                if isinstance(key, int)
+                else f"{shown}.{key}"
+                if shown
+                else str(key)
+            )
             if key in result:
                 findings.append(
-                    finding("duplicate-key", _where(doc, key_node, path + (key,)), key=key)
+                    finding("duplicate-key", _where(doc, key_node, path + (key,), inner), key=key)
                 )
                 continue
-            doc.key_places[path + (key,)] = _where(doc, key_node, path + (key,))
-            result[key] = _convert(value_node, path + (key,), doc, findings)
+            doc.key_places[path + (key,)] = _where(doc, key_node, path + (key,), inner)
+            result[key] = _convert(value_node, path + (key,), doc, findings, inner)
         if node.tag not in (_MAP_TAG,):
             findings.append(finding("yaml-tag.collection", doc.places[path], tag=node.tag))
         return result
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ_TAG:
             findings.append(finding("yaml-tag.collection", doc.places[path], tag=node.tag))
-        return [_convert(item, path + (i,), doc, findings) for i, item in enumerate(node.value)]
+        return [
+            _convert(item, path + (i,), doc, findings, f"{shown}[{i}]")
+            for i, item in enumerate(node.value)
+        ]
     assert isinstance(node, yaml.ScalarNode)  # the one kind of node left
     return _scalar(node, path, doc, findings)
 
