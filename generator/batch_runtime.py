@@ -18,7 +18,7 @@ import datetime as dt
 import sys
 import threading
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import numpy as np
 
@@ -77,6 +77,8 @@ class BatchResult:
     valid: np.ndarray
     errors: list = field(default_factory=list)
     exact_path_rows: int = 0
+    # advisory thresholds broken: (ADVICE row, bool mask of the rows that break it), in order
+    advice: list = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.valid)
@@ -533,10 +535,19 @@ class Batch:
     # -- finishing --------------------------------------------------------------------------------
 
     def finish(
-        self, outputs: dict, places: dict, evaluate, inputs: tuple, sizes_checked: bool = False
+        self,
+        outputs: dict,
+        places: dict,
+        evaluate,
+        inputs: tuple,
+        sizes_checked: bool = False,
+        advice=None,
     ) -> BatchResult:
         """Run flagged rows through the one-case `evaluate`; collect rejected rows.
-        `sizes_checked`: the outputs' sizes were checked row by row (the row kernel)."""
+        `sizes_checked`: the outputs' sizes were checked row by row (the row kernel).
+        `advice`: (the module's ADVICE, its `advise`, input name -> (array, scale)) when the
+        policy has advisory thresholds; each one's rows are found on the arrays, and on the
+        exact path by `advise`, as one case finds them."""
         valid = np.ones(self.n, dtype=bool)
         arrays = {name: _full(value, self.n) for name, value in outputs.items()}
         errors = []
@@ -546,6 +557,7 @@ class Batch:
             if places.get(name) is not None and array.dtype.kind in "iu":
                 self.flag(np.abs(array) >= int(rt.LARGEST) * 10 ** places[name])
         rows = np.flatnonzero(self.exact)
+        masks = _advice_masks(advice, arrays, places, self.n) if advice else []
         for row in rows.tolist():
             case = {
                 name: _plain(_as_array(self.columns[name])[row])
@@ -567,10 +579,49 @@ class Batch:
                 continue
             for name, value in result.items():
                 arrays[name][row] = _numerator(value, places[name])
-        return BatchResult(arrays, places, valid, errors, int(len(rows)))
+            if masks:
+                broken = {a.code for a in advice[1](case, result)}
+                for threshold, mask in masks:
+                    mask[row] = threshold[0] in broken
+        for _threshold, mask in masks:
+            mask &= valid
+        return BatchResult(arrays, places, valid, errors, int(len(rows)), masks)
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _advice_masks(advice, arrays: dict, places: dict, n: int) -> list:
+    """Each advisory threshold with the rows whose figure does not keep it, compared exactly
+    on the numerators (an input over 10**scale, an output over 10**places)."""
+    thresholds, _advise, read = advice
+    masks = []
+    for row in thresholds:
+        field_name, comparator, value = row[1], row[2], row[4]
+        if field_name in read:
+            values, scale = read[field_name]
+        else:
+            values, scale = arrays[field_name], places.get(field_name) or 0
+        values = _full(values, n)
+        masks.append((row, ~_keeps(values, scale, comparator, Decimal(value))))
+    return masks
+
+
+def _keeps(numerators: np.ndarray, scale: int, comparator: str, value: Decimal) -> np.ndarray:
+    """numerator / 10**scale `comparator` value, exactly: with an integer numerator x,
+    x / 10**s >= v is x >= ceil(v·10**s), and x / 10**s > v is x > floor(v·10**s)."""
+    scaled = value.scaleb(scale)
+    low, high = (
+        int(scaled.to_integral_value(ROUND_FLOOR)),
+        int(scaled.to_integral_value(ROUND_CEILING)),
+    )
+    if comparator == "at_least":
+        return numerators >= high
+    if comparator == "above":
+        return numerators > low
+    if comparator == "at_most":
+        return numerators <= low
+    return numerators < high  # below
 
 
 def _as_array(values) -> np.ndarray:

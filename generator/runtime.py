@@ -429,3 +429,121 @@ def evaluation_date(on) -> dt.date:
     if day is None:
         raise InvalidCase([Problem("on", "input-not-date", value=on)])
     return day
+
+
+# -- advisory thresholds ---------------------------------------------------------------------
+
+
+def keeps(comparator: str, figure, value) -> bool:
+    """Whether `figure` keeps an advisory threshold `comparator value` (at_least 200: 200 does)."""
+    if comparator == "at_least":
+        return figure >= value
+    if comparator == "above":
+        return figure > value
+    if comparator == "at_most":
+        return figure <= value
+    return figure < value  # below
+
+
+# the words of what an advisory threshold asks, by its comparator (catalogue keys)
+ADVICE_BOUNDS = {
+    "at_least": "bound.at_least",
+    "above": "bound.above",
+    "at_most": "bound.at_most",
+    "below": "bound.below",
+}
+
+
+def advice_bound(row: tuple):
+    """What an advisory threshold (an ADVICE row) asks, in words: `at least 200 m² (不少于)`."""
+    from generator.core.messages import Message
+    from generator.core.unit_words import amount
+
+    comparator, word, value, unit = row[2], row[3], row[4], row[5]
+    return Message(ADVICE_BOUNDS[comparator], value=amount(value, unit), word=word)
+
+
+class Advice:
+    """An advisory threshold a case breaks: its result stands, and this is shown beside it.
+
+    `row` is the threshold as the generated module's ADVICE holds it (`Advisory.row`): code,
+    field, comparator, word, value, unit, clause and the policy's message in Chinese and
+    English; `figure` the case's value of the field. Words are rendered from the catalogue
+    only when shown, in the language of that moment."""
+
+    __slots__ = ("row", "figure")
+
+    def __init__(self, row: tuple, figure):
+        self.row = row
+        self.figure = figure
+
+    @property
+    def code(self) -> str:
+        return self.row[0]
+
+    @property
+    def field(self) -> str:
+        return self.row[1]
+
+    def shown(self, labels: dict | None = None) -> str:
+        """One line for a person: the field (by its label in Chinese), its figure, what the
+        source asks and the policy's message, in the current language."""
+        from generator.core.messages import CHINESE, Message, current_language
+        from generator.core.shown import named
+        from generator.core.unit_words import amount
+
+        code, field, _comparator, _word, _value, unit, clause, zh, en = self.row
+        chinese = current_language() == CHINESE
+        bound = advice_bound(self.row)
+        return str(
+            Message(
+                "advice",
+                field=named(field, (labels or {}).get(field)),
+                figure=amount(self.figure, unit),
+                bound=bound,
+                clause=clause or "-",
+                message=(zh if chinese else en) or zh or en,
+                code=code,
+            )
+        )
+
+    def document(self, labels: dict | None = None) -> dict:
+        """The advice as JSON holds it: its stable code, the field, the case's figure, the
+        threshold (comparator, the source's word, value and unit id), clause and message."""
+        code, field, comparator, word, value, unit, clause, _zh, _en = self.row
+        return {
+            "code": code,
+            "field": field,
+            "figure": _json_value(self.figure),
+            "comparator": comparator,
+            "word": word,
+            "value": _json_value(value),
+            "unit": unit,
+            "clause": clause,
+            "message": self.shown(labels),
+        }
+
+
+def advise(
+    thresholds: tuple, case: dict, outputs: dict, types: dict, defaults: dict | None = None
+) -> list:
+    """The advisory thresholds an evaluated case breaks, as Advice, in the order declared.
+    An input's figure is read as `evaluate` read it (`types`: the module's INPUT_TYPES;
+    `defaults`: the value of an input the case may leave out)."""
+    found = []
+    for row in thresholds:
+        field, comparator, value = row[1], row[2], row[4]
+        if field in outputs:
+            figure = outputs[field]
+        else:
+            kind, unit = types.get(field, ("number", None))
+            read = integer if kind == "integer" else number
+            default = (defaults or {}).get(field, MISSING)
+            figure = read(case, field, default=default, problems=[], unit=unit)
+        if (
+            figure is not None
+            and not isinstance(figure, bool)
+            and not keeps(comparator, figure, value)
+        ):
+            found.append(Advice(row, figure))
+    return found

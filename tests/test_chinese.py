@@ -39,14 +39,14 @@ def test_eval_names_the_policy_and_outputs_by_their_chinese_labels_with_the_id_b
     # 1000 yuan out of pocket × 40% for a resident = 400.00
     assert (
         result.output
-        == "示例补助（demo.subsidy），计算日期 2020-07-01\n补助金额（subsidy） = 400.00\n"
+        == "示例补助（demo.subsidy），计算日期 2020-07-01\n补助金额（subsidy） = 400.00元\n"
     )
 
 
 def test_lang_en_gives_the_english_of_before_whatever_the_locale(project):
     result = run(project, "--lang", "en", "eval", "demo.subsidy", *CASE)
     assert result.exit_code == 0, result.output
-    assert result.output == "demo.subsidy on 2020-07-01\nsubsidy = 400.00\n"
+    assert result.output == "demo.subsidy on 2020-07-01\nsubsidy = 400.00 yuan\n"
     english = run(project, "eval", "demo.subsidy", *CASE, env={**CHINESE, "RATEBOOK_LANG": "en"})
     assert english.output == result.output
 
@@ -59,8 +59,8 @@ def test_explain_shows_each_step_in_chinese(project):
         "  补助比例（ratio） = 对照表（自 2020-01-01 起施行）",
         "      依据：第1条; 职工补助50%，居民补助40%",
         "  补助比例（ratio）[resident] = 0.4",
-        "  补助金额（subsidy） = out_of_pocket * table(ratio, scheme) = 400（四舍五入，保留 2 位小数）",
-        "补助金额（subsidy） = 400.00",
+        "  补助金额（subsidy） = out_of_pocket * table(ratio, scheme) = 400元（四舍五入，保留 2 位小数）",
+        "补助金额（subsidy） = 400.00元",
     ]
 
 
@@ -198,10 +198,10 @@ def test_the_markdown_diff_report_is_written_in_chinese_naming_by_label(tmp_path
         "| 现在可以计算 | 最小 | 中位数 | 最大 | 合计 |" in lines
     )
     assert (
-        "| 示例补助（demo.subsidy） | 补助金额（subsidy） | yuan | 3 | 2 | 1 | 1 | 0 | 0 | 0 "
+        "| 示例补助（demo.subsidy） | 补助金额（subsidy） | 元 | 3 | 2 | 1 | 1 | 0 | 0 | 0 "
         "| +100.00 | +100.00 | +100.00 | +100.00 |" in lines
     )
-    assert "### 变化最大的案例：示例补助（demo.subsidy） 补助金额（subsidy）（yuan）" in lines
+    assert "### 变化最大的案例：示例补助（demo.subsidy） 补助金额（subsidy）（元）" in lines
     assert "| 案例 | 计算日期 | 输入 | 原值 | 新值 | 变化 | 备注 |" in lines
     assert any(
         line.endswith(

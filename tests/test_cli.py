@@ -188,7 +188,7 @@ def test_eval_reads_the_on_date_as_every_other_date_is_read(on):
         on,
     )
     assert result.exit_code == 0, result.output
-    assert result.output == "platform.staffing on 2012-09-01\nmin_staff = 2\n"
+    assert result.output == "platform.staffing on 2012-09-01\nmin_staff = 2 persons\n"
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_a_repeated_set_is_a_usage_error_naming_the_input(second):
 def test_validate_says_ok_for_the_shipped_policies():
     result = run("validate")
     assert result.exit_code == 0
-    assert "ok: 12 policies valid" in result.output
+    assert "ok: 13 policies valid" in result.output
 
 
 def test_build_check_passes_on_the_committed_generated_folder():

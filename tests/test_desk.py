@@ -130,7 +130,7 @@ def test_a_policy_page_gives_every_number_with_its_dates_and_source_quote(client
     assert "“超过1000元至5000元的部分按10%补助，5000元以上的部分按20%补助”" in words
     assert "依据：第2条" in words
     # a whole-amount scale in the policy's own words: 以上 includes 100, 以下 does not
-    assert "不满 100 60000 yuan" in words and "100 及以上 80000 yuan" in words
+    assert "不满 100 60000 元" in words and "100 及以上 80000 元" in words
     # a lookup table keyed by an enum, by its labels, as percents
     assert "职工（employee） 0%" in words and "居民（resident） 5%" in words
 
@@ -235,7 +235,7 @@ def test_the_case_form_is_made_from_the_case_schema(client):
     page = client.get(f"/policies/{POLICY}/case", headers=ZH).text
     assert re.search(r'<label for="input-scheme">参保类别</label>', page)
     assert '<option value="employee">职工（employee）</option>' in page
-    assert re.search(r'<label for="input-cost">自付费用（yuan）</label>', page)
+    assert re.search(r'<label for="input-cost">自付费用（元）</label>', page)
     assert "≥ 0" in text_of(page)
     assert 'name="on"' in page and 'method="post"' in page
 
@@ -452,7 +452,7 @@ def test_a_case_file_compared_with_a_git_ref_shows_the_changes_and_their_impact(
     # 6000: 4000 × 12% + 200 = 680 (+80); 3000: 2000 × 12% = 240 (+40); the resident unchanged
     impact = re.search(r'<table class="impact">.*?</table>', page.text, re.S).group(0)
     cells = re.findall(r"<td>([^<]*)</td>", impact)
-    assert cells[:7] == ["demo.grant", "grant", "yuan", "4", "2", "2", "0"]
+    assert cells[:7] == ["demo.grant", "grant", "元", "4", "2", "2", "0"]
     assert cells[7:] == ["+40.00", "+60.00", "+80.00", "+120.00"]
     (option,) = [o for name, o in chart_options(page.text).items() if name == "chart-diff"]
     assert option["xAxis"]["data"] == ["cases.csv:2", "cases.csv:5"]

@@ -40,6 +40,7 @@ def test_every_sheet_has_its_header_frozen_and_chinese_and_english_headers(books
         "校验 Checks",
         "上级规定 Subject to",
         "性质 Properties",
+        "提示 Advice",
         "案例 Cases",
         "填写说明 Help",
     ]

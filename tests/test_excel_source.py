@@ -405,7 +405,7 @@ def test_a_workbook_open_in_a_spreadsheet_program_is_read_with_a_warning(tmp_pat
     (tmp_path / "policies" / "platform" / lock).write_bytes(b"\x05Wang  ")
     project = load_project(tmp_path)
     assert project.ok
-    assert len(project.policies) == 12
+    assert len(project.policies) == 13
     assert [str(f) for f in project.findings.warnings if f.code == "workbook-open"] == [
         f"policies/platform/construction_subsidy.xlsx: warning: is open in {program} (lock file {lock} beside it): "
         "ratebook reads the last saved version; save your changes and close the workbook before building"

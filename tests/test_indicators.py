@@ -94,7 +94,7 @@ def test_the_scores_read_in_chinese_with_the_clause(root):
     (root / "actuals.csv").write_text("指标,数值,截至日期\njobs,100,2012-12-31\n", encoding="utf-8")
     result = run(root, "--lang", "zh", "indicators", "--actuals", str(root / "actuals.csv"))
     assert result.exit_code == 0, result.output
-    assert "新增就业（prov.targets.jobs）：截至 2012-12-31 为 100 person" in result.stdout
+    assert "新增就业（prov.targets.jobs）：截至 2012-12-31 为 100人" in result.stdout
     assert "：达到（省发〔2012〕9号 二(一)）" in result.stdout
     assert result.stdout.endswith("共 1 项：达到 1 项，未达到 0 项，未到期 0 项，未评定 0 项\n")
 

@@ -152,9 +152,7 @@ def test_the_finding_reads_in_chinese(tmp_path):
     with in_language("zh"):
         errors = problems(make(tmp_path))
     assert len(errors) == 1
-    assert (
-        "自 2011-01-01 起的 60 yuan/month 低于 prov.plan.floor 规定的下限：不低于 70" in errors[0]
-    )
+    assert "自 2011-01-01 起的 60元/月 低于 prov.plan.floor 规定的下限：不低于 70元/月" in errors[0]
     assert "两者同时适用的期间：自 2012-01-01 起至 2012-06-30 止" in errors[0]
 
 

@@ -39,6 +39,7 @@ RULES = {
     "platform.staffing": "T1, T2, seed 002, 三(二)",
     "platform.coordinator_subsidy": "T6, seed 002, 四(二)1",
     "platform.coordinator_eligibility": "T3, seed 002, 三(二)",
+    "platform.performance_reward": "T7, seed 002, 四(二)2",
     "pension.rehab_staff_subsidy": "P6, seed 001, 11",
 }
 
@@ -407,6 +408,21 @@ HAND_COMPUTED = [
         {"eligible": False},
         "no computer skills",
     ),
+    # T7 — the multiple is the officer's input (the later rule sets it); capped at the pay
+    (
+        "platform.performance_reward",
+        {"reward_multiple": "2", "min_monthly_wage": "1310", "actual_pay": "3000"},
+        SEP_2012,
+        {"reward": D("2620.00")},
+        "2×1310 below the pay",
+    ),
+    (
+        "platform.performance_reward",
+        {"reward_multiple": "3", "min_monthly_wage": "1310", "actual_pay": "3500"},
+        SEP_2012,
+        {"reward": D("3500.00")},
+        "3×1310=3930 capped at the pay 3500 (最高不突破)",
+    ),
     # P6
     (
         "pension.rehab_staff_subsidy",
@@ -453,6 +469,10 @@ def test_every_policy_of_the_published_contract_is_shipped(project):
             ["post_subsidy"],
         ),
         "platform.coordinator_eligibility": (["age", "education", "computer_skills"], ["eligible"]),
+        "platform.performance_reward": (
+            ["reward_multiple", "min_monthly_wage", "actual_pay"],
+            ["reward"],
+        ),
         "pension.rehab_staff_subsidy": (["min_contribution_base", "employer_rate"], ["subsidy"]),
     }
     shipped = {
@@ -599,3 +619,31 @@ def test_every_example_case_written_in_a_policy_holds_in_the_generated_module(pr
                 )
                 checked += 1
     assert checked >= 60
+
+
+def test_t4_a_service_area_below_200_m2_is_computed_with_the_advice_beside_it(generated):
+    """T4 (seed 002, 三(四)): 服务场地原则上不少于200平方米. 原则上: advice, not a refusal; 不少于
+    includes 200. 150 m² still gets the 80000 of T5, with the advice; 200 m² gets none."""
+    module = generated("platform.construction_subsidy")
+    case = {"service_area_m2": "150"}
+    outputs = module.evaluate(case, SEP_2012)
+    assert outputs == {"subsidy": D("80000.00")}
+    advice = module.advise(case, outputs)
+    assert [(a.code, a.field, a.figure) for a in advice] == [
+        ("service_area_below_standard", "service_area_m2", D("150"))
+    ]
+    assert advice[0].row[2:5] == ("at_least", "不少于", D("200")) and advice[0].row[6] == "三(四)"
+    for area in ("200", "350"):
+        case = {"service_area_m2": area}
+        assert module.advise(case, module.evaluate(case, SEP_2012)) == []
+
+
+def test_t7_the_reward_is_proved_never_above_the_actual_pay(project):
+    """T7 (seed 002, 四(二)2): 最高不突破公益性岗位人员实际报酬, declared as a bounded property
+    of platform.performance_reward and proved from the form of its formula."""
+    notes = [
+        str(f)
+        for f in project.findings.sorted()
+        if f.code == "proved" and f.location.file.endswith("performance_reward.yaml")
+    ]
+    assert len(notes) == 1 and "'reward is never above actual_pay'" in notes[0], notes

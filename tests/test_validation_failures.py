@@ -158,7 +158,7 @@ ERRORS = [
         "a misspelt top-level key lists the allowed top-level keys",
         "unknown_key_top",
         "schema",
-        "unknown key 'case' in the policy (did you mean 'cases'?); allowed: cases, checks, formulas, id, inputs, jurisdiction, notes, outputs, parameters, properties, ratebook, source, subject_to, title",
+        "unknown key 'case' in the policy (did you mean 'cases'?); allowed: advice, cases, checks, formulas, id, inputs, jurisdiction, notes, outputs, parameters, properties, ratebook, source, subject_to, title",
         22,
         1,
     ),

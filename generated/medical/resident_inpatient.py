@@ -46,6 +46,11 @@ INPUT_LABELS = {
     )
 }
 OUTPUT_LABELS = {'reimbursement': ('统筹基金住院报销金额', 'Inpatient reimbursement from the pooled fund')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'reimbursement': 'yuan'}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # ratio_by_level: Inpatient reimbursement ratio by hospital level [第4项 一是]
 P_RATIO_BY_LEVEL_FROM = (_dt.date(2012, 1, 1),)
@@ -112,6 +117,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

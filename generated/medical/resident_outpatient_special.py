@@ -57,6 +57,11 @@ INPUT_LABELS = {
     )
 }
 OUTPUT_LABELS = {'subsidy': ('门诊特殊病种补助金额', 'Outpatient special-disease subsidy')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'subsidy': 'yuan'}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # deductible: Deductible [第4项 三是]
 P_DEDUCTIBLE_FROM = (_dt.date(2012, 1, 1),)
@@ -123,6 +128,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

@@ -37,6 +37,11 @@ INPUT_LABELS = {
     )
 }
 OUTPUT_LABELS = {'compensation': ('二次补偿金额', 'Secondary compensation')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'compensation': 'yuan'}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # employee_scale: Employee scheme - compensation rate by segment [第5项]
 # marginal scale on yuan
@@ -105,6 +110,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

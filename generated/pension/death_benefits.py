@@ -36,6 +36,11 @@ OUTPUT_LABELS = {
     'funeral_grant': ('丧葬费', 'Funeral grant'),
     'survivor_lump_sum': ('直系亲属一次性抚恤费', 'One-time payment to direct relatives')
 }
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'funeral_grant': 'yuan', 'survivor_lump_sum': 'yuan'}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # funeral_grant_by_cause: Funeral grant amount [第8项]
 P_FUNERAL_GRANT_BY_CAUSE_FROM = (_dt.date(2011, 1, 1), _dt.date(2012, 3, 1),)
@@ -100,6 +105,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

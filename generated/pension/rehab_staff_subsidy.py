@@ -29,6 +29,11 @@ INPUT_LABELS = {
     'employer_rate': ('单位缴费比例（康复服务协议机构应缴纳部分）', "Employer contribution rate (the agency's share)")
 }
 OUTPUT_LABELS = {'subsidy': ('社会保险养老补贴', 'Pension insurance subsidy')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'subsidy': 'yuan'}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # subsidy_share: Share of the agency's contribution that is subsidised [二(五)11]
 P_SUBSIDY_SHARE_FROM = (_dt.date(2024, 1, 1),)
@@ -72,6 +77,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

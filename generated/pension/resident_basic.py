@@ -26,6 +26,11 @@ LABELS = {}
 # the labels that may head a case file's column instead of the id
 INPUT_LABELS = {'age': ('年龄（周岁）', 'Age in completed years')}
 OUTPUT_LABELS = {'monthly_basic_pension': ('每月基础养老金', 'Monthly basic pension')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'monthly_basic_pension': 'yuan/month'}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # min_age: Age from which the pension is paid [第1项]
 P_MIN_AGE_FROM = (_dt.date(2011, 1, 1),)
@@ -67,6 +72,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

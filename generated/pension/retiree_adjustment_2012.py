@@ -28,6 +28,11 @@ INPUT_LABELS = {
     'monthly_pension': ('本人调整前的月基本养老金', 'Own monthly basic pension before the adjustment')
 }
 OUTPUT_LABELS = {'increase': ('每月增加的基本养老金', 'Monthly increase of the basic pension')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'increase': 'yuan/month'}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # adjustment_rate: Increase as a share of the pension before adjustment [第3项]
 P_ADJUSTMENT_RATE_FROM = (_dt.date(2012, 1, 1),)
@@ -80,6 +85,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

@@ -37,6 +37,11 @@ INPUT_LABELS = {
     'computer_skills': ('能熟悉计算机操作', 'Can use a computer competently')
 }
 OUTPUT_LABELS = {'eligible': ('是否符合录用条件', 'Meets the hiring conditions')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'eligible': ''}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 RANK_EDUCATION = {
     'below_high_school': 0,
     'high_school': 1,
@@ -82,6 +87,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

@@ -39,6 +39,11 @@ INPUT_LABELS = {
     'registered_population': ('户籍人口', 'Registered population')
 }
 OUTPUT_LABELS = {'min_staff': ('最少工作人员人数', 'Minimum number of staff')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'min_staff': 'person'}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # staff_per_10000: Staff per 10,000 registered residents [三(二)]
 P_STAFF_PER_10000_FROM = (_dt.date(2012, 8, 14),)
@@ -100,6 +105,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

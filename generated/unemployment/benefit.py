@@ -32,6 +32,11 @@ INPUT_LABELS = {
     'min_wage': ('当地在岗职工最低工资标准', 'Local minimum wage')
 }
 OUTPUT_LABELS = {'monthly_benefit': ('失业金月发放标准', 'Monthly unemployment benefit')}
+# each output's unit (its id; shown to a person by its label)
+OUTPUT_UNITS = {'monthly_benefit': 'yuan/month'}
+# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a
+# case that breaks one is still evaluated; the advice is shown beside its result
+ADVICE = ()
 
 # standard: Unemployment benefit standard [第6项]
 P_STANDARD_FROM = (_dt.date(2012, 7, 1),)
@@ -88,6 +93,11 @@ def validate(case: dict, on: _dt.date) -> list:
     except _rt.EvaluationError as error:
         return list(error.problems)
     return []
+
+
+def advise(case: dict, outputs: dict) -> list:
+    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""
+    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES)
 
 
 def evaluate_batch(columns: dict, on, engine: str = 'auto'):

@@ -33,6 +33,9 @@ from generator.row_runtime import engine_for
 ROW_COLUMN = "row"
 DATE_COLUMN = "on"
 POLICY_COLUMN = "policy"
+# the results' column of advice: the advisory thresholds a row breaks, in words (empty when
+# none), so that an officer filtering the file in Excel sees them beside the outputs
+ADVICE_COLUMN = "advice"
 
 
 @dataclass
@@ -44,6 +47,7 @@ class RunSummary:
     seconds: float = 0.0
     dated: str = ""  # the date the rows were evaluated on, in words (`date_used`)
     unused: str = ""  # the file's columns that are no input, in words (`unused_columns`)
+    rows_advised: int | None = None  # rows with advice; None: the policy has no thresholds
 
     def lines(self) -> list[str]:
         rate = self.rows_in / self.seconds if self.seconds else 0
@@ -56,6 +60,11 @@ class RunSummary:
             ),
             *([self.dated] if self.dated else []),
             *([self.unused] if self.unused else []),
+            *(
+                [words("batch.advice", rows=f"{self.rows_advised:,}", column=ADVICE_COLUMN)]
+                if self.rows_advised is not None
+                else []
+            ),
             words(
                 "batch.speed",
                 seconds=f"{self.seconds:.2f}",
@@ -121,6 +130,39 @@ def output_columns(result) -> dict:
         else:
             columns[name] = money_array(values, places)
     return columns
+
+
+def advice_column(masks: list, n: int) -> pa.Array:
+    """Each row's advice in words (the thresholds it breaks, joined by "; "), null where none.
+    Each row's set of broken thresholds is a bit pattern; each pattern is put in words once,
+    in the run's language, and the column refers to those few texts (no string per row)."""
+    from generator.core.messages import CHINESE, current_language
+    from generator.runtime import advice_bound
+
+    pattern = np.zeros(n, dtype=np.int64)
+    texts = []
+    for bit, (row, mask) in enumerate(masks):
+        pattern |= mask.astype(np.int64) << bit
+        code, clause, zh, en = row[0], row[6], row[7], row[8]
+        texts.append(
+            str(
+                Message(
+                    "advice.column",
+                    code=code,
+                    clause=clause or "-",
+                    bound=advice_bound(row),
+                    message=(zh if current_language() == CHINESE else en) or zh or en,
+                )
+            )
+        )
+    if len(texts) <= 8:  # the pattern itself indexes every combination's words
+        present, index = np.arange(1 << len(texts)), pattern
+    else:
+        present, index = np.unique(pattern, return_inverse=True)
+    dictionary = ["; ".join(t for bit, t in enumerate(texts) if int(p) >> bit & 1) for p in present]
+    indices = pa.array(index.astype(np.int32), mask=pattern == 0)  # no advice: null
+    # dictionary-encoded: the words of a pattern are kept once, not once per row
+    return pa.DictionaryArray.from_arrays(indices, pa.array(dictionary, pa.string()))
 
 
 class Progress:
@@ -246,6 +288,9 @@ def run_file(
             )
             summary.exact_path_rows += exact_rows
             summary.rows_out += evaluated.num_rows
+            if getattr(module, "ADVICE", ()):
+                advised = evaluated.num_rows - evaluated.column(ADVICE_COLUMN).null_count
+                summary.rows_advised = (summary.rows_advised or 0) + advised
             summary.rows_rejected += len({row for row, _, _ in problems})
             if pending_write is not None:
                 pending_write.result()
@@ -377,6 +422,9 @@ def evaluate_chunk(
             table_columns[name] = batch.column(name)
     for name, column in output_columns(result).items():
         table_columns[name if name not in table_columns else f"out_{name}"] = column
+    if getattr(module, "ADVICE", ()):
+        name = ADVICE_COLUMN if ADVICE_COLUMN not in table_columns else f"out_{ADVICE_COLUMN}"
+        table_columns[name] = advice_column(getattr(result, "advice", []), batch.num_rows)
     table = pa.RecordBatch.from_pydict(table_columns)
     evaluated = table if valid.all() else table.filter(pa.array(valid))
     return evaluated, problems, result.exact_path_rows

@@ -20,6 +20,7 @@ from generator.core.findings import ERROR, NOTE, WARNING, Finding, finding
 from generator.core.location import Location
 from generator.core.messages import Message
 from generator.core.shown import named_field
+from generator.core.unit_words import Amount
 from generator.core.units import Unit
 from generator.core.values import did_you_mean
 from generator.formula.syntax import Binary, Name, Node, Number, names_in
@@ -270,11 +271,12 @@ def _check_parameter(document, constraint, binding, policy, assumed) -> list[Fin
     return findings
 
 
-def _with_unit(number: Decimal, unit: str) -> str:
-    """70 yuan/month; a ratio (unit 1) as a percentage, as the sources write it: 10%."""
+def _with_unit(number: Decimal, unit: str) -> str | Amount:
+    """70 yuan/month (70元/月 in Chinese: the unit by its label); a ratio (unit 1) as a
+    percentage, as the sources write it: 10%."""
     if unit in ("", "1"):
         return f"{fmt(number * 100)}%"
-    return f"{fmt(number)} {unit}"
+    return Amount(number, unit)
 
 
 shown_figure = _with_unit

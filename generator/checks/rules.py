@@ -11,6 +11,7 @@ from collections import Counter
 from decimal import Decimal
 
 from generator import runtime as rt
+from generator.checks.advice import check_advice
 from generator.core import limits
 from generator.core import values as V
 from generator.core.findings import ERROR, WARNING, Finding, finding
@@ -27,7 +28,7 @@ from generator.model.policy import Policy, fmt
 
 def check_policy(policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
-    for check in (_inputs, _outputs, _parameters, _names, _formulas, _checks):
+    for check in (_inputs, _outputs, _parameters, _names, _formulas, _checks, check_advice):
         findings.extend(check(policy))
     if not any(f.severity == ERROR for f in findings):
         findings.extend(_cases(policy))

@@ -142,14 +142,15 @@ def eval_(
     assert date is not None  # one case is always evaluated on a date
     from generator.core.messages import words
     from generator.core.shown import named
+    from generator.core.unit_words import amount
     from generator.evaluate.case import document, run_case, shown_value
 
     run = run_case(root, policy_id, entry, case, date, explain)
     show(run.warnings)
-    if as_json:
-        click.echo(json.dumps(document(run), ensure_ascii=False))
-        return
     labels = entry.get("labels", {})
+    if as_json:
+        click.echo(json.dumps(document(run, labels), ensure_ascii=False))
+        return
     click.echo(words("eval.heading", policy=named(policy_id, entry["title"]), on=date.isoformat()))
     for step, source in run.steps or ():
         click.echo(f"  {step}")
@@ -157,5 +158,11 @@ def eval_(
             click.echo(words("eval.source", source=source))
     for name, value in run.outputs.items():
         click.echo(
-            words("eval.output", name=named(name, labels.get(name)), value=shown_value(value))
+            words(
+                "eval.output",
+                name=named(name, labels.get(name)),
+                value=amount(shown_value(value), run.units.get(name)),
+            )
         )
+    for advice in run.advice:
+        click.echo(advice.shown(labels))

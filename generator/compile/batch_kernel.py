@@ -508,5 +508,18 @@ def emit_batch_function(policy: Policy, row_kernel: bool = False) -> list[str]:
             c.env[name] = V("num", local(name), target, value.bound)
             places[name] = target
     result = ", ".join(f"{o.name!r}: {local(o.name)}" for o in policy.outputs)
-    lines.append(f"    return b.finish({{{result}}}, {places!r}, evaluate, INPUTS)")
+    if policy.advice:
+        # the advisory thresholds on inputs read their arrays (numerators over 10**scale)
+        read = {
+            f.name: (local(f.name), 0 if f.type == "integer" else INPUT_SCALE)
+            for f in policy.inputs
+            if any(a.field_name == f.name for a in policy.advice)
+        }
+        arrays = ", ".join(f"{name!r}: ({code}, {scale})" for name, (code, scale) in read.items())
+        lines.append(
+            f"    return b.finish({{{result}}}, {places!r}, evaluate, INPUTS, "
+            f"advice=(ADVICE, advise, {{{arrays}}}))"
+        )
+    else:
+        lines.append(f"    return b.finish({{{result}}}, {places!r}, evaluate, INPUTS)")
     return lines

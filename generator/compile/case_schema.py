@@ -37,7 +37,7 @@ def case_schema(policy: Policy) -> dict:
                 spec["minimum"] = json_number(f.minimum)
             if f.maximum is not None:
                 spec["maximum"] = json_number(f.maximum)
-            spec["x-ratebook"] = {"unit": f.unit}
+            spec["x-ratebook"] = {"unit": f.unit, **_advice(policy, f.name)}
         elif f.type == "enum":
             spec["enum"] = list(f.values)
             extension: dict = {}
@@ -80,6 +80,25 @@ def case_schema(policy: Policy) -> dict:
     return schema
 
 
+def _advice(policy: Policy, name: str) -> dict:
+    """The field's advisory thresholds, as an annotation: a value that breaks one is valid
+    (the case is evaluated) and gets the advice beside its result; a client may warn early."""
+    rows = [
+        {
+            "code": a.name,
+            "comparator": a.comparator,
+            "word": a.word,
+            "value": json_number(a.value),
+            "clause": a.clause,
+            "quote": a.quote,
+            "message": {"zh": a.message.zh, "en": a.message.en},
+        }
+        for a in policy.advice
+        if a.field_name == name and a.value is not None
+    ]
+    return {"advice": rows} if rows else {}
+
+
 def result_schema(policy: Policy) -> dict:
     properties = {}
     for f in policy.outputs:
@@ -88,11 +107,15 @@ def result_schema(policy: Policy) -> dict:
             spec["type"] = "boolean"
         elif f.type == "integer":
             spec["type"] = "integer"
-            spec["x-ratebook"] = {"unit": f.unit}
+            spec["x-ratebook"] = {"unit": f.unit, **_advice(policy, f.name)}
         else:
             spec["type"] = "string"
             spec["pattern"] = f"^-?[0-9]+\\.[0-9]{{{f.places}}}$" if f.places else "^-?[0-9]+$"
-            spec["x-ratebook"] = {"unit": f.unit, "rounding": f"{f.mode} to {f.places} places"}
+            spec["x-ratebook"] = {
+                "unit": f.unit,
+                "rounding": f"{f.mode} to {f.places} places",
+                **_advice(policy, f.name),
+            }
         properties[f.name] = spec
     return {
         "$schema": DRAFT,

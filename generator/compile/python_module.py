@@ -86,6 +86,9 @@ def _module_lines(policy: Policy) -> str:
         "# the labels that may head a case file's column instead of the id",
         f"INPUT_LABELS = { {f.name: (f.label.zh, f.label.en) for f in policy.inputs}!r}",
         f"OUTPUT_LABELS = { {f.name: (f.label.zh, f.label.en) for f in policy.outputs}!r}",
+        "# each output's unit (its id; shown to a person by its label)",
+        f"OUTPUT_UNITS = { {f.name: f.unit for f in policy.outputs}!r}",
+        *_advice_lines(policy),
     ]
     for f in policy.inputs:
         if f.type == "enum" and f.ordered:
@@ -95,6 +98,7 @@ def _module_lines(policy: Policy) -> str:
         out += [""] + _parameter_lines(p)
     out += ["", ""] + _evaluate_lines(policy)
     out += ["", ""] + _validate_lines()
+    out += ["", ""] + _advise_lines(policy)
     row_kernel, row_lines = emit_row_kernel(policy)
     out += ["", ""] + emit_batch_function(policy, row_kernel)
     out += ["", ""] + row_lines
@@ -243,6 +247,43 @@ def _bound(f, value: Decimal) -> str:
     if f.type == "integer" and value == value.to_integral_value():
         return str(int(value))
     return dec(value)
+
+
+def _advice_lines(policy: Policy) -> list[str]:
+    """ADVICE: the advisory thresholds, each (code, field, comparator, word, value, unit,
+    clause, message in Chinese, in English), as `Advisory.row` gives them."""
+    lines = [
+        "# advisory thresholds (code, field, comparator, word, value, unit, clause, zh, en): a",
+        "# case that breaks one is still evaluated; the advice is shown beside its result",
+    ]
+    rows = policy.advice_rows()
+    if not rows:
+        return lines + ["ADVICE = ()"]
+    lines.append("ADVICE = (")
+    for row in rows:
+        parts = [repr(v) if not isinstance(v, Decimal) else dec(v) for v in row]
+        lines.append(f"    ({', '.join(parts)}),")
+    return lines + [")"]
+
+
+def _advise_lines(policy: Policy) -> list[str]:
+    defaults = advice_defaults(policy)
+    extra = f", {defaults!r}" if defaults else ""
+    return [
+        "def advise(case: dict, outputs: dict) -> list:",
+        '    """The advisory thresholds `case` breaks, given the `outputs` `evaluate` returned."""',
+        f"    return _rt.advise(ADVICE, case, outputs, INPUT_TYPES{extra})",
+    ]
+
+
+def advice_defaults(policy: Policy) -> dict:
+    """The defaults of the inputs an advisory threshold reads (as written: text or a number)."""
+    named = {a.field_name for a in policy.advice}
+    return {
+        f.name: str(f.default)
+        for f in policy.inputs
+        if f.name in named and f.has_default and f.default is not None
+    }
 
 
 def _validate_lines() -> list[str]:

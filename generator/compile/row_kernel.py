@@ -387,8 +387,10 @@ def _emit(policy: Policy) -> list[str]:
     arrays: list[str] = []  # the kernel's array parameters, in order
     prepare: list[str] = []  # how _batch_by_rows makes each
     body: list[str] = []
+    readers: dict[str, str] = {}  # each input's numpy reader (for advisory thresholds)
     for f in policy.inputs:
         code, value = _reader(f)
+        readers[f.name] = code
         name = local(f.name)
         if f.type in ("number", "integer"):
             arrays += [f"_f_{f.name}", f"_n_{f.name}"]
@@ -521,7 +523,21 @@ def _emit(policy: Policy) -> list[str]:
         f"    kernel(b.n, {', '.join(arrays)}, *_r.arrays(ROW_CONSTANTS), b.exact)",
     ]
     result = ", ".join(f"{o.name!r}: _o_{o.name}" for o in policy.outputs)
+    if not policy.advice:
+        lines.append(
+            f"    return b.finish({{{result}}}, {places!r}, evaluate, INPUTS, sizes_checked=True)"
+        )
+        return lines
+    # the advisory thresholds on inputs compare their numerators, read as the numpy path
+    # reads them (the kernel reads a float column itself and keeps none)
+    read = {}
+    for f in policy.inputs:
+        if any(a.field_name == f.name for a in policy.advice):
+            lines.append(f"    _a_{f.name} = {readers[f.name]}")
+            read[f.name] = (f"_a_{f.name}", 0 if f.type == "integer" else INPUT_SCALE)
+    arrays_read = ", ".join(f"{n!r}: ({code}, {scale})" for n, (code, scale) in read.items())
     lines.append(
-        f"    return b.finish({{{result}}}, {places!r}, evaluate, INPUTS, sizes_checked=True)"
+        f"    return b.finish({{{result}}}, {places!r}, evaluate, INPUTS, sizes_checked=True, "
+        f"advice=(ADVICE, advise, {{{arrays_read}}}))"
     )
     return lines

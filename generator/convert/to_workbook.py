@@ -74,6 +74,27 @@ def emit_workbook(policy: Policy) -> bytes:
             for p in policy.properties
         ],
     )
+    writer.simple(
+        L.ADVICE,
+        [
+            tuple(
+                value if value != "" else None
+                for value in (
+                    a.name,
+                    a.field_name,
+                    a.comparator,
+                    a.word,
+                    a.value,
+                    a.message.zh,
+                    a.message.en,
+                    a.clause,
+                    a.quote,
+                    a.note,
+                )
+            )
+            for a in policy.advice
+        ],
+    )
     writer.cases()
     writer.help()
     return workbook_bytes(book)

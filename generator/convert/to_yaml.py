@@ -108,6 +108,26 @@ def emit_yaml(policy: Policy) -> str:
             out.extend(_source(prop.clause, prop.quote) or ["    source: {}"])
             if prop.note:
                 out.append(_long("    note", prop.note, 6))
+    if p.advice:
+        out.append("")
+        out.append("advice:")
+        for a in p.advice:
+            out.append(f"  - name: {scalar(a.name)}")
+            out.append(f"    field: {scalar(a.field_name)}")
+            out.append(f"    comparator: {scalar(a.comparator)}")
+            if a.word:
+                out.append(_long("    word", a.word, 6))
+            out.append(f"    value: {scalar(a.value)}")
+            out.append("    source:" if a.clause or a.quote else "    source: {}")
+            if a.clause:
+                out.append(_long("      clause", a.clause, 8))
+            if a.quote:
+                out.append(_long("      quote", a.quote, 8))
+            out.append("    message:")
+            out.append(_long("      zh", a.message.zh, 8))
+            out.append(_long("      en", a.message.en, 8))
+            if a.note:
+                out.append(_long("    note", a.note, 6))
     if p.cases:
         out.append("")
         out.append("cases:")

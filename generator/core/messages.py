@@ -133,7 +133,11 @@ def render(key: str, params: Mapping[str, object], locale: str | None = None) ->
     language). A key that a language lacks falls back to English."""
     language = locale or current_language()
     template = catalogue(language).get(key) if language != ENGLISH else None
-    return (template or catalogue(ENGLISH)[key]).format_map(params)
+    if locale is None or locale == current_language():
+        return (template or catalogue(ENGLISH)[key]).format_map(params)
+    # a parameter that is rendered when shown (a reason, a unit by its label) speaks `locale` too
+    with in_language(locale):
+        return (template or catalogue(ENGLISH)[key]).format_map(params)
 
 
 def words(key: str, /, **params: object) -> str:

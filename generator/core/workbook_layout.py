@@ -649,6 +649,70 @@ PROPERTIES = Sheet(
     row_name="property",
 )
 
+ADVICE = Sheet(
+    "advice",
+    "提示",
+    "Advice",
+    (
+        _c(
+            "name",
+            "代码",
+            "code",
+            "提示的代码（小写字母、数字和 _），结果中以此标明",
+            "the advice's code (lower-case letters, digits, _), as results name it",
+            width=28,
+            write="name",
+        ),
+        _c(
+            "field",
+            "项目",
+            "field",
+            "所说的输入项或输出项（数值）",
+            "the number input or output it is about",
+            write="name",
+        ),
+        _c(
+            "comparator",
+            "比较",
+            "comparator",
+            "应满足：at_least（不低于，含本数）、above（超过）、at_most（不超过，含本数）、below（低于）；不满足时给出提示，结果照常计算",
+            "what the figure should keep: at_least, above, at_most, below; a figure that does not gets the advice, and the result is still computed",
+            write="text",
+        ),
+        _c(
+            "word",
+            "原文用词",
+            "word",
+            "原文的用词，如 不少于、以上、低于",
+            "the source's own word, e.g. 不少于",
+            write="text",
+        ),
+        _c("value", "数值", "value", "界限的数值", "the number of the threshold", write="number"),
+        _c(
+            "message_zh",
+            "中文提示",
+            "message zh",
+            "结果旁显示的中文提示",
+            "what is shown beside the result, in Chinese",
+            width=50,
+            write="text",
+        ),
+        _c(
+            "message_en",
+            "英文提示",
+            "message en",
+            "结果旁显示的英文提示",
+            "what is shown beside the result, in English",
+            width=50,
+            write="text",
+        ),
+        _c("clause", "条款", "clause", "依据的条款", "the clause it comes from", write="text"),
+        _c("quote", "原文", "quote", "原文的文字", "the source's words", width=60, write="text"),
+        _c("note", "备注", "note", "说明", "a note", width=40, write="text"),
+    ),
+    row_name="advice",
+)
+
 CASES = Sheet(
     "cases",
     "案例",
@@ -698,6 +762,7 @@ SHEETS = (
     CHECKS,
     SUBJECT_TO,
     PROPERTIES,
+    ADVICE,
     CASES,
 )
 ALL_SHEETS = SHEETS + (HELP,)  # Help is written for people and never read

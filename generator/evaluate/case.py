@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class CaseRun:
     """What one evaluated case gives (a plain class: no `dataclasses` on the one-case path)."""
 
-    __slots__ = ("policy", "on", "inputs", "outputs", "steps", "warnings")
+    __slots__ = ("policy", "on", "inputs", "outputs", "steps", "warnings", "advice", "units")
 
     def __init__(
         self,
@@ -36,6 +36,8 @@ class CaseRun:
         outputs: dict,
         steps: list | None = None,
         warnings: list[Finding] | None = None,
+        advice: list | None = None,
+        units: dict | None = None,
     ):
         self.policy = policy
         self.on = on
@@ -43,6 +45,8 @@ class CaseRun:
         self.outputs = outputs  # output name -> value as evaluated
         self.steps = steps  # (step, source clause) pairs, with --explain
         self.warnings = warnings or []  # to show before the outputs
+        self.advice = advice or []  # runtime.Advice: advisory thresholds the case breaks
+        self.units = units or {}  # output name -> its unit's id, for the lines people read
 
 
 def run_case(
@@ -77,17 +81,24 @@ def _run(root, policy_id, entry, case, on, explain, warnings) -> CaseRun:
             f.name: (f.type, tuple(f.values) if f.type == "enum" else f.unit or None)
             for f in policy.inputs
         }
+        rows = policy.advice_rows()
+        units = {f.name: f.unit for f in policy.outputs}
+        defaults = {f.name: str(f.default) for f in policy.inputs if f.has_default}
+        advise = lambda outputs: rt.advise(rows, case, outputs, types, defaults)  # noqa: E731
     else:
         module = generated_module(root, entry)
         run = lambda: module.evaluate(case, on)  # noqa: E731
         labels = getattr(module, "LABELS", {})
         types = module.INPUT_TYPES
+        units = getattr(module, "OUTPUT_UNITS", {})
+        advise = lambda outputs: module.advise(case, outputs)  # noqa: E731
     try:
         outputs = run()
     except rt.EvaluationError as error:
         raise refusal(policy_id, entry, on, error) from None
     steps = list(trace.steps) if trace is not None else None
-    return CaseRun(policy_id, on, rt.typed_inputs(case, types, labels), outputs, steps, warnings)
+    typed = rt.typed_inputs(case, types, labels)
+    return CaseRun(policy_id, on, typed, outputs, steps, warnings, advise(outputs), units)
 
 
 def refusal(policy_id: str, entry: dict, on: dt.date, error: rt.EvaluationError) -> RatebookError:
@@ -146,15 +157,17 @@ def shown_value(value) -> object:
     return str(value)
 
 
-def document(run: CaseRun) -> dict:
+def document(run: CaseRun, labels: dict | None = None) -> dict:
     """What `eval --json` prints: the policy, the date, the inputs as given (typed as the
-    policy's case schema says), the outputs (as its result schema says) and,
+    policy's case schema says), the outputs (as its result schema says), the advice of the
+    advisory thresholds the case breaks (each with its stable code; the result stands) and,
     with --explain, each step with its source."""
     return {
         "policy": run.policy,
         "on": run.on.isoformat(),
         "inputs": run.inputs,
         "outputs": {name: shown_value(value) for name, value in run.outputs.items()},
+        "advice": [a.document(labels) for a in run.advice],
         **(
             {"explain": [{"step": s, "source": src} for s, src in run.steps]}
             if run.steps is not None

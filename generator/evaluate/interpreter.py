@@ -18,6 +18,7 @@ from typing import Any
 from generator import runtime as rt
 from generator.core.messages import words
 from generator.core.shown import named_field
+from generator.core.unit_words import amount
 from generator.formula.syntax import (
     Binary,
     Boolean,
@@ -112,7 +113,7 @@ class _Evaluator(FormulaVisitor[Any]):
         if self.trace is not None:
             source = "; ".join(x for x in (parameter.clause, parameter.quote) if x)
             shown = (
-                fmt(entry.value)
+                amount(entry.value, parameter.unit if parameter.kind == "amount" else "")
                 if parameter.kind in ("amount", "rate")
                 else words("kind.table" if parameter.kind == "table" else "kind.scale")
             )
@@ -243,8 +244,8 @@ class _Evaluator(FormulaVisitor[Any]):
                     words(
                         "explain.marginal",
                         name=named_field(parameter),
-                        x=fmt(x),
-                        result=fmt(result),
+                        x=amount(x, parameter.input_unit),
+                        result=amount(result, parameter.output_unit or parameter.input_unit),
                     )
                 )
             return result
@@ -260,7 +261,7 @@ class _Evaluator(FormulaVisitor[Any]):
                 break
             assert bracket is not None  # the whole amount above came from one of them
             how = (
-                words("explain.how-amount", amount=fmt(bracket.amount))
+                words("explain.how-amount", amount=amount(bracket.amount, parameter.output_unit))
                 if bracket.amount is not None
                 else words("explain.how-rate", x=fmt(x), rate=fmt(bracket.rate))
             )
@@ -268,10 +269,10 @@ class _Evaluator(FormulaVisitor[Any]):
                 words(
                     "explain.whole-amount",
                     name=named_field(parameter),
-                    x=fmt(x),
+                    x=amount(x, parameter.input_unit),
                     bracket=bracket.shown(),
                     how=how,
-                    result=fmt(result),
+                    result=amount(result, parameter.output_unit),
                 )
             )
         return result
@@ -353,7 +354,7 @@ def evaluate(policy: Policy, case: dict, on: dt.date, trace: Trace | None = None
                     "explain.formula",
                     name=shown,
                     formula=formula.text,
-                    value=fmt(value),
+                    value=amount(value, outputs[name].unit) if name in outputs else fmt(value),
                     rounding=_rounding_words(outputs.get(name)),
                 )
             )

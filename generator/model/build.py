@@ -17,6 +17,7 @@ from generator.core.location import dotted
 from generator.core.messages import Message
 from generator.formula.syntax import FormulaError, parse
 from generator.model.policy import (
+    Advisory,
     Bracket,
     BuildResult,
     Case,
@@ -168,6 +169,10 @@ def build_policy(doc) -> BuildResult:
             for i, s in enumerate(data.get("subject_to", []))
         ),
         properties=tuple(_property(b, i, p) for i, p in enumerate(data.get("properties", []))),
+        advice=tuple(
+            _advisory(b, i, a, {f.name: f.unit for f in inputs} | {f.name: f.unit for f in outputs})
+            for i, a in enumerate(data.get("advice", []))
+        ),
         file=doc.file,
         sha256=sha256_of(doc.raw),
     )
@@ -188,6 +193,31 @@ def _property(b: _Builder, index: int, spec: dict) -> Property:
         at_least=at_least,
         at_most_tree=b.formula_tree(at_most, *path, "at_most") if at_most else None,
         at_least_tree=b.formula_tree(at_least, *path, "at_least") if at_least else None,
+        clause=source.get("clause", ""),
+        quote=source.get("quote", ""),
+        note=spec.get("note", ""),
+        location=b.place(*path),
+    )
+
+
+def _advisory(b: _Builder, index: int, spec: dict, units: dict) -> Advisory:
+    """An advisory threshold; its number read as every other number of a policy, in its
+    field's unit (`200平方米` on an area)."""
+    path = ("advice", index)
+    source = spec.get("source", {})
+    message = spec.get("message") or {}
+    return Advisory(
+        name=spec["name"],
+        field_name=spec["field"],
+        comparator=spec["comparator"],
+        word=spec.get("word", ""),
+        # a field the policy lacks is reported by checks.advice; its unit is unknown here
+        value=(
+            b.number(spec["value"], *path, "value", unit=units[spec["field"]])
+            if spec["field"] in units
+            else None
+        ),
+        message=_label(message) if message else Label(),
         clause=source.get("clause", ""),
         quote=source.get("quote", ""),
         note=spec.get("note", ""),

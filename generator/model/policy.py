@@ -277,6 +277,41 @@ class Property:
 
 
 @dataclass(frozen=True)
+class Advisory:
+    """What the source asks of an input or output only "in principle" (原则上): a case that
+    breaks it is still evaluated, and the advice is shown beside its result instead of a
+    refusal. `comparator` says what the figure should keep (at_least 200: the advice is
+    given below 200); `word` is the source's own boundary word, read as in
+    `model.constraints.WORD_COMPARATORS`."""
+
+    name: str  # the advice's stable code
+    field_name: str  # a number or integer input or output (`field` in YAML)
+    comparator: str  # at_least | above | at_most | below
+    word: str
+    value: Decimal | None  # None: refused when read (a finding says why)
+    message: Label = Label()
+    clause: str = ""
+    quote: str = ""
+    note: str = ""
+    location: Location = field(default=Location(""), compare=False)
+
+    def row(self, unit: str) -> tuple:
+        """The threshold as generated modules and the interpreter hold it (plain values):
+        (code, field, comparator, word, value, unit, clause, zh message, en message)."""
+        return (
+            self.name,
+            self.field_name,
+            self.comparator,
+            self.word,
+            self.value,
+            unit,
+            self.clause,
+            self.message.zh,
+            self.message.en,
+        )
+
+
+@dataclass(frozen=True)
 class Source:
     title: str
     number: str | None
@@ -300,6 +335,7 @@ class Policy:
     cases: tuple[Case, ...]
     subject_to: tuple[SubjectTo, ...] = ()
     properties: tuple[Property, ...] = ()
+    advice: tuple[Advisory, ...] = ()
     file: str = field(default="", compare=False)
     sha256: str = field(default="", compare=False)
 
@@ -314,6 +350,16 @@ class Policy:
 
     def formula(self, name: str) -> Formula | None:
         return next((f for f in self.formulas if f.name == name), None)
+
+    def advice_rows(self) -> tuple:
+        """Every advisory threshold as `Advisory.row` gives it, with its field's unit."""
+        rows = []
+        for a in self.advice:
+            if a.value is None:
+                continue
+            field = self.input(a.field_name) or self.output(a.field_name)
+            rows.append(a.row(field.unit if field is not None else ""))
+        return tuple(rows)
 
     @cached_property
     def types(self) -> PolicyTypes:

@@ -18,6 +18,7 @@ from generator.checks.rules import expected_value
 from generator.core.messages import Message, words
 from generator.core.shown import Named, label_of, named, pad
 from generator.core.shown import width as shown_width
+from generator.core.unit_words import UnitLabel
 from generator.core.values import did_you_mean
 from generator.evaluate.interpreter import evaluate
 from generator.evaluate.outcome import output_text, run
@@ -144,7 +145,7 @@ def _difference(output, wanted, got) -> Message | str:
     shown = output_text(output, change) if output.type == "number" else str(change)
     signed = f"{'+' if change > 0 else ''}{shown}"
     if output.unit and output.unit != "1":
-        return Message("case-run.difference", change=signed, unit=output.unit)
+        return Message("case-run.difference", change=signed, unit=UnitLabel(output.unit))
     return Message("case-run.difference-bare", change=signed)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from generator.core.messages import Message, words
 from generator.core.shown import named, pad, width
+from generator.core.unit_words import unit_label
 from generator.evaluate.outcome import text
 from generator.regress.impact import BIGGEST, REASONS, CaseChange, Impact, OutputImpact, Uncompared
 from generator.regress.rule_changes import PolicyChange
@@ -100,7 +101,7 @@ def _impact_cells(o: OutputImpact, raw: bool = False) -> list:
     return [
         o.policy,
         o.output,
-        o.unit,
+        o.unit if raw else _unit(o.unit),
         o.cases,
         o.compared,
         o.changed,
@@ -111,6 +112,11 @@ def _impact_cells(o: OutputImpact, raw: bool = False) -> list:
     ] + stats
 
 
+def _unit(unit: str) -> str:
+    """A unit as a person reads it (元/月), its id when it has no label."""
+    return unit_label(unit) or unit
+
+
 def _change_cells(o: OutputImpact, c: CaseChange, raw: bool = False) -> list:
     places = o.places if o.type == "number" else None
     if raw:
@@ -118,7 +124,14 @@ def _change_cells(o: OutputImpact, c: CaseChange, raw: bool = False) -> list:
     else:
         values = [_value(o, c.base), _value(o, c.head), signed(c.change, places)]
     return (
-        [o.policy, o.output, o.unit, c.case.label, c.case.on.isoformat(), c.case.inputs_text()]
+        [
+            o.policy,
+            o.output,
+            o.unit if raw else _unit(o.unit),
+            c.case.label,
+            c.case.on.isoformat(),
+            c.case.inputs_text(),
+        ]
         + values
         + [c.note]
     )
@@ -374,7 +387,7 @@ def markdown(report: Report, biggest: int = BIGGEST) -> str:
             "report.biggest",
             policy=named(o.policy, o.policy_labels),
             output=named(o.output, o.output_labels),
-            unit=o.unit or words("report.no-unit"),
+            unit=_unit(o.unit) or words("report.no-unit"),
         )
         rows = (_shown_change(o, c)[3:] for c in o.biggest(biggest))
         out += ["", f"### {heading}", "", *_md_table(_columns(CHANGE_COLUMNS[3:]), rows)]

@@ -174,6 +174,25 @@ def _common_schemas() -> dict:
                 "outputs": {"type": "array", "items": named},
             },
         },
+        "Advice": {
+            "type": "object",
+            "description": (
+                "An advisory threshold the case breaks (what the source asks only in "
+                "principle): the outputs stand, and this goes beside them."
+            ),
+            "required": ["code", "field", "figure", "comparator", "value", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "The threshold's stable code."},
+                "field": {"type": "string", "description": "The input or output it is about."},
+                "figure": {"type": "number", "description": "The case's value of the field."},
+                "comparator": {"enum": ["at_least", "above", "at_most", "below"]},
+                "word": {"type": "string", "description": "The source's own boundary word."},
+                "value": {"type": "number"},
+                "unit": {"type": "string", "description": "The unit's id (m2, yuan)."},
+                "clause": {"type": "string"},
+                "message": {"type": "string", "description": "In the request's language."},
+            },
+        },
         "Step": {
             "type": "object",
             "required": ["step", "source"],
@@ -250,7 +269,7 @@ def _evaluate_operation(policy_id: str, title: str, case_name: str, result_name:
     }
     answer = {
         "type": "object",
-        "required": ["policy", "on", "inputs", "outputs"],
+        "required": ["policy", "on", "inputs", "outputs", "advice"],
         "properties": {
             "policy": {"const": policy_id},
             "on": DATE,
@@ -259,6 +278,7 @@ def _evaluate_operation(policy_id: str, title: str, case_name: str, result_name:
                 "description": "The case as read: by input id, typed as the case schema says.",
             },
             "outputs": _ref(result_name),
+            "advice": {"type": "array", "items": _ref("Advice")},
             "explain": {"type": "array", "items": _ref("Step")},
         },
     }
@@ -300,7 +320,8 @@ def _batch_operation(policy_id: str, title: str) -> dict:
             "The body is a case file (a column per input, by id or label; an `on` column "
             "dates each row unless ?on= is given). The answer streams every row back: `row` "
             f"(1-based), the inputs, the outputs, and `{REFUSED_FIELD}`/`{REFUSED_REASON}` "
-            "for a refused row (once per reason)."
+            "for a refused row (once per reason); a policy with advisory thresholds adds an "
+            "`advice` column: the thresholds the row breaks, in words (empty when none)."
         ),
         "tags": [policy_id],
         "security": [{"token": []}, {}],

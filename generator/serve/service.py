@@ -188,7 +188,9 @@ def evaluate_case(
 ) -> dict:
     """One case on `on`, as `ratebook eval --json` prints it:
     `{"policy", "on", "inputs" (by id, typed as the case schema says: enum labels as their
-    ids, "3.5万元" as 35000), "outputs": {id: value},
+    ids, "3.5万元" as 35000), "outputs": {id: value}, "advice": [{"code", "field", "figure",
+    "comparator", "word", "value", "unit", "clause", "message"}] (the advisory thresholds
+    the case breaks: the outputs stand, the advice goes beside them),
     "explain": [{"step", "source"}]}` (explain only when asked: each step of the calculation
     with the source clause and quote of each number). Money is a decimal string ("5000.00").
     Inputs may be named by id or by label; values as `--set` takes them (numbers, "3.5万元",
@@ -212,7 +214,9 @@ def evaluate_case(
     labels = getattr(module, "LABELS", {})
     steps = list(trace.steps) if trace is not None else None
     echoed = rt.typed_inputs(case, module.INPUT_TYPES, labels)
-    return document(CaseRun(policy_id, on, echoed, outputs, steps))
+    advice = module.advise(case, outputs)
+    run = CaseRun(policy_id, on, echoed, outputs, steps, advice=advice)
+    return document(run, entry.get("labels", {}))
 
 
 # -- an uploaded policy ---------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any
 from generator.core.errors import RatebookError
 from generator.core.findings import ERROR, WARNING, summary
 from generator.core.messages import render, words
+from generator.core.unit_words import unit_label
 from generator.regress.report import IMPACT_COLUMNS, TERMINAL_COLUMNS, signed
 from generator.serve import service
 from generator.serve.desk import sheet, views
@@ -204,7 +205,7 @@ def compare_case_file(
         cells = {
             "policy": o.policy,
             "output": o.output,
-            "unit": o.unit,
+            "unit": unit_label(o.unit) or o.unit,
             "cases": o.cases,
             "changed": o.changed,
             "up": o.up,

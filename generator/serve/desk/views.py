@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from generator.core.messages import render
+from generator.core.unit_words import unit_label
 from generator.serve.desk.charts import bracket_words, label, period_words
 
 METHOD_WORDS = {"marginal": "book.method.marginal", "whole_amount": "book.method.whole_amount"}
@@ -37,7 +38,9 @@ def percent(text: Any) -> str:
 
 
 def unit_words(unit: str | None) -> str:
-    return "" if unit in (None, "", "1") else unit
+    """A unit as the page's reader reads it (元/月, 平方米; yuan/month, m²): the page is
+    rendered inside `in_language` of its language."""
+    return unit_label(unit)
 
 
 @dataclass
@@ -311,7 +314,8 @@ def field_errors(problems: list[tuple[str, Any]], case_schema: dict[str, Any]) -
 
 
 def result_view(answer: dict[str, Any], doc: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The outputs by label with their units, and the steps with their sources."""
+    """The outputs by label with their units, the advice of the advisory thresholds the case
+    breaks (shown beside the outputs, which stand), and the steps with their sources."""
     outputs = []
     for name, value in answer.get("outputs", {}).items():
         spec = doc.get("outputs", {}).get(name, {})
@@ -332,4 +336,8 @@ def result_view(answer: dict[str, Any], doc: dict[str, Any], lang: str) -> dict[
         source = step.get("source") or ""
         clause, _, quote = source.partition("; ")
         steps.append({"text": step.get("step") or "", "clause": clause, "quote": quote})
-    return {"on": answer.get("on", ""), "outputs": outputs, "steps": steps}
+    advice = [
+        {"code": a.get("code") or "", "field": a.get("field") or "", "text": a.get("message") or ""}
+        for a in answer.get("advice") or []
+    ]
+    return {"on": answer.get("on", ""), "outputs": outputs, "steps": steps, "advice": advice}

@@ -323,6 +323,7 @@ class _Reader:
         self._checks(self._rows(L.CHECKS))
         self._subject_to(self._rows(L.SUBJECT_TO))
         self._properties(self._rows(L.PROPERTIES))
+        self._advice(self._rows(L.ADVICE))
         self._cases(self._rows(L.CASES))
         for key, sheet in (
             ("inputs", L.INPUTS),
@@ -965,6 +966,30 @@ class _Reader:
             self.doc.data["properties"] = entries
             self.doc.places[("properties",)] = self._sheet_place(L.PROPERTIES)
 
+    def _advice(self, rows: list[_Row]) -> None:
+        """An advisory threshold: its clause and quote are its `source`, its two messages its
+        `message`, as in YAML; the number is read by the model in its field's unit."""
+        entries: list[dict] = []
+        for row in rows:
+            path = ("advice", len(entries))
+            entry: dict = {}
+            entries.append(entry)
+            self.doc.places[path] = self.cell_place(row, "name", path)
+            for key in ("name", "field", "comparator", "word", "note"):
+                self.put(row, key, path + (key,), V.text, entry, key)
+            self.put(row, "value", path + ("value",), _raw, entry, "value")
+            source: dict = {}
+            for key in ("clause", "quote"):
+                self.put(row, key, path + ("source", key), V.text, source, key)
+            entry["source"] = source
+            message: dict = {}
+            for key, language in (("message_zh", "zh"), ("message_en", "en")):
+                self.put(row, key, path + ("message", language), V.text, message, language)
+            entry["message"] = message
+        if entries:
+            self.doc.data["advice"] = entries
+            self.doc.places[("advice",)] = self._sheet_place(L.ADVICE)
+
     def _cases(self, rows: list[_Row]) -> None:
         data = self.doc.data
         input_types = {n: s.get("type") for n, s in data["inputs"].items()}
@@ -1050,3 +1075,9 @@ def _number_cell(value):
                 return value
             raise
     return V.number(value)
+
+
+def _raw(value):
+    """A cell's value as it is (a number, or text such as `200平方米`), for a reader that
+    knows its unit."""
+    return value
