@@ -190,7 +190,7 @@ def test_the_case_form_filled_in_the_browser_gives_the_result(browser, server, a
     }
     browser.save_screenshot(str(artefacts / "case-result.png"))
     # 4000 × 10% + 1000 × 20% = 600; 100 m2 is 100平方米以上: 80,000
-    assert outputs == {"grant": "600.00 yuan", "site_grant": "80000.00 yuan"}
+    assert outputs == {"grant": "600.00 元", "site_grant": "80000.00 元"}
     steps = browser.find_elements("css selector", ".steps li")
     assert any("依据：第2条" in s.text for s in steps)
     assert console_errors(browser) == []

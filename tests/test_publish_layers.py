@@ -55,7 +55,7 @@ def test_a_constraints_document_is_published_as_data_with_its_bindings(project):
         "each_case",
     )
     assert floor["shown"] == {
-        "zh": "不低于 800 yuan/month（不低于）",
+        "zh": "不低于 800元/月（不低于）",
         "en": "at least 800 yuan/month (不低于)",
     }
     assert floor["binds"] == [
@@ -104,7 +104,7 @@ def test_the_rule_book_links_the_layers_both_ways_in_both_languages(project):
     assert "## 须遵守的上级规定" in page
     assert (
         "| [生活补贴线下限（`prov.plan.line_floor`）](constraints/prov.plan.md#line_floor) "
-        "| 不低于 800 yuan/month（不低于） | 自 2020-01-01 起至 2020-12-31 "
+        "| 不低于 800元/月（不低于） | 自 2020-01-01 起至 2020-12-31 "
         "| 测发〔2020〕1号 二(一), T1 | the test source names no province |"
     ) in page
     layer = (out / "md" / "zh" / "constraints" / "prov.plan.md").read_text(encoding="utf-8")
