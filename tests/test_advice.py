@@ -307,3 +307,38 @@ def test_every_batch_engine_finds_the_same_rows(project, engine):
         "staff_few": [False, True, False, False, False, False],
         "grant_large": [False, False, False, False, True, False],  # 30001.00 > 30000
     }
+
+
+def test_the_published_policy_carries_its_thresholds_for_other_systems_and_readers(
+    project, tmp_path
+):
+    """Another system given the JSON can advise as ratebook does; the rule book says, in both
+    languages, that a case below a threshold is paid and told, with units as words."""
+    import jsonschema
+
+    out = tmp_path / "published"
+    result = run(project, "publish", "--out", str(out), "--format", "json,md")
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "json" / f"{POLICY}.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        (out / "schemas" / "published-policy.schema.json").read_text(encoding="utf-8")
+    )
+    jsonschema.Draft202012Validator(schema).validate(document)
+    assert [
+        (a["code"], a["field"], a["comparator"], a["value"], a["unit"]) for a in document["advice"]
+    ] == [
+        ("area_small", "area", "at_least", "200", "m2"),
+        ("staff_few", "staff", "at_least", "2", "person"),
+        ("grant_large", "grant", "at_most", "30000", "yuan"),
+    ]
+    assert document["advice"][0]["quote"] == "场地原则上不少于200平方米"
+    assert document["advice"][2]["message"] == {
+        "zh": "补助较高，请复核",
+        "en": "a high grant; please review it",
+    }
+    zh = (out / "md" / "zh" / f"{POLICY}.md").read_text(encoding="utf-8")
+    assert "## 提示性要求（原则上）" in zh
+    assert "[area_small] 三(四) 要求不低于 200平方米（不少于）：场地原则上应达到这一面积" in zh
+    assert "[grant_large] 四(一) 要求不超过 30000元（不超过）" in zh
+    en = (out / "md" / "en" / f"{POLICY}.md").read_text(encoding="utf-8")
+    assert "- area: [area_small] 三(四) asks for at least 200 m² (不少于)" in en

@@ -227,8 +227,12 @@ def test_the_chinese_rule_book_reads_as_an_officer_writes(project):
     assert "[全部政策](index.md) · [English](../en/platform.construction_subsidy.md)" in page
     assert "## 输入项" in page and "## 输出项" in page and "## 参数数值" in page
     # the brackets in the policy's own words: at_least 100, below 200
-    assert "| 档次 | 分段标准（m2） | 支付 |" in page
-    assert "| 2 | 100 及以上、不满 200 | 80000 yuan |" in page
+    assert "| 档次 | 分段标准（平方米） | 支付 |" in page
+    assert "| 2 | 100 及以上、不满 200 | 80000元 |" in page
+    # units as words, in each language's own way
+    assert "| 数值 | 平方米 | ≥ 0 |" in page and "| 数值 | 元 | 四舍五入" in page
+    english = pages["md/en/platform.construction_subsidy.md"]
+    assert "| bracket | value (m²) | pays |" in english and "| 80000 yuan |" in english
     marginal = pages["md/zh/medical.secondary_compensation.md"]
     assert "| – | 20000 以内（含） | 不支付 |" in marginal
     assert "| 1 | 超过 20000、30000 以内（含） | 本段部分的 30% |" in marginal

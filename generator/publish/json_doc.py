@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from generator.core.version import __version__
 from generator.model.plan import formula_order
-from generator.model.policy import InputField, OutputField, Parameter, Policy
+from generator.model.policy import Advisory, InputField, OutputField, Parameter, Policy
 from generator.publish.view import (
     bracket_condition,
     decimal_text,
@@ -83,6 +83,7 @@ def policy_document(
         "versions": [{"from": iso(a), "to": iso(b)} for a, b in versions(policy, on)],
         "notes": list(policy.notes),
         "subject_to": subject_to,
+        "advice": [_advice(policy, a) for a in policy.advice if a.value is not None],
         "inputs": {f.name: _input(f) for f in policy.inputs},
         "outputs": {f.name: _output(f) for f in policy.outputs},
         "parameters": {p.name: _parameter(p, on) for p in policy.parameters},
@@ -96,6 +97,25 @@ def policy_document(
         ],
         "checks": [{"rule": c.rule, "message": c.message} for c in policy.checks],
         "cases": [_case(policy, c) for c in published_cases(policy, on)],
+    }
+
+
+def _advice(policy: Policy, a: Advisory) -> dict:
+    """An advisory threshold as another system needs it to give the same advice: the field,
+    what the figure should keep and the source's word for it, with the message in both
+    languages and the clause (a case that breaks it is still evaluated)."""
+    field = policy.input(a.field_name) or policy.output(a.field_name)
+    return {
+        "code": a.name,
+        "field": a.field_name,
+        "comparator": a.comparator,
+        "word": a.word,
+        "value": decimal_text(a.value),
+        "unit": field.unit if field is not None and field.unit else None,
+        "message": _label(a.message),
+        "clause": a.clause or None,
+        "quote": a.quote or None,
+        "note": a.note or None,
     }
 
 

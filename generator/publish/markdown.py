@@ -14,7 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from generator.core.messages import CHINESE, ENGLISH, current_language, in_language, words
+from generator.core.messages import (
+    CHINESE,
+    ENGLISH,
+    Message,
+    current_language,
+    in_language,
+    words,
+)
+from generator.core.shown import named_field
+from generator.core.unit_words import amount, unit_label
 from generator.core.version import __version__
 from generator.evaluate.interpreter import ROUNDING
 from generator.model.plan import formula_order
@@ -34,6 +43,7 @@ from generator.publish.view import (
     value_words,
     window,
 )
+from generator.runtime import advice_bound
 
 LANGUAGES = (CHINESE, ENGLISH)  # md/zh/… first: the officers' language
 METHOD_WORDS = {
@@ -160,7 +170,9 @@ def policy_page(policy: Policy, on: dt.date | None = None, rules: dict | None = 
         "|---|---|---|---|---|---|",
     ]
     for f in policy.inputs:
-        lines.append(f"| {_names(f)} | {_type(f.type)} | {cell(f.unit)} | {cell(_allowed(f))} |")
+        lines.append(
+            f"| {_names(f)} | {_type(f.type)} | {cell(unit_label(f.unit))} | {cell(_allowed(f))} |"
+        )
     lines += [
         "",
         "## " + words("book.outputs"),
@@ -174,7 +186,8 @@ def policy_page(policy: Policy, on: dt.date | None = None, rules: dict | None = 
             if f.places is not None
             else ""
         )
-        lines.append(f"| {_names(f)} | {_type(f.type)} | {cell(f.unit)} | {rounding} |")
+        lines.append(f"| {_names(f)} | {_type(f.type)} | {cell(unit_label(f.unit))} | {rounding} |")
+    lines += _advice_lines(policy)
     lines += ["", "## " + words("book.values"), ""]
     for parameter in policy.parameters:
         lines += _parameter(policy, parameter, on)
@@ -298,7 +311,7 @@ def _parameter(policy: Policy, parameter: Parameter, on: dt.date | None) -> list
             lines.append(words("book.scale-nothing", first=fmt(first)))
         for index, b in enumerate(p.value, start=1):
             if b.amount is not None:
-                pays = f"{fmt(b.amount)} {parameter.output_unit}".strip()
+                pays = amount(fmt(b.amount), parameter.output_unit)
             elif parameter.method == "marginal":
                 pays = words("book.pays-part", rate=fmt(b.rate * 100))
             else:
@@ -308,8 +321,38 @@ def _parameter(policy: Policy, parameter: Parameter, on: dt.date | None) -> list
     return lines
 
 
+def _advice_lines(policy: Policy) -> list[str]:
+    """The thresholds the source asks only "in principle" (原则上), each as eval shows it
+    beside a result, so a reader of the book knows a case below one is paid and told, not
+    refused."""
+    rows = policy.advice_rows()
+    if not rows:
+        return []
+    lines = ["", "## " + words("book.advice"), "", words("book.advice-intro"), ""]
+    for row in rows:
+        code, field_name, clause, zh, en = row[0], row[1], row[6], row[7], row[8]
+        field = policy.input(field_name) or policy.output(field_name)
+        said = Message(
+            "advice.column",
+            code=code,
+            clause=clause or "-",
+            bound=advice_bound(row),
+            message=(zh if _zh() else en) or zh or en,
+        )
+        lines.append(
+            f"- {cell(named_field(field) if field else field_name)}：{cell(said)}"
+            if _zh()
+            else f"- {cell(named_field(field) if field else field_name)}: {cell(said)}"
+        )
+    return lines
+
+
 def _unit(unit: str) -> str:
-    return f"（{unit}）" if _zh() else f" ({unit})"
+    """A header's unit in words, `（平方米）` or ` (m²)`; nothing for a pure number."""
+    label = unit_label(unit)
+    if not label:
+        return ""
+    return f"（{label}）" if _zh() else f" ({label})"
 
 
 def _capital(text: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import overload
 
+from generator.core.unit_words import amount
 from generator.model.policy import Bracket, DatedValue, Parameter, Policy, fmt
 
 ONE_DAY = dt.timedelta(days=1)
@@ -135,8 +136,8 @@ def bracket_condition(bracket: Bracket, variable: str = "") -> str:
 
 
 def value_words(parameter: Parameter, value) -> str:
-    """An amount or rate as a person reads it: 200000 yuan, 30%."""
+    """An amount or rate as a person reads it, its unit in words: 200000元 or 200000 yuan,
+    6个月, 30%."""
     if parameter.kind == "rate":
         return f"{fmt(value * 100)}%"
-    unit = parameter.unit if parameter.unit not in ("", "1") else ""
-    return f"{fmt(value)} {unit}".strip()
+    return amount(fmt(value), parameter.unit)
