@@ -186,6 +186,22 @@ def test_the_generated_modules_agree_with_every_row_of_every_table(project):
     assert check_tables(project, emit_all(project)) == []
 
 
+def test_a_row_kernel_that_disagrees_is_named_though_numba_is_not_asked_for(project):
+    """The build runs each test table through evaluate_rows as plain Python: a kernel whose
+    constant is wrong (521 yuan instead of 520) is caught at build, not by the first
+    `--engine numba` run of a million rows."""
+    files = emit_all(project)
+    policy = project.policy("unemployment.benefit")
+    text = files[module_path(policy)]
+    assert "    (520,),  # _k2\n" in text
+    files[module_path(policy)] = text.replace("    (520,),  # _k2\n", "    (521,),  # _k2\n")
+    findings = check_tables(project, files)
+    assert findings and {f.key for f in findings} == {"table-disagreement.rows"}
+    assert str(findings[0].location).startswith("generated/tables/unemployment.benefit.csv:")
+    assert "the generated module's row kernel (evaluate_rows" in findings[0].message
+    assert "monthly_benefit 521.00" in findings[0].message
+
+
 def test_a_module_that_disagrees_is_named_with_the_policy_the_case_and_the_table_row(project):
     files = emit_all(project)
     policy = project.policy("unemployment.benefit")

@@ -2,9 +2,11 @@
 
 The table's outputs come from the interpreter, the reference; the module is what other
 systems run, one case at a time (`evaluate`) and in columns (`evaluate_batch`, exact int64
-numpy code compiled separately). Any disagreement of either (a different amount, or a
-refusal on one side only) stops the build and names the policy, the case and the table row,
-so a compiler bug in either path never ships.
+numpy code compiled separately, and its row kernel `evaluate_rows`, run here as the plain
+Python numba would compile, so the code `--engine numba` runs is checked on every build
+even where numba is not installed). Any disagreement of any of them (a different amount, or
+a refusal on one side only) stops the build and names the policy, the case and the table
+row, so a compiler bug in any path never ships.
 """
 
 from __future__ import annotations
@@ -29,14 +31,23 @@ def check_tables(project: Project, files: dict) -> list[Finding]:
             continue
         module = module_from_text(text, "ratebook_check_" + policy.module_name)
         rows = evaluated_rows(policy)
-        in_columns = batch_outcomes(module, [row for row, _ in rows])
+        cases = [row for row, _ in rows]
+        in_columns = batch_outcomes(module, cases)
+        by_rows = (
+            batch_outcomes(module, cases, engine="python")
+            if getattr(module, "ROW_KERNEL", False)
+            else [None] * len(cases)
+        )
         first = first_row_line(policy)
-        for number, ((row, expected), batch) in enumerate(
-            zip(rows, in_columns, strict=True), start=first
+        for number, ((row, expected), batch, kernel) in enumerate(
+            zip(rows, in_columns, by_rows, strict=True), start=first
         ):
             where = Location(f"generated/{table_path(policy, 'csv')}", number)
             got = run(module.evaluate, dict(row.inputs), row.on)
-            for key, other in (("table-disagreement", got), ("table-disagreement.batch", batch)):
+            checked = [("table-disagreement", got), ("table-disagreement.batch", batch)]
+            if kernel is not None:
+                checked.append(("table-disagreement.rows", kernel))
+            for key, other in checked:
                 if not same(expected, other):
                     findings.append(
                         finding(
@@ -52,9 +63,10 @@ def check_tables(project: Project, files: dict) -> list[Finding]:
     return findings
 
 
-def batch_outcomes(module, rows: list) -> list[Outcome]:
-    """Every table row through `module.evaluate_batch` at once, as Outcomes to compare with
-    the interpreter's: a column per input (None where a row leaves it out), a column of dates.
+def batch_outcomes(module, rows: list, engine: str = "auto") -> list[Outcome]:
+    """Every table row through `module.evaluate_batch` at once (on `engine`), as Outcomes to
+    compare with the interpreter's: a column per input (None where a row leaves it out), a
+    column of dates.
     A refused row's words are those of the one-case path the batch hands it to, which is
     checked on its own."""
     import numpy as np
@@ -64,7 +76,7 @@ def batch_outcomes(module, rows: list) -> list[Outcome]:
     names = [name for name in module.INPUTS if any(name in dict(r.inputs) for r in rows)]
     columns = {name: [dict(r.inputs).get(name) for r in rows] for name in names}
     on = np.array([r.on.isoformat() for r in rows], dtype="datetime64[D]")
-    result = module.evaluate_batch(columns, on)
+    result = module.evaluate_batch(columns, on, engine=engine)
     outcomes = []
     for i, row in enumerate(rows):
         if not result.valid[i]:  # refused by the one-case path the batch handed the row to
