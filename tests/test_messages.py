@@ -206,6 +206,7 @@ def test_keys_chosen_at_run_time_are_few_and_known():
         "generator/regress/report.py: REPORT_WORDS[kind, name]",  # .md/.xlsx header, sheet
         "generator/regress/report.py: TERMINAL_COLUMNS[IMPACT_COLUMNS[i]]",  # a table header
         "generator/runtime.py: ADVICE_BOUNDS[comparator]",  # an advisory threshold in words
+        "generator/serve/app.py: STATUS_TITLES[status]",  # an HTTP problem's title
         "generator/serve/desk/batch_view.py: TERMINAL_COLUMNS[c]",  # the desk's impact table
         "generator/sources/excel/reader.py: REFUSED_SUFFIXES[p.suffix.lower()]",
         "generator/sources/excel/reader.py: refused",  # REFUSED_SUFFIXES.get(suffix)

@@ -36,7 +36,7 @@ from generator.core.limits import (
     POLICY_FILE_MAX_BYTES,
     POLICY_WORKBOOK_MAX_BYTES,
 )
-from generator.core.messages import CHINESE, ENGLISH, current_language, in_language
+from generator.core.messages import CHINESE, ENGLISH, current_language, in_language, words
 from generator.serve import service
 from generator.serve.desk.routes import desk_routes
 from generator.serve.tree import ServedTree, Snapshot
@@ -108,16 +108,32 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
 
 
+# the statuses the service answers, each a catalogue key for its title in the reader's language
+STATUS_TITLES = {
+    400: "http.400",
+    401: "http.401",
+    404: "http.404",
+    405: "http.405",
+    409: "http.409",
+    413: "http.413",
+    422: "http.422",
+    500: "http.500",
+    503: "http.503",
+}
+
+
 def problem_response(status: int, findings: list[Finding], **extra: Any) -> JSONResponse:
     """An RFC 9457 problem: type, title, status, detail (the first finding's words) and every
-    finding with its place, in the current language."""
+    finding with its place, in the current language (the title too, so a Chinese reader is
+    not handed `Unprocessable Entity`; the `type` stays the same in every language)."""
     phrase = HTTPStatus(status).phrase
     code = findings[0].code if findings else phrase.lower().replace(" ", "-")
+    title = words(STATUS_TITLES[status]) if status in STATUS_TITLES else phrase
     body = {
         "type": f"urn:ratebook:problem:{code}",
-        "title": phrase,
+        "title": title,
         "status": status,
-        "detail": "\n".join(str(f) for f in findings) or phrase,
+        "detail": "\n".join(str(f) for f in findings) or title,
         "findings": [service.finding_data(f) for f in findings],
         **extra,
     }
