@@ -801,7 +801,7 @@ def test_a_yaml_policy_reads_a_number_written_with_its_fields_unit(tmp_path, gra
         ),
         ({"grant": "35000平方米"}, "平方米 is not the unit of this field, which is yuan"),
         ({"share": "30元"}, "'30元': 元 is not the unit of this field, which is 1"),
-        ({"bound": "100元"}, "'100元': 元 is not the unit of this field, which is m2"),
+        ({"bound": "100元"}, "'100元': 元 is not the unit of this field, which is m²"),
         ({"grant": "35000块"}, "'35000块' is not a number; write digits such as 20000"),
     ],
 )

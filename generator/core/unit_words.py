@@ -2,7 +2,7 @@
 
 A policy names its units by ids (`yuan/month`, `m2`, `month`), which stay in whatever
 machines read (JSON, JSON Schema, generated modules). Wherever a unit is shown to a person
-(a message, `eval`'s lines, `--explain`'s steps, the desk) it is shown by its label from the
+(a message, `eval`'s lines, `--explain`'s steps, the desk, the rule book) it is shown by its label from the
 catalogue: each base unit has one as a count (`6 个月`, `6 months`) and one after a slash
 (`元/月`, `yuan/month`). A unit the catalogue does not know is shown by its id.
 Standard library only (the one-case `eval` path uses it).
@@ -19,7 +19,8 @@ UNIT_KEYS = {
     "yuan": ("unit.yuan", "unit.yuan"),
     "m2": ("unit.m2", "unit.m2"),
     "month": ("unit.month", "unit.month.per"),
-    "year": ("unit.year", "unit.year.per"),
+    "year": ("unit.year", "unit.year.per"),  # a duration: 15年 of contributions
+    "age": ("unit.age", "unit.age.per"),  # an age in completed years: 60岁
     "person": ("unit.person", "unit.person.per"),
     "place": ("unit.place", "unit.place.per"),
 }

@@ -272,7 +272,9 @@ def number_text(raw: str, unit: str | None = None) -> Decimal | None:
                 return _with_unit(raw, written.group("number"), written.group("unit"), unit)
         raise _number_refusal(raw, typed)
     if match.group("suffix") == "%" and unit is not None and not _is_ratio(unit):
-        raise Refusal("number.percent", value=shown(raw), unit=unit)
+        from generator.core.unit_words import UnitLabel
+
+        raise Refusal("number.percent", value=shown(raw), unit=UnitLabel(unit))
     digits = match.group("whole").replace(",", "") + (match.group("fraction") or "")
     try:
         value = Decimal(digits)
@@ -308,9 +310,10 @@ UNIT_WORDS = {
     "月": "month",
     "month": "month",
     "年": "year",
-    "岁": "year",
-    "周岁": "year",
     "year": "year",
+    "岁": "age",  # an age is not a duration: 60岁 is not 60年 of contributions
+    "周岁": "age",
+    "age": "age",
 }
 _WORD = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
 _UNIT_SUFFIX = re.compile(
@@ -325,15 +328,18 @@ def _is_ratio(unit: str) -> bool:
 
 def _with_unit(raw: str, number: str, written: str, unit: str) -> Decimal | None:
     """`35000元` on a field in `unit`: the number when the written unit is the field's unit."""
+    from generator.core.unit_words import UnitLabel
     from generator.core.units import Unit
 
     words = [w.strip().lower() for w in written.split("/")]
     given = "/".join(UNIT_WORDS.get(w, UNIT_WORDS.get(w.upper(), w)) for w in words)
     given = "yuan" if written in ("¥", "￥") else given
     if _is_ratio(unit) or Unit.parse(given) != Unit.parse(unit):
-        raise Refusal("number.unit-mismatch", value=shown(raw), given=written, unit=unit or "1")
+        raise Refusal(
+            "number.unit-mismatch", value=shown(raw), given=written, unit=UnitLabel(unit or "1")
+        )
     if "%" in number:
-        raise Refusal("number.percent", value=shown(raw), unit=unit)
+        raise Refusal("number.percent", value=shown(raw), unit=UnitLabel(unit))
     return number_text(number, unit)
 
 
