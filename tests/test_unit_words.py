@@ -86,3 +86,11 @@ def test_a_percentage_on_money_is_refused_naming_yuan_in_words():
         assert "此字段的单位是 元" in str(refused.value.reason)
     with in_language("en"):
         assert "this field is in yuan" in str(refused.value.reason)
+
+
+def test_a_yes_or_no_is_shown_in_words_not_as_pythons_true():
+    """`eligible = 是`, as the desk shows it, where eval used to print `True`."""
+    with in_language("zh"):
+        assert (amount(True, None), amount(False, "")) == ("是", "否")
+    with in_language("en"):
+        assert (amount(True, None), amount(False, "")) == ("Yes", "No")

@@ -66,6 +66,8 @@ def amount(value: object, unit: str | None) -> str:
 
 
 def _plain(value: object) -> str:
+    if isinstance(value, bool):  # a person reads 是/否 (yes/no), not Python's True/False
+        return words("value.yes" if value else "value.no")
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return format(value.quantize(Decimal(1)), "f")

@@ -320,7 +320,7 @@ def result_view(answer: dict[str, Any], doc: dict[str, Any], lang: str) -> dict[
     for name, value in answer.get("outputs", {}).items():
         spec = doc.get("outputs", {}).get(name, {})
         if isinstance(value, bool):
-            shown = _words("desk.case.yes" if value else "desk.case.no", lang)
+            shown = _words("value.yes" if value else "value.no", lang)
         else:
             shown = str(value)
         outputs.append(
