@@ -77,8 +77,9 @@ from generator.evaluate.modules import policy_entry, project_index
     type=click.Choice(["local", "numpy", "numba", "dask"]),
     default="local",
     show_default=True,
-    help="local: this machine, compiled by numba when installed (pip install -e '.[fast]'), "
-    "else numpy; numpy or numba: that one; dask: a Parquet dataset with Dask (pip install -e '.[dask]').",
+    help="local: this machine, with numpy, or with the kernel numba compiles (pip install -e "
+    "'.[fast]') on a Parquet file of 50 million rows or more; numpy or numba: "
+    "that one; dask: a Parquet dataset with Dask (pip install -e '.[dask]').",
 )
 @click.pass_context
 def eval_(
