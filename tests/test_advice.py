@@ -6,6 +6,7 @@ includes 30000)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 import shutil
@@ -342,3 +343,45 @@ def test_the_published_policy_carries_its_thresholds_for_other_systems_and_reade
     assert "[grant_large] 四(一) 要求不超过 30000元（不超过）" in zh
     en = (out / "md" / "en" / f"{POLICY}.md").read_text(encoding="utf-8")
     assert "- area: [area_small] 三(四) asks for at least 200 m² (不少于)" in en
+
+
+ADVICE_CASES = [
+    {"area": 200, "staff": 2},  # 不少于 includes the number itself
+    {"area": 199.99, "staff": 2},
+    {"area": 300, "staff": 2},  # 30000: 不超过 includes it
+    {"area": 300.01, "staff": 2},  # 30001.00
+    {"area": 150, "staff": 1},
+    {"area": 250, "staff": 3},
+]
+
+
+@pytest.fixture(scope="module")
+def dmn_engine(project, tmp_path_factory):
+    """The published .dmn of the fixture loaded by pyDMNrules, a DMN engine we did not write."""
+    import pyDMNrules
+
+    out = tmp_path_factory.mktemp("published")
+    result = run(project, "publish", "--out", str(out), "--format", "dmn")
+    assert result.exit_code == 0, result.output
+    engine = pyDMNrules.DMN()
+    status = engine.useXML((out / "dmn" / f"{POLICY}.dmn").read_text(encoding="utf-8"))
+    assert not status.get("errors"), status["errors"][:3]
+    return engine
+
+
+@pytest.mark.parametrize("case", ADVICE_CASES, ids=lambda c: f"area={c['area']},staff={c['staff']}")
+def test_an_independent_dmn_engine_gives_the_advice_ratebook_gives(project, dmn_engine, case):
+    """The published DMN states each threshold as a boolean decision `advice_<code>`, on an
+    input (area, staff) or an output (grant); the engine evaluates it from the .dmn file
+    and must advise exactly where ratebook does."""
+    from generator.publish.dmn.decisions import date_input_name
+
+    policy = load_project(project).policy(POLICY)
+    on = datetime.date.fromisoformat(ON)
+    status, results = dmn_engine.decide({**case, date_input_name(policy): on})
+    assert not status.get("errors"), status["errors"][:3]
+    decided = (results[-1] if isinstance(results, list) else results)["Result"]
+    codes = ("area_small", "staff_few", "grant_large")
+    advised = {code for code in codes if decided[f"advice_{code}"]}
+    sets = [f"{name}={value}" for name, value in case.items()]
+    assert advised == {a["code"] for a in eval_json(project, *sets)["advice"]}

@@ -90,6 +90,10 @@ def build_dmn(policy: Policy, on: dt.date | None = None) -> tuple[str, list[Find
     return definitions_xml(policy, builder.date_var, builder.decisions, on), builder.gaps
 
 
+# when the advice is given: the comparator says what the figure should keep
+ADVICE_GIVEN = {"at_least": "<", "above": "<=", "at_most": ">", "below": ">="}
+
+
 class _Unexpressible(Exception):
     """A formula (or a part of one) DMN cannot state; `reason` (a catalogue message) says why."""
 
@@ -200,7 +204,37 @@ class _Builder:
                 name=name,
                 message=check.message,
             )
+        self.define_advice()
         self.note_gaps()
+
+    def define_advice(self) -> None:
+        """Each advisory threshold as a boolean decision `advice_<code>`, true where a case
+        breaks it: the outputs stand, as in ratebook, and a system running the DMN can show
+        the advice ratebook shows (its words in both languages are the description)."""
+        for advisory in self.policy.advice:
+            if advisory.value is None:
+                continue
+            name = self.fresh(f"advice_{advisory.name}")
+            try:
+                field, requires = self.name(advisory.field_name)
+            except _Unexpressible as why:
+                self.gap(
+                    Message("dmn-what.advice", code=advisory.name),
+                    "dmn-gap.not-expressed",
+                    reason=why.reason,
+                )
+                continue
+            given = ADVICE_GIVEN[advisory.comparator]
+            words = " / ".join(x for x in (advisory.message.zh, advisory.message.en) if x)
+            self.decisions.append(
+                Decision(
+                    name,
+                    "boolean",
+                    requires,
+                    f"advice: {advisory.name} ({advisory.clause}) — {words}",
+                    literal=f"{field} {given} {fmt(advisory.value)}",
+                )
+            )
 
     def note_gaps(self) -> None:
         policy = self.policy
