@@ -149,7 +149,7 @@ def evaluate_batch(columns: dict, on, engine: str = 'auto'):
             (level == 0),
             (
                 -np.floor_divide(
-                    -((registered_population * b.parameter((15,), v_staff_per_10000)) * 1),
+                    (-((registered_population * b.parameter((15,), v_staff_per_10000)) * 1)),
                     100000
                 )
             ),

@@ -284,11 +284,14 @@ class _BatchCompiler(FormulaVisitor[V]):
     def call_max(self, node: Call) -> V:
         return self.extreme(node, "maximum")
 
-    def extreme(self, node: Call, numpy_function: str) -> V:
+    # how this compiler spells min and max of two values (the row kernel: Python's own)
+    EXTREMES = {"minimum": "np.minimum", "maximum": "np.maximum"}
+
+    def extreme(self, node: Call, kind: str) -> V:
         values = self.aligned([self.visit(a) for a in node.args])
         code = values[0].code
         for v in values[1:]:
-            code = f"np.{numpy_function}({code}, {v.code})"
+            code = f"{self.EXTREMES[kind]}({code}, {v.code})"
         return V("num", code, values[0].scale, max(v.bound for v in values))
 
     def call_clamp(self, node: Call) -> V:
@@ -303,19 +306,23 @@ class _BatchCompiler(FormulaVisitor[V]):
     def call_round(self, node: Call) -> V:
         return self.rounded(self.visit(node.args[0]), int(node.args[1].value), "half_up")
 
+    def floor_divide(self, code: str, unit: int) -> str:
+        """How this compiler spells `code // unit` rounded towards minus infinity."""
+        return f"np.floor_divide({code}, {unit})"
+
     def call_floor(self, node: Call) -> V:
         x = self.visit(node.args[0])
         if x.scale == 0:
             return x
         unit = 10**x.scale
-        return V("num", f"np.floor_divide({x.code}, {unit})", 0, x.bound // unit + 1)
+        return V("num", self.floor_divide(x.code, unit), 0, x.bound // unit + 1)
 
     def call_ceil(self, node: Call) -> V:
         x = self.visit(node.args[0])
         if x.scale == 0:
             return x
         unit = 10**x.scale
-        return V("num", f"(-np.floor_divide(-{x.code}, {unit}))", 0, x.bound // unit + 1)
+        return V("num", f"(-{self.floor_divide(f'(-{x.code})', unit)})", 0, x.bound // unit + 1)
 
     def rounded(self, x: V, places: int, mode: str) -> V:
         if x.scale <= places:

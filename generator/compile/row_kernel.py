@@ -205,13 +205,7 @@ class _RowCompiler(_BatchCompiler):
 
     # -- functions --------------------------------------------------------------------------------
 
-    def extreme(self, node: Call, numpy_function: str) -> V:
-        python_function = {"minimum": "min", "maximum": "max"}[numpy_function]
-        values = self.aligned([self.visit(a) for a in node.args])
-        code = values[0].code
-        for v in values[1:]:
-            code = f"{python_function}({code}, {v.code})"
-        return V("num", code, values[0].scale, max(v.bound for v in values))
+    EXTREMES = {"minimum": "min", "maximum": "max"}
 
     def call_clamp(self, node: Call) -> V:
         x, low, high = self.aligned([self.visit(a) for a in node.args])
@@ -224,19 +218,8 @@ class _RowCompiler(_BatchCompiler):
             max(x.bound, low.bound, high.bound),
         )
 
-    def call_floor(self, node: Call) -> V:
-        x = self.visit(node.args[0])
-        if x.scale == 0:
-            return x
-        unit = 10**x.scale
-        return V("num", f"({x.code} // {unit})", 0, x.bound // unit + 1)
-
-    def call_ceil(self, node: Call) -> V:
-        x = self.visit(node.args[0])
-        if x.scale == 0:
-            return x
-        unit = 10**x.scale
-        return V("num", f"(-((-{x.code}) // {unit}))", 0, x.bound // unit + 1)
+    def floor_divide(self, code: str, unit: int) -> str:
+        return f"({code} // {unit})"
 
     def rounded(self, x: V, places: int, mode: str) -> V:
         """x to `places` by `mode`, in integers: the magnitude's quotient and remainder."""
