@@ -18,7 +18,7 @@ from generator.core.messages import words
 from generator.model.constraints import Constraint, ConstraintDocument
 from generator.model.policy import Policy
 from generator.publish.layers import Layer, document_id_of
-from generator.publish.view import iso
+from generator.publish.view import iso, page_head
 
 
 def layer_page_path(document_id: str, lang: str) -> str:
@@ -119,27 +119,7 @@ def layer_page(
     """One document's page in the current language; `policies` are every policy of the
     project (whether each accepts a rule), `published` the ids that have a page to link."""
     d = layer.document
-    src = d.source
-    number = words("book.source-number", number=src.number) if src.number else ""
-    seed = words("book.source-seed", seed=src.seed) if src.seed else ""
-    lines = [
-        header,
-        "",
-        f"# {d.title.zh}",
-        "",
-        f"## {d.title.en}",
-        "",
-        words("book.document-id", id=d.id),
-        words("book.jurisdiction", jurisdiction=d.jurisdiction),
-        words(
-            "book.source",
-            title=src.title,
-            number=number,
-            clause=src.clause,
-            date=src.date,
-            seed=seed,
-        ),
-    ]
+    lines = page_head(header, d.title, "book.document-id", d.id, d.jurisdiction, d.source)
     if on is not None:
         lines.append(words("book.document-on", on=iso(on)))
     lines += ["", words("book.document-links", id=d.id), ""]

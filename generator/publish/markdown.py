@@ -38,6 +38,7 @@ from generator.publish.layers_book import (
 from generator.publish.view import (
     bracket_condition,
     iso,
+    page_head,
     periods,
     published_cases,
     value_words,
@@ -133,28 +134,18 @@ def index_page(
 
 
 def policy_page(policy: Policy, on: dt.date | None = None, rules: dict | None = None) -> str:
-    src = policy.source
     first, last = window(policy, on)
-    number = words("book.source-number", number=src.number) if src.number else ""
-    seed = words("book.source-seed", seed=src.seed) if src.seed else ""
     shown_on = words("book.page-on", on=iso(on)) if on else ""
-    lines = [
+    head = page_head(
         _header(policy),
-        "",
-        f"# {policy.title.zh}",
-        "",
-        f"## {policy.title.en}",
-        "",
-        words("book.policy-id", id=policy.id),
-        words("book.jurisdiction", jurisdiction=policy.jurisdiction),
-        words(
-            "book.source",
-            title=src.title,
-            number=number,
-            clause=src.clause,
-            date=src.date,
-            seed=seed,
-        ),
+        policy.title,
+        "book.policy-id",
+        policy.id,
+        policy.jurisdiction,
+        policy.source,
+    )
+    lines = [
+        *head,
         words("book.in-force", range=_range(first, last), on=shown_on),
         "",
         words("book.all-policies", id=policy.id),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import overload
 
+from generator.core.messages import words
 from generator.core.unit_words import amount
 from generator.model.policy import Bracket, DatedValue, Parameter, Policy, fmt
 
@@ -141,3 +142,29 @@ def value_words(parameter: Parameter, value) -> str:
     if parameter.kind == "rate":
         return f"{fmt(value * 100)}%"
     return amount(fmt(value), parameter.unit)
+
+
+def page_head(header: str, title, id_key: str, id_: str, jurisdiction: str, source) -> list[str]:
+    """The top of a rule-book page, a policy's or a higher document's: the generated-file
+    header, the Chinese and English titles, the id (`id_key`: its sentence), the
+    jurisdiction and the source with its number, clause, date and seed."""
+    number = words("book.source-number", number=source.number) if source.number else ""
+    seed = words("book.source-seed", seed=source.seed) if source.seed else ""
+    return [
+        header,
+        "",
+        f"# {title.zh}",
+        "",
+        f"## {title.en}",
+        "",
+        words(id_key, id=id_),
+        words("book.jurisdiction", jurisdiction=jurisdiction),
+        words(
+            "book.source",
+            title=source.title,
+            number=number,
+            clause=source.clause,
+            date=source.date,
+            seed=seed,
+        ),
+    ]
