@@ -35,9 +35,8 @@ CONSTRAINTS_CSV = "csv/constraints/constraints.csv"
 TARGETS_CSV = "csv/constraints/targets.csv"
 WORKBOOK = "xlsx/constraints.xlsx"
 
-CONSTRAINT_COLUMNS = (
-    "document",
-    "constraint",
+# what a constraint's row and a target's row both say, after the document and the item's id
+BOUND_COLUMNS = (
     "rule",
     "label_zh",
     "label_en",
@@ -48,6 +47,11 @@ CONSTRAINT_COLUMNS = (
     "value",
     "unit",
     "tolerance",
+)
+CONSTRAINT_COLUMNS = (
+    "document",
+    "constraint",
+    *BOUND_COLUMNS,
     "from",
     "to",
     "measure",
@@ -59,22 +63,7 @@ CONSTRAINT_COLUMNS = (
     "assumption",
     "note",
 )
-TARGET_COLUMNS = (
-    "document",
-    "target",
-    "rule",
-    "label_zh",
-    "label_en",
-    "clause",
-    "quote",
-    "comparator",
-    "word",
-    "value",
-    "unit",
-    "tolerance",
-    "deadline",
-    "note",
-)
+TARGET_COLUMNS = ("document", "target", *BOUND_COLUMNS, "deadline", "note")
 
 
 @dataclass(frozen=True)
