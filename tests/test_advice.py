@@ -182,6 +182,27 @@ def test_the_service_and_the_desk_show_the_advice(project):
     assert 'data-output="grant">15000.00 元' in page
 
 
+def test_the_desks_policy_page_lists_the_thresholds_before_any_case(project):
+    """An officer reading the policy in the browser sees what the source asks "in principle"
+    and that a case below it is paid and told, in the page's language."""
+    import html
+
+    client = TestClient(create_app(project), raise_server_exceptions=False)
+    chinese = html.unescape(client.get(f"/policies/{POLICY}", headers=ZH).text)
+    assert "提示性要求（原则上）" in chinese and "不会被拒绝" in chinese
+    assert (
+        '<li data-advice="area_small"><strong>场地面积</strong>：[area_small] 三(四) '
+        "要求不低于 200平方米（不少于）：场地原则上应达到这一面积"
+    ) in chinese
+    assert "<q>场地原则上不少于200平方米</q>" in chinese
+    assert 'data-advice="grant_large"><strong>场地补助</strong>' in chinese  # on an output
+    english = html.unescape(client.get(f"/policies/{POLICY}?lang=en").text)
+    assert (
+        '<li data-advice="area_small"><strong>Site area</strong>: [area_small] 三(四) '
+        "asks for at least 200 m² (不少于): the site should in principle reach it"
+    ) in english
+
+
 def test_the_case_schema_annotates_the_threshold_without_refusing(project):
     schema = json.loads(
         (project / "generated" / "schemas" / f"{POLICY}.case.schema.json").read_text("utf-8")

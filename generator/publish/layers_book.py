@@ -119,7 +119,8 @@ def layer_page(
     """One document's page in the current language; `policies` are every policy of the
     project (whether each accepts a rule), `published` the ids that have a page to link."""
     d = layer.document
-    lines = page_head(header, d.title, "book.document-id", d.id, d.jurisdiction, d.source)
+    id_line = words("book.document-id", id=d.id)
+    lines = page_head(header, d.title, id_line, d.jurisdiction, d.source)
     if on is not None:
         lines.append(words("book.document-on", on=iso(on)))
     lines += ["", words("book.document-links", id=d.id), ""]

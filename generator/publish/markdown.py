@@ -139,8 +139,7 @@ def policy_page(policy: Policy, on: dt.date | None = None, rules: dict | None = 
     head = page_head(
         _header(policy),
         policy.title,
-        "book.policy-id",
-        policy.id,
+        words("book.policy-id", id=policy.id),
         policy.jurisdiction,
         policy.source,
     )

@@ -144,10 +144,10 @@ def value_words(parameter: Parameter, value) -> str:
     return amount(fmt(value), parameter.unit)
 
 
-def page_head(header: str, title, id_key: str, id_: str, jurisdiction: str, source) -> list[str]:
+def page_head(header: str, title, id_line: str, jurisdiction: str, source) -> list[str]:
     """The top of a rule-book page, a policy's or a higher document's: the generated-file
-    header, the Chinese and English titles, the id (`id_key`: its sentence), the
-    jurisdiction and the source with its number, clause, date and seed."""
+    header, the Chinese and English titles, the line naming its id, the jurisdiction and
+    the source with its number, clause, date and seed."""
     number = words("book.source-number", number=source.number) if source.number else ""
     seed = words("book.source-seed", seed=source.seed) if source.seed else ""
     return [
@@ -157,7 +157,7 @@ def page_head(header: str, title, id_key: str, id_: str, jurisdiction: str, sour
         "",
         f"## {title.en}",
         "",
-        words(id_key, id=id_),
+        id_line,
         words("book.jurisdiction", jurisdiction=jurisdiction),
         words(
             "book.source",

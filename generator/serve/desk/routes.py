@@ -162,6 +162,7 @@ async def policy_page(request: Request) -> Response:
                 charts=charts.policy_charts(doc, lang, views.value_labels(schema)),
                 parameters=views.parameter_views(doc, lang, schema),
                 fields=views.case_fields(schema, lang),
+                advice=views.advice_views(doc, lang),
             )
     except RatebookError as error:
         return _refusal(request, lang, error)
