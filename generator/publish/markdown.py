@@ -329,11 +329,8 @@ def _advice_lines(policy: Policy) -> list[str]:
             bound=advice_bound(row),
             message=(zh if _zh() else en) or zh or en,
         )
-        lines.append(
-            f"- {cell(named_field(field) if field else field_name)}：{cell(said)}"
-            if _zh()
-            else f"- {cell(named_field(field) if field else field_name)}: {cell(said)}"
-        )
+        named = named_field(field) if field else field_name
+        lines.append(f"- {cell(named)}{'：' if _zh() else ': '}{cell(said)}")
     return lines
 
 
