@@ -339,7 +339,7 @@ def test_the_published_policy_carries_its_thresholds_for_other_systems_and_reade
     import jsonschema
 
     out = tmp_path / "published"
-    result = run(project, "publish", "--out", str(out), "--format", "json,md")
+    result = run(project, "publish", "--out", str(out), "--format", "json,md,csv,xlsx")
     assert result.exit_code == 0, result.output
     document = json.loads((out / "json" / f"{POLICY}.json").read_text(encoding="utf-8"))
     schema = json.loads(
@@ -364,6 +364,30 @@ def test_the_published_policy_carries_its_thresholds_for_other_systems_and_reade
     assert "[grant_large] 四(一) 要求不超过 30000元（不超过）" in zh
     en = (out / "md" / "en" / f"{POLICY}.md").read_text(encoding="utf-8")
     assert "- area: [area_small] 三(四) asks for at least 200 m² (不少于)" in en
+    # as flat rows, for a spreadsheet or a database: one CSV for every policy, and a sheet
+    import csv
+
+    import openpyxl
+
+    with open(out / "csv" / "advice.csv", encoding="utf-8-sig", newline="") as handle:
+        flat = list(csv.DictReader(handle))
+    assert [
+        (r["policy"], r["code"], r["field"], r["comparator"], r["word"], r["value"], r["unit"])
+        for r in flat
+    ] == [
+        (POLICY, "area_small", "area", "at_least", "不少于", "200", "m2"),
+        (POLICY, "staff_few", "staff", "at_least", "不少于", "2", "person"),
+        (POLICY, "grant_large", "grant", "at_most", "不超过", "30000", "yuan"),
+    ]
+    assert (flat[0]["clause"], flat[0]["quote"], flat[0]["message_en"]) == (
+        "三(四)",
+        "场地原则上不少于200平方米",
+        "the site should in principle reach it",
+    )
+    book = openpyxl.load_workbook(out / "xlsx" / f"{POLICY}.xlsx")
+    sheet = list(book["提示 advice"].iter_rows(values_only=True))
+    assert sheet[0][:3] == ("policy", "code", "field") and len(sheet) == 4
+    assert sheet[1][:7] == (POLICY, "area_small", "area", "at_least", "不少于", 200, "m2")
 
 
 ADVICE_CASES = [

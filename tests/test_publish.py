@@ -56,6 +56,8 @@ def test_publish_writes_every_format_for_every_policy_with_a_manifest(full, proj
         "md/en/index.md",
         "schemas/published-policy.schema.json",
     } <= set(files)
+    # the flat file of advisory thresholds is written only when a policy has one
+    assert ("csv/advice.csv" in files) == any(p.advice for p in project.policies)
 
 
 def test_publishing_an_unchanged_tree_twice_gives_byte_identical_files(full, tmp_path):

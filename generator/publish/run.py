@@ -29,7 +29,7 @@ from generator.publish.layers import Layer, emit_layers, layers, published_rules
 from generator.publish.manifest import FORMAT as MANIFEST_FORMAT
 from generator.publish.manifest import MANIFEST, emit_manifest
 from generator.publish.markdown import emit_markdown
-from generator.publish.tables import emit_csv, emit_xlsx
+from generator.publish.tables import emit_advice_csv, emit_csv, emit_xlsx
 from generator.publish.view import in_force_on
 
 FORMATS = ("json", "csv", "xlsx", "dmn", "md")
@@ -134,6 +134,8 @@ def publish(
         if "dmn" in formats:
             text, gaps[policy.id] = build_dmn(policy, on)
             files[dmn_path(policy)] = text
+    if "csv" in formats:
+        files.update(emit_advice_csv(in_force))
     if "md" in formats:
         files.update(emit_markdown(in_force, on, chosen, every))
     files.update(emit_layers(chosen, every, formats, on))

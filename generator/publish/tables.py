@@ -45,6 +45,21 @@ CSV_NOTE = (
     "as UTF-8; read them with encoding utf-8-sig (Python, pandas), which skips the mark"
 )
 TABLE_COLUMNS = ("policy", "parameter", "from", "to", "key_input", "key", "value", "unit")
+ADVICE_COLUMNS = (
+    "policy",
+    "code",
+    "field",
+    "comparator",
+    "word",
+    "value",
+    "unit",
+    "clause",
+    "quote",
+    "message_zh",
+    "message_en",
+)
+ADVICE_CSV = "csv/advice.csv"  # one file for every policy (ids hold a dot: no folder clashes)
+ADVICE_SHEET = "提示 advice"  # no parameter's sheet can be named so (names are identifiers)
 
 
 def csv_path(policy: Policy, parameter: Parameter) -> str:
@@ -214,7 +229,58 @@ def emit_xlsx(policy: Policy, on: dt.date | None = None) -> dict[str, bytes]:
             strict=True,
         ):
             sheet.column_dimensions[letter].width = width
+    advice = advice_rows(policy)
+    if advice:
+        sheet = workbook.create_sheet(ADVICE_SHEET)
+        sheet.append(list(ADVICE_COLUMNS))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in advice:
+            sheet.append([_cell(v) for v in row])
+        sheet.freeze_panes = "A2"
     return {xlsx_path(policy): workbook_bytes(workbook)}
+
+
+def advice_rows(policy: Policy) -> list[tuple]:
+    """The thresholds the source asks only "in principle" as flat rows (not dated: they hold
+    whenever the policy does): what the figure of `field` should keep, in the source's word,
+    and the message given beside a result that breaks it."""
+    rows = []
+    for a in policy.advice:
+        if a.value is None:
+            continue
+        field = policy.input(a.field_name) or policy.output(a.field_name)
+        unit = field.unit if field is not None else ""
+        rows.append(
+            (
+                policy.id,
+                a.name,
+                a.field_name,
+                a.comparator,
+                a.word,
+                a.value,
+                unit,
+                a.clause,
+                a.quote,
+                a.message.zh,
+                a.message.en,
+            )
+        )
+    return rows
+
+
+def emit_advice_csv(policies: list[Policy]) -> dict[str, str]:
+    """{csv/advice.csv: text} with every published policy's advisory thresholds, or nothing
+    when none has any."""
+    rows = [row for policy in policies for row in advice_rows(policy)]
+    if not rows:
+        return {}
+    buffer = io.StringIO()
+    buffer.write(CSV_BOM)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ADVICE_COLUMNS)
+    writer.writerows([_text(v) for v in row] for row in rows)
+    return {ADVICE_CSV: buffer.getvalue()}
 
 
 def _cell(value):
