@@ -463,6 +463,22 @@ def advice_bound(row: tuple):
     return Message(ADVICE_BOUNDS[comparator], value=amount(value, unit), word=word)
 
 
+def advice_line(row: tuple):
+    """An advisory threshold (an ADVICE row) as one line without a case's figure, in the
+    language current when it is shown: `[code] 三(四) asks for at least 200 m² (不少于): …`.
+    What a batch file's advice column, the rule book and the desk's policy page give."""
+    from generator.core.messages import CHINESE, Message, current_language
+
+    code, clause, zh, en = row[0], row[6], row[7], row[8]
+    return Message(
+        "advice.column",
+        code=code,
+        clause=clause or "-",
+        bound=advice_bound(row),
+        message=(zh if current_language() == CHINESE else en) or zh or en,
+    )
+
+
 class Advice:
     """An advisory threshold a case breaks: its result stands, and this is shown beside it.
 

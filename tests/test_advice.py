@@ -6,6 +6,7 @@ includes 30000)."""
 
 from __future__ import annotations
 
+import csv
 import datetime
 import json
 import random
@@ -13,7 +14,9 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import numpy as np
+import openpyxl
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
@@ -336,8 +339,6 @@ def test_the_published_policy_carries_its_thresholds_for_other_systems_and_reade
 ):
     """Another system given the JSON can advise as ratebook does; the rule book says, in both
     languages, that a case below a threshold is paid and told, with units as words."""
-    import jsonschema
-
     out = tmp_path / "published"
     result = run(project, "publish", "--out", str(out), "--format", "json,md,csv,xlsx")
     assert result.exit_code == 0, result.output
@@ -365,10 +366,6 @@ def test_the_published_policy_carries_its_thresholds_for_other_systems_and_reade
     en = (out / "md" / "en" / f"{POLICY}.md").read_text(encoding="utf-8")
     assert "- area: [area_small] 三(四) asks for at least 200 m² (不少于)" in en
     # as flat rows, for a spreadsheet or a database: one CSV for every policy, and a sheet
-    import csv
-
-    import openpyxl
-
     with open(out / "csv" / "advice.csv", encoding="utf-8-sig", newline="") as handle:
         flat = list(csv.DictReader(handle))
     assert [

@@ -136,25 +136,13 @@ def advice_column(masks: list, n: int) -> pa.Array:
     """Each row's advice in words (the thresholds it breaks, joined by "; "), null where none.
     Each row's set of broken thresholds is a bit pattern; each pattern is put in words once,
     in the run's language, and the column refers to those few texts (no string per row)."""
-    from generator.core.messages import CHINESE, current_language
-    from generator.runtime import advice_bound
+    from generator.runtime import advice_line
 
     pattern = np.zeros(n, dtype=np.int64)
     texts = []
     for bit, (row, mask) in enumerate(masks):
         pattern |= mask.astype(np.int64) << bit
-        code, clause, zh, en = row[0], row[6], row[7], row[8]
-        texts.append(
-            str(
-                Message(
-                    "advice.column",
-                    code=code,
-                    clause=clause or "-",
-                    bound=advice_bound(row),
-                    message=(zh if current_language() == CHINESE else en) or zh or en,
-                )
-            )
-        )
+        texts.append(str(advice_line(row)))
     if len(texts) <= 8:  # the pattern itself indexes every combination's words
         present, index = np.arange(1 << len(texts)), pattern
     else:

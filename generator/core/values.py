@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:
     from generator.core.messages import Message
+    from generator.core.unit_words import UnitLabel
 
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 FIRST_DATE, LAST_DATE = dt.date(1950, 1, 1), dt.date(2099, 12, 31)
@@ -272,9 +273,7 @@ def number_text(raw: str, unit: str | None = None) -> Decimal | None:
                 return _with_unit(raw, written.group("number"), written.group("unit"), unit)
         raise _number_refusal(raw, typed)
     if match.group("suffix") == "%" and unit is not None and not _is_ratio(unit):
-        from generator.core.unit_words import UnitLabel
-
-        raise Refusal("number.percent", value=shown(raw), unit=UnitLabel(unit))
+        raise Refusal("number.percent", value=shown(raw), unit=_unit_words(unit))
     digits = match.group("whole").replace(",", "") + (match.group("fraction") or "")
     try:
         value = Decimal(digits)
@@ -328,7 +327,6 @@ def _is_ratio(unit: str) -> bool:
 
 def _with_unit(raw: str, number: str, written: str, unit: str) -> Decimal | None:
     """`35000元` on a field in `unit`: the number when the written unit is the field's unit."""
-    from generator.core.unit_words import UnitLabel
     from generator.core.units import Unit
 
     words = [w.strip().lower() for w in written.split("/")]
@@ -336,11 +334,19 @@ def _with_unit(raw: str, number: str, written: str, unit: str) -> Decimal | None
     given = "yuan" if written in ("¥", "￥") else given
     if _is_ratio(unit) or Unit.parse(given) != Unit.parse(unit):
         raise Refusal(
-            "number.unit-mismatch", value=shown(raw), given=written, unit=UnitLabel(unit or "1")
+            "number.unit-mismatch", value=shown(raw), given=written, unit=_unit_words(unit or "1")
         )
     if "%" in number:
-        raise Refusal("number.percent", value=shown(raw), unit=UnitLabel(unit))
+        raise Refusal("number.percent", value=shown(raw), unit=_unit_words(unit))
     return number_text(number, unit)
+
+
+def _unit_words(unit: str) -> UnitLabel:
+    """The field's unit as a refusal names it: in words when shown (元, 平方米; yuan, m²).
+    Imported here, on a refusal only: reading a plain number loads nothing of the catalogue."""
+    from generator.core.unit_words import UnitLabel as Label
+
+    return Label(unit)
 
 
 def _number_refusal(raw: str, typed: str) -> Refusal:

@@ -351,15 +351,18 @@ class Policy:
     def formula(self, name: str) -> Formula | None:
         return next((f for f in self.formulas if f.name == name), None)
 
+    def field(self, name: str) -> InputField | OutputField | None:
+        """The input or output named `name` (an advisory threshold may be about either)."""
+        return self.input(name) or self.output(name)
+
+    def unit_of(self, name: str) -> str:
+        """The unit of the input or output `name`; empty when it has none or is unknown."""
+        field = self.field(name)
+        return (field.unit or "") if field is not None else ""
+
     def advice_rows(self) -> tuple:
         """Every advisory threshold as `Advisory.row` gives it, with its field's unit."""
-        rows = []
-        for a in self.advice:
-            if a.value is None:
-                continue
-            field = self.input(a.field_name) or self.output(a.field_name)
-            rows.append(a.row(field.unit if field is not None else ""))
-        return tuple(rows)
+        return tuple(a.row(self.unit_of(a.field_name)) for a in self.advice if a.value is not None)
 
     @cached_property
     def types(self) -> PolicyTypes:

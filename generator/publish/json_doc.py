@@ -104,14 +104,13 @@ def _advice(policy: Policy, a: Advisory) -> dict:
     """An advisory threshold as another system needs it to give the same advice: the field,
     what the figure should keep and the source's word for it, with the message in both
     languages and the clause (a case that breaks it is still evaluated)."""
-    field = policy.input(a.field_name) or policy.output(a.field_name)
     return {
         "code": a.name,
         "field": a.field_name,
         "comparator": a.comparator,
         "word": a.word,
         "value": decimal_text(a.value),
-        "unit": field.unit if field is not None and field.unit else None,
+        "unit": policy.unit_of(a.field_name) or None,
         "message": _label(a.message),
         "clause": a.clause or None,
         "quote": a.quote or None,

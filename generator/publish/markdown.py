@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from generator.core.messages import (
     CHINESE,
     ENGLISH,
-    Message,
     current_language,
     in_language,
     words,
@@ -44,7 +43,7 @@ from generator.publish.view import (
     value_words,
     window,
 )
-from generator.runtime import advice_bound
+from generator.runtime import advice_line
 
 LANGUAGES = (CHINESE, ENGLISH)  # md/zh/… first: the officers' language
 METHOD_WORDS = {
@@ -320,17 +319,9 @@ def _advice_lines(policy: Policy) -> list[str]:
         return []
     lines = ["", "## " + words("book.advice"), "", words("book.advice-intro"), ""]
     for row in rows:
-        code, field_name, clause, zh, en = row[0], row[1], row[6], row[7], row[8]
-        field = policy.input(field_name) or policy.output(field_name)
-        said = Message(
-            "advice.column",
-            code=code,
-            clause=clause or "-",
-            bound=advice_bound(row),
-            message=(zh if _zh() else en) or zh or en,
-        )
-        named = named_field(field) if field else field_name
-        lines.append(f"- {cell(named)}{'：' if _zh() else ': '}{cell(said)}")
+        field = policy.field(row[1])
+        named = named_field(field) if field else row[1]
+        lines.append(f"- {cell(named)}{'：' if _zh() else ': '}{cell(advice_line(row))}")
     return lines
 
 

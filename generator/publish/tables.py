@@ -249,8 +249,6 @@ def advice_rows(policy: Policy) -> list[tuple]:
     for a in policy.advice:
         if a.value is None:
             continue
-        field = policy.input(a.field_name) or policy.output(a.field_name)
-        unit = field.unit if field is not None else ""
         rows.append(
             (
                 policy.id,
@@ -259,7 +257,7 @@ def advice_rows(policy: Policy) -> list[tuple]:
                 a.comparator,
                 a.word,
                 a.value,
-                unit,
+                policy.unit_of(a.field_name),
                 a.clause,
                 a.quote,
                 a.message.zh,

@@ -268,16 +268,15 @@ def policy_summary(doc: dict[str, Any], lang: str) -> dict[str, Any]:
 
 def advice_views(doc: dict[str, Any], lang: str) -> list[dict[str, str]]:
     """The thresholds the source asks only "in principle", from the published JSON, each in
-    the words `ratebook eval` gives beside a result that breaks it (a case below one is paid
-    and told, not refused); the field by its label."""
-    from generator.runtime import advice_bound
+    the words a batch file's advice column gives (a case below one is paid and told, not
+    refused); the field by its label. Rendered inside `in_language` of the page's language."""
+    from generator.runtime import advice_line
 
     fields = {**(doc.get("inputs") or {}), **(doc.get("outputs") or {})}
     shown = []
     for a in doc.get("advice") or []:
         message = a.get("message") or {}
-        zh, en = message.get("zh") or "", message.get("en") or ""
-        row = (
+        row = (  # as a generated module's ADVICE holds it (Advisory.row)
             a["code"],
             a["field"],
             a["comparator"],
@@ -285,23 +284,15 @@ def advice_views(doc: dict[str, Any], lang: str) -> list[dict[str, str]]:
             Decimal(a["value"]),
             a.get("unit") or "",
             a.get("clause") or "",
-            zh,
-            en,
-        )
-        text = _words(
-            "advice.column",
-            lang,
-            code=a["code"],
-            clause=a.get("clause") or "-",
-            bound=advice_bound(row),
-            message=(zh if lang == "zh" else en) or zh or en,
+            message.get("zh") or "",
+            message.get("en") or "",
         )
         spec = fields.get(a["field"]) or {}
         shown.append(
             {
                 "code": a["code"],
                 "field": label(spec.get("label"), lang, a["field"]),
-                "text": text,
+                "text": str(advice_line(row)),
                 "quote": a.get("quote") or "",
             }
         )
