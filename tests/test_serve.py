@@ -160,7 +160,7 @@ def test_a_bad_case_is_422_with_every_reason_in_the_language_asked(client):
     assert chinese["findings"][0]["message"] == "测试补贴（demo.allowance）：该案例无法计算："
     assert chinese["findings"][2]["message"] == "自付费用（cost）：-1 低于下限 0"
     # the title is in the reader's language too; the type, for machines, is the same
-    assert (english["title"], chinese["title"]) == ("Unprocessable Content", "内容无法处理")
+    assert (english["title"], chinese["title"]) == ("Unprocessable Content", "请求内容无法处理")
     assert english["type"] == chinese["type"] == "urn:ratebook:problem:case-invalid"
 
 
